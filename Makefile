@@ -1,0 +1,52 @@
+# Each target bootstraps .venv when it is missing or pyproject.toml changed.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { command -v $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+ARGS ?=
+
+.PHONY: report test lab bench clean browser lint
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "auditlib needs Python 3.11 or newer; install it and run make again." >&2; exit 2; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## make report: full audit report of the embedded ProductionOS demo (database + migration folder) into reports/
+report: $(STAMP)
+	$(BIN)/auditlib report --demo $(ARGS)
+
+## make test: the test suite against the embedded PostgreSQL (and Debian's PostgreSQL 15 when installed)
+test: $(STAMP) browser
+	$(BIN)/python -m pytest $(ARGS)
+
+## make lab: JupyterLab on the notebooks, with the demo database running
+lab: $(STAMP)
+	$(BIN)/auditlib demo start
+	AUDITLIB_DEMO=1 $(BIN)/jupyter lab notebooks/
+
+## make bench: speed and memory figures, side by side, into reports/bench.json
+bench: $(STAMP)
+	$(BIN)/python -m auditlib.bench $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check auditlib tests
+
+## browser tests need Debian's chromium: install it when absent and we are root, else the tests skip with a reason
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's chromium for the browser tests..."; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+				|| echo "Could not install chromium: browser tests will be skipped."; \
+		else \
+			echo "chromium is not installed and we are not root: browser tests will be skipped."; \
+		fi; \
+	fi
+
+clean:
+	-@test -x $(BIN)/auditlib && $(BIN)/auditlib demo stop || true
+	rm -rf $(VENV) reports/*.html reports/*.ipynb reports/*.json reports/*.db .pytest_cache build *.egg-info

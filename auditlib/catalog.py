@@ -1,0 +1,337 @@
+"""The catalog: what a database contains, read in a fixed number of set-based pg_catalog queries.
+
+Every check reads a ``Catalog``; none queries pg_catalog itself. A catalog is a handful of pandas DataFrames whose
+columns are documented in ``FRAMES`` below, plus lookups by qualified name. ``to_json``/``from_json`` round-trip it
+exactly, so a snapshot can be audited or compared later without the database.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from auditlib.connect import SourceError, read_only_engine
+
+FORMAT = "auditlib-catalog"
+FORMAT_VERSION = 1
+
+SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast"})
+
+# Frame name -> (query file, {column: dtype}). Dtypes: "str" (object, None allowed), "list" (list of str),
+# "bool", "int" (int64), "Int64" (nullable int). The order of columns is the order of the SQL's select list.
+FRAMES: dict[str, tuple[str, dict[str, str]]] = {
+    "schemas": ("schemas.sql", {"name": "str", "owner": "str", "comment": "str"}),
+    "relations": ("relations.sql", {
+        "schema": "str", "name": "str", "kind": "str", "parent_schema": "str", "parent_table": "str",
+        "partition_key": "str", "rls_enabled": "bool", "rls_forced": "bool", "row_estimate": "Int64",
+        "size_bytes": "Int64", "comment": "str", "owner": "str", "definition": "str"}),
+    "columns": ("columns.sql", {
+        "schema": "str", "table": "str", "name": "str", "position": "int", "data_type": "str", "base_type": "str",
+        "is_array": "bool", "nullable": "bool", "default": "str", "identity": "str", "generated": "str",
+        "comment": "str"}),
+    "constraints": ("constraints.sql", {
+        "schema": "str", "table": "str", "name": "str", "type": "str", "columns": "list", "ref_schema": "str",
+        "ref_table": "str", "ref_columns": "list", "on_delete": "str", "on_update": "str", "deferrable": "bool",
+        "deferred": "bool", "validated": "bool", "definition": "str"}),
+    "indexes": ("indexes.sql", {
+        "schema": "str", "table": "str", "name": "str", "columns": "list", "include_columns": "list",
+        "is_unique": "bool", "is_primary": "bool", "is_valid": "bool", "predicate": "str", "method": "str",
+        "definition": "str"}),
+    "triggers": ("triggers.sql", {
+        "schema": "str", "table": "str", "name": "str", "function_schema": "str", "function_name": "str",
+        "timing": "str", "events": "list", "level": "str", "enabled": "str", "update_columns": "list",
+        "definition": "str"}),
+    "functions": ("functions.sql", {
+        "schema": "str", "name": "str", "arguments": "str", "returns": "str", "language": "str", "kind": "str",
+        "security_definer": "bool", "volatility": "str", "config": "list", "source": "str", "comment": "str"}),
+    "policies": ("policies.sql", {
+        "schema": "str", "table": "str", "name": "str", "command": "str", "permissive": "bool", "roles": "list",
+        "using_expression": "str", "with_check": "str"}),
+    "privileges": ("privileges.sql", {"schema": "str", "table": "str", "grantee": "str", "privilege": "str"}),
+    "roles": ("roles.sql", {"name": "str", "superuser": "bool", "can_login": "bool", "bypass_rls": "bool",
+                            "member_of": "list"}),
+    "extensions": ("extensions.sql", {"name": "str", "version": "str", "schema": "str"}),
+}
+SERVER_QUERY = "server.sql"
+TABLE_KINDS = ("table", "partitioned table", "foreign table")
+VIEW_KINDS = ("view", "materialized view")
+
+
+def read_sql(name: str) -> str:
+    """The text of a query shipped in ``auditlib/sql`` (``name`` relative to that folder)."""
+    return (resources.files("auditlib") / "sql" / name).read_text(encoding="utf-8")
+
+
+def build_frame(rows: list[Any], spec: dict[str, str]) -> pd.DataFrame:
+    """A DataFrame with exactly ``spec``'s columns and dtypes from row tuples/lists (None stays None)."""
+    columns = list(spec)
+    data: dict[str, pd.Series] = {}
+    for index, (name, kind) in enumerate(spec.items()):
+        values = [row[index] for row in rows]
+        if kind == "list":
+            values = [list(v) if v is not None else [] for v in values]
+            data[name] = pd.Series(values, dtype=object)
+        elif kind == "str":
+            data[name] = pd.Series([None if v is None else str(v) for v in values], dtype=object)
+        elif kind == "bool":
+            data[name] = pd.Series([bool(v) for v in values], dtype=bool)
+        elif kind == "int":
+            data[name] = pd.Series([int(v) for v in values], dtype="int64")
+        elif kind == "Int64":
+            data[name] = pd.Series([None if v is None else int(v) for v in values], dtype="Int64")
+        else:  # pragma: no cover - a programming error in FRAMES
+            raise ValueError(f"unknown column kind {kind!r}")
+    return pd.DataFrame(data, columns=columns)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready Python value from a DataFrame cell."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, list):
+        return list(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def qualified(schema: str, name: str, column: str | None = None) -> str:
+    """The display name ``schema.table[.column]`` used in findings and lookups (not quoted)."""
+    return f"{schema}.{name}" if column is None else f"{schema}.{name}.{column}"
+
+
+@dataclass
+class Catalog:
+    """A database's structure as DataFrames (see ``FRAMES`` for their columns) plus server facts."""
+
+    server: dict[str, Any]
+    frames: dict[str, pd.DataFrame]
+    source: dict[str, Any] = field(default_factory=dict)
+
+    # -- frames as attributes ------------------------------------------------------------------------------------
+    @property
+    def schemas(self) -> pd.DataFrame:
+        return self.frames["schemas"]
+
+    @property
+    def relations(self) -> pd.DataFrame:
+        return self.frames["relations"]
+
+    @cached_property
+    def tables(self) -> pd.DataFrame:
+        """Tables (ordinary, partitioned, foreign) — not views."""
+        rel = self.relations
+        return rel[rel["kind"].isin(TABLE_KINDS)].reset_index(drop=True)
+
+    @cached_property
+    def views(self) -> pd.DataFrame:
+        """Views and materialized views, with their definitions."""
+        rel = self.relations
+        return rel[rel["kind"].isin(VIEW_KINDS)].reset_index(drop=True)
+
+    @property
+    def columns(self) -> pd.DataFrame:
+        return self.frames["columns"]
+
+    @property
+    def constraints(self) -> pd.DataFrame:
+        return self.frames["constraints"]
+
+    @cached_property
+    def foreign_keys(self) -> pd.DataFrame:
+        """Foreign-key constraints only."""
+        con = self.constraints
+        return con[con["type"] == "foreign key"].reset_index(drop=True)
+
+    @property
+    def indexes(self) -> pd.DataFrame:
+        return self.frames["indexes"]
+
+    @property
+    def triggers(self) -> pd.DataFrame:
+        return self.frames["triggers"]
+
+    @property
+    def functions(self) -> pd.DataFrame:
+        return self.frames["functions"]
+
+    @property
+    def policies(self) -> pd.DataFrame:
+        return self.frames["policies"]
+
+    @property
+    def privileges(self) -> pd.DataFrame:
+        return self.frames["privileges"]
+
+    @property
+    def roles(self) -> pd.DataFrame:
+        return self.frames["roles"]
+
+    @property
+    def extensions(self) -> pd.DataFrame:
+        return self.frames["extensions"]
+
+    @property
+    def server_version_num(self) -> int:
+        return int(self.server["server_version_num"])
+
+    # -- lookups -------------------------------------------------------------------------------------------------
+    @cached_property
+    def _relation_index(self) -> dict[tuple[str, str], dict]:
+        return {(r["schema"], r["name"]): r for r in self.relations.to_dict("records")}
+
+    @cached_property
+    def _columns_index(self) -> dict[tuple[str, str], list[dict]]:
+        index: dict[tuple[str, str], list[dict]] = {}
+        for record in self.columns.to_dict("records"):
+            index.setdefault((record["schema"], record["table"]), []).append(record)
+        return index
+
+    def relation(self, schema: str, name: str) -> dict | None:
+        """The relations row of a table or view as a dict, or None."""
+        return self._relation_index.get((schema, name))
+
+    def has_table(self, schema: str, name: str) -> bool:
+        """True when the table (not a view) exists."""
+        row = self.relation(schema, name)
+        return row is not None and row["kind"] in TABLE_KINDS
+
+    def table_columns(self, schema: str, name: str) -> list[dict]:
+        """The columns of a table or view, in position order, as dicts."""
+        return self._columns_index.get((schema, name), [])
+
+    def column(self, schema: str, table: str, name: str) -> dict | None:
+        """One column as a dict, or None."""
+        for record in self.table_columns(schema, table):
+            if record["name"] == name:
+                return record
+        return None
+
+    @cached_property
+    def _primary_keys(self) -> dict[tuple[str, str], list[str]]:
+        con = self.constraints
+        pks = con[con["type"] == "primary key"]
+        return {(r["schema"], r["table"]): list(r["columns"]) for r in pks.to_dict("records")}
+
+    def primary_key(self, schema: str, table: str) -> list[str]:
+        """The primary-key columns of a table, in key order ([] when it has none)."""
+        return self._primary_keys.get((schema, table), [])
+
+    def foreign_keys_of(self, schema: str, table: str) -> pd.DataFrame:
+        """Foreign keys declared on a table (outgoing)."""
+        fks = self.foreign_keys
+        return fks[(fks["schema"] == schema) & (fks["table"] == table)]
+
+    def foreign_keys_to(self, schema: str, table: str) -> pd.DataFrame:
+        """Foreign keys that reference a table (incoming)."""
+        fks = self.foreign_keys
+        return fks[(fks["ref_schema"] == schema) & (fks["ref_table"] == table)]
+
+    def user_tables(self, schemas: list[str] | None = None) -> pd.DataFrame:
+        """Tables that are not partitions (a partition is audited through its parent), optionally in ``schemas``."""
+        tables = self.tables[self.tables["parent_table"].isna()]
+        if schemas is not None:
+            tables = tables[tables["schema"].isin(schemas)]
+        return tables.reset_index(drop=True)
+
+    # -- serialisation -------------------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """A JSON-ready dict of the whole catalog."""
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "server": dict(self.server),
+            "source": dict(self.source),
+            "frames": {name: {"columns": list(frame.columns),
+                              "rows": [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+                       for name, frame in self.frames.items()},
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The catalog as a JSON document (``Catalog.from_json`` reads it back exactly)."""
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Catalog":
+        """Rebuild a catalog from ``to_dict`` output."""
+        if data.get("format") != FORMAT:
+            raise ValueError("This file is not an auditlib catalog snapshot (missing format 'auditlib-catalog').")
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"Catalog snapshot format {data.get('format_version')} is not supported; "
+                             f"this auditlib reads format {FORMAT_VERSION}.")
+        frames = {}
+        for name, (_, spec) in FRAMES.items():
+            stored = data["frames"].get(name, {"columns": list(spec), "rows": []})
+            if stored["columns"] != list(spec):
+                raise ValueError(f"Catalog snapshot frame {name!r} has columns {stored['columns']}, expected "
+                                 f"{list(spec)}.")
+            frames[name] = build_frame(stored["rows"], spec)
+        return cls(server=dict(data["server"]), frames=frames, source=dict(data.get("source", {})))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Catalog":
+        """Rebuild a catalog from ``to_json`` output."""
+        return cls.from_dict(json.loads(text))
+
+    def equals(self, other: "Catalog") -> bool:
+        """True when both catalogs hold the same server facts and identical frames."""
+        return (self.server == other.server and self.frames.keys() == other.frames.keys()
+                and all(self.frames[n].equals(other.frames[n]) for n in self.frames))
+
+    def summary(self) -> pd.DataFrame:
+        """Object counts per schema: tables, views, columns, foreign keys, indexes, policies, triggers."""
+        def count(frame: pd.DataFrame, label: str) -> pd.Series:
+            return frame.groupby("schema").size().rename(label)
+
+        parts = [count(self.tables, "tables"), count(self.views, "views"), count(self.columns, "columns"),
+                 count(self.foreign_keys, "foreign_keys"), count(self.indexes, "indexes"),
+                 count(self.policies, "policies"), count(self.triggers, "triggers"),
+                 count(self.functions, "functions")]
+        rls = self.tables[self.tables["rls_enabled"]].groupby("schema").size().rename("rls_tables")
+        result = pd.concat([*parts, rls], axis=1).fillna(0).astype(int)
+        result.index.name = "schema"
+        return result.sort_index().reset_index()
+
+
+def load_catalog(source: str | sa.URL | sa.Engine | sa.Connection, schemas: list[str] | None = None) -> Catalog:
+    """Read a database's catalog: one query per frame (a fixed count whatever the number of tables).
+
+    ``source`` is a DSN/URL (a read-only engine is opened), an Engine or an open Connection. ``schemas`` limits
+    the catalog to those schemas; by default every schema but the system ones is read.
+    """
+    if isinstance(source, sa.Connection):
+        return _load(source, schemas)
+    engine = source if isinstance(source, sa.Engine) else read_only_engine(source)
+    try:
+        with engine.connect() as conn:
+            return _load(conn, schemas)
+    except sa.exc.OperationalError as error:
+        from auditlib.connect import explain_connection_error
+
+        raise SourceError(explain_connection_error(error, engine.url)) from None
+    finally:
+        if not isinstance(source, sa.Engine):
+            engine.dispose()
+
+
+def _load(conn: sa.Connection, schemas: list[str] | None) -> Catalog:
+    params = {"schemas": list(schemas) if schemas else None}
+    # An empty search path makes every expression and definition schema-qualified, whoever reads the catalog.
+    conn.execute(sa.text("SELECT pg_catalog.set_config('search_path', '', true)"))
+    server = dict(conn.execute(sa.text(read_sql(f"catalog/{SERVER_QUERY}"))).mappings().one())
+    if server["server_version_num"] < 130000:
+        raise SourceError(f"The server runs PostgreSQL {server['server_version']}; auditlib reads PostgreSQL 13 "
+                          "or newer.")
+    frames = {}
+    for name, (filename, spec) in FRAMES.items():
+        query = read_sql(f"catalog/{filename}")
+        bind = params if ":schemas" in query else {}
+        rows = conn.execute(sa.text(query), bind).all()
+        frames[name] = build_frame(rows, spec)
+    return Catalog(server=server, frames=frames)

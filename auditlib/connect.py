@@ -1,0 +1,127 @@
+"""Where the database comes from: DSN resolution, read-only engines with timeouts, and password masking."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from psycopg.conninfo import conninfo_to_dict
+
+DSN_VARIABLES = ("AUDITLIB_DSN", "DATABASE_URL")
+APPLICATION_NAME = "auditlib"
+
+
+class SourceError(RuntimeError):
+    """The database cannot be reached or used; the message is one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """Per-session safety settings every audit connection carries."""
+
+    statement_timeout_ms: int = 30_000
+    lock_timeout_ms: int = 2_000
+    read_only: bool = True
+
+
+def resolve_dsn(dsn: str | None = None) -> str | None:
+    """The DSN to audit: the argument, else AUDITLIB_DSN, else DATABASE_URL, else None (libpq PG* variables)."""
+    if dsn:
+        return dsn
+    for variable in DSN_VARIABLES:
+        if os.environ.get(variable):
+            return os.environ[variable]
+    return None
+
+
+def to_url(dsn: str | sa.URL | None) -> sa.URL:
+    """A SQLAlchemy URL (psycopg driver) from a URL, a libpq keyword string, or None (PG* variables, .pgpass)."""
+    if isinstance(dsn, sa.URL):
+        url = dsn
+    elif dsn is None or not dsn.strip():
+        url = sa.URL.create("postgresql+psycopg")
+    elif "://" in dsn:
+        try:
+            url = sa.make_url(dsn)
+        except sa.exc.ArgumentError as error:
+            raise SourceError(f"The DSN {mask_dsn(dsn)} is not a valid connection URL; use "
+                              "postgresql://user@host:5432/dbname.") from error
+    else:
+        try:
+            params = conninfo_to_dict(dsn)
+        except Exception as error:
+            raise SourceError(f"The DSN {mask_dsn(dsn)} is not a valid libpq connection string; use "
+                              "'host=... dbname=... user=...' or a postgresql:// URL.") from error
+        url = sa.URL.create("postgresql+psycopg", username=params.pop("user", None),
+                            password=params.pop("password", None), host=params.pop("host", None),
+                            port=int(params.pop("port")) if params.get("port") else None,
+                            database=params.pop("dbname", None), query={k: str(v) for k, v in params.items()})
+    if url.get_backend_name() not in ("postgresql", "postgres"):
+        raise SourceError(f"{mask_dsn(url)} is not a PostgreSQL URL; auditlib audits PostgreSQL databases only.")
+    return url.set(drivername="postgresql+psycopg")
+
+
+def mask_dsn(dsn: str | sa.URL | None) -> str:
+    """The DSN with any password replaced by ***, for logs, reports and errors."""
+    if dsn is None:
+        return "(PG* environment variables)"
+    if isinstance(dsn, sa.URL):
+        return dsn.render_as_string(hide_password=True)
+    masked = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", dsn)
+    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", masked, flags=re.IGNORECASE)
+
+
+def describe_source(url: sa.URL) -> dict:
+    """The identity of a database source without secrets: host, port, database, user."""
+    host = url.host or url.query.get("host") or os.environ.get("PGHOST") or "localhost"
+    return {"kind": "database", "host": str(host), "port": url.port, "database": url.database
+            or os.environ.get("PGDATABASE"), "user": url.username or os.environ.get("PGUSER"),
+            "dsn": mask_dsn(url)}
+
+
+def read_only_engine(dsn: str | sa.URL | None, limits: SessionLimits = SessionLimits(), **kwargs) -> sa.Engine:
+    """An engine whose every session is read-only, time-limited and named ``auditlib``."""
+    url = to_url(dsn)
+    options = [f"-c statement_timeout={int(limits.statement_timeout_ms)}",
+               f"-c lock_timeout={int(limits.lock_timeout_ms)}",
+               "-c idle_in_transaction_session_timeout=600000"]
+    if limits.read_only:
+        options.append("-c default_transaction_read_only=on")
+    connect_args = {"application_name": APPLICATION_NAME, "options": " ".join(options), "connect_timeout": 10}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return sa.create_engine(url, connect_args=connect_args, pool_pre_ping=False, **kwargs)
+
+
+def check_connection(engine: sa.Engine) -> None:
+    """Open one connection; turn the usual failures into a one-sentence SourceError without the password."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        raise SourceError(explain_connection_error(error, engine.url)) from None
+    except sa.exc.DBAPIError as error:
+        raise SourceError(f"Could not use {mask_dsn(engine.url)}: {_first_line(error.orig)}.") from None
+
+
+def explain_connection_error(error: Exception, url: sa.URL) -> str:
+    """One sentence saying what went wrong connecting and what to do."""
+    message = _first_line(getattr(error, "orig", error))
+    where = mask_dsn(url)
+    lowered = message.lower()
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return f"The server at {where} rejected the credentials; check the user and password in the DSN."
+    if "does not exist" in lowered and "database" in lowered:
+        return f"The database in {where} does not exist; check the database name."
+    if any(s in lowered for s in ("could not connect", "connection refused", "timeout expired", "could not translate",
+                                  "no such file or directory", "name or service not known", "is the server running")):
+        return f"Could not reach a PostgreSQL server at {where}; check the host and port and that it is running."
+    if "ssl" in lowered or "invalid" in lowered or "packet" in lowered or "protocol" in lowered:
+        return f"The server at {where} did not answer as PostgreSQL does ({message}); check that the DSN points at PostgreSQL."
+    return f"Could not connect to {where}: {message}."
+
+
+def _first_line(error: object) -> str:
+    text = str(error).strip().splitlines()
+    return text[0].rstrip(".") if text else type(error).__name__

@@ -1,0 +1,134 @@
+"""Shared fixtures: a real PostgreSQL (the embedded one, and Debian's when installed), fresh databases, the demo."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from auditlib import embedded
+
+TEST_HOME = Path(os.environ.get("AUDITLIB_TEST_HOME", "/var/tmp/auditlib-test" if os.geteuid() == 0
+                                else Path(tempfile.gettempdir()) / f"auditlib-test-{os.getuid()}"))
+SYSTEM_PG_BIN = Path("/usr/lib/postgresql/15/bin")
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def embedded_server():
+    """The embedded PostgreSQL 18 for the whole test session; always stopped at the end."""
+    srv = embedded.server(TEST_HOME)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+class DatabaseFactory:
+    """Creates throwaway databases on one server and drops them afterwards."""
+
+    def __init__(self, srv, prefix: str):
+        self.srv = srv
+        self.prefix = prefix
+        self.created: list[str] = []
+
+    def __call__(self, sql: str = "", name: str | None = None) -> sa.URL:
+        name = name or f"{self.prefix}_{os.getpid()}_{next(_counter)}"
+        url = self.srv.create_database(name, replace=True)
+        self.created.append(name)
+        if sql:
+            engine = sa.create_engine(url)
+            with engine.begin() as conn:
+                conn.exec_driver_sql(sql)
+            engine.dispose()
+        return url
+
+    def drop_all(self) -> None:
+        for name in self.created:
+            self.srv.drop_database(name)
+
+
+@pytest.fixture
+def make_db(embedded_server, request):
+    """Factory fixture: ``make_db(sql)`` creates a fresh database on the embedded server, runs ``sql``, returns its URL."""
+    factory = DatabaseFactory(embedded_server, "t_" + request.node.name[:20].lower().replace("[", "_")
+                              .replace("]", "").replace("-", "_"))
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def demo_url(embedded_server):
+    """URL of the ProductionOS demo database on the embedded server (loaded once, reloaded when it changed)."""
+    return embedded.ensure_demo(embedded_server)
+
+
+class SystemPostgres:
+    """A throwaway cluster of Debian's PostgreSQL 15, run as the embedded server's unprivileged user when root."""
+
+    def __init__(self, bin_dir: Path, home: Path):
+        self.bin_dir, self.home = bin_dir, home
+        self.pgdata, self.socket_dir = home / "pgdata", home / "run"
+        self.run_as = embedded.SYSTEM_USER if os.geteuid() == 0 else None
+
+    def _run(self, *args: str) -> None:
+        kwargs = {"user": self.run_as} if self.run_as else {}
+        subprocess.run([str(self.bin_dir / args[0]), *args[1:]], check=True, capture_output=True,
+                       stdin=subprocess.DEVNULL, cwd=self.home, timeout=120, **kwargs)
+
+    def start(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(exist_ok=True)
+        if self.run_as:
+            shutil.chown(self.home, self.run_as, self.run_as)
+            shutil.chown(self.socket_dir, self.run_as, self.run_as)
+        self._run("initdb", "-D", str(self.pgdata), "-U", "postgres", "--auth=trust", "--no-sync")
+        self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-l", str(self.home / "server.log"), "-o",
+                  f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' -c fsync=off", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-m", "fast", "stop")
+
+    def url(self, database: str = "postgres") -> sa.URL:
+        return sa.URL.create("postgresql+psycopg", username="postgres", database=database,
+                             query={"host": str(self.socket_dir)})
+
+    def create_database(self, name: str, replace: bool = False) -> sa.URL:
+        engine = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            if replace:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine.dispose()
+        return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        engine = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def system_server():
+    """Debian's PostgreSQL 15 when installed (skipped otherwise), in a throwaway cluster."""
+    if not (SYSTEM_PG_BIN / "postgres").exists():
+        pytest.skip(f"no system PostgreSQL at {SYSTEM_PG_BIN}")
+    home = Path(tempfile.mkdtemp(prefix="auditlib-pg15-", dir="/var/tmp" if os.geteuid() == 0 else None))
+    home.chmod(0o755)
+    srv = SystemPostgres(SYSTEM_PG_BIN, home)
+    srv.start()
+    yield srv
+    srv.stop()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(params=["embedded18", "system15"])
+def any_server(request):
+    """Each available PostgreSQL major version in turn."""
+    return request.getfixturevalue("embedded_server" if request.param == "embedded18" else "system_server")
