@@ -11,6 +11,7 @@ from pathlib import Path
 from auditlib import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SEVERITY_CHOICES = ("critical", "high", "medium", "low", "info", "never")
 
 
 class UsageError(RuntimeError):
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return int(args.handler(args) or EXIT_OK)
-    except (UsageError, SourceError, EmbeddedError, ValueError, FileNotFoundError) as error:
+    except (UsageError, SourceError, EmbeddedError, ValueError, FileNotFoundError, NotADirectoryError) as error:
         print(f"auditlib: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -55,6 +56,41 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("--format", choices=["table", "json"], default="table")
     catalog.add_argument("--output", type=Path, help="write to this file instead of standard output")
     catalog.set_defaults(handler=run_catalog)
+
+    audit = commands.add_parser("audit", help="run the audit and print or write the findings")
+    add_source_arguments(audit)
+    audit.add_argument("--snapshot", type=Path, metavar="FILE",
+                       help="audit a catalog snapshot (from `auditlib catalog --format json`) instead of a database")
+    audit.add_argument("--config", type=Path, help="an auditlib.toml with thresholds and heuristics")
+    audit.add_argument("--format", choices=["table", "json", "csv", "sarif"], default="table")
+    audit.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    audit.add_argument("--fail-on", choices=list(SEVERITY_CHOICES), default="high",
+                       help="exit 1 when a finding is at or above this severity (default: high; 'never' to disable)")
+    audit.add_argument("--baseline", type=Path, help="previous JSON output or a file of finding keys to suppress")
+    audit.add_argument("--no-data", action="store_true", help="structural checks only (no row-level queries)")
+    audit.set_defaults(handler=run_audit_command)
+
+    report = commands.add_parser("report", help="execute a report notebook with papermill and export offline HTML")
+    report_source = report.add_mutually_exclusive_group()
+    report_source.add_argument("--demo", action="store_true", help="the embedded ProductionOS demo (default)")
+    report_source.add_argument("--dsn", help="the database to audit (passed to the notebook through the "
+                               "environment, never written into it)")
+    report_source.add_argument("--dsn-env", metavar="VAR", help="name of an environment variable holding the DSN")
+    report_source.add_argument("--snapshot", type=Path, metavar="FILE", help="a catalog snapshot to audit")
+    report.add_argument("--notebook", default="relationship_audit", help="which notebook (default: "
+                        "relationship_audit)")
+    report.add_argument("--schema", action="append", dest="schemas", metavar="S")
+    report.add_argument("--config", type=Path)
+    report.add_argument("--baseline", type=Path)
+    report.add_argument("--title", default=None)
+    report.add_argument("--min-severity", choices=list(SEVERITY_CHOICES[:-1]), default="info")
+    report.add_argument("--no-data", action="store_true", help="structural checks only")
+    report.add_argument("--output-dir", type=Path, default=Path("reports"))
+    report.set_defaults(handler=run_report)
+
+    docs = commands.add_parser("docs", help="write docs/checks.md from the check registry")
+    docs.add_argument("--output", type=Path, default=Path("docs/checks.md"))
+    docs.set_defaults(handler=run_docs)
     return parser
 
 
@@ -120,6 +156,106 @@ def run_catalog(args: argparse.Namespace) -> int:
                  "total: " + ", ".join(f"{total[c]} {c.replace('_', ' ')}" for c in summary.columns[1:])]
         text = "\n".join(lines)
     write_output(text, args.output)
+    return EXIT_OK
+
+
+def run_audit_command(args: argparse.Namespace) -> int:
+    import json
+
+    from auditlib.audit import run_audit
+    from auditlib.checks import load_checks
+    from auditlib.findings import SEVERITIES, to_csv, to_sarif, to_table
+
+    if args.migrations is not None:
+        raise UsageError("Auditing a migration folder is not available in this version; audit the database the "
+                         "migrations build instead.")
+    source = args.snapshot if args.snapshot else None
+    if args.snapshot and not args.snapshot.exists():
+        raise UsageError(f"The snapshot file {args.snapshot} does not exist.")
+    if args.snapshot and (args.demo or args.dsn):
+        raise UsageError("Give either --snapshot or a database (--dsn/--demo), not both.")
+    result = run_audit(source if source else args.dsn, args.config, demo=args.demo, schemas=args.schemas,
+                       data=not args.no_data, baseline=args.baseline)
+    if args.format == "json":
+        text = json.dumps(result.to_document(), indent=2, default=str)
+    elif args.format == "csv":
+        text = to_csv(result.findings)
+    elif args.format == "sarif":
+        rules = {name: spec.as_rule() for name, spec in load_checks().items()}
+        from auditlib import __version__
+
+        text = json.dumps(to_sarif(result.findings, rules, __version__), indent=2, default=str)
+    else:
+        summary = result.summary
+        counts = ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items() if n)
+        text = to_table(result.findings) + f"\n\n{summary['total']} findings ({counts or 'none'})"
+        if result.skipped:
+            text += "\nskipped: " + "; ".join(f"{s['check']} ({s['reason']})" for s in result.skipped)
+    write_output(text, args.output)
+    if args.fail_on == "never" or not len(result.findings):
+        return EXIT_OK
+    threshold = SEVERITIES.index(args.fail_on)
+    worst = min(SEVERITIES.index(s) for s in result.findings["severity"])
+    return EXIT_FINDINGS if worst <= threshold else EXIT_OK
+
+
+REPORT_DSN_VARIABLE = "AUDITLIB_REPORT_DSN"
+
+
+def run_report(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from auditlib import embedded
+    from auditlib.report import ReportError, ensure_kernel, render_report
+
+    parameters: dict = {"schemas": args.schemas or [], "min_severity": args.min_severity,
+                        "data_checks": not args.no_data}
+    for name, value in (("config_path", args.config), ("baseline", args.baseline)):
+        if value is not None:
+            if not value.exists():
+                raise UsageError(f"The file {value} does not exist.")
+            parameters[name] = str(value.resolve())
+    if args.title:
+        parameters["title"] = args.title
+    demo = not (args.dsn or args.dsn_env or args.snapshot)
+    if args.dsn:
+        os.environ[REPORT_DSN_VARIABLE] = args.dsn  # the kernel inherits it; the notebook only sees the name
+        parameters.update(demo=False, dsn_env=REPORT_DSN_VARIABLE)
+    elif args.dsn_env:
+        if not os.environ.get(args.dsn_env):
+            raise UsageError(f"The environment variable {args.dsn_env} is not set; set it to the DSN to audit.")
+        parameters.update(demo=False, dsn_env=args.dsn_env)
+    elif args.snapshot:
+        if not args.snapshot.exists():
+            raise UsageError(f"The snapshot file {args.snapshot} does not exist.")
+        parameters.update(demo=False, snapshot=str(args.snapshot.resolve()))
+    else:
+        parameters.update(demo=True)
+        if not args.title:
+            parameters["title"] = "ProductionOS data relationship audit"
+    ensure_kernel()
+    started = time.perf_counter()
+    try:
+        if demo:
+            with embedded.owned_server() as srv:
+                embedded.ensure_demo(srv)  # load before the kernel starts, so its progress is visible here
+                path = render_report(args.notebook, parameters, args.output_dir)
+        else:
+            path = render_report(args.notebook, parameters, args.output_dir)
+    except ReportError as error:
+        raise UsageError(str(error)) from None
+    size = path.stat().st_size / 1e6
+    print(f"wrote {path} ({size:.1f} MB) in {time.perf_counter() - started:.1f} s; "
+          f"{args.output_dir / 'latest.html'} points at it")
+    return EXIT_OK
+
+
+def run_docs(args: argparse.Namespace) -> int:
+    from auditlib.docs import checks_markdown
+
+    write_output(checks_markdown(), args.output)
+    print(f"wrote {args.output}")
     return EXIT_OK
 
 

@@ -54,8 +54,11 @@ def to_url(dsn: str | sa.URL | None) -> sa.URL:
         except Exception as error:
             raise SourceError(f"The DSN {mask_dsn(dsn)} is not a valid libpq connection string; use "
                               "'host=... dbname=... user=...' or a postgresql:// URL.") from error
+        host = params.pop("host", None)
+        if host and host.startswith("/"):  # a socket folder goes in the query, as libpq URLs write it
+            params["host"], host = host, None
         url = sa.URL.create("postgresql+psycopg", username=params.pop("user", None),
-                            password=params.pop("password", None), host=params.pop("host", None),
+                            password=params.pop("password", None), host=host,
                             port=int(params.pop("port")) if params.get("port") else None,
                             database=params.pop("dbname", None), query={k: str(v) for k, v in params.items()})
     if url.get_backend_name() not in ("postgresql", "postgres"):
@@ -68,7 +71,7 @@ def mask_dsn(dsn: str | sa.URL | None) -> str:
     if dsn is None:
         return "(PG* environment variables)"
     if isinstance(dsn, sa.URL):
-        return dsn.render_as_string(hide_password=True)
+        return dsn.set(drivername=dsn.get_backend_name()).render_as_string(hide_password=True)
     masked = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", dsn)
     return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", masked, flags=re.IGNORECASE)
 

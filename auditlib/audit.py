@@ -1,0 +1,249 @@
+"""Running an audit: resolve the source, read the catalog once, run the registered checks, collect findings."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from auditlib import __version__
+from auditlib.catalog import Catalog, load_catalog
+from auditlib.checks import CheckSpec, complete, load_checks
+from auditlib.config import AuditConfig, ConfigError, load_config
+from auditlib.connect import SessionLimits, SourceError, check_connection, describe_source, read_only_engine, resolve_dsn
+from auditlib.findings import Finding, findings_frame, frame_records, summarize
+
+
+@dataclass
+class AuditResult:
+    """What one audit produced: findings (DataFrame, worst first), the catalog, skipped checks, and run facts."""
+
+    findings: pd.DataFrame
+    catalog: Catalog | None
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    source: dict[str, Any] = field(default_factory=dict)
+    config: AuditConfig = field(default_factory=AuditConfig)
+    generated_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    schemas: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return summarize(self.findings)
+
+    def to_document(self) -> dict[str, Any]:
+        """The JSON document of the run: tool, version, time, source (no password), config, summary, findings."""
+        return {
+            "tool": "auditlib",
+            "version": __version__,
+            "generated_at": self.generated_at,
+            "source": self.source,
+            "schemas": self.schemas,
+            "config": self.config.to_dict(),
+            "summary": self.summary,
+            "findings": frame_records(self.findings),
+            "skipped": list(self.skipped),
+        }
+
+
+def validate_config_checks(config: AuditConfig, registry: dict[str, CheckSpec]) -> None:
+    """Unknown check names in the config are an error, not silently ignored."""
+    named = set(config["severity"]) | set(config["audit"]["disabled_checks"])
+    unknown = sorted(named - set(registry))
+    if unknown:
+        raise ConfigError(f"Unknown check name(s) in the configuration: {', '.join(unknown)}; see docs/checks.md "
+                          "for the list.")
+
+
+def run_checks(catalog: Catalog, config: AuditConfig, *, only: list[str] | None = None,
+               kinds: tuple[str, ...] = ("schema",), schemas: list[str] | None = None,
+               skipped: list[dict[str, str]] | None = None, **context: Any) -> list[Finding]:
+    """Run the registered checks of the given kinds on a catalog; findings outside ``schemas`` are dropped.
+
+    A check that raises is recorded in ``skipped`` with the reason and the others go on.
+    """
+    registry = load_checks()
+    validate_config_checks(config, registry)
+    disabled = set(config["audit"]["disabled_checks"])
+    audited = set(schemas if schemas is not None else config.audited_schemas(list(catalog.schemas["name"])))
+    results: list[Finding] = []
+    for name, spec in sorted(registry.items()):
+        if spec.kind not in kinds or name in disabled or (only is not None and name not in only):
+            continue
+        try:
+            produced = list(_call(spec, catalog, config, audited, context))
+        except Exception as error:  # one broken check must not lose the rest of the audit
+            if skipped is None:
+                raise
+            skipped.append({"check": name, "reason": f"{type(error).__name__}: {error}"})
+            continue
+        override = config["severity"].get(name)
+        for finding in produced:
+            if finding.schema is None or finding.schema in audited:
+                results.append(complete(spec, finding, override))
+    return results
+
+
+def _call(spec: CheckSpec, catalog: Catalog, config: AuditConfig, audited: set[str], context: dict[str, Any]):
+    import inspect
+
+    parameters = inspect.signature(spec.func).parameters
+    kwargs = {k: v for k, v in {"audited": audited, **context}.items() if k in parameters}
+    return spec.func(catalog, config, **kwargs)
+
+
+def audit_catalog(catalog: Catalog, config: AuditConfig | None = None, *,
+                  schemas: list[str] | None = None) -> AuditResult:
+    """Run every schema check on an already-loaded catalog (a live read or a snapshot)."""
+    config = config or AuditConfig()
+    skipped: list[dict[str, str]] = []
+    started = time.perf_counter()
+    audited = schemas if schemas is not None else config.audited_schemas(list(catalog.schemas["name"]))
+    findings = run_checks(catalog, config, schemas=audited, skipped=skipped)
+    frame = findings_frame(_unique(findings))
+    return AuditResult(findings=frame, catalog=catalog, skipped=skipped, source=dict(catalog.source),
+                       config=config, schemas=list(audited),
+                       timings={"checks_s": round(time.perf_counter() - started, 3)})
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """Keys are unique: a second finding with the same key is merged away (the first one wins)."""
+    seen: dict[str, Finding] = {}
+    for finding in findings:
+        seen.setdefault(finding.key, finding)
+    return list(seen.values())
+
+
+class BaselineError(ValueError):
+    """A baseline file that cannot be read or names checks that do not exist."""
+
+
+def load_baseline(path: str | Path) -> set[str]:
+    """Finding keys to suppress, from a previous JSON output, a JSON list of keys, or a text file of keys."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BaselineError(f"The baseline file {path} does not exist; pass a previous `auditlib audit --format "
+                            "json` output or a file of finding keys.") from None
+    except UnicodeDecodeError:
+        raise BaselineError(f"The baseline file {path} is not text; pass a JSON output or a file of keys.") from None
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as error:
+            raise BaselineError(f"The baseline file {path} is not valid JSON ({error.msg} at line {error.lineno}).") \
+                from None
+        items = data.get("findings", []) if isinstance(data, dict) else data
+        keys = {item["key"] if isinstance(item, dict) else str(item) for item in items}
+    else:
+        keys = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    registry = load_checks()
+    unknown = sorted({key.split(":", 1)[0] for key in keys} - set(registry))
+    if unknown:
+        raise BaselineError(f"The baseline file {path} names unknown check(s) {', '.join(unknown)}; keys look like "
+                            "'fk_missing:public.invoices.project_id'.")
+    return keys
+
+
+def apply_baseline(result: AuditResult, keys: set[str]) -> None:
+    """Drop baselined findings from the result; their keys are kept in ``extras['suppressed']``."""
+    if not keys or not len(result.findings):
+        result.extras.setdefault("suppressed", [])
+        return
+    mask = result.findings["key"].isin(keys)
+    result.extras["suppressed"] = sorted(result.findings.loc[mask, "key"])
+    result.findings = result.findings[~mask].reset_index(drop=True)
+
+
+def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None, *, demo: bool = False,
+              schemas: list[str] | None = None, data: bool = True,
+              baseline: str | Path | None = None) -> AuditResult:
+    """Audit a database and return its findings.
+
+    ``source`` is a DSN/URL or Engine (read-only sessions), a ``Catalog`` or the path of a catalog snapshot (.json);
+    None means AUDITLIB_DSN / DATABASE_URL / PG* variables; ``demo=True`` audits the embedded ProductionOS demo.
+    ``schemas`` narrows the audit (``["all"]`` includes platform schemas); ``data=False`` skips data-level checks.
+    """
+    if not isinstance(config, AuditConfig):
+        config = load_config(config)
+    if schemas:
+        config = config.with_overrides({"audit": {"schemas": list(schemas)}})
+    keys = load_baseline(baseline) if baseline else set()
+    started = time.perf_counter()
+    if demo:
+        from auditlib import embedded
+
+        with embedded.owned_server() as srv:
+            url = embedded.ensure_demo(srv)
+            result = _audit_database(url, config, data=data, source={"kind": "demo", "database":
+                                                                      embedded.DEMO_DATABASE})
+    elif isinstance(source, Catalog):
+        result = _audit_snapshot(source, config, {"kind": "snapshot", **source.source})
+    elif isinstance(source, (str, Path)) and str(source).endswith(".json") and Path(source).exists():
+        catalog = Catalog.from_json(Path(source).read_text(encoding="utf-8"))
+        result = _audit_snapshot(catalog, config, {"kind": "snapshot", "path": str(source), **catalog.source})
+    else:
+        result = _audit_database(source, config, data=data, source=None)
+    apply_baseline(result, keys)
+    result.timings["total_s"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _check_schemas_exist(catalog: Catalog, config: AuditConfig) -> None:
+    wanted = [s for s in config["audit"]["schemas"] if s != "all"]
+    missing = sorted(set(wanted) - set(catalog.schemas["name"]))
+    if missing:
+        raise SourceError(f"Schema(s) {', '.join(missing)} do not exist in database "
+                          f"{catalog.server.get('database')}; check --schema.")
+
+
+def _audit_snapshot(catalog: Catalog, config: AuditConfig, source: dict) -> AuditResult:
+    _check_schemas_exist(catalog, config)
+    result = audit_catalog(catalog, config)
+    result.source = source
+    return result
+
+
+def _audit_database(dsn: Any, config: AuditConfig, *, data: bool, source: dict | None) -> AuditResult:
+    limits = SessionLimits(statement_timeout_ms=config.get("data", "statement_timeout_ms"),
+                           lock_timeout_ms=config.get("data", "lock_timeout_ms"))
+    engine = dsn if isinstance(dsn, sa.Engine) else read_only_engine(resolve_dsn(dsn) if not isinstance(
+        dsn, sa.URL) else dsn, limits)
+    try:
+        check_connection(engine)
+        load_started = time.perf_counter()
+        catalog = load_catalog(engine)
+        catalog.source = source or describe_source(engine.url)
+        load_s = time.perf_counter() - load_started
+        _check_schemas_exist(catalog, config)
+        result = audit_catalog(catalog, config)
+        result.timings["catalog_s"] = round(load_s, 3)
+        if data:
+            audited = result.schemas
+            skipped = result.skipped
+            more = run_checks(catalog, config, kinds=("data",), schemas=audited, skipped=skipped, engine=engine)
+            if more:
+                combined = [*_frame_to_findings(result.findings), *more]
+                result.findings = findings_frame(_unique(combined))
+        result.source = catalog.source
+        return result
+    finally:
+        if not isinstance(dsn, sa.Engine):
+            engine.dispose()
+
+
+def _frame_to_findings(frame: pd.DataFrame) -> list[Finding]:
+    findings = []
+    for record in frame_records(frame):
+        record.pop("key", None)
+        findings.append(Finding(**{k: v for k, v in record.items() if k in Finding.__dataclass_fields__}))
+    return findings

@@ -1,0 +1,164 @@
+"""The finding contract every check speaks, and the formats findings are exported in (JSON, CSV, SARIF, table)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+CATEGORIES = ("structure", "relationships", "cascade", "tenancy", "security", "duplicates", "data", "json",
+              "functions", "migrations", "code")
+FINDING_FIELDS = ("check", "severity", "category", "schema", "table", "column", "object", "title", "detail",
+                  "evidence", "remediation_sql", "key", "file", "line")
+
+
+def severity_rank(severity: str) -> int:
+    """0 for critical … 4 for info; lower is worse."""
+    return SEVERITIES.index(severity)
+
+
+@dataclass
+class Finding:
+    """One problem found by one check on one object.
+
+    ``check``, ``category`` and the default ``severity`` come from the check's registration; a check sets
+    ``severity`` itself only where one finding is worse than its usual (e.g. financial tables).
+    """
+
+    schema: str | None
+    table: str | None
+    column: str | None
+    title: str
+    detail: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    remediation_sql: str | None = None
+    object: str | None = None
+    file: str | None = None
+    line: int | None = None
+    check: str | None = None
+    category: str | None = None
+    severity: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.object is None:
+            self.object = ".".join(p for p in (self.schema, self.table, self.column) if p)
+
+    @property
+    def key(self) -> str:
+        """Stable identity across runs: ``check:object``."""
+        return f"{self.check}:{self.object}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as a JSON-ready dict with the contract's fields in order."""
+        data = asdict(self)
+        data["key"] = self.key
+        return {name: data[name] for name in FINDING_FIELDS}
+
+
+def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
+    """Findings as a DataFrame with the contract's columns, worst first."""
+    records = [f.to_dict() for f in findings]
+    frame = pd.DataFrame.from_records(records, columns=list(FINDING_FIELDS))
+    frame = frame.astype({c: object for c in FINDING_FIELDS if c != "line"})
+    frame["line"] = pd.array(frame["line"].tolist(), dtype="Int64") if len(frame) else pd.array([], dtype="Int64")
+    if len(frame):
+        frame["_rank"] = frame["severity"].map(severity_rank)
+        frame = frame.sort_values(["_rank", "category", "check", "object"], kind="stable").drop(columns="_rank")
+    return frame.reset_index(drop=True)
+
+
+def summarize(frame: pd.DataFrame) -> dict[str, Any]:
+    """Counts by severity and by category (every severity present, zero when none)."""
+    by_severity = {s: int((frame["severity"] == s).sum()) for s in SEVERITIES} if len(frame) else \
+        dict.fromkeys(SEVERITIES, 0)
+    by_category = {c: int(n) for c, n in frame["category"].value_counts().sort_index().items()} if len(frame) else {}
+    return {"total": int(len(frame)), "by_severity": by_severity, "by_category": by_category}
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame rows as plain dicts (NA → None) in the contract's field order, plus any extra columns."""
+    records = []
+    for record in frame.to_dict("records"):
+        clean = {}
+        for name, value in record.items():
+            if value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+                value = None
+            elif hasattr(value, "item") and not isinstance(value, (list, dict)):
+                value = value.item()
+            clean[name] = value
+        records.append(clean)
+    return records
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """Findings as CSV; evidence is a JSON string in its column."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = list(frame.columns)
+    writer.writerow(columns)
+    for record in frame_records(frame):
+        writer.writerow([json.dumps(record[c], sort_keys=True, default=str) if c == "evidence"
+                         else ("" if record[c] is None else record[c]) for c in columns])
+    return buffer.getvalue()
+
+
+_SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+
+
+def to_sarif(frame: pd.DataFrame, rules: dict[str, dict[str, str]], version: str) -> dict[str, Any]:
+    """Findings as a SARIF 2.1.0 log: one rule per check, one result per finding."""
+    used = sorted(set(frame["check"])) if len(frame) else []
+    rule_index = {name: i for i, name in enumerate(used)}
+    results = []
+    for record in frame_records(frame):
+        result = {
+            "ruleId": record["check"],
+            "ruleIndex": rule_index[record["check"]],
+            "level": _SARIF_LEVEL[record["severity"]],
+            "message": {"text": f"{record['title']}: {record['detail']}"},
+            "partialFingerprints": {"auditlibKey": record["key"]},
+            "properties": {"severity": record["severity"], "category": record["category"],
+                           "object": record["object"]},
+        }
+        location: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": record["object"],
+                                                          "kind": "column" if record["column"] else "table"}]}
+        if record.get("file"):
+            region = {"startLine": int(record["line"])} if record.get("line") else {}
+            location["physicalLocation"] = {"artifactLocation": {"uri": record["file"]}, **(
+                {"region": region} if region else {})}
+        result["locations"] = [location]
+        if record.get("status"):
+            result["properties"]["status"] = record["status"]
+        results.append(result)
+    driver_rules = [{
+        "id": name,
+        "name": name,
+        "shortDescription": {"text": rules.get(name, {}).get("summary", name)},
+        "fullDescription": {"text": rules.get(name, {}).get("description", name)},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rules.get(name, {}).get("severity", "medium")]},
+        "properties": {"category": rules.get(name, {}).get("category", "")},
+    } for name in used]
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "auditlib", "version": version, "informationUri":
+                                      "https://pypi.org/project/auditlib/", "rules": driver_rules}},
+                  "results": results}],
+    }
+
+
+def to_table(frame: pd.DataFrame, width: int = 100) -> str:
+    """A compact terminal table: severity, check, object, title."""
+    if not len(frame):
+        return "No findings."
+    lines = []
+    for record in frame_records(frame):
+        where = f"{record['file']}:{record['line']}" if record.get("file") else record["object"]
+        lines.append(f"{record['severity'].upper():<8} {record['check']:<26} {where}  {record['title']}"[:width * 2])
+    return "\n".join(lines)

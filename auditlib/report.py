@@ -1,0 +1,673 @@
+"""What the notebooks call: report sections built from findings, and the papermill + nbconvert pipeline.
+
+A ``Report`` holds one audit (findings, catalog, config). Each section method returns a ``Section`` — a title, a
+short generated narrative and blocks (tables, charts, diagrams, SQL) — or an empty section that renders as
+nothing, so a section with no content is left out of the report. Sections render to self-contained HTML: plotly.js
+is embedded once, diagrams are inline SVG (searchable text), nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from auditlib import __version__
+from auditlib.audit import AuditResult, run_audit
+from auditlib.config import AuditConfig, load_config
+from auditlib.findings import SEVERITIES, frame_records, severity_rank
+
+SEVERITY_COLOURS = {"critical": "#8b0000", "high": "#d9480f", "medium": "#e8a317", "low": "#4a7ab5",
+                    "info": "#7a7a7a"}
+_PLOTLY_STATE = {"included": False}  # shared by every figure of a kernel session: plotly.js goes in once
+PRIORITY = {"critical": "Week 1 (critical)", "high": "Week 1 (high)", "medium": "Week 2 (medium)",
+            "low": "Month 1 (low)", "info": "Backlog (info)"}
+LIKELIHOOD_HINTS = ("orphan_count", "count", "null_count", "dangling_count", "visible_rows")
+
+
+# -- rendering helpers -------------------------------------------------------------------------------------------
+def esc(value: Any) -> str:
+    """HTML-escape any value (names from the database are hostile until proven otherwise)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def plotly_html(figure) -> str:
+    """A plotly figure as an HTML fragment; plotly.js is embedded with the first figure only, MathJax never."""
+    include = not _PLOTLY_STATE["included"]
+    fragment = figure.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
+                              config={"displaylogo": False, "responsive": True})
+    if include:
+        _PLOTLY_STATE["included"] = True
+        fragment = f"<script>{offline_plotlyjs()}</script>" + fragment
+    return f'<div class="al-chart">{fragment}</div>'
+
+
+def offline_plotlyjs() -> str:
+    """plotly.js with its attribution links' absolute URLs escaped so the page holds no http(s) src/href."""
+    from plotly.offline import get_plotlyjs
+
+    return re.sub(r'(src|href)="http', r'\1="\\u0068ttp', get_plotlyjs())
+
+
+def svg_html(svg: str) -> str:
+    """Inline SVG without its XML prolog/DOCTYPE, so table names stay searchable and selectable text."""
+    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    return f'<div class="al-diagram">{svg.strip()}</div>'
+
+
+def table_html(frame: pd.DataFrame, max_rows: int = 500, classes: str = "al-table") -> str:
+    """A DataFrame as an escaped HTML table (lists joined, dicts shown as key: value)."""
+    if frame is None or not len(frame):
+        return ""
+    shown = frame.head(max_rows).copy()
+    for column in shown.columns:
+        shown[column] = shown[column].map(_cell_text)
+    note = f"<p class='al-note'>Showing {max_rows} of {len(frame)} rows.</p>" if len(frame) > max_rows else ""
+    return shown.to_html(index=False, escape=True, classes=classes, border=0, na_rep="") + note
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def sql_html(sql: str) -> str:
+    """A copyable SQL block."""
+    return f'<pre class="al-sql"><code>{esc(sql)}</code></pre>'
+
+
+@dataclass
+class Section:
+    """One report section: rendered as HTML when it has blocks, as nothing when empty."""
+
+    title: str
+    anchor: str
+    narrative: str = ""
+    blocks: list[str] = field(default_factory=list)
+    level: int = 2
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.blocks)
+
+    def add(self, block: str | None) -> None:
+        if block:
+            self.blocks.append(block)
+
+    def add_heading(self, text: str) -> None:
+        self.blocks.append(f"<h3>{esc(text)}</h3>")
+
+    def add_text(self, text: str) -> None:
+        self.blocks.append(f"<p>{esc(text)}</p>")
+
+    def _repr_html_(self) -> str:
+        if self.empty:
+            return ""
+        narrative = f'<p class="al-narrative">{esc(self.narrative)}</p>' if self.narrative else ""
+        return (f'<section class="al-section" id="{esc(self.anchor)}"><h{self.level} id="{esc(self.anchor)}-h">'
+                f'{esc(self.title)}</h{self.level}>{narrative}{"".join(self.blocks)}</section>')
+
+    def __repr__(self) -> str:  # plain-text fallback for terminals
+        return f"Section({self.title!r}, {len(self.blocks)} blocks)" if not self.empty else f"Section({self.title!r}: empty)"
+
+
+# -- the report ----------------------------------------------------------------------------------------------------
+class Report:
+    """An audit ready to be shown: one method per report section."""
+
+    def __init__(self, result: AuditResult, *, title: str = "Data relationship audit", min_severity: str = "info",
+                 parameters: dict[str, Any] | None = None):
+        self.result = result
+        self.catalog = result.catalog
+        self.config: AuditConfig = result.config
+        self.title = title
+        self.parameters = parameters or {}
+        threshold = severity_rank(min_severity)
+        findings = result.findings
+        self.findings = findings[findings["severity"].map(severity_rank) <= threshold].reset_index(drop=True) \
+            if len(findings) else findings
+
+    # data helpers --------------------------------------------------------------------------------------------
+    def of(self, *checks: str) -> pd.DataFrame:
+        """Findings of the given checks."""
+        return self.findings[self.findings["check"].isin(checks)].reset_index(drop=True)
+
+    def _findings_table(self, frame: pd.DataFrame, columns=("severity", "object", "title", "detail")) -> str:
+        return table_html(frame[list(columns)]) if len(frame) else ""
+
+    # sections ------------------------------------------------------------------------------------------------
+    def header(self) -> Section:
+        """Title, tool version, time and source (password masked), and the parameters used."""
+        section = Section(self.title, "top", level=1)
+        source = self.result.source or {}
+        facts = {"auditlib": __version__, "generated": self.result.generated_at,
+                 "source": source.get("dsn") or source.get("path") or source.get("kind", ""),
+                 "database": source.get("database") or (self.catalog.server.get("database") if self.catalog else ""),
+                 "PostgreSQL": self.catalog.server.get("server_version") if self.catalog else "",
+                 "schemas audited": ", ".join(self.result.schemas)}
+        facts.update({f"parameter {k}": v for k, v in self.parameters.items()})
+        section.add('<dl class="al-facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>"
+                                                     for k, v in facts.items() if v not in (None, "")) + "</dl>")
+        section.add('<nav class="al-toc" id="al-toc"></nav>')
+        return section
+
+    def executive_summary(self) -> Section:
+        """Health per area, counts by severity and the severity × category chart."""
+        from auditlib import charts
+
+        summary = self.result.summary if len(self.findings) == len(self.result.findings) else \
+            _summary(self.findings)
+        counts = summary["by_severity"]
+        worst = next((s for s in SEVERITIES if counts.get(s)), None)
+        narrative = (f"The audit ran {len(self._checks_run())} checks over {self._table_count()} tables and found "
+                     f"{summary['total']} issues" + (f", the worst {worst}" if worst else "") + ".")
+        section = Section("Executive summary", "summary", narrative)
+        section.add(table_html(self.health()))
+        section.add('<div class="al-counts">' + "".join(
+            f'<span class="al-badge" style="background:{SEVERITY_COLOURS[s]}">{esc(s)}: {counts.get(s, 0)}</span>'
+            for s in SEVERITIES) + "</div>")
+        if len(self.findings):
+            section.add(plotly_html(charts.findings_by_severity_category(self.findings)))
+        if self.result.skipped:
+            section.add_heading("Checks that could not run")
+            section.add(table_html(pd.DataFrame(self.result.skipped)))
+        return section
+
+    def health(self) -> pd.DataFrame:
+        """The seed's 'overall health assessment': one rating per area with the counts behind it."""
+        tables = self._table_count()
+        rows = []
+
+        def rate(n_bad: int, high: int, medium: int) -> str:
+            return "HIGH RISK" if n_bad >= high else ("MEDIUM" if n_bad >= medium else "GOOD")
+
+        rows.append({"area": "Schema complexity", "rating": "HIGH" if tables >= 80 else ("MEDIUM" if tables >= 30
+                                                                                        else "LOW"),
+                     "evidence": f"{tables} tables, {len(self.catalog.foreign_keys) if self.catalog else 0} "
+                                 f"foreign keys"})
+        dup = len(self.of("table_lookalike", "table_defined_multiple"))
+        rows.append({"area": "Duplication", "rating": rate(dup, 5, 1), "evidence": f"{dup} look-alike or "
+                                                                                   f"duplicated tables"})
+        fk = len(self.of("fk_missing", "fk_type_mismatch", "orphan_rows"))
+        rows.append({"area": "FK integrity", "rating": rate(fk, 6, 1), "evidence": f"{fk} missing or mismatched "
+                                                                                   f"references"})
+        tenancy = self.of("tenant_column_missing", "tenant_column_nullable", "tenant_fk_missing")
+        rows.append({"area": "Multi-tenancy", "rating": rate(len(self.of("tenant_column_missing")), 3, 1),
+                     "evidence": f"{len(self.of('tenant_column_missing'))} tables without the tenant column, "
+                                 f"{len(tenancy)} tenancy findings"})
+        rls = self.findings[self.findings["check"].str.startswith("rls_")] if len(self.findings) else self.findings
+        rows.append({"area": "Row-level security", "rating": rate(len(rls), 5, 1),
+                     "evidence": f"{len(rls)} RLS findings"})
+        return pd.DataFrame(rows)
+
+    def schema_overview(self) -> Section:
+        """Tables per category, primary-key and timestamp patterns."""
+        from auditlib.checks.tenancy import tenant_scope
+
+        if not self.catalog or not len(self.catalog.tables):
+            return Section("Schema overview", "schema")
+        scope = self._scope(tenant_scope)
+        section = Section("Schema overview", "schema",
+                          f"{len(scope)} tables in {scope['schema'].nunique()} schema(s), grouped by domain.")
+        per_category = (scope.groupby("category").agg(tables=("table", "count"),
+                                                      examples=("table", lambda t: ", ".join(sorted(t)[:6])))
+                        .reset_index().sort_values("tables", ascending=False))
+        section.add_heading("Tables per category")
+        section.add(table_html(per_category))
+        section.add_heading("Primary keys")
+        section.add(table_html(self.pk_patterns()))
+        section.add(self._findings_table(self.of("pk_missing", "pk_type_inconsistent")))
+        section.add_heading("Timestamps")
+        section.add(table_html(self.timestamp_patterns()))
+        section.add(self._findings_table(self.of("timestamps_missing", "updated_at_no_trigger")))
+        return section
+
+    def pk_patterns(self) -> pd.DataFrame:
+        """How many audited tables use each primary-key pattern."""
+        tables = self._audited_tables()
+        patterns = []
+        for record in tables.to_dict("records"):
+            pk = self.catalog.primary_key(record["schema"], record["name"])
+            if not pk:
+                patterns.append("no primary key")
+            elif len(pk) > 1:
+                patterns.append("composite")
+            else:
+                column = self.catalog.column(record["schema"], record["name"], pk[0]) or {}
+                kind = column.get("data_type", "?")
+                if column.get("identity"):
+                    kind += " identity"
+                elif "nextval" in (column.get("default") or ""):
+                    kind += " serial"
+                patterns.append(kind)
+        return (pd.Series(patterns, name="pattern").value_counts().rename_axis("pattern").reset_index(name="tables"))
+
+    def timestamp_patterns(self) -> pd.DataFrame:
+        """How many audited tables have created_at / updated_at (names from the config)."""
+        created, updated = self.config.get("structure", "created_column"), self.config.get("structure",
+                                                                                           "updated_column")
+        tables = self._audited_tables()
+        names = self.catalog.columns.groupby(["schema", "table"])["name"].apply(set).to_dict()
+        rows = {"both": 0, f"only {created}": 0, f"only {updated}": 0, "neither": 0}
+        for record in tables.to_dict("records"):
+            have = names.get((record["schema"], record["name"]), set())
+            key = ("both" if created in have and updated in have else f"only {created}" if created in have else
+                   f"only {updated}" if updated in have else "neither")
+            rows[key] += 1
+        return pd.DataFrame({"timestamps": list(rows), "tables": list(rows.values())})
+
+    def foreign_keys(self) -> Section:
+        """ER diagram, ON DELETE rules with a risk assessment, missing FKs and type mismatches."""
+        from auditlib import charts, diagrams
+        from auditlib.checks.cascade import on_delete_rules
+
+        if not self.catalog or not len(self.catalog.tables):
+            return Section("Foreign keys", "foreign-keys")
+        rules = on_delete_rules(self.catalog, self.config, schemas=self.result.schemas)
+        missing = self.of("fk_missing")
+        section = Section("Foreign keys and relationships", "foreign-keys",
+                          f"{int(rules['declared'].sum()) if len(rules) else 0} declared foreign keys; "
+                          f"{len(missing)} columns look like references but have no constraint.")
+        section.add_heading("Entity-relationship diagram")
+        section.add_text("Solid edges are foreign keys labelled with their ON DELETE rule; dashed orange edges are "
+                         "references no constraint enforces.")
+        for label, svg in self._er_svgs(diagrams):
+            if label:
+                section.add(f"<h4>{esc(label)}</h4>")
+            section.add(svg_html(svg))
+        if len(missing):
+            section.add_heading("Missing foreign keys")
+            section.add(self._findings_table(missing))
+        mismatch = self.of("fk_type_mismatch")
+        if len(mismatch):
+            section.add_heading("Type mismatches")
+            section.add(self._findings_table(mismatch))
+        unindexed = self.of("fk_unindexed", "column_type_inconsistent")
+        if len(unindexed):
+            section.add_heading("Unindexed foreign keys and inconsistent column types")
+            section.add(self._findings_table(unindexed))
+        if len(rules):
+            section.add_heading("ON DELETE behaviour and risk")
+            section.add(plotly_html(charts.on_delete_distribution(rules)))
+            risky = rules.sort_values(by="risk", key=lambda s: s.map({"danger": 0, "review": 1, "ok": 2}))
+            section.add(table_html(risky))
+        return section
+
+    def _er_svgs(self, diagrams) -> list[tuple[str, str]]:
+        overview = diagrams.er_overview(self.catalog, self.findings, self.config)
+        result = [("", diagrams.to_svg(overview))]
+        if getattr(overview, "_auditlib_summary", False) or len(self._audited_tables()) > 150:
+            for domain, graph in diagrams.er_domains(self.catalog, self.findings, self.config).items():
+                result.append((f"Domain: {domain}", diagrams.to_svg(graph)))
+        return result
+
+    def cascade(self) -> Section:
+        """Blast radius: what deleting one row reaches, for tables whose cascades reach protected tables."""
+        from auditlib import diagrams
+
+        reach = self.of("cascade_reach", "fk_set_null_not_null")
+        section = Section("Cascade deletes", "cascade",
+                          f"{len(reach)} delete paths reach protected tables or fail on NOT NULL columns.")
+        if not len(reach):
+            return section
+        section.add(self._findings_table(reach))
+        sources = [r for r in frame_records(self.of("cascade_reach"))][:6]
+        for record in sources:
+            section.add(f"<h4>Deleting one row of {esc(record['schema'])}.{esc(record['table'])}</h4>")
+            section.add(svg_html(diagrams.to_svg(diagrams.cascade_diagram(self.catalog, record["schema"],
+                                                                          record["table"], config=self.config))))
+        return section
+
+    def duplicates(self) -> Section:
+        """Look-alike tables and tables defined more than once, with their column differences."""
+        found = self.of("table_lookalike", "table_defined_multiple")
+        section = Section("Duplicate and look-alike tables", "duplicates",
+                          f"{len(found)} pairs of tables look like copies of each other.")
+        for record in frame_records(found):
+            evidence = record["evidence"] or {}
+            section.add(f"<h4>{esc(record['object'])}</h4><p>{esc(record['detail'])}</p>")
+            diff = {k: v for k, v in evidence.items() if isinstance(v, list)}
+            if diff:
+                section.add(table_html(pd.DataFrame({"columns": list(diff), "names": [", ".join(map(str, v))
+                                                                                      for v in diff.values()]})))
+        return section
+
+    def tenancy(self) -> Section:
+        """Tenant-column coverage by category, the RLS policy review and the leak probe."""
+        from auditlib import charts
+        from auditlib.checks.tenancy import tenant_scope
+
+        if not self.catalog or not len(self.catalog.tables):
+            return Section("Multi-tenancy and row-level security", "tenancy")
+        scope = self._scope(tenant_scope)
+        column = self.config.tenant_column
+        section = Section("Multi-tenancy and row-level security", "tenancy",
+                          f"Tenant column {column}: coverage per category, tables that hold tenant data without it, "
+                          f"and the policies that decide who sees which rows.")
+        coverage = self.tenant_coverage(scope)
+        if len(coverage):
+            section.add_heading(f"{column} coverage by category")
+            section.add(plotly_html(charts.tenant_coverage_by_category(scope)))
+            section.add(table_html(coverage))
+        for heading, checks in (("Tables missing the tenant column", ("tenant_column_missing",)),
+                                ("Tenant column not enforced", ("tenant_column_nullable", "tenant_fk_missing")),
+                                ("Row-level security", ("rls_disabled", "rls_no_policy", "rls_policy_without_rls",
+                                                        "rls_always_true", "rls_tenant_not_enforced"))):
+            found = self.of(*checks)
+            if len(found):
+                section.add_heading(heading)
+                section.add(self._findings_table(found))
+        leaks = self.of("rls_null_bypass")
+        if len(leaks):
+            section.add_heading("Policies that leak rows without a tenant")
+            for record in frame_records(leaks):
+                evidence = record["evidence"] or {}
+                section.add(f"<p><b>{esc(record['object'])}</b>: {esc(record['detail'])}</p>")
+                expression = evidence.get("expression") or evidence.get("using") or ""
+                if expression:
+                    section.add(sql_html(str(expression)))
+        probe = self.of("rls_leak")
+        if len(probe):
+            section.add_heading("Leak probe: rows members can see that are not theirs")
+            section.add(self._findings_table(probe))
+        return section
+
+    def tenant_coverage(self, scope: pd.DataFrame) -> pd.DataFrame:
+        """The seed's 4.1 table: per category, tables with and without the tenant column."""
+        data = scope[scope["scope"].isin(["tenant", "inherits"])]
+        if not len(data):
+            return pd.DataFrame()
+        missing = set(self.of("tenant_column_missing")["table"])
+        rows = []
+        for category, group in data.groupby("category"):
+            with_column = sorted(group.loc[group["has_tenant_column"], "table"])
+            without = sorted(t for t in group.loc[~group["has_tenant_column"], "table"] if t in missing)
+            rows.append({"category": category, "with tenant column": ", ".join(with_column),
+                         "missing": ", ".join(without), "status": "complete" if not without else "incomplete"})
+        return pd.DataFrame(rows)
+
+    def json_structure(self) -> Section:
+        """Inferred JSON document structure and the references it holds (data-level checks)."""
+        found = self.of("json_reference", "json_orphans")
+        section = Section("JSONB structure and references", "jsonb",
+                          f"{len(found)} findings about ids kept inside JSON documents.")
+        section.add(self._findings_table(found))
+        for record in frame_records(self.of("json_reference")):
+            tree = (record["evidence"] or {}).get("paths")
+            if tree:
+                section.add(f"<h4>{esc(record['object'])}</h4>")
+                section.add(table_html(pd.DataFrame(tree)))
+        return section
+
+    def data_integrity(self) -> Section:
+        """Orphaned rows and rows without a tenant (data-level checks)."""
+        from auditlib import charts
+
+        found = self.of("orphan_rows", "tenant_null_rows", "tenant_mismatch_rows")
+        section = Section("Data integrity", "data", f"{len(found)} findings about rows that are already broken.")
+        if len(found):
+            section.add(plotly_html(charts.orphan_and_leak_counts(self.findings)))
+            section.add(self._findings_table(found))
+        return section
+
+    def functions(self) -> Section:
+        """Trigger functions that touch columns that do not exist."""
+        found = self.of("trigger_missing_column")
+        section = Section("Functions and triggers", "functions",
+                          f"{len(found)} trigger functions refer to columns that do not exist; they fail when they "
+                          f"fire.")
+        section.add(self._findings_table(found))
+        return section
+
+    def recommendations(self) -> Section:
+        """Remediation SQL grouped by priority, ready to copy."""
+        fixes = self.findings[self.findings["remediation_sql"].notna()] if len(self.findings) else self.findings
+        section = Section("Recommendations", "recommendations",
+                          f"{len(fixes)} findings have a mechanical fix. Run them on a staging copy first; "
+                          "constraints are added NOT VALID and validated separately so no table is locked for long.")
+        for severity in SEVERITIES:
+            group = fixes[fixes["severity"] == severity] if len(fixes) else fixes
+            if not len(group):
+                continue
+            section.add_heading(f"{PRIORITY[severity]} — {len(group)} fixes")
+            script = "\n\n".join(f"-- {r['object']}: {r['title']}\n{r['remediation_sql'].strip()}"
+                                 for r in frame_records(group))
+            section.add(sql_html(script))
+        return section
+
+    def risk_matrix(self) -> Section:
+        """Every finding with severity, likelihood (from the evidence), impact and status."""
+        section = Section("Risk matrix", "risk-matrix", "One row per finding, worst first.")
+        section.add(table_html(self.risk_table()))
+        return section
+
+    def risk_table(self) -> pd.DataFrame:
+        """The risk matrix as a DataFrame: check, object, severity, likelihood, impact, status."""
+        if not len(self.findings):
+            return pd.DataFrame(columns=["check", "object", "severity", "likelihood", "impact", "status"])
+        rows = []
+        for record in frame_records(self.findings):
+            rows.append({"check": record["check"], "object": record["object"], "severity": record["severity"],
+                         "likelihood": _likelihood(record), "impact": _impact(record["category"]),
+                         "status": record.get("status") or "open"})
+        return pd.DataFrame(rows)
+
+    def appendices(self) -> Section:
+        """Table inventory and the check documentation."""
+        from auditlib.docs import check_documentation_frame
+
+        section = Section("Appendices", "appendices")
+        if self.catalog is not None:
+            inventory = self._audited_tables()[["schema", "name", "kind", "row_estimate", "size_bytes",
+                                                "rls_enabled", "comment"]]
+            section.add_heading(f"A. Table inventory ({len(inventory)} tables)")
+            section.add(table_html(inventory, max_rows=5000))
+        section.add_heading("B. Checks")
+        section.add(table_html(check_documentation_frame()))
+        queries = [(r["object"], r["evidence"].get("query")) for r in frame_records(self.findings)
+                   if isinstance(r["evidence"], dict) and r["evidence"].get("query")]
+        if queries:
+            section.add_heading("C. Validation queries used")
+            section.add(sql_html("\n\n".join(f"-- {obj}\n{query}" for obj, query in queries)))
+        return section
+
+    def sections(self) -> list[Section]:
+        """Every section in report order (empty ones included, they render as nothing)."""
+        return [self.header(), self.executive_summary(), self.schema_overview(), self.foreign_keys(),
+                self.cascade(), self.duplicates(), self.tenancy(), self.json_structure(), self.data_integrity(),
+                self.functions(), self.recommendations(), self.risk_matrix(), self.appendices()]
+
+    # internals ------------------------------------------------------------------------------------------------
+    def _audited_tables(self) -> pd.DataFrame:
+        return self.catalog.user_tables(self.result.schemas) if self.catalog is not None else pd.DataFrame()
+
+    def _table_count(self) -> int:
+        return len(self._audited_tables()) if self.catalog is not None else 0
+
+    def _scope(self, tenant_scope) -> pd.DataFrame:
+        scope = tenant_scope(self.catalog, self.config)
+        return scope[scope["schema"].isin(self.result.schemas)].reset_index(drop=True)
+
+    def _checks_run(self) -> list[str]:
+        from auditlib.checks import load_checks
+
+        skipped = {s["check"] for s in self.result.skipped}
+        return [n for n, s in load_checks().items() if s.kind == "schema" and n not in skipped]
+
+
+def _summary(frame: pd.DataFrame) -> dict:
+    from auditlib.findings import summarize
+
+    return summarize(frame)
+
+
+def _likelihood(record: dict) -> str:
+    evidence = record.get("evidence") or {}
+    for key in LIKELIHOOD_HINTS:
+        if isinstance(evidence.get(key), (int, float)):
+            return "High (already happening)" if evidence[key] > 0 else "Low"
+    return {"critical": "High", "high": "Medium", "medium": "Medium", "low": "Low", "info": "Low"}[record["severity"]]
+
+
+def _impact(category: str) -> str:
+    return {"tenancy": "Multi-tenant data leak", "security": "Data exposure", "relationships": "Orphaned rows",
+            "cascade": "Unintended data loss", "duplicates": "Data inconsistency", "data": "Broken references",
+            "json": "Stale references", "functions": "Failing writes", "structure": "Maintenance cost",
+            "migrations": "Broken deploys", "code": "Runtime errors"}.get(category, "")
+
+
+def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", schemas: list[str] | None = None,
+                config_path: str = "", baseline: str = "", min_severity: str = "info",
+                title: str = "Data relationship audit", data: bool = True) -> Report:
+    """Run the audit for a notebook and return the Report whose sections the notebook displays.
+
+    The DSN is read from the environment variable named by ``dsn_env`` so it never appears in the notebook.
+    """
+    config = load_config(config_path or None)
+    if snapshot:
+        source: Any = snapshot
+    elif dsn_env:
+        source = os.environ.get(dsn_env)
+        if not source:
+            raise ValueError(f"The environment variable {dsn_env} is empty; set it to the DSN to audit.")
+    else:
+        source = None
+    result = run_audit(source, config, demo=demo and not (dsn_env or snapshot), schemas=schemas or None, data=data,
+                       baseline=baseline or None)
+    parameters = {"schemas": ", ".join(schemas or []) or "default", "min_severity": min_severity}
+    return Report(result, title=title, min_severity=min_severity, parameters=parameters)
+
+
+# -- rendering pipeline ---------------------------------------------------------------------------------------------
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def template_dir() -> Path:
+    return Path(str(resources.files("auditlib") / "templates"))
+
+
+def export_html(notebook_path: Path, html_path: Path) -> Path:
+    """Export an executed notebook to self-contained HTML with inputs hidden and a table of contents."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="auditlib_report", extra_template_basedirs=[str(template_dir())],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    body, _ = exporter.from_notebook_node(notebook)
+    body = add_table_of_contents(body)
+    partial = html_path.with_name(f".{html_path.name}.partial")
+    partial.write_text(body, encoding="utf-8")
+    partial.replace(html_path)
+    return html_path
+
+
+def add_table_of_contents(page: str) -> str:
+    """Fill the header's <nav id="al-toc"> with links to every section heading in the page."""
+    headings = re.findall(r'<section class="al-section" id="([^"]+)"><h2 id="[^"]+">(.*?)</h2>', page)
+    links = "".join(f'<li><a href="#{anchor}">{title}</a></li>' for anchor, title in headings)
+    return page.replace('<nav class="al-toc" id="al-toc"></nav>',
+                        f'<nav class="al-toc" id="al-toc"><h2>Contents</h2><ol>{links}</ol></nav>', 1)
+
+
+def source_label(demo: bool, dsn_env: str, snapshot: str) -> str:
+    """A short file-name-safe label for the audited source."""
+    if demo:
+        return "demo"
+    if snapshot:
+        return re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(snapshot).stem)[:40]
+    dsn = os.environ.get(dsn_env or "", "")
+    from auditlib.connect import to_url
+
+    try:
+        url = to_url(dsn or None)
+        label = url.database or "database"
+    except Exception:
+        label = "database"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", label)[:40]
+
+
+def render_report(notebook: str = "relationship_audit", parameters: dict[str, Any] | None = None,
+                  output_dir: str | Path = "reports", progress: bool = True, timeout_s: int = 1800) -> Path:
+    """Execute a notebook with papermill and export it to HTML; return the HTML path.
+
+    The executed notebook and the HTML are written next to each other as
+    ``<notebook>-<source>-<timestamp>``, and ``latest.html`` is pointed at the new HTML. Nothing is written in
+    place of the last good report when execution fails.
+    """
+    import papermill
+
+    parameters = dict(parameters or {})
+    source = notebook_path(notebook)
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    label = source_label(parameters.get("demo", False), parameters.get("dsn_env", ""),
+                         parameters.get("snapshot", ""))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stem = f"{notebook}-{label}-{stamp}"
+    executed = output_dir / f"{stem}.ipynb"
+    partial = output_dir / f".{stem}.ipynb.partial"
+    try:
+        papermill.execute_notebook(str(source), str(partial), parameters=parameters, progress_bar=progress,
+                                   kernel_name="python3", cwd=str(output_dir), execution_timeout=timeout_s,
+                                   language="python", log_output=False, stdout_file=None, stderr_file=None)
+    except papermill.PapermillExecutionError as error:
+        partial.unlink(missing_ok=True)
+        raise ReportError(f"The notebook {source.name} failed in cell {error.exec_count}: {error.ename}: "
+                          f"{error.evalue}") from None
+    partial.replace(executed)
+    html_path = export_html(executed, output_dir / f"{stem}.html")
+    point_latest(html_path, output_dir / ("latest.html" if notebook == "relationship_audit" else
+                                          f"latest-{notebook}.html"))
+    return html_path
+
+
+def point_latest(target: Path, link: Path) -> None:
+    """Make ``link`` point at ``target`` (a relative symlink; a copy where symlinks are unavailable)."""
+    temporary = link.with_name(f".{link.name}.new")
+    temporary.unlink(missing_ok=True)
+    try:
+        temporary.symlink_to(target.name)
+    except OSError:
+        shutil.copyfile(target, temporary)
+    temporary.replace(link)
+
+
+def notebook_path(name: str) -> Path:
+    """The committed notebook of that name (``relationship_audit``, ``table_explorer``, ``migration_audit``)."""
+    path = NOTEBOOK_DIR / f"{name}.ipynb"
+    if not path.exists():
+        available = ", ".join(sorted(p.stem for p in NOTEBOOK_DIR.glob("*.ipynb"))) or "none"
+        raise ReportError(f"There is no notebook {name!r}; available: {available}.")
+    return path
+
+
+class ReportError(RuntimeError):
+    """The report could not be produced; one sentence for the user."""
+
+
+def ensure_kernel() -> None:
+    """papermill needs a 'python3' kernel that runs this interpreter; install it into the venv when missing."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    if "python3" not in specs:
+        from ipykernel.kernelspec import install
+
+        install(prefix=sys.prefix, kernel_name="python3")
