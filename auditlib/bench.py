@@ -1,0 +1,113 @@
+"""``make bench``: speed figures measured side by side in one run, printed as a table and saved to reports/bench.json.
+
+Run with ``python -m auditlib.bench [--sizes 100,1000]``. Every figure is measured in this run on the embedded
+server; ratios compare auditlib with a reference measured right next to it (SQLAlchemy's reflection for the
+catalog), so machine speed cancels out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from auditlib import embedded
+from auditlib.audit import audit_catalog
+from auditlib.catalog import load_catalog
+
+
+def generated_schema_sql(tables: int, seed: int = 7) -> str:
+    """A schema-like database: ``tables`` tables of ~10 columns, 2 FKs, 2 indexes and an RLS policy each."""
+    rng = random.Random(seed)
+    statements = ["CREATE TABLE organizations (id uuid PRIMARY KEY, name text NOT NULL);"]
+    for i in range(tables - 1):
+        name = f"domain{i % 25}_entity{i}"
+        parents = [f"domain{j % 25}_entity{j}" for j in rng.sample(range(max(i, 1)), k=min(i, 2))] if i else []
+        fks = [f"{p}_ref uuid REFERENCES {p}(id) ON DELETE {rng.choice(['CASCADE', 'SET NULL', 'NO ACTION'])}"
+               for p in parents]
+        columns = ["id uuid PRIMARY KEY", "organization_id uuid REFERENCES organizations(id) ON DELETE CASCADE",
+                   "name text NOT NULL", "status text", "amount numeric", "payload jsonb", "note text",
+                   "created_at timestamptz NOT NULL DEFAULT now()", "updated_at timestamptz", *fks]
+        statements.append(f"CREATE TABLE {name} ({', '.join(columns)});")
+        statements.append(f"CREATE INDEX ON {name} (organization_id); CREATE INDEX ON {name} (status);")
+        statements.append(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY;")
+        statements.append(f"CREATE POLICY tenant ON {name} USING (organization_id IS NOT NULL);")
+    return "\n".join(statements)
+
+
+def _timed(function, repeat: int = 3) -> tuple[float, object]:
+    best, value = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        value = function()
+        best = min(best, time.perf_counter() - started)
+    return best, value
+
+
+def _count_queries(url: sa.URL) -> int:
+    engine = sa.create_engine(url)
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    load_catalog(engine)
+    engine.dispose()
+    return len(statements)
+
+
+def bench_catalog(srv: embedded.EmbeddedServer, sizes: list[int]) -> dict[str, float]:
+    """Catalog load vs SQLAlchemy reflection, query counts and the structural audit, per schema size."""
+    results: dict[str, float] = {}
+    for size in sizes:
+        name = f"bench_schema_{size}"
+        url = srv.url(name)
+        if not srv.database_exists(name):
+            srv.create_database(name)
+            with sa.create_engine(url).begin() as conn:
+                conn.exec_driver_sql(generated_schema_sql(size))
+        engine = sa.create_engine(url)
+        catalog_s, catalog = _timed(lambda: load_catalog(engine))
+        reflect_s, _ = _timed(lambda: sa.MetaData().reflect(engine), repeat=1 if size > 1000 else 2)
+        audit_s, result = _timed(lambda: audit_catalog(catalog), repeat=1)
+        engine.dispose()
+        results[f"catalog_{size}_s"] = round(catalog_s, 3)
+        results[f"reflect_{size}_s"] = round(reflect_s, 3)
+        results[f"catalog_vs_reflect_ratio_{size}"] = round(reflect_s / catalog_s, 2)
+        results[f"catalog_queries_{size}"] = _count_queries(url)
+        results[f"audit_{size}_s"] = round(audit_s, 3)
+        results[f"findings_{size}"] = len(result.findings)
+    return results
+
+
+def bench_demo(srv: embedded.EmbeddedServer) -> dict[str, float]:
+    """Catalog load and structural audit of the ProductionOS demo."""
+    url = embedded.ensure_demo(srv)
+    engine = sa.create_engine(url)
+    catalog_s, catalog = _timed(lambda: load_catalog(engine))
+    audit_s, result = _timed(lambda: audit_catalog(catalog), repeat=1)
+    engine.dispose()
+    return {"catalog_demo_s": round(catalog_s, 3), "audit_demo_s": round(audit_s, 3),
+            "demo_tables": len(catalog.tables), "demo_findings": len(result.findings)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000", help="comma-separated table counts of generated schemas")
+    parser.add_argument("--output", type=Path, default=Path("reports/bench.json"))
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    with embedded.owned_server() as srv:
+        results = {**bench_demo(srv), **bench_catalog(srv, sizes)}
+    width = max(len(k) for k in results)
+    for key, value in results.items():
+        print(f"{key:<{width}}  {value}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
