@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -165,13 +166,15 @@ def apply_baseline(result: AuditResult, keys: set[str]) -> None:
 
 
 def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None, *, demo: bool = False,
-              schemas: list[str] | None = None, data: bool = True,
-              baseline: str | Path | None = None) -> AuditResult:
-    """Audit a database and return its findings.
+              schemas: list[str] | None = None, data: bool = True, baseline: str | Path | None = None,
+              migrations: str | Path | None = None, stubs: str = "auto", keep: bool = False) -> AuditResult:
+    """Audit a database or a migration folder and return its findings.
 
     ``source`` is a DSN/URL or Engine (read-only sessions), a ``Catalog`` or the path of a catalog snapshot (.json);
-    None means AUDITLIB_DSN / DATABASE_URL / PG* variables; ``demo=True`` audits the embedded ProductionOS demo.
-    ``schemas`` narrows the audit (``["all"]`` includes platform schemas); ``data=False`` skips data-level checks.
+    None means AUDITLIB_DSN / DATABASE_URL / PG* variables; ``demo=True`` audits the embedded ProductionOS demo;
+    ``migrations`` audits a folder of SQL files (applied to a scratch database on the embedded server after the
+    ``stubs`` platform stub; ``keep`` leaves that database for exploration). ``schemas`` narrows the audit
+    (``["all"]`` includes platform schemas); ``data=False`` skips data-level checks.
     """
     if not isinstance(config, AuditConfig):
         config = load_config(config)
@@ -179,7 +182,9 @@ def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None
         config = config.with_overrides({"audit": {"schemas": list(schemas)}})
     keys = load_baseline(baseline) if baseline else set()
     started = time.perf_counter()
-    if demo:
+    if migrations is not None:
+        result = audit_migrations(migrations, config, stubs=stubs, keep=keep)
+    elif demo:
         from auditlib import embedded
 
         with embedded.owned_server() as srv:
@@ -195,6 +200,60 @@ def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None
         result = _audit_database(source, config, data=data, source=None)
     apply_baseline(result, keys)
     result.timings["total_s"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def audit_migrations(folder: str | Path, config: AuditConfig | None = None, *, stubs: str = "auto",
+                     keep: bool = False) -> AuditResult:
+    """Audit a migration folder: static pass, apply pass on a scratch database, then every schema check."""
+    from auditlib import embedded
+    from auditlib.migrations import (
+        MigrationRun,
+        MigrationsError,
+        apply_folder,
+        attach_origins,
+        file_inventory,
+        load_folder,
+        origins,
+        scratch_database_name,
+        stub_sql,
+    )
+
+    config = config or AuditConfig()
+    started = time.perf_counter()
+    folder = load_folder(folder)
+    if not folder.files:
+        raise MigrationsError(f"The folder {folder.root} holds no .sql files; pass the folder with your migrations.")
+    stub = stub_sql(stubs, folder)
+    # A kept scratch database is only useful while the server runs, so --keep leaves the server running.
+    server_context = contextlib.nullcontext(embedded.server().start()) if keep else embedded.owned_server()
+    with server_context as srv:
+        name = scratch_database_name(folder)
+        url = srv.create_database(name, replace=True)
+        try:
+            applied = apply_folder(folder, url, stub)
+            catalog = load_catalog(url)
+        finally:
+            if not keep:
+                srv.drop_database(name)
+    platform = set(config["audit"]["platform_schemas"])
+    platform_tables = {(r["schema"], r["name"]) for r in catalog.tables.to_dict("records") if r["schema"] in platform}
+    run = MigrationRun(folder=folder, results=applied, platform_tables=platform_tables, database_url=url)
+    catalog.source = {"kind": "migrations", "path": str(folder.root), "files": len(folder.files)}
+    _check_schemas_exist(catalog, config)
+    audited = config.audited_schemas(list(catalog.schemas["name"]))
+    skipped: list[dict[str, str]] = []
+    findings = run_checks(catalog, config, kinds=("schema", "migrations"), schemas=audited, skipped=skipped,
+                          migration_run=run)
+    attach_origins(findings, origins(applied))
+    result = AuditResult(findings=findings_frame(_unique(findings)), catalog=catalog, skipped=skipped,
+                         source=dict(catalog.source), config=config, schemas=audited,
+                         timings={"migrations_s": round(time.perf_counter() - started, 3)})
+    result.extras["migration_inventory"] = file_inventory(folder)
+    result.extras["statements"] = len(folder.statements)
+    result.extras["failed_statements"] = sum(1 for a in applied if not a.ok)
+    if keep:
+        result.extras["scratch_url"] = url.set(drivername="postgresql").render_as_string(hide_password=True)
     return result
 
 

@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 1 when a finding is at or above this severity (default: high; 'never' to disable)")
     audit.add_argument("--baseline", type=Path, help="previous JSON output or a file of finding keys to suppress")
     audit.add_argument("--no-data", action="store_true", help="structural checks only (no row-level queries)")
+    audit.add_argument("--stubs", default="auto", metavar="supabase|none|FILE",
+                       help="platform stub loaded before migration files (default: supabase when they use it)")
+    audit.add_argument("--keep", action="store_true",
+                       help="keep the scratch database built from --migrations and print its URL")
     audit.set_defaults(handler=run_audit_command)
 
     report = commands.add_parser("report", help="execute a report notebook with papermill and export offline HTML")
@@ -166,16 +170,16 @@ def run_audit_command(args: argparse.Namespace) -> int:
     from auditlib.checks import load_checks
     from auditlib.findings import SEVERITIES, to_csv, to_sarif, to_table
 
-    if args.migrations is not None:
-        raise UsageError("Auditing a migration folder is not available in this version; audit the database the "
-                         "migrations build instead.")
     source = args.snapshot if args.snapshot else None
     if args.snapshot and not args.snapshot.exists():
         raise UsageError(f"The snapshot file {args.snapshot} does not exist.")
     if args.snapshot and (args.demo or args.dsn):
         raise UsageError("Give either --snapshot or a database (--dsn/--demo), not both.")
     result = run_audit(source if source else args.dsn, args.config, demo=args.demo, schemas=args.schemas,
-                       data=not args.no_data, baseline=args.baseline)
+                       data=not args.no_data, baseline=args.baseline, migrations=args.migrations,
+                       stubs=args.stubs, keep=args.keep)
+    if result.extras.get("scratch_url"):
+        print(f"scratch database kept: {result.extras['scratch_url']}", file=sys.stderr)
     if args.format == "json":
         text = json.dumps(result.to_document(), indent=2, default=str)
     elif args.format == "csv":

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from auditlib.findings import CATEGORIES, SEVERITIES, Finding
 
 KINDS = ("schema", "data", "migrations", "code")
-FAMILIES = ("structure", "relationships", "cascade", "tenancy", "rls", "duplicates", "functions")
+FAMILIES = ("structure", "relationships", "cascade", "tenancy", "rls", "duplicates", "functions", "migrations")
 
 
 @dataclass(frozen=True)

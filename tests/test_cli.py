@@ -1,0 +1,99 @@
+"""The ``auditlib`` command as a user runs it: demo, catalog, audit (formats, exit codes, baseline), errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import TEST_HOME
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "AUDITLIB_HOME": str(TEST_HOME), **(env or {})}
+    for variable in ("AUDITLIB_DSN", "DATABASE_URL"):
+        if not (env and variable in env):
+            environment.pop(variable, None)
+    return subprocess.run([sys.executable, "-m", "auditlib.cli", *args], capture_output=True, text=True,
+                          env=environment, timeout=timeout)
+
+
+def test_demo_url_and_catalog(demo_url):
+    url = run_cli("demo", "url")
+    assert url.returncode == 0, url.stderr
+    assert url.stdout.strip().startswith("postgresql://postgres@/productionos?host=")
+    summary = run_cli("catalog", "--demo")
+    assert summary.returncode == 0, summary.stderr
+    public = next(line for line in summary.stdout.splitlines() if line.strip().startswith("public"))
+    assert int(public.split()[1]) >= 90
+    snapshot = run_cli("catalog", "--dsn", url.stdout.strip(), "--format", "json")
+    data = json.loads(snapshot.stdout)
+    assert data["format"] == "auditlib-catalog"
+    assert sum(1 for row in data["frames"]["relations"]["rows"] if row[0] == "public" and row[2] == "table") >= 90
+
+
+def test_audit_json_document_and_exit_codes(demo_url, tmp_path):
+    output = tmp_path / "audit.json"
+    result = run_cli("audit", "--demo", "--format", "json", "--output", str(output), "--no-data")
+    assert result.returncode == 1, result.stderr  # the demo has high findings; default --fail-on high
+    document = json.loads(output.read_text())
+    assert set(document) >= {"tool", "version", "generated_at", "source", "config", "summary", "findings", "skipped"}
+    assert document["tool"] == "auditlib"
+    assert document["summary"]["total"] == len(document["findings"]) > 0
+    keys = [f["key"] for f in document["findings"]]
+    assert len(keys) == len(set(keys))
+    assert all(f["key"] == f"{f['check']}:{f['object']}" for f in document["findings"])
+    assert "public" in document["schemas"] and "auth" not in document["schemas"]
+
+    never = run_cli("audit", "--demo", "--format", "csv", "--fail-on", "never", "--no-data")
+    assert never.returncode == 0
+    assert never.stdout.splitlines()[0].startswith("check,severity,category")
+
+    # a baseline of everything suppresses everything
+    baseline = run_cli("audit", "--demo", "--baseline", str(output), "--format", "json", "--no-data")
+    assert baseline.returncode == 0, baseline.stderr
+    assert json.loads(baseline.stdout)["findings"] == []
+
+
+def test_sarif_output(demo_url):
+    result = run_cli("audit", "--demo", "--format", "sarif", "--fail-on", "never", "--no-data")
+    sarif = json.loads(result.stdout)
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert run["results"] and all(r["ruleId"] in rule_ids for r in run["results"])
+    assert all(run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("audit", "--dsn", "postgresql://someone:S3cr3t-Canary-9f2@127.0.0.1:1/nothing"), "Could not reach"),
+    (("audit", "--dsn", "mysql://u:p@localhost/db"), "not a PostgreSQL URL"),
+    (("audit", "--snapshot", "/nonexistent/snapshot.json"), "does not exist"),
+    (("audit", "--demo", "--config", "/nonexistent/auditlib.toml"), "does not exist"),
+])
+def test_bad_input_gives_one_sentence_and_exit_2(args, message):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "S3cr3t-Canary-9f2" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_config_key_and_baseline_check_are_errors(demo_url, tmp_path):
+    config = tmp_path / "auditlib.toml"
+    config.write_text("[tenancy]\ntenant_colum = 'org_id'\n")
+    result = run_cli("audit", "--demo", "--config", str(config))
+    assert result.returncode == 2 and "tenant_colum" in result.stderr
+    baseline = tmp_path / "baseline.txt"
+    baseline.write_text("no_such_check:public.x\n")
+    result = run_cli("audit", "--demo", "--baseline", str(baseline))
+    assert result.returncode == 2 and "no_such_check" in result.stderr
+
+
+def test_missing_schema_is_an_error(demo_url):
+    result = run_cli("audit", "--demo", "--schema", "no_such_schema", "--no-data")
+    assert result.returncode == 2 and "no_such_schema" in result.stderr

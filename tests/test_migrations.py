@@ -1,0 +1,156 @@
+"""Auditing a folder of migration files: the four migration checks, ordering, broken and odd files, the CLI."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from auditlib.audit import audit_migrations
+from auditlib.migrations import MigrationsError, file_inventory, load_folder
+from tests.test_cli import run_cli
+
+
+def write(folder, files: dict[str, str | bytes]):
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return folder
+
+
+def objects(result, check: str) -> list[str]:
+    frame = result.findings
+    return sorted(frame.loc[frame["check"] == check, "object"])
+
+
+@pytest.fixture
+def audit(tmp_path, embedded_server, monkeypatch):
+    from tests.conftest import TEST_HOME
+
+    monkeypatch.setenv("AUDITLIB_HOME", str(TEST_HOME))
+
+    def run(files: dict[str, str | bytes], **kwargs):
+        folder = write(tmp_path / "migrations", files)
+        return audit_migrations(folder, **kwargs)
+    return run
+
+
+def test_table_defined_in_two_files_with_diff(audit):
+    result = audit({
+        "001_core.sql": "CREATE TABLE clients (id uuid PRIMARY KEY);\n"
+                        "CREATE TABLE contacts (id uuid PRIMARY KEY, name text, client_id uuid REFERENCES clients(id));",
+        "002_research.sql": "CREATE TABLE companies (id uuid PRIMARY KEY);\n"
+                            "CREATE TABLE IF NOT EXISTS contacts (id uuid PRIMARY KEY, first_name text,\n"
+                            "    company_id uuid REFERENCES companies(id));",
+    })
+    assert objects(result, "table_defined_multiple") == ["public.contacts"]
+    [finding] = result.findings[result.findings["check"] == "table_defined_multiple"].to_dict("records")
+    evidence = finding["evidence"]
+    assert evidence["in_force"] == {"file": "001_core.sql", "line": 2}
+    differing = {row["column"] for row in evidence["column_diff"]}
+    assert differing == {"name", "client_id", "first_name", "company_id"}
+    assert (finding["file"], finding["line"]) == ("001_core.sql", 2)
+
+
+def test_table_created_once_and_altered_later_is_not_a_duplicate(audit):
+    result = audit({"001.sql": "CREATE TABLE a (id int PRIMARY KEY);",
+                    "002.sql": "ALTER TABLE a ADD COLUMN note text;"})
+    assert objects(result, "table_defined_multiple") == []
+    assert objects(result, "migration_statement_failed") == []
+
+
+def test_table_recreated_after_drop_is_in_force(audit):
+    result = audit({"001.sql": "CREATE TABLE a (id int PRIMARY KEY, old text);",
+                    "002.sql": "DROP TABLE a;\nCREATE TABLE a (id int PRIMARY KEY, new text);"})
+    [finding] = result.findings[result.findings["check"] == "table_defined_multiple"].to_dict("records")
+    assert finding["evidence"]["in_force"] == {"file": "002.sql", "line": 2}
+    assert result.catalog.column("public", "a", "new") is not None
+
+
+def test_forward_reference_missing_target_and_platform_users(audit):
+    result = audit({
+        "001.sql": "CREATE TABLE task_boards (id uuid PRIMARY KEY, created_by uuid REFERENCES users(id));\n"
+                   "CREATE TABLE invoices (id uuid PRIMARY KEY, project_id uuid REFERENCES projects(id));\n"
+                   "GRANT SELECT ON task_boards TO authenticated;",
+        "002.sql": "CREATE TABLE projects (id uuid PRIMARY KEY);\n"
+                   "CREATE TABLE notes (id uuid PRIMARY KEY, author uuid REFERENCES auth.users(id),\n"
+                   "   project_id uuid REFERENCES projects(id));",
+    })
+    refs = result.findings[result.findings["check"] == "ref_target_missing"].to_dict("records")
+    by_object = {r["object"]: r for r in refs}
+    assert set(by_object) == {"public.task_boards.created_by->public.users",
+                              "public.invoices.project_id->public.projects"}
+    assert "auth.users" in by_object["public.task_boards.created_by->public.users"]["evidence"]["reason"]
+    assert "forward reference" in by_object["public.invoices.project_id->public.projects"]["evidence"]["reason"]
+    failed = result.findings[result.findings["check"] == "migration_statement_failed"].to_dict("records")
+    assert {(f["file"], f["line"]) for f in failed} == {("001.sql", 1), ("001.sql", 2), ("001.sql", 3)}
+    knock_on = [f for f in failed if not f["evidence"]["root_cause"]]
+    assert [(f["line"], f["evidence"]["caused_by"]) for f in knock_on] == [(3, {"file": "001.sql", "line": 1})]
+
+
+def test_syntax_error_in_the_middle_keeps_the_rest(audit):
+    result = audit({"001.sql": "CREATE TABLE a (id int PRIMARY KEY);\n\nCREATE TABLE b (id int PRIMARY KEY, x text;\n"
+                               "CREATE TABLE c (id int PRIMARY KEY);\n"})
+    [error] = result.findings[result.findings["check"] == "sql_parse_error"].to_dict("records")
+    assert (error["file"], error["line"]) == ("001.sql", 3)
+    assert result.catalog.has_table("public", "a") and result.catalog.has_table("public", "c")
+    assert not result.catalog.has_table("public", "b")
+
+
+def test_concurrent_index_meta_commands_and_transactions_are_handled(audit):
+    result = audit({"001.sql": "BEGIN;\nCREATE TABLE a (id int PRIMARY KEY, v int);\nCOMMIT;\n"
+                               "CREATE INDEX CONCURRENTLY a_v_idx ON a (v);\n\\set ON_ERROR_STOP on\n"
+                               "VACUUM a;\n"})
+    assert objects(result, "migration_statement_failed") == []
+    assert "a_v_idx" in set(result.catalog.indexes["name"])
+    meta = result.findings[result.findings["check"] == "sql_parse_error"].to_dict("records")
+    assert [(m["line"], m["severity"]) for m in meta] == [(5, "low")]
+
+
+def test_non_utf8_file_is_read(audit):
+    result = audit({"001.sql": "CREATE TABLE caf\xe9 (id int PRIMARY KEY);".encode("latin-1")})
+    assert result.catalog.has_table("public", "café")
+    assert result.extras["migration_inventory"]["encoding"].tolist() == ["latin-1"]
+
+
+def test_order_is_lexical_and_up_sql_only(tmp_path):
+    write(tmp_path, {"b/up.sql": "SELECT 1;", "b/down.sql": "SELECT 2;", "a.sql": "SELECT 3;", "c.txt": "x",
+                     "10_x.sql": "SELECT 4;", "9_y.sql": "SELECT 5;"})
+    assert load_folder(tmp_path).files == ["10_x.sql", "9_y.sql", "a.sql", "b/up.sql"]
+
+
+def test_inventory_lists_what_each_file_does(tmp_path):
+    write(tmp_path, {"001_crew.sql": "CREATE TABLE crew (id int PRIMARY KEY);\nCREATE TABLE crew_bookings (id int);\n"
+                                     "CREATE INDEX ON crew_bookings (id);\nALTER TABLE crew ENABLE ROW LEVEL SECURITY;\n"
+                                     "CREATE POLICY p ON crew USING (true);"})
+    [row] = file_inventory(load_folder(tmp_path)).to_dict("records")
+    assert row["category"] == "Crew/Production"
+    assert row["tables_created"] == ["crew", "crew_bookings"] and row["tables_altered"] == ["crew"]
+    assert row["policies"] == ["crew.p"] and row["statements"] == 5
+
+
+def test_missing_and_empty_folders(tmp_path):
+    with pytest.raises(MigrationsError, match="does not exist"):
+        load_folder(tmp_path / "nope")
+    result = run_cli("audit", "--migrations", str(tmp_path / "nope"))
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "README.md").write_text("no sql here")
+    result = run_cli("audit", "--migrations", str(tmp_path / "empty"))
+    assert result.returncode == 2 and "no .sql files" in result.stderr
+
+
+def test_cli_json_carries_file_and_line(tmp_path, embedded_server):
+    write(tmp_path / "m", {"001.sql": "CREATE TABLE projects (id uuid PRIMARY KEY);\n"
+                                      "CREATE TABLE invoices (id uuid PRIMARY KEY, project_id uuid);"})
+    result = run_cli("audit", "--migrations", str(tmp_path / "m"), "--format", "json", "--fail-on", "never")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    missing = [f for f in document["findings"] if f["check"] == "fk_missing"]
+    assert [(f["object"], f["file"], f["line"]) for f in missing] == [("public.invoices.project_id", "001.sql", 2)]
+    assert document["source"]["kind"] == "migrations"
