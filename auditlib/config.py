@@ -30,16 +30,30 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "expected_pk_type": "",             # e.g. "uuid"; empty = the schema's dominant PK type
         "created_column": "created_at",
         "updated_column": "updated_at",
+        # tables that only need created_at (rows are appended, never updated): glob patterns on the table name
+        "append_only_tables": ["*_log", "*_logs", "*_history", "*_events", "*audit*"],
+        "pk_dominant_min_tables": 3,        # single-column PKs a schema needs before one pattern counts as its norm
     },
     "relationships": {
         "ignore_columns": [],               # glob patterns of "schema.table.column" never treated as references
         "user_tables": ["public.users", "public.profiles", "auth.users"],  # where *_by / user_id columns point
+        # column names that hold a user id (they point at the first existing table of user_tables)
+        "user_columns": ["user_id", "created_by", "updated_by", "deleted_by", "owner_id", "assigned_to",
+                         "auth_user_id"],
+        # first words of column names that hold another system's ids (stripe_customer_id): never references
+        "external_prefixes": ["stripe", "google", "gmail", "microsoft", "outlook", "apple", "facebook", "meta",
+                              "hubspot", "salesforce", "xero", "quickbooks", "slack", "github", "twilio", "paypal",
+                              "shopify", "zoom", "external", "provider", "vendor", "remote", "legacy"],
+        "type_consistency_min_tables": 3,   # a non-key column name is compared across tables from this many on
     },
     "cascade": {
         # tables a cascade must never silently reach (glob patterns on the table name)
         "protected_tables": ["*invoice*", "*payment*", "*expense*", "*audit*", "*_history", "*_logs", "*ledger*",
                              "*transaction*", "*contract*", "*purchase_order*", "*gdpr*", "*billing*"],
         "max_depth": 6,
+        "max_paths": 5,                     # cascade paths listed per finding (shortest first)
+        # severity of cascade_reach from the tenant root: deleting a tenant is meant to remove its data
+        "tenant_root_severity": "info",
     },
     "tenancy": {
         "tenant_column": "organization_id",
@@ -70,7 +84,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
             "Audit/Compliance": ["audit*", "gdpr*", "data_export*", "account_deletion*", "security_event*",
                                  "*_audit", "consent*", "compliance*"],
             "Settings": ["settings", "*_settings", "setting_*", "*preferences", "rate_card_section*", "sop*",
-                         "config*", "feature_flag*"],
+                         "config*", "feature_flag*", "api_key*", "webhook*", "integration*", "currenc*"],
             "CRM": ["opportunit*", "contact*", "activit*", "lead*", "deal*", "compan*", "pipeline*"],
             "Projects": ["project*", "task*", "milestone*", "deliverable*", "timeline*"],
             "Core": ["quote*", "client*", "rate_card*", "user*", "profile*", "onboarding*", "customer*"],
@@ -82,10 +96,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "ignore_columns": ["id", "created_at", "updated_at", "deleted_at", "created_by", "updated_by"],
         "min_columns": 3,                   # tables with fewer compared columns are never lookalikes
         "min_jaccard": 0.8,                 # shared / all compared columns, for tables whose names are unrelated
+        "min_shared_columns": 5,            # ... and at least this many shared (small lookup tables look alike)
         # for names that differ by a prefix or suffix (crew vs crew_contacts): shared / columns of the smaller table
         "min_shared_ratio": 0.6,
-        # suffixes that mark a copy of a table (contacts_old, agent_memory_backup); with one of them half of the
-        # smaller table's columns shared is enough
+        # suffixes that mark a copy of a table (contacts_old, agent_memory_backup); with one of them, or the same
+        # name in two schemas, half of the smaller table's columns shared is enough
         "copy_suffixes": ["old", "new", "backup", "bak", "copy", "tmp", "temp", "archive", "archived", "legacy",
                           "v[0-9]*", "[0-9][0-9][0-9][0-9]*", "unified", "consolidated", "deprecated"],
     },

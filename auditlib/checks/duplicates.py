@@ -1,0 +1,167 @@
+"""Duplicates: tables that look like copies or rivals of each other.
+
+Comparing every pair of 5,000 tables is 12.5 million set intersections, so candidate pairs come from buckets:
+
+- tables with exactly the same compared columns form one bucket, reported as a star (each member against the
+  first) rather than every pair, so a schema-per-tenant layout costs one finding per copy, not n²;
+- between buckets, a prefix filter over column names finds the pairs that can reach the Jaccard threshold (two
+  sets can only be that similar if they share one of their rarest columns, so only those postings are joined);
+- names that extend another table's name in the same schema by whole words (crew -> crew_contacts,
+  contacts -> contacts_old), and one name found in several schemas, are looked up in a name index.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterator
+from fnmatch import fnmatchcase
+
+from auditlib.catalog import Catalog
+from auditlib.checks import check
+from auditlib.config import AuditConfig
+from auditlib.findings import Finding
+
+Table = tuple[str, str]
+Pair = tuple[Table, Table]
+COPY_SHARED_RATIO = 0.5   # a copy (contacts_old) or a namesake in another schema needs half its columns shared
+SAME_NAME = ""            # the words that tell two namesakes in different schemas apart: none
+
+
+def _compared_columns(catalog: Catalog, config: AuditConfig, tables: set[Table]) -> dict[Table, frozenset[str]]:
+    ignore = {c.lower() for c in config.get("duplicates", "ignore_columns")} | {config.tenant_column.lower()}
+    columns: dict[Table, set[str]] = {t: set() for t in tables}
+    for schema, table, name in zip(catalog.columns["schema"], catalog.columns["table"], catalog.columns["name"],
+                                   strict=True):
+        key = (schema, table)
+        if key in columns and name.lower() not in ignore:
+            columns[key].add(name.lower())
+    return {k: frozenset(v) for k, v in columns.items()}
+
+
+def _ordered(a: Table, b: Table) -> Pair:
+    return (a, b) if a <= b else (b, a)
+
+
+def _signature_buckets(columns: dict[Table, frozenset[str]]) -> dict[frozenset[str], list[Table]]:
+    buckets: dict[frozenset[str], list[Table]] = {}
+    for table in sorted(columns):
+        buckets.setdefault(columns[table], []).append(table)
+    return buckets
+
+
+def _column_candidates(signatures: list[frozenset[str]], threshold: float, min_columns: int
+                       ) -> set[tuple[frozenset, frozenset]]:
+    """Pairs of distinct column sets that may reach the Jaccard threshold (prefix filtering)."""
+    frequency = Counter(c for cols in signatures for c in cols)
+    index: dict[str, list[frozenset]] = {}
+    pairs: set[tuple[frozenset, frozenset]] = set()
+    # Smaller sets first, so that each pair is found when the larger one is probed (a size filter applies).
+    for cols in sorted((s for s in signatures if len(s) >= min_columns), key=lambda s: (len(s), sorted(s))):
+        ordered = sorted(cols, key=lambda c: (frequency[c], c))
+        prefix = ordered[:len(ordered) - math.ceil(threshold * len(ordered)) + 1]
+        seen: set[frozenset] = set()
+        for name in prefix:
+            for other in index.get(name, ()):
+                if other not in seen and len(other) >= threshold * len(cols):
+                    seen.add(other)
+                    pairs.add((other, cols))
+            index.setdefault(name, []).append(cols)
+    return pairs
+
+
+def _name_candidates(tables: set[Table]) -> dict[Pair, str]:
+    """Pairs whose names differ by whole leading or trailing words (same schema), or namesakes in other schemas
+    (each against the first): pair -> the words that differ."""
+    by_name: dict[str, list[Table]] = {}
+    for table in sorted(tables):
+        by_name.setdefault(table[1].lower(), []).append(table)
+    pairs: dict[Pair, str] = {}
+    for same in by_name.values():
+        for other in same[1:]:
+            pairs[_ordered(same[0], other)] = SAME_NAME
+    for table in tables:
+        words = table[1].lower().split("_")
+        for cut in range(1, len(words)):
+            for shorter, extra in (("_".join(words[:cut]), "_".join(words[cut:])),
+                                   ("_".join(words[cut:]), "_".join(words[:cut]))):
+                for other in by_name.get(shorter, ()):
+                    if other[0] == table[0]:
+                        pairs.setdefault(_ordered(table, other), extra)
+    return pairs
+
+
+def _linked(catalog: Catalog, config: AuditConfig) -> set[frozenset]:
+    """Pairs of tables where one references the other (declared or inferred): parent and child, not copies."""
+    from auditlib.checks.relationships import inferred_references
+
+    frames = [catalog.foreign_keys, inferred_references(catalog, config)]
+    return {frozenset({(r["schema"], r["table"]), (r["ref_schema"], r["ref_table"])})
+            for frame in frames for r in frame[["schema", "table", "ref_schema", "ref_table"]].to_dict("records")}
+
+
+@check(name="table_lookalike", category="duplicates", severity="medium")
+def table_lookalike(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """Two tables hold mostly the same columns, or have names that differ by a prefix or suffix and share much of
+    their columns.
+
+    Why it matters: two tables for one thing (crew and crew_contacts, contacts and contacts_old) split the data:
+    each part of the application reads one of them, reports disagree, and fixes land in one copy only.
+
+    How to fix: pick the table that stays, migrate the other's rows and references into it, leave a view under the
+    old name while the code moves over, then drop the copy.
+    """
+    settings = config["duplicates"]
+    threshold, min_columns = float(settings["min_jaccard"]), int(settings["min_columns"])
+    min_shared_columns, min_shared = int(settings["min_shared_columns"]), float(settings["min_shared_ratio"])
+    copy_suffixes = list(settings["copy_suffixes"])
+    platform = set(config.get("audit", "platform_schemas"))
+    user_tables = catalog.user_tables()
+    tables = {(s, t) for s, t in zip(user_tables["schema"], user_tables["name"], strict=True) if s not in platform}
+    columns = _compared_columns(catalog, config, tables)
+    buckets = _signature_buckets(columns)
+
+    candidates: set[Pair] = set()
+    for members in buckets.values():
+        candidates.update(_ordered(members[0], other) for other in members[1:])
+    for cols_a, cols_b in _column_candidates(list(buckets), threshold, min_columns):
+        candidates.add(_ordered(buckets[cols_a][0], buckets[cols_b][0]))
+    by_name = _name_candidates(tables)
+    candidates.update(by_name)
+    linked = _linked(catalog, config) if candidates else set()
+
+    for a, b in sorted(candidates):
+        if frozenset((a, b)) in linked:
+            continue
+        cols_a, cols_b = columns[a], columns[b]
+        if min(len(cols_a), len(cols_b)) < min_columns:
+            continue
+        shared = cols_a & cols_b
+        jaccard = len(shared) / len(cols_a | cols_b)
+        overlap = len(shared) / min(len(cols_a), len(cols_b))
+        extra = by_name.get((a, b))
+        is_copy = extra is not None and (extra == SAME_NAME or any(fnmatchcase(extra, p) for p in copy_suffixes))
+        needed = COPY_SHARED_RATIO if is_copy else min_shared
+        if jaccard >= threshold and len(shared) >= min_shared_columns:
+            rule = (f"Jaccard similarity of the columns {jaccard:.2f} >= duplicates.min_jaccard {threshold}, "
+                    f"{len(shared)} shared >= duplicates.min_shared_columns {min_shared_columns}")
+        elif extra is not None and overlap >= needed:
+            how = "the same name in two schemas" if extra == SAME_NAME else (
+                f"names that differ by '{extra}'{' (a copy suffix)' if is_copy else ''}")
+            rule = f"{how}, {overlap:.0%} of the smaller table's columns shared (>= {needed})"
+        else:
+            continue
+        name_a, name_b = f"{a[0]}.{a[1]}", f"{b[0]}.{b[1]}"
+        identical = [f"{s}.{t}" for s, t in buckets[cols_a] if (s, t) not in (a, b)] if cols_a == cols_b else []
+        yield Finding(
+            schema=a[0], table=a[1], column=None, object=f"{name_a}~{name_b}",
+            title=f"{name_a} and {name_b} look like the same table",
+            detail=(f"{name_a} and {name_b} share {len(shared)} of their columns ({', '.join(sorted(shared)[:8])}"
+                    f"{', ...' if len(shared) > 8 else ''}): they probably hold the same kind of rows in two "
+                    "places."),
+            evidence={"tables": [name_a, name_b], "shared_columns": sorted(shared),
+                      "only_in_a": sorted(cols_a - cols_b), "only_in_b": sorted(cols_b - cols_a),
+                      "jaccard": round(jaccard, 3), "shared_ratio": round(overlap, 3), "rule": rule,
+                      **({"same_columns_also_in": identical[:20], "same_columns_tables": len(identical) + 2}
+                         if identical else {}),
+                      "ignored_columns": sorted({*settings["ignore_columns"], config.tenant_column})})

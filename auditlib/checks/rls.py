@@ -1,0 +1,494 @@
+"""Row-level security: tables the API roles reach without RLS, and policies that leak across tenants.
+
+Policy expressions are read from the catalog as PostgreSQL prints them (schema-qualified) and parsed with pglast;
+every rule below reasons about the parse tree, never about the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pglast
+
+from auditlib.catalog import Catalog
+from auditlib.checks import check
+from auditlib.checks.tenancy import build_model
+from auditlib.config import AuditConfig
+from auditlib.findings import Finding
+from auditlib.quoting import ident
+from auditlib.sqlparse import (
+    A_Expr_Kind,
+    BoolExprType,
+    NullTestType,
+    ast,
+    column_ref,
+    deparse,
+    iter_nodes,
+    operator_name,
+    parse_expression,
+)
+
+COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def _enable_sql(schema: str, table: str, policies: bool = False) -> str:
+    sql = f"ALTER TABLE {ident(schema, table)} ENABLE ROW LEVEL SECURITY;"
+    if not policies:
+        sql += "\n-- then add a policy per role and command: with RLS on and no policy, the API sees no rows"
+    return sql
+
+
+def _api_roles(config: AuditConfig) -> list[str]:
+    return list(config.get("tenancy", "api_roles"))
+
+
+def _api_grants(catalog: Catalog, roles: list[str]) -> dict[tuple[str, str], dict[str, list[str]]]:
+    """(schema, table) -> {grantee: [privileges]} for privileges held by the API roles or PUBLIC."""
+    grants: dict[tuple[str, str], dict[str, list[str]]] = {}
+    privileges = catalog.privileges
+    wanted = privileges[privileges["grantee"].isin([*roles, "public"])
+                        & privileges["privilege"].isin(TABLE_PRIVILEGES)]
+    for row in wanted.to_dict("records"):
+        grants.setdefault((row["schema"], row["table"]), {}).setdefault(row["grantee"], []).append(row["privilege"])
+    return grants
+
+
+def _rls_tables(catalog: Catalog) -> pd.DataFrame:
+    """Tables that can have row-level security: not partitions (the parent's policies apply), not foreign tables."""
+    tables = catalog.user_tables()
+    return tables[tables["kind"] != "foreign table"]
+
+
+def _policies_by_table(catalog: Catalog) -> dict[tuple[str, str], list[dict]]:
+    result: dict[tuple[str, str], list[dict]] = {}
+    for row in catalog.policies.to_dict("records"):
+        result.setdefault((row["schema"], row["table"]), []).append(row)
+    return result
+
+
+@check(name="rls_disabled", category="security", severity="high")
+def rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """A table the API roles can read or write has row-level security turned off.
+
+    Why it matters: with RLS off, every row is visible (and, with the usual grants, writable) to anyone holding
+    the API key: the anon role of a Supabase project reads the whole table over the REST API. A database that
+    uses neither (no grant to the API roles, no RLS anywhere) gets one informational finding instead.
+
+    How to fix: enable row-level security on the table and add policies for what each role may see; revoke the
+    grants instead if the API should not reach the table at all.
+    """
+    roles = _api_roles(config)
+    present = [r for r in roles if r in set(catalog.roles["name"])]
+    tables = _rls_tables(catalog)
+    grants = _api_grants(catalog, present) if present else {}
+    reachable = {(s, t) for s, t in zip(tables["schema"], tables["name"], strict=True)} & set(grants)
+    rls_used = bool(tables["rls_enabled"].any()) or len(catalog.policies) > 0
+    if not reachable and not rls_used:
+        # A plain database: nothing is exposed to API roles and nothing relies on RLS; say so once.
+        database = str(catalog.server.get("database") or "database")
+        yield Finding(
+            schema=None, table=None, column=None, object=database, severity="info",
+            title="Row-level security is not in use",
+            detail=(f"No table of {database} uses row-level security and none is granted to the API roles "
+                    f"({', '.join(roles)}{'' if present else ': they do not exist here'}): access control rests "
+                    "on database grants and the application. Set tenancy.api_roles if the API connects as other "
+                    "roles."),
+            evidence={"api_roles": roles, "roles_present": present, "rls_tables": 0, "policies": 0})
+        return
+    policies = _policies_by_table(catalog)
+    for row in tables.to_dict("records"):
+        key = (row["schema"], row["name"])
+        if row["rls_enabled"] or key not in grants:
+            continue
+        held = grants[key]
+        readable = any("SELECT" in p for p in held.values())
+        yield Finding(
+            schema=row["schema"], table=row["name"], column=None,
+            title=f"{row['schema']}.{row['name']} is reachable by the API roles without row-level security",
+            detail=(f"Row-level security is off on {row['schema']}.{row['name']}, and "
+                    f"{', '.join(sorted(held))} can {'read' if readable else 'write'} it: every row is exposed "
+                    "to every API user."),
+            evidence={"api_roles": roles, "grants": {g: sorted(p) for g, p in sorted(held.items())},
+                      "rls_enabled": False, "policies": [p["name"] for p in policies.get(key, [])]},
+            remediation_sql=_enable_sql(row["schema"], row["name"], policies=key in policies))
+
+
+@check(name="rls_no_policy", category="security", severity="medium")
+def rls_no_policy(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """Row-level security is on but the table has no policy.
+
+    Why it matters: with RLS on and no policy, nobody but the owner and roles that bypass RLS sees a single row.
+    That is right for a table only the backend touches, and a silent outage when the policies were forgotten.
+
+    How to fix: add the policies the API roles need, or revoke their grants to document that the table is
+    backend-only.
+    """
+    policies = _policies_by_table(catalog)
+    grants = _api_grants(catalog, _api_roles(config))
+    for row in _rls_tables(catalog).to_dict("records"):
+        key = (row["schema"], row["name"])
+        if not row["rls_enabled"] or key in policies:
+            continue
+        reachable = key in grants
+        yield Finding(
+            schema=row["schema"], table=row["name"], column=None, severity=None if reachable else "info",
+            title=f"{row['schema']}.{row['name']} has row-level security on but no policy",
+            detail=(f"Every query on {row['schema']}.{row['name']} by a role subject to RLS returns no rows and "
+                    "every write fails. "
+                    + ("The API roles hold grants on it: right for a table only the backend (a role that bypasses "
+                       "RLS) uses, a silent outage if its policies were forgotten."
+                       if reachable else "No API role holds a grant on it, so this looks deliberate (a "
+                                         "backend-only table).")),
+            evidence={"rls_enabled": True, "policies": 0, "api_grants": {g: sorted(p) for g, p in
+                                                                        sorted(grants.get(key, {}).items())}})
+
+
+@check(name="rls_policy_without_rls", category="security", severity="high")
+def rls_policy_without_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """A table has policies but row-level security is off, so the policies do nothing.
+
+    Why it matters: the policies read as protection but are not applied: every role with a grant sees and
+    changes every row.
+
+    How to fix: enable row-level security on the table (check first that the policies admit what the application
+    needs).
+    """
+    policies = _policies_by_table(catalog)
+    for row in _rls_tables(catalog).to_dict("records"):
+        key = (row["schema"], row["name"])
+        if row["rls_enabled"] or key not in policies:
+            continue
+        names = [p["name"] for p in policies[key]]
+        yield Finding(
+            schema=row["schema"], table=row["name"], column=None,
+            title=f"{row['schema']}.{row['name']} has {len(names)} polic{'y' if len(names) == 1 else 'ies'} "
+                  "but row-level security is off",
+            detail=(f"The policies on {row['schema']}.{row['name']} are never applied because row-level security "
+                    "is disabled on the table."),
+            evidence={"rls_enabled": False, "policies": names},
+            remediation_sql=_enable_sql(row["schema"], row["name"], policies=True))
+
+
+# -- expression analysis -------------------------------------------------------------------------------------------
+def _is_column(node: ast.Node, column: str) -> bool:
+    ref = column_ref(node)
+    return ref is not None and ref[1] == column
+
+
+def _is_null(node: ast.Node) -> bool:
+    return isinstance(node, ast.A_Const) and bool(node.isnull)
+
+
+def _null_arm(node: ast.Node, column: str) -> str | None:
+    """How an expression admits exactly the rows whose tenant column is NULL, or None."""
+    if isinstance(node, ast.NullTest) and node.nulltesttype == NullTestType.IS_NULL and _is_column(node.arg, column):
+        return "IS NULL"
+    if (isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.NOT_EXPR and len(node.args) == 1
+            and isinstance(node.args[0], ast.NullTest) and node.args[0].nulltesttype == NullTestType.IS_NOT_NULL
+            and _is_column(node.args[0].arg, column)):
+        return "NOT (... IS NOT NULL)"
+    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_NOT_DISTINCT and (
+            (_is_column(node.lexpr, column) and _is_null(node.rexpr))
+            or (_is_column(node.rexpr, column) and _is_null(node.lexpr))):
+        return "IS NOT DISTINCT FROM NULL"
+    return None
+
+
+def _is_true(node: ast.Node) -> bool:
+    """True when an expression is constant true (``true``, ``1 = 1``, ``'a' = 'a'``, ``NOT false``...)."""
+    value = _constant(node)
+    return value is True
+
+
+def _constant(node: ast.Node):
+    """The Python value of a constant expression, or a sentinel when it is not constant."""
+    unknown = _Unknown
+    if isinstance(node, ast.A_Const):
+        if node.isnull:
+            return None
+        val = node.val
+        for kind, attr in ((ast.Boolean, "boolval"), (ast.Integer, "ival"), (ast.Float, "fval"),
+                           (ast.String, "sval")):
+            if isinstance(val, kind):
+                return getattr(val, attr)
+        return unknown
+    if isinstance(node, ast.TypeCast):
+        inner = _constant(node.arg)
+        names = [n.sval for n in node.typeName.names if isinstance(n, ast.String)]
+        if names and names[-1] in ("bool", "boolean") and isinstance(inner, str):
+            lowered = inner.strip().lower()
+            if lowered in ("t", "true", "y", "yes", "on", "1"):
+                return True
+            if lowered in ("f", "false", "n", "no", "off", "0"):
+                return False
+        return inner
+    if isinstance(node, ast.BoolExpr):
+        values = [_constant(a) for a in node.args]
+        if node.boolop == BoolExprType.NOT_EXPR:
+            return (not values[0]) if isinstance(values[0], bool) else unknown
+        if node.boolop == BoolExprType.OR_EXPR:
+            return True if any(v is True for v in values) else (
+                False if all(v is False for v in values) else unknown)
+        return True if all(v is True for v in values) else (False if any(v is False for v in values) else unknown)
+    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP and node.lexpr is not None:
+        left, right = _constant(node.lexpr), _constant(node.rexpr)
+        if left is unknown or right is unknown or left is None or right is None:
+            return unknown
+        op = operator_name(node)
+        if op == "=":
+            return str(left) == str(right)
+        if op in ("<>", "!="):
+            return str(left) != str(right)
+    return unknown
+
+
+class _Unknown:
+    """Marks an expression whose value is not known before the query runs."""
+
+
+@dataclass
+class _Rewrite:
+    """The offending arms found in an expression, and the expression without them."""
+
+    column: str
+    arms: list[dict] = field(default_factory=list)
+
+    def arm(self, node: ast.Node, form: str) -> None:
+        self.arms.append({"form": form, "sql": deparse(node)})
+
+    def visit(self, node, top: bool = False):
+        """The node with null-admitting arms removed; _REMOVE when the whole node only admits NULL tenants."""
+        if top and (form := _null_arm(node, self.column)):
+            self.arm(node, form)
+            return _REMOVE
+        if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.OR_EXPR:
+            kept = []
+            for arg in node.args:
+                if form := _null_arm(arg, self.column):
+                    self.arm(arg, form)
+                    continue
+                new = self.visit(arg)
+                if new is not _REMOVE:
+                    kept.append(new)
+            if not kept:
+                return _REMOVE
+            if len(kept) == 1:
+                return kept[0]
+            node.args = tuple(kept)
+            return node
+        if isinstance(node, ast.A_Expr) and node.kind in (A_Expr_Kind.AEXPR_OP, A_Expr_Kind.AEXPR_NOT_DISTINCT):
+            replaced = self._comparison(node)
+            if replaced is not None:
+                return replaced
+        if (isinstance(node, ast.CoalesceExpr) and len(node.args) >= 2 and _is_true(node.args[-1])
+                and any(_is_column(n, self.column) for n, _ in iter_nodes(node.args[0]))):
+            self.arm(node, "COALESCE(..., true)")
+            return self.visit(node.args[0])
+        for name in node:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.Node):
+                setattr(node, name, self._child(self.visit(value)))
+            elif isinstance(value, tuple) and any(isinstance(v, ast.Node) for v in value):
+                setattr(node, name, tuple(self._child(self.visit(v)) if isinstance(v, ast.Node) else v
+                                          for v in value))
+        return node
+
+    @staticmethod
+    def _child(node):
+        # A part that only admitted NULL tenants, inside something other than OR, admits nothing once fixed.
+        return ast.A_Const(isnull=False, val=ast.Boolean(boolval=False)) if node is _REMOVE else node
+
+    def _comparison(self, node: ast.A_Expr):
+        """``COALESCE(tenant, x) = x`` becomes ``tenant = x``; ``tenant IS NOT DISTINCT FROM x`` becomes ``=``."""
+        if node.kind == A_Expr_Kind.AEXPR_NOT_DISTINCT:
+            if _is_column(node.lexpr, self.column) or _is_column(node.rexpr, self.column):
+                self.arm(node, "IS NOT DISTINCT FROM (NULL when the user has no tenant)")
+                return ast.A_Expr(kind=A_Expr_Kind.AEXPR_OP, name=(ast.String(sval="="),), lexpr=node.lexpr,
+                                  rexpr=node.rexpr)
+            return None
+        if operator_name(node) != "=" or node.lexpr is None:
+            return None
+        for side, other in (("lexpr", node.rexpr), ("rexpr", node.lexpr)):
+            value = getattr(node, side)
+            if (isinstance(value, ast.CoalesceExpr) and _is_column(value.args[0], self.column)
+                    and any(arg == other for arg in value.args[1:])):
+                self.arm(node, "COALESCE(tenant, x) = x")
+                setattr(node, side, value.args[0])
+                return node
+        return None
+
+
+_REMOVE = object()
+
+
+def _policy_sql(policy: dict, using: str | None, with_check: str | None) -> str:
+    """DROP POLICY and CREATE POLICY statements that recreate a policy with new expressions."""
+    table = ident(policy["schema"], policy["table"])
+    name = ident(policy["name"])
+    roles = ", ".join("PUBLIC" if r == "public" else ident(r) for r in policy["roles"]) or "PUBLIC"
+    create = (f"CREATE POLICY {name} ON {table}\n    AS {'PERMISSIVE' if policy['permissive'] else 'RESTRICTIVE'} "
+              f"FOR {policy['command']} TO {roles}")
+    if using:
+        create += f"\n    USING ({using})"
+    if with_check:
+        create += f"\n    WITH CHECK ({with_check})"
+    sql = f"DROP POLICY {name} ON {table};\n{create};"
+    pglast.parse_sql(sql)  # generated SQL must parse; a failure here is a bug, caught by the tests
+    return sql
+
+
+@check(name="rls_null_bypass", category="security", severity="medium")
+def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """A policy also admits rows whose tenant column is NULL.
+
+    Why it matters: ``OR organization_id IS NULL`` (or a COALESCE or IS NOT DISTINCT FROM that amounts to it)
+    shows every row without a tenant — legacy, test or half-migrated data — to every tenant's users.
+
+    How to fix: backfill the tenant column, then recreate the policy without the NULL arm (and make the column
+    NOT NULL so the arm can never matter again).
+    """
+    column = config.tenant_column
+    for policy in catalog.policies.to_dict("records"):
+        rewrites, found = {}, []
+        for part in ("using_expression", "with_check"):
+            text = policy[part]
+            tree = parse_expression(text) if text else None
+            if tree is None:
+                rewrites[part] = text
+                continue
+            rewrite = _Rewrite(column)
+            new = rewrite.visit(tree, top=policy["permissive"])
+            found.extend({**arm, "clause": "USING" if part == "using_expression" else "WITH CHECK"}
+                         for arm in rewrite.arms)
+            rewrites[part] = None if new is _REMOVE else deparse(_Rewrite._child(new))
+        if not found:
+            continue
+        both_gone = all(rewrites[p] is None for p in ("using_expression", "with_check"))
+        if both_gone:
+            sql = (f"-- the policy only admits rows without a tenant: drop it\n"
+                   f"DROP POLICY {ident(policy['name'])} ON {ident(policy['schema'], policy['table'])};")
+        else:
+            sql = _policy_sql(policy, rewrites["using_expression"], rewrites["with_check"])
+        where = f"{policy['schema']}.{policy['table']}"
+        yield Finding(
+            schema=policy["schema"], table=policy["table"], column=None,
+            object=f"{where}.{policy['name']}",
+            title=f"Policy \"{policy['name']}\" on {where} admits rows with a NULL {column}",
+            detail=(f"The {policy['command']} policy \"{policy['name']}\" on {where} also lets through rows whose "
+                    f"{column} is NULL ({found[0]['sql']}), so rows without a tenant are visible to every tenant."),
+            evidence={"policy": policy["name"], "command": policy["command"], "roles": list(policy["roles"]),
+                      "permissive": bool(policy["permissive"]), "using": policy["using_expression"],
+                      "with_check": policy["with_check"], "offending": found, "tenant_column": column},
+            remediation_sql=sql)
+
+
+def _applies_to_api(policy: dict, roles: list[str]) -> bool:
+    return bool({"public", *roles} & set(policy["roles"]))
+
+
+def _always_true_clauses(policy: dict) -> list[str]:
+    clauses = []
+    for part, label in (("using_expression", "USING"), ("with_check", "WITH CHECK")):
+        text = policy[part]
+        tree = parse_expression(text) if text else None
+        if tree is not None and _is_true(tree):
+            clauses.append(label)
+    return clauses
+
+
+@check(name="rls_always_true", category="security", severity="high")
+def rls_always_true(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """A permissive policy for the API roles admits every row (its USING or WITH CHECK is constant true).
+
+    Why it matters: permissive policies are OR-ed together, so one ``USING (true)`` opens the whole table to every
+    API user whatever the other policies say. Reading global reference data this way is fine and is not reported;
+    tenant or user data and writes are.
+
+    How to fix: replace the constant with the real condition (usually the tenant column compared to the user's
+    tenant), or drop the policy when another one already covers the access.
+    """
+    roles = _api_roles(config)
+    scopes = {key: row["scope"] for key, row in build_model(catalog, config).tables.items()}
+    for policy in catalog.policies.to_dict("records"):
+        if not policy["permissive"] or not _applies_to_api(policy, roles):
+            continue
+        clauses = _always_true_clauses(policy)
+        if not clauses:
+            continue
+        scope = scopes.get((policy["schema"], policy["table"]))
+        if scope in ("global", "platform") and policy["command"] == "SELECT":
+            continue
+        where = f"{policy['schema']}.{policy['table']}"
+        yield Finding(
+            schema=policy["schema"], table=policy["table"], column=None, object=f"{where}.{policy['name']}",
+            title=f"Policy \"{policy['name']}\" on {where} admits every row",
+            detail=(f"The {policy['command']} policy \"{policy['name']}\" on {where} is "
+                    f"{' and '.join(clauses)} (true) for {', '.join(policy['roles'])}: any API user "
+                    f"{'reads' if policy['command'] == 'SELECT' else 'reads and changes'} every row."),
+            evidence={"policy": policy["name"], "command": policy["command"], "roles": list(policy["roles"]),
+                      "using": policy["using_expression"], "with_check": policy["with_check"],
+                      "constant_true": clauses, "table_scope": scope, "api_roles": roles})
+
+
+def _restricts_by(text: str | None, column: str) -> bool:
+    """True when an expression compares, passes or matches the tenant column (a NULL test alone does not)."""
+    tree = parse_expression(text) if text else None
+    if tree is None:
+        return False
+    for node, ancestors in iter_nodes(tree):
+        if _is_column(node, column) and not (ancestors and isinstance(ancestors[-1], ast.NullTest)):
+            return True
+    return False
+
+
+def _policy_restricts(policy: dict, column: str) -> bool:
+    texts = [t for t in (policy["using_expression"], policy["with_check"]) if t]
+    return bool(texts) and all(_restricts_by(t, column) for t in texts)
+
+
+@check(name="rls_tenant_not_enforced", category="security", severity="high")
+def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """Row-level security is on and the table has the tenant column, but a command is not restricted by it.
+
+    Why it matters: permissive policies are OR-ed: if any policy that lets the API roles run a command ignores the
+    tenant column (``USING (user_id = auth.uid())``, ``USING (auth.role() = 'authenticated')``) and no
+    restrictive policy checks it, that command crosses tenants.
+
+    How to fix: add the tenant condition (``organization_id = <the user's tenant>``) to the policies that lack it,
+    or add one RESTRICTIVE policy that checks the tenant for every command.
+    """
+    roles = _api_roles(config)
+    model = build_model(catalog, config)
+    column = model.column
+    policies = _policies_by_table(catalog)
+    for key, row in model.tables.items():
+        relation = catalog.relation(*key)
+        if (not row["has_tenant_column"] or row["scope"] != "tenant" or key == model.membership
+                or not relation["rls_enabled"] or key not in policies):
+            continue
+        open_commands: dict[str, list[str]] = {}
+        for command in COMMANDS:
+            applicable = [p for p in policies[key] if p["command"] in (command, "ALL") and _applies_to_api(p, roles)]
+            permissive = [p for p in applicable if p["permissive"]]
+            if not permissive or any(_policy_restricts(p, column) for p in applicable if not p["permissive"]):
+                continue
+            # constant-true policies are rls_always_true's findings
+            leaks = [p["name"] for p in permissive
+                     if not _policy_restricts(p, column) and not _always_true_clauses(p)]
+            if leaks:
+                open_commands[command] = leaks
+        if not open_commands:
+            continue
+        names = sorted({n for leaks in open_commands.values() for n in leaks})
+        details = {p["name"]: {"command": p["command"], "using": p["using_expression"],
+                               "with_check": p["with_check"]} for p in policies[key] if p["name"] in names}
+        yield Finding(
+            schema=key[0], table=key[1], column=None,
+            title=f"{key[0]}.{key[1]} is not isolated by {column} for {', '.join(open_commands)}",
+            detail=(f"{key[0]}.{key[1]} has {column} but the polic{'y' if len(names) == 1 else 'ies'} "
+                    f"{', '.join(repr(n) for n in names)} let{'s' if len(names) == 1 else ''} API users "
+                    f"{', '.join(open_commands)} rows without checking it, so those rows cross tenants."),
+            evidence={"tenant_column": column, "commands": open_commands, "policies": details, "api_roles": roles})
