@@ -289,7 +289,11 @@ def _audit_database(dsn: Any, config: AuditConfig, *, data: bool, source: dict |
         if data:
             audited = result.schemas
             skipped = result.skipped
-            more = run_checks(catalog, config, kinds=("data",), schemas=audited, skipped=skipped, engine=engine)
+            from auditlib.data import DataContext
+
+            context = DataContext(engine=engine, config=config, skipped=skipped)
+            more = run_checks(catalog, config, kinds=("data",), schemas=audited, skipped=skipped, data=context)
+            result.extras["data_queries"] = context.queries
             if more:
                 combined = [*_frame_to_findings(result.findings), *more]
                 result.findings = findings_frame(_unique(combined))

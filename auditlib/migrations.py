@@ -35,23 +35,6 @@ _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "START TRANSACTION", "END
 _MISSING_OBJECT = re.compile(r'(?:relation|table|function|type|schema|view|sequence) "?([^"\s(]+)"?(?:\(.*?\))? '
                              r'does not exist')
 
-CATEGORY_RULES: list[tuple[str, tuple[str, ...]]] = [
-    ("Multi-tenancy", ("organization", "subscription", "tenant", "member")),
-    ("Call Sheets", ("call_sheet",)),
-    ("Crew/Production", ("crew",)),
-    ("Equipment/Kit", ("kit_", "equipment")),
-    ("AI/Knowledge", ("agent_", "knowledge", "research", "embedding")),
-    ("Email Integration", ("gmail", "microsoft", "email_thread", "google_", "calendar", "email_sequence")),
-    ("CRM/Contacts", ("contact", "activit", "email_", "lead", "deal")),
-    ("Projects", ("project", "task", "deliverable", "timeline")),
-    ("Research/Sports", ("sport", "venue", "media_rights")),
-    ("Workflow/Automation", ("workflow", "automation")),
-    ("Financial", ("invoice", "expense", "payment", "purchase_order", "contract", "billing")),
-    ("Audit/Compliance", ("audit", "gdpr", "security_event", "deletion", "export_request")),
-    ("Core Schema", ("quote", "client", "rate_card", "opportunit", "setting", "user_profile")),
-]
-
-
 class MigrationsError(ValueError):
     """The migrations folder cannot be audited; one sentence for the user."""
 
@@ -140,13 +123,17 @@ def split_statements(text: str) -> list[tuple[int, str]]:
         tokens = scan(text)
     except Exception:  # an unterminated quote: the rest of the file is one statement
         return [(0, text)] if text.strip() else []
-    chunks, start = [], 0
+    chunks, start, code_start = [], 0, None
     for token in tokens:
+        if token.name in ("SQL_COMMENT", "C_COMMENT"):
+            continue
+        if code_start is None:
+            code_start = token.start  # a statement's line is that of its first keyword, not of comments above it
         if token.name == "ASCII_59":
-            chunks.append((start, text[start:token.end + 1]))
-            start = token.end + 1
-    if text[start:].strip() and any(t.start >= start and t.name not in ("SQL_COMMENT", "C_COMMENT") for t in tokens):
-        chunks.append((start, text[start:]))
+            chunks.append((code_start, text[code_start:token.end + 1]))
+            start, code_start = token.end + 1, None
+    if code_start is not None:
+        chunks.append((code_start, text[code_start:]))
     merged: list[tuple[int, str]] = []
     index = 0
     while index < len(chunks):
@@ -161,8 +148,7 @@ def split_statements(text: str) -> list[tuple[int, str]]:
                     break
         merged.append((offset, chunk))
         index += 1
-    return [(offset + len(chunk) - len(chunk.lstrip()), chunk.strip()) for offset, chunk in merged
-            if _has_code(chunk)]
+    return [(offset, chunk.strip()) for offset, chunk in merged if _has_code(chunk)]
 
 
 def _parses(text: str) -> bool:
@@ -294,17 +280,18 @@ def statement_effects(statement: Statement) -> dict[str, list]:
     return effects
 
 
-def categorize(tables: list[str]) -> str:
-    """A domain for a file from the tables it touches (the seed's section 1.1 categories)."""
+def categorize(tables: list[str], config=None) -> str:
+    """A domain for a file: the category most of the tables it touches belong to (``tenancy.categories``)."""
+    from auditlib.checks.tenancy import table_category
+
     votes: dict[str, int] = {}
     for table in tables:
-        for category, needles in CATEGORY_RULES:
-            if any(needle in table for needle in needles):
-                votes[category] = votes.get(category, 0) + 1
-                break
+        category = table_category(table.rsplit(".", 1)[-1], config)
+        if category != "Other":
+            votes[category] = votes.get(category, 0) + 1
     if not votes:
         return "Other"
-    return sorted(votes.items(), key=lambda item: (-item[1], [c for c, _ in CATEGORY_RULES].index(item[0])))[0][0]
+    return sorted(votes.items(), key=lambda item: (-item[1], item[0]))[0][0]
 
 
 def file_inventory(folder: MigrationFolder) -> pd.DataFrame:
@@ -368,8 +355,14 @@ def sql_parse_error_findings(folder: MigrationFolder) -> list[Finding]:
     return findings
 
 
-def table_defined_multiple_findings(folder: MigrationFolder) -> list[Finding]:
-    """The same table created by CREATE TABLE in more than one file, with the definition that ends up in force."""
+def table_defined_multiple_findings(folder: MigrationFolder,
+                                    applied: list[AppliedStatement] | None = None) -> list[Finding]:
+    """The same table created by CREATE TABLE in more than one file, with the definition that ends up in force.
+
+    With the apply pass's results, what each CREATE did is what really happened (a first CREATE that failed leaves
+    the table to a later one); without them it is simulated from the statements.
+    """
+    outcome_of = {a.statement.index: a for a in applied or []}
     definitions: dict[tuple[str, str], list[dict]] = {}
     exists: dict[tuple[str, str], int | None] = {}  # table -> index in definitions list of the one in force
     for statement in folder.parsed():
@@ -379,7 +372,10 @@ def table_defined_multiple_findings(folder: MigrationFolder) -> list[Finding]:
             entry = {"file": statement.file, "line": statement.line, "if_not_exists": bool(node.if_not_exists),
                      **table_definition(node)}
             definitions.setdefault(table, []).append(entry)
-            if exists.get(table) is None:
+            applied_result = outcome_of.get(statement.index)
+            if applied_result is not None and not applied_result.ok:
+                entry["outcome"] = f"fails: {applied_result.message}"
+            elif exists.get(table) is None:
                 exists[table] = len(definitions[table]) - 1
                 entry["outcome"] = "creates the table"
             else:
@@ -500,6 +496,7 @@ def apply_folder(folder: MigrationFolder, url, stub: str) -> list[AppliedStateme
     conninfo = {"dbname": target.database, "user": target.username, "host": target.query.get("host") or target.host}
     results: list[AppliedStatement] = []
     failed_objects: dict[str, int] = {}
+    failed_columns: dict[tuple[str, str], dict[str, int]] = {}
     with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True) as conn:
         if stub:
             conn.execute(stub)
@@ -517,12 +514,34 @@ def apply_folder(folder: MigrationFolder, url, stub: str) -> list[AppliedStateme
                 if missing:
                     name = missing.group(1).split(".")[-1].strip('"')
                     caused_by = failed_objects.get(name)
+                if caused_by is None:  # e.g. an FK on a column whose type change failed just before
+                    for table in _tables_touched(statement):
+                        for column, index in failed_columns.get(table, {}).items():
+                            if re.search(rf'\b{re.escape(column)}\b', message + " " + statement.text):
+                                caused_by = index
+                                break
                 results.append(AppliedStatement(statement, ok=False, sqlstate=sqlstate, message=message,
                                                 caused_by=caused_by))
                 for kind, created in statement_effects(statement)["created"]:
                     failed_objects.setdefault(created[-1] if kind not in ("policy", "trigger", "index")
                                               else created[1], statement.index)
+                for table, column in _columns_altered(statement):
+                    failed_columns.setdefault(table, {}).setdefault(column, statement.index)
     return results
+
+
+def _tables_touched(statement: Statement) -> list[tuple[str, str]]:
+    effects = statement_effects(statement)
+    return [target[:2] for _, target in effects["altered"] + effects["created"]]
+
+
+def _columns_altered(statement: Statement) -> list[tuple[tuple[str, str], str]]:
+    """(table, column) pairs an ALTER TABLE changes (type, default, nullability, rename)."""
+    node = statement.node
+    if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
+        return []
+    table = _name(node.relation)
+    return [(table, command.name) for command in node.cmds or () if getattr(command, "name", None)]
 
 
 def statement_failed_findings(results: list[AppliedStatement]) -> list[Finding]:

@@ -129,7 +129,7 @@ def test_inventory_lists_what_each_file_does(tmp_path):
                                      "CREATE INDEX ON crew_bookings (id);\nALTER TABLE crew ENABLE ROW LEVEL SECURITY;\n"
                                      "CREATE POLICY p ON crew USING (true);"})
     [row] = file_inventory(load_folder(tmp_path)).to_dict("records")
-    assert row["category"] == "Crew/Production"
+    assert row["category"] == "Crew"
     assert row["tables_created"] == ["crew", "crew_bookings"] and row["tables_altered"] == ["crew"]
     assert row["policies"] == ["crew.p"] and row["statements"] == 5
 

@@ -41,7 +41,7 @@ def table_defined_multiple(catalog: Catalog, config: AuditConfig, migration_run:
     How to fix: keep one definition, move the differences into ALTER TABLE migrations, and consolidate the data
     of any copies; the evidence lists the columns that differ and which definition is in force.
     """
-    yield from table_defined_multiple_findings(migration_run.folder)
+    yield from table_defined_multiple_findings(migration_run.folder, migration_run.results)
 
 
 @check(name="ref_target_missing", category="migrations", severity="high", kind="migrations")

@@ -1,0 +1,82 @@
+"""The HTML report as a stakeholder opens it: rendered by papermill + nbconvert, opened in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests.browser import visit
+from tests.test_cli import run_cli
+
+pytestmark = pytest.mark.browser
+
+EXTERNAL = re.compile(r'(?:src|href)="https?://')
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory, demo_url):
+    output = tmp_path_factory.mktemp("report")
+    result = run_cli("report", "--demo", "--output-dir", str(output), timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return output
+
+
+def test_demo_report_files(demo_report):
+    html = sorted(demo_report.glob("relationship_audit-demo-*.html"))
+    notebooks = sorted(demo_report.glob("relationship_audit-demo-*.ipynb"))
+    assert len(html) == 1 and len(notebooks) == 1
+    latest = demo_report / "latest.html"
+    assert latest.resolve() == html[0].resolve()
+    page = html[0].read_text(encoding="utf-8")
+    assert not EXTERNAL.search(page), EXTERNAL.search(page)
+    assert page.count("<script>") >= 1 and page.count("Plotly.newPlot") >= 3
+    # plotly.js goes in once
+    assert page.count("plotly.js v") <= 2
+    executed = json.loads(notebooks[0].read_text())
+    assert executed["metadata"]["papermill"]["parameters"]["demo"] is True
+    assert not any(c.get("outputs") and any(o.get("output_type") == "error" for o in c["outputs"])
+                   for c in executed["cells"])
+
+
+def test_demo_report_in_the_browser(demo_report, tmp_path):
+    page = visit(demo_report / "latest.html", screenshot=tmp_path / "report.png")
+    assert page.console_errors == []
+    assert page.requests == []
+    assert page.dialogs == []
+    assert page.charts >= 4 and page.rendered_charts == page.charts
+    assert page.diagrams >= 1
+    for section in ("summary", "schema", "foreign-keys", "cascade", "duplicates", "tenancy", "functions",
+                    "recommendations", "risk-matrix", "appendices"):
+        assert section in page.section_ids, section
+    # the seed's findings are in the text a stakeholder reads
+    for needle in ("invoices.project_id", "crew_bookings.crew_id", "organization_id IS NULL",
+                   "kit_items.quantity_available", "crew~", "google_tokens"):
+        assert needle in page.text, needle
+
+
+HOSTILE_SCHEMA = """
+CREATE TABLE "Projects<b>" (id uuid PRIMARY KEY, name text);
+COMMENT ON TABLE "Projects<b>" IS '<script>alert(1)</script><img src=x onerror=alert(2)>';
+CREATE TABLE invoices (id uuid PRIMARY KEY, "; drop table x; --" text, "Projects<b>_id" uuid,
+                       "<script>alert(3)</script>_id" uuid);
+CREATE POLICY "<img src=y onerror=alert(4)>" ON invoices USING (true);
+"""
+
+
+def test_hostile_names_run_no_script(make_db, tmp_path):
+    url = make_db(HOSTILE_SCHEMA)
+    dsn = url.render_as_string(hide_password=False)
+    result = run_cli("report", "--dsn", dsn, "--output-dir", str(tmp_path), timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    page = visit(tmp_path / "latest.html")
+    assert page.dialogs == []
+    assert page.console_errors == []
+    assert "<script>alert(1)</script>" in page.text  # shown as text, not run
+    assert '"; drop table x; --' in page.text
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:  # the audit changed nothing
+        assert conn.execute(sa.text("SELECT count(*) FROM pg_class WHERE relname = 'x'")).scalar() == 0
+    engine.dispose()
