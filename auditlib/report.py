@@ -312,7 +312,7 @@ class Report:
     def _er_svgs(self, diagrams) -> list[tuple[str, str]]:
         overview = diagrams.er_overview(self.catalog, self.findings, self.config)
         result = [("", diagrams.to_svg(overview))]
-        if getattr(overview, "_auditlib_summary", False) or len(self._audited_tables()) > 150:
+        if overview.kind == "summary":  # too many tables for one readable diagram: one per domain as well
             for domain, graph in diagrams.er_domains(self.catalog, self.findings, self.config).items():
                 result.append((f"Domain: {domain}", diagrams.to_svg(graph)))
         return result
@@ -327,11 +327,11 @@ class Report:
         if not len(reach):
             return section
         section.add(self._findings_table(reach))
-        sources = [r for r in frame_records(self.of("cascade_reach"))][:6]
-        for record in sources:
-            section.add(f"<h4>Deleting one row of {esc(record['schema'])}.{esc(record['table'])}</h4>")
-            section.add(svg_html(diagrams.to_svg(diagrams.cascade_diagram(self.catalog, record["schema"],
-                                                                          record["table"], config=self.config))))
+        shown = [r for r in frame_records(self.of("cascade_reach")) if r["severity"] != "info"][:6]
+        for record in shown:
+            section.add(f"<h4>{esc(record['title'])}</h4>")
+            section.add(svg_html(diagrams.to_svg(diagrams.finding_diagram(self.catalog, record, config=self.config,
+                                                                          findings=self.findings))))
         return section
 
     def duplicates(self) -> Section:

@@ -1,0 +1,265 @@
+"""Plotly charts of an audit: pure functions of DataFrames (findings, scopes, rules, the catalog) → Figure.
+
+Every figure has a plain-text title and axis labels, orders its categories deterministically, gives each severity
+(and each ON DELETE rule) the same colour everywhere, and never raises on empty input: it returns a figure with a
+one-line annotation instead. Names from the database are shown as text: markup characters are escaped for plotly's
+HTML-like text and a leading ``$`` can't switch on LaTeX (so no figure asks for MathJax).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from auditlib.findings import CATEGORIES, SEVERITIES
+
+SEVERITY_COLORS = {"critical": "#b71c1c", "high": "#e65100", "medium": "#f9a825", "low": "#1e88e5",
+                   "info": "#90a4ae"}
+RULE_ORDER = ("CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION", "NO FK")
+RULE_COLORS = {"CASCADE": "#c62828", "SET NULL": "#1565c0", "SET DEFAULT": "#42a5f5", "RESTRICT": "#424242",
+               "NO ACTION": "#9e9e9e", "NO FK": "#ef6c00"}
+COVERAGE_STATUSES = {  # status → colour, in display order
+    "with tenant column": "#2e7d32",
+    "tenant root": "#1565c0",
+    "missing tenant column": "#c62828",
+    "global (no tenant data)": "#9e9e9e",
+}
+DATA_CHECKS = ("orphan_rows", "tenant_null_rows", "json_orphans", "rls_leak")
+# Evidence keys that hold the number of affected rows, in the order they are tried.
+COUNT_KEYS = ("orphan_count", "count", "visible_rows", "leaked_rows", "null_count", "dangling_count",
+              "orphans", "rows")
+DATA_CHECK_COLORS = {"orphan_rows": "#8e24aa", "tenant_null_rows": "#c62828", "json_orphans": "#6d4c41",
+                     "rls_leak": "#d81b60"}
+FONT = "Helvetica, Arial, sans-serif"
+
+
+# -- helpers --------------------------------------------------------------------------------------------------------
+def _label(value: Any) -> str:
+    """A database name as plotly text: markup escaped (plotly renders <b>, <a>, entities) and no LaTeX."""
+    text = html.escape(str(value), quote=False)
+    return "\u200b" + text if text.startswith("$") else text
+
+
+def _layout(figure: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra) -> go.Figure:
+    figure.update_layout(title={"text": _label(title), "x": 0.01}, template="plotly_white", font={"family": FONT},
+                         margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"traceorder": "normal"}, **extra)
+    figure.update_xaxes(title_text=_label(x_title) if x_title else None, automargin=True)
+    figure.update_yaxes(title_text=_label(y_title) if y_title else None, automargin=True)
+    return figure
+
+
+def empty_figure(title: str, message: str) -> go.Figure:
+    """A figure holding only a title and a centred one-line message (for sections with nothing to plot)."""
+    figure = go.Figure()
+    figure.add_annotation(text=_label(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                          font={"size": 14, "color": "#616161"})
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    figure.update_layout(title={"text": _label(title), "x": 0.01}, template="plotly_white", font={"family": FONT},
+                         height=220, margin={"l": 10, "r": 10, "t": 60, "b": 10})
+    return figure
+
+
+def _frame(findings: pd.DataFrame | Iterable | None) -> pd.DataFrame:
+    """Findings as a DataFrame (a list of ``Finding`` objects is accepted too)."""
+    if findings is None:
+        return pd.DataFrame()
+    if isinstance(findings, pd.DataFrame):
+        return findings
+    from auditlib.findings import findings_frame
+
+    return findings_frame(list(findings))
+
+
+def _evidence(value: Any) -> dict:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            loaded = json.loads(value)
+        except ValueError:
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+    return {}
+
+
+def _has(frame: pd.DataFrame, *columns: str) -> bool:
+    return len(frame) > 0 and all(c in frame.columns for c in columns)
+
+
+def _ordered(values: Iterable[str], known: Iterable[str]) -> list[str]:
+    """The distinct ``values``: those in ``known`` in its order, then the others alphabetically."""
+    present = {str(v) for v in values}
+    known = list(known)
+    return [k for k in known if k in present] + sorted(present - set(known))
+
+
+# -- charts ---------------------------------------------------------------------------------------------------------
+def findings_by_severity_category(findings: pd.DataFrame | None) -> go.Figure:
+    """Stacked bars: findings per category, one colour per severity (critical first)."""
+    title = "Findings by category and severity"
+    frame = _frame(findings)
+    if not _has(frame, "severity", "category"):
+        return empty_figure(title, "No findings.")
+    counts = frame.groupby(["category", "severity"]).size()
+    categories = _ordered(frame["category"], CATEGORIES)
+    figure = go.Figure()
+    for severity in _ordered(frame["severity"], SEVERITIES):
+        values = [int(counts.get((c, severity), 0)) for c in categories]
+        figure.add_bar(name=severity, x=[_label(c) for c in categories], y=values,
+                       marker_color=SEVERITY_COLORS.get(severity, "#757575"),
+                       hovertemplate="%{x}: %{y} " + severity + "<extra></extra>")
+    return _layout(figure, title, "Category", "Findings", barmode="stack", legend_title_text="Severity")
+
+
+def tenant_coverage_by_category(scope_df: pd.DataFrame | None) -> go.Figure:
+    """Horizontal stacked bars per table category: tables with the tenant column, missing it, global, root.
+
+    ``scope_df`` has ``category`` and ``has_tenant_column`` and/or ``scope`` (root | tenant | inherits | global |
+    platform), as returned by ``auditlib.checks.tenancy.tenant_scope``; platform tables are left out.
+    """
+    title = "Tenant column coverage by table category"
+    frame = scope_df if scope_df is not None else pd.DataFrame()
+    if not _has(frame, "category") or not ({"has_tenant_column", "scope"} & set(frame.columns)):
+        return empty_figure(title, "No tables to classify.")
+    if "scope" in frame.columns:  # platform tables (auth, storage …) are not the audited application's
+        frame = frame[frame["scope"] != "platform"]
+        if not len(frame):
+            return empty_figure(title, "No tables to classify.")
+    statuses = [_coverage_status(r) for r in frame.to_dict("records")]
+    data = pd.DataFrame({"category": frame["category"].astype(str).tolist(), "status": statuses})
+    counts = data.groupby(["category", "status"]).size()
+    totals = data.groupby("category").size()
+    # Most tables at the top: plotly draws the first category at the bottom, so reverse.
+    categories = sorted(totals.index, key=lambda c: (-int(totals[c]), c))[::-1]
+    figure = go.Figure()
+    for status in _ordered(data["status"], COVERAGE_STATUSES):
+        figure.add_bar(name=status, orientation="h", y=[_label(c) for c in categories],
+                       x=[int(counts.get((c, status), 0)) for c in categories],
+                       marker_color=COVERAGE_STATUSES.get(status, "#757575"),
+                       hovertemplate="%{y}: %{x} " + status + "<extra></extra>")
+    return _layout(figure, title, "Tables", "Category", barmode="stack", legend_title_text="Tenant column",
+                   height=max(300, 60 + 28 * len(categories)))
+
+
+def _coverage_status(record: dict) -> str:
+    scope = record.get("scope")
+    has_column = record.get("has_tenant_column")
+    if scope == "root":
+        return "tenant root"
+    if has_column is True or (has_column is not None and not pd.isna(has_column) and bool(has_column)):
+        return "with tenant column"
+    if scope == "global":
+        return "global (no tenant data)"
+    return "missing tenant column"
+
+
+def on_delete_distribution(rules_df: pd.DataFrame | None) -> go.Figure:
+    """Bars: how many foreign keys use each ON DELETE rule (plus references with no foreign key, "NO FK")."""
+    title = "ON DELETE rules of foreign keys"
+    frame = rules_df if rules_df is not None else pd.DataFrame()
+    if not _has(frame, "on_delete"):
+        return empty_figure(title, "No foreign keys.")
+    rules = frame["on_delete"].fillna("NO ACTION").astype(str).str.upper().str.strip()
+    counts = rules.value_counts()
+    order = _ordered(rules, RULE_ORDER)
+    figure = go.Figure(go.Bar(x=[_label(r) for r in order], y=[int(counts[r]) for r in order],
+                              marker_color=[RULE_COLORS.get(r, "#757575") for r in order],
+                              text=[int(counts[r]) for r in order], textposition="outside",
+                              hovertemplate="%{x}: %{y}<extra></extra>", name="foreign keys"))
+    return _layout(figure, title, "ON DELETE rule", "Foreign keys", showlegend=False)
+
+
+def top_tables_by_findings(findings: pd.DataFrame | None, n: int = 15) -> go.Figure:
+    """Horizontal stacked bars: the ``n`` tables with the most findings, by severity."""
+    title = f"Top {n} tables by findings"
+    frame = _frame(findings)
+    if not _has(frame, "schema", "table", "severity"):
+        return empty_figure(title, "No findings on tables.")
+    frame = frame[frame["table"].notna() & frame["schema"].notna()]
+    if not len(frame):
+        return empty_figure(title, "No findings on tables.")
+    names = (frame["schema"].astype(str) + "." + frame["table"].astype(str)).rename("name")
+    data = pd.DataFrame({"name": names, "severity": frame["severity"].astype(str)})
+    totals = data.groupby("name").size()
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    worst = data.assign(r=data["severity"].map(lambda s: rank.get(s, len(rank)))).groupby("name")["r"].min()
+    top = sorted(totals.index, key=lambda t: (-int(totals[t]), int(worst[t]), t))[:n][::-1]
+    counts = data.groupby(["name", "severity"]).size()
+    figure = go.Figure()
+    for severity in _ordered(data["severity"], SEVERITIES):
+        figure.add_bar(name=severity, orientation="h", y=[_label(t) for t in top],
+                       x=[int(counts.get((t, severity), 0)) for t in top],
+                       marker_color=SEVERITY_COLORS.get(severity, "#757575"),
+                       hovertemplate="%{y}: %{x} " + severity + "<extra></extra>")
+    return _layout(figure, title, "Findings", "Table", barmode="stack", legend_title_text="Severity",
+                   height=max(300, 60 + 26 * len(top)))
+
+
+def affected_rows(evidence: Any) -> int | None:
+    """The number of rows a data-level finding is about, read from its evidence (first of ``COUNT_KEYS``)."""
+    data = _evidence(evidence)
+    for key in COUNT_KEYS:
+        value = data.get(key)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, (int, float)) and not pd.isna(value):
+            return int(value)
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+    return None
+
+
+def orphan_and_leak_counts(findings: pd.DataFrame | None) -> go.Figure:
+    """Horizontal bars: rows affected by each data-level finding (orphans, NULL tenants, dangling JSON ids,
+    rows leaked across tenants), coloured by check."""
+    title = "Orphaned, tenant-less and leaking rows"
+    frame = _frame(findings)
+    if not _has(frame, "check", "object"):
+        return empty_figure(title, "No data-level findings.")
+    frame = frame[frame["check"].isin(DATA_CHECKS)]
+    rows = []
+    for record in frame.to_dict("records"):
+        count = affected_rows(record.get("evidence"))
+        if count is not None:
+            rows.append((str(record["check"]), str(record["object"]), count))
+    if not rows:
+        return empty_figure(title, "No data-level findings.")
+    rows.sort(key=lambda r: (-r[2], r[0], r[1]))
+    figure = go.Figure()
+    order = [f"{c}: {o}" for c, o, _ in rows][::-1]
+    for check in _ordered([r[0] for r in rows], DATA_CHECKS):
+        mine = [r for r in rows if r[0] == check]
+        figure.add_bar(name=check, orientation="h", y=[_label(f"{c}: {o}") for c, o, _ in mine],
+                       x=[n for _, _, n in mine], marker_color=DATA_CHECK_COLORS.get(check, "#757575"),
+                       hovertemplate="%{y}: %{x} rows<extra></extra>")
+    figure.update_yaxes(categoryorder="array", categoryarray=[_label(o) for o in order])
+    return _layout(figure, title, "Rows", "Finding", barmode="stack", legend_title_text="Check",
+                   height=max(300, 60 + 26 * len(rows)))
+
+
+def table_sizes(catalog, n: int = 20, schemas: list[str] | None = None) -> go.Figure:
+    """Horizontal bars: the ``n`` largest tables by total size (MB), with their estimated row counts."""
+    title = f"Largest {n} tables"
+    tables = catalog.user_tables(schemas) if catalog is not None else pd.DataFrame()
+    if not _has(tables, "size_bytes", "row_estimate"):
+        return empty_figure(title, "No tables.")
+    data = pd.DataFrame({
+        "name": tables["schema"].astype(str) + "." + tables["name"].astype(str),
+        "size": pd.to_numeric(tables["size_bytes"], errors="coerce").fillna(0).astype("int64"),
+        "rows": pd.to_numeric(tables["row_estimate"], errors="coerce").astype("Float64"),
+    })
+    data = data.sort_values(["size", "name"], ascending=[False, True], kind="stable").head(n).iloc[::-1]
+    rows_text = ["unknown" if pd.isna(r) else f"{int(r):,}" for r in data["rows"]]
+    figure = go.Figure(go.Bar(
+        orientation="h", y=[_label(t) for t in data["name"]], x=(data["size"] / 1_048_576).round(3).tolist(),
+        customdata=[[r] for r in rows_text], marker_color="#546e7a", name="size",
+        text=[f"{r} rows" for r in rows_text], textposition="auto",
+        hovertemplate="%{y}: %{x} MB, %{customdata[0]} rows (estimate)<extra></extra>"))
+    return _layout(figure, title, "Total size (MB, with indexes and TOAST)", "Table", showlegend=False,
+                   height=max(300, 60 + 26 * len(data)))
