@@ -622,7 +622,7 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     stem = f"{notebook}-{label}-{stamp}"
     executed = output_dir / f"{stem}.ipynb"
-    partial = output_dir / f".{stem}.ipynb.partial"
+    partial = output_dir / f".{stem}.partial.ipynb"
     try:
         papermill.execute_notebook(str(source), str(partial), parameters=parameters, progress_bar=progress,
                                    kernel_name="python3", cwd=str(output_dir), execution_timeout=timeout_s,
