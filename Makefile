@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 ## make report: full audit report of the embedded ProductionOS demo (database + migration folder) into reports/
 report: $(STAMP)
 	$(BIN)/auditlib report --demo $(ARGS)
+	$(BIN)/auditlib report --migrations auditlib/demo/migrations $(ARGS)
 
 ## make test: the test suite against the embedded PostgreSQL (and Debian's PostgreSQL 15 when installed)
 test: $(STAMP) browser

@@ -81,8 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
                                "environment, never written into it)")
     report_source.add_argument("--dsn-env", metavar="VAR", help="name of an environment variable holding the DSN")
     report_source.add_argument("--snapshot", type=Path, metavar="FILE", help="a catalog snapshot to audit")
-    report.add_argument("--notebook", default="relationship_audit", help="which notebook (default: "
-                        "relationship_audit)")
+    report_source.add_argument("--migrations", type=Path, metavar="DIR",
+                               help="a folder of SQL migration files (uses the migration_audit notebook)")
+    report.add_argument("--notebook", default=None, help="which notebook: relationship_audit (default), "
+                        "migration_audit (with --migrations), table_explorer (with --table)")
+    report.add_argument("--table", help="for table_explorer: the table to explore, as schema.table")
     report.add_argument("--schema", action="append", dest="schemas", metavar="S")
     report.add_argument("--config", type=Path)
     report.add_argument("--baseline", type=Path)
@@ -222,8 +225,23 @@ def run_report(args: argparse.Namespace) -> int:
             parameters[name] = str(value.resolve())
     if args.title:
         parameters["title"] = args.title
-    demo = not (args.dsn or args.dsn_env or args.snapshot)
-    if args.dsn:
+    demo = not (args.dsn or args.dsn_env or args.snapshot or args.migrations)
+    notebook = args.notebook or ("migration_audit" if args.migrations else "table_explorer" if args.table
+                                 else "relationship_audit")
+    if notebook == "table_explorer":
+        if not args.table:
+            raise UsageError("The table_explorer notebook needs --table schema.table.")
+        parameters = {"table": args.table}
+        if args.config is not None:
+            parameters["config_path"] = str(args.config.resolve())
+    if args.migrations:
+        if not args.migrations.is_dir():
+            raise UsageError(f"The migrations folder {args.migrations} does not exist.")
+        parameters = {k: v for k, v in parameters.items() if k != "data_checks"}
+        parameters.update(migrations_dir=str(args.migrations.resolve()))
+        if not args.title:
+            parameters["title"] = f"Migration folder audit: {args.migrations.name}"
+    elif args.dsn:
         os.environ[REPORT_DSN_VARIABLE] = args.dsn  # the kernel inherits it; the notebook only sees the name
         parameters.update(demo=False, dsn_env=REPORT_DSN_VARIABLE)
     elif args.dsn_env:
@@ -234,24 +252,27 @@ def run_report(args: argparse.Namespace) -> int:
         if not args.snapshot.exists():
             raise UsageError(f"The snapshot file {args.snapshot} does not exist.")
         parameters.update(demo=False, snapshot=str(args.snapshot.resolve()))
-    else:
+    elif notebook != "table_explorer":
         parameters.update(demo=True)
         if not args.title:
             parameters["title"] = "ProductionOS data relationship audit"
+    else:
+        parameters.update(demo=True)
     ensure_kernel()
     started = time.perf_counter()
     try:
-        if demo:
-            with embedded.owned_server() as srv:
-                embedded.ensure_demo(srv)  # load before the kernel starts, so its progress is visible here
-                path = render_report(args.notebook, parameters, args.output_dir)
-        else:
-            path = render_report(args.notebook, parameters, args.output_dir)
+        # The server is started (and the demo loaded) here, before the kernel, and stopped after it if we started it.
+        needs_server = demo or args.migrations or parameters.get("demo")
+        with (embedded.owned_server() if needs_server else contextlib.nullcontext()) as srv:
+            if demo or parameters.get("demo"):
+                embedded.ensure_demo(srv)
+            path = render_report(notebook, parameters, args.output_dir)
     except ReportError as error:
         raise UsageError(str(error)) from None
     size = path.stat().st_size / 1e6
+    latest = "latest.html" if notebook == "relationship_audit" else f"latest-{notebook}.html"
     print(f"wrote {path} ({size:.1f} MB) in {time.perf_counter() - started:.1f} s; "
-          f"{args.output_dir / 'latest.html'} points at it")
+          f"{args.output_dir / latest} points at it")
     return EXIT_OK
 
 

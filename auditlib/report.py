@@ -184,6 +184,7 @@ class Report:
             for s in SEVERITIES) + "</div>")
         if len(self.findings):
             section.add(plotly_html(charts.findings_by_severity_category(self.findings)))
+            section.add(plotly_html(charts.top_tables_by_findings(self.findings)))
         if self.result.skipped:
             section.add_heading("Checks that could not run")
             section.add(table_html(pd.DataFrame(self.result.skipped)))
@@ -218,6 +219,7 @@ class Report:
 
     def schema_overview(self) -> Section:
         """Tables per category, primary-key and timestamp patterns."""
+        from auditlib import charts
         from auditlib.checks.tenancy import tenant_scope
 
         if not self.catalog or not len(self.catalog.tables):
@@ -230,6 +232,7 @@ class Report:
                         .reset_index().sort_values("tables", ascending=False))
         section.add_heading("Tables per category")
         section.add(table_html(per_category))
+        section.add(plotly_html(charts.table_sizes(self.catalog, schemas=self.result.schemas)))
         section.add_heading("Primary keys")
         section.add(table_html(self.pk_patterns()))
         section.add(self._findings_table(self.of("pk_missing", "pk_type_inconsistent")))
@@ -487,6 +490,54 @@ class Report:
             section.add(sql_html("\n\n".join(f"-- {obj}\n{query}" for obj, query in queries)))
         return section
 
+    # migration folders -----------------------------------------------------------------------------------------
+    def migration_inventory(self) -> Section:
+        """The files of a migration folder: what each creates, alters and drops, grouped by category."""
+        inventory = self.result.extras.get("migration_inventory")
+        if inventory is None or not len(inventory):
+            return Section("Migration files", "migration-files")
+        failed = self.result.extras.get("failed_statements", 0)
+        section = Section("Migration files", "migration-files",
+                          f"{len(inventory)} files with {self.result.extras.get('statements', 0)} statements; "
+                          f"{failed} statements fail when the files run in order on an empty database.")
+        per_category = (inventory.assign(tables=inventory["tables_created"].map(len))
+                        .groupby("category").agg(files=("file", "count"), tables=("tables", "sum"),
+                                                 key_tables=("tables_created",
+                                                             lambda t: ", ".join(sorted({x for v in t for x in v})[:8])))
+                        .reset_index().sort_values("files", ascending=False))
+        section.add_heading("Files by category")
+        section.add(table_html(per_category))
+        section.add_heading("Every file")
+        section.add(table_html(inventory, max_rows=2000))
+        return section
+
+    def migration_duplicates(self) -> Section:
+        """Tables created in more than one file, with the definition in force and a column-by-column diff."""
+        found = self.of("table_defined_multiple")
+        section = Section("Tables defined more than once", "migration-duplicates",
+                          f"{len(found)} tables are created by CREATE TABLE in more than one file.")
+        for record in frame_records(found):
+            evidence = record["evidence"] or {}
+            section.add(f"<h4>{esc(record['object'])}</h4><p>{esc(record['detail'])}</p>")
+            definitions = pd.DataFrame([{k: v for k, v in d.items() if k in ("file", "line", "if_not_exists",
+                                                                             "outcome")}
+                                        for d in evidence.get("definitions", [])])
+            section.add(table_html(definitions))
+            if evidence.get("column_diff"):
+                section.add(table_html(pd.DataFrame(evidence["column_diff"])))
+        return section
+
+    def migration_failures(self) -> Section:
+        """Statements that fail or do not parse, root causes first, and references to missing tables."""
+        failures = self.of("migration_statement_failed", "sql_parse_error", "ref_target_missing")
+        section = Section("Statements that fail", "migration-failures",
+                          f"{len(failures)} statements do not parse, fail, or reference tables that are not there "
+                          "when they run.")
+        if len(failures):
+            shown = failures.assign(where=failures["file"] + ":" + failures["line"].astype(str))
+            section.add(table_html(shown[["severity", "check", "where", "title", "detail"]]))
+        return section
+
     def sections(self) -> list[Section]:
         """Every section in report order (empty ones included, they render as nothing)."""
         return [self.header(), self.executive_summary(), self.schema_overview(), self.foreign_keys(),
@@ -532,14 +583,19 @@ def _impact(category: str) -> str:
             "migrations": "Broken deploys", "code": "Runtime errors"}.get(category, "")
 
 
-def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", schemas: list[str] | None = None,
-                config_path: str = "", baseline: str = "", min_severity: str = "info",
-                title: str = "Data relationship audit", data: bool = True) -> Report:
+def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", migrations_dir: str = "",
+                schemas: list[str] | None = None, config_path: str = "", baseline: str = "",
+                min_severity: str = "info", title: str = "Data relationship audit", data: bool = True) -> Report:
     """Run the audit for a notebook and return the Report whose sections the notebook displays.
 
     The DSN is read from the environment variable named by ``dsn_env`` so it never appears in the notebook.
     """
     config = load_config(config_path or None)
+    if migrations_dir:
+        result = run_audit(config=config, migrations=migrations_dir, schemas=schemas or None,
+                           baseline=baseline or None)
+        return Report(result, title=title, min_severity=min_severity,
+                      parameters={"migrations": migrations_dir, "min_severity": min_severity})
     if snapshot:
         source: Any = snapshot
     elif dsn_env:
@@ -552,6 +608,117 @@ def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", sc
                        baseline=baseline or None)
     parameters = {"schemas": ", ".join(schemas or []) or "default", "min_severity": min_severity}
     return Report(result, title=title, min_severity=min_severity, parameters=parameters)
+
+
+def open_migration_report(migrations_dir: str = "", **options: Any) -> Report:
+    """The report of a migration folder; an empty ``migrations_dir`` means the demo's folder."""
+    from auditlib.demo import migrations_folder
+
+    return open_report(migrations_dir=migrations_dir or str(migrations_folder()), **options)
+
+
+class TableExplorer:
+    """One table of an audited database: columns, keys, references, neighbourhood, policies, findings."""
+
+    def __init__(self, result: AuditResult, schema: str, table: str, hops: int = 1):
+        if result.catalog is None or not result.catalog.has_table(schema, table):
+            raise ValueError(f"There is no table {schema}.{table} in the database; check the `table` parameter "
+                             "(schema.table).")
+        self.result, self.catalog, self.schema, self.table, self.hops = result, result.catalog, schema, table, hops
+        frame = result.findings
+        self._findings = frame[(frame["schema"] == schema) & (frame["table"] == table)] if len(frame) else frame
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    def header(self) -> Section:
+        """The table's name, kind, size, RLS state and comment."""
+        relation = self.catalog.relation(self.schema, self.table)
+        section = Section(f"Table {self.name}", "top", level=1)
+        facts = {"kind": relation["kind"], "rows (estimate)": relation["row_estimate"], "size (bytes, estimate)":
+                 relation["size_bytes"], "row-level security": "enabled" if relation["rls_enabled"] else "off",
+                 "comment": relation["comment"], "findings": len(self._findings)}
+        section.add('<dl class="al-facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts.items()
+                                                     if v not in (None, "")) + "</dl>")
+        return section
+
+    def columns(self) -> Section:
+        """Columns in table order with type, nullability, default and comment."""
+        frame = pd.DataFrame(self.catalog.table_columns(self.schema, self.table))
+        section = Section("Columns", "columns", f"{len(frame)} columns.")
+        section.add(table_html(frame[["position", "name", "data_type", "nullable", "default", "identity",
+                                      "comment"]]))
+        return section
+
+    def keys(self) -> Section:
+        """Primary key, unique and check constraints, and indexes."""
+        constraints = self.catalog.constraints
+        own = constraints[(constraints["schema"] == self.schema) & (constraints["table"] == self.table)
+                          & (constraints["type"] != "foreign key")]
+        indexes = self.catalog.indexes
+        own_indexes = indexes[(indexes["schema"] == self.schema) & (indexes["table"] == self.table)]
+        section = Section("Keys, constraints and indexes", "keys")
+        section.add(table_html(own[["name", "type", "columns", "definition", "validated"]]))
+        section.add(table_html(own_indexes[["name", "columns", "is_unique", "predicate", "is_valid"]]))
+        return section
+
+    def references(self) -> Section:
+        """Foreign keys out of and into the table, with ON DELETE rules."""
+        out = self.catalog.foreign_keys_of(self.schema, self.table)
+        into = self.catalog.foreign_keys_to(self.schema, self.table)
+        section = Section("References", "references",
+                          f"{len(out)} foreign keys out of the table, {len(into)} into it.")
+        if len(out):
+            section.add_heading("Outgoing")
+            section.add(table_html(out[["name", "columns", "ref_schema", "ref_table", "ref_columns", "on_delete"]]))
+        if len(into):
+            section.add_heading("Incoming")
+            section.add(table_html(into[["schema", "table", "name", "columns", "on_delete"]]))
+        return section
+
+    def diagram(self) -> Section:
+        """The table and its neighbours within ``hops`` foreign-key hops."""
+        from auditlib import diagrams
+
+        section = Section("Neighbourhood", "diagram", f"Tables within {self.hops} hop(s) of {self.name}.")
+        graph = diagrams.er_ego(self.catalog, self.schema, self.table, hops=self.hops,
+                                findings=self.result.findings, config=self.result.config)
+        section.add(svg_html(diagrams.to_svg(graph)))
+        return section
+
+    def policies(self) -> Section:
+        """Row-level security policies on the table."""
+        policies = self.catalog.policies
+        own = policies[(policies["schema"] == self.schema) & (policies["table"] == self.table)]
+        section = Section("Policies", "policies", f"{len(own)} row-level security policies.")
+        section.add(table_html(own[["name", "command", "permissive", "roles", "using_expression", "with_check"]]))
+        return section
+
+    def findings(self) -> Section:
+        """Findings on this table, worst first, with their fixes."""
+        section = Section("Findings", "findings", f"{len(self._findings)} findings on {self.name}.")
+        if len(self._findings):
+            section.add(table_html(self._findings[["severity", "check", "object", "title", "detail"]]))
+            fixes = [r for r in frame_records(self._findings) if r["remediation_sql"]]
+            if fixes:
+                section.add(sql_html("\n\n".join(f"-- {r['check']}: {r['object']}\n{r['remediation_sql']}"
+                                                  for r in fixes)))
+        return section
+
+
+def open_table_explorer(table: str, *, hops: int = 1, demo: bool = False, dsn_env: str = "",
+                        config_path: str = "") -> TableExplorer:
+    """Audit the database (structure only) and return the explorer for one ``schema.table``."""
+    from auditlib.config import split_table
+
+    config = load_config(config_path or None)
+    source = os.environ.get(dsn_env) if dsn_env else None
+    if dsn_env and not source:
+        raise ValueError(f"The environment variable {dsn_env} is empty; set it to the DSN to audit.")
+    result = run_audit(source, config, demo=demo and not dsn_env, data=False)
+    schema, name = split_table(table)
+    return TableExplorer(result, schema, name, hops=hops)
 
 
 # -- rendering pipeline ---------------------------------------------------------------------------------------------
@@ -618,7 +785,7 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     label = source_label(parameters.get("demo", False), parameters.get("dsn_env", ""),
-                         parameters.get("snapshot", ""))
+                         parameters.get("snapshot", "") or parameters.get("migrations_dir", ""))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     stem = f"{notebook}-{label}-{stamp}"
     executed = output_dir / f"{stem}.ipynb"

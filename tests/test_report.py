@@ -57,13 +57,13 @@ def test_demo_report_in_the_browser(demo_report, tmp_path):
         assert needle in page.text, needle
 
 
-HOSTILE_SCHEMA = """
+HOSTILE_SCHEMA = '''
 CREATE TABLE "Projects<b>" (id uuid PRIMARY KEY, name text);
 COMMENT ON TABLE "Projects<b>" IS '<script>alert(1)</script><img src=x onerror=alert(2)>';
-CREATE TABLE invoices (id uuid PRIMARY KEY, "; drop table x; --" text, "Projects<b>_id" uuid,
+CREATE TABLE invoices (id uuid PRIMARY KEY, """; drop table x; --" text, "Projects<b>_id" uuid,
                        "<script>alert(3)</script>_id" uuid);
 CREATE POLICY "<img src=y onerror=alert(4)>" ON invoices USING (true);
-"""
+'''
 
 
 def test_hostile_names_run_no_script(make_db, tmp_path):
@@ -80,3 +80,24 @@ def test_hostile_names_run_no_script(make_db, tmp_path):
     with engine.connect() as conn:  # the audit changed nothing
         assert conn.execute(sa.text("SELECT count(*) FROM pg_class WHERE relname = 'x'")).scalar() == 0
     engine.dispose()
+
+
+def test_migration_report_and_table_explorer(tmp_path, demo_url):
+    from auditlib.demo import migrations_folder
+
+    result = run_cli("report", "--migrations", str(migrations_folder()), "--output-dir", str(tmp_path), timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    page = visit(tmp_path / "latest-migration_audit.html")
+    assert page.console_errors == [] and page.requests == []
+    for section in ("migration-files", "migration-duplicates", "migration-failures", "foreign-keys"):
+        assert section in page.section_ids
+    assert "contacts" in page.text and "20251231_fix_data_relationships.sql" in page.text
+
+    result = run_cli("report", "--table", "public.invoices", "--output-dir", str(tmp_path), timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    page = visit(tmp_path / "latest-table_explorer.html")
+    assert page.console_errors == [] and page.diagrams == 1
+    assert "project_id" in page.text and "invoices_quote_id_fkey" in page.text
+
+    missing = run_cli("report", "--table", "public.no_such_table", "--output-dir", str(tmp_path))
+    assert missing.returncode == 2 and "no_such_table" in missing.stderr

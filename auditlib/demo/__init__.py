@@ -13,6 +13,7 @@ import hashlib
 import inspect
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -90,3 +91,8 @@ def planted_counts(scale: int = 0, seed: int = DEFAULT_SEED) -> dict:
 @lru_cache(maxsize=4)
 def _plan(seed: int) -> generate.Plan:
     return generate.build_plan(seed)
+
+
+def migrations_folder() -> Path:
+    """The demo's migration history (34 files), for ``auditlib audit --migrations``."""
+    return Path(str(resources.files("auditlib") / "demo" / "migrations"))
