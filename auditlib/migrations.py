@@ -497,7 +497,8 @@ def apply_folder(folder: MigrationFolder, url, stub: str) -> list[AppliedStateme
     results: list[AppliedStatement] = []
     failed_objects: dict[str, int] = {}
     failed_columns: dict[tuple[str, str], dict[str, int]] = {}
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True) as conn:
+    with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True,
+                         application_name="auditlib-migrations") as conn:
         if stub:
             conn.execute(stub)
         for statement in folder.statements:
