@@ -64,9 +64,9 @@ class Finding:
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
     """Findings as a DataFrame with the contract's columns, worst first."""
     records = [f.to_dict() for f in findings]
-    frame = pd.DataFrame.from_records(records, columns=list(FINDING_FIELDS))
-    frame = frame.astype({c: object for c in FINDING_FIELDS if c != "line"})
-    frame["line"] = pd.array(frame["line"].tolist(), dtype="Int64") if len(frame) else pd.array([], dtype="Int64")
+    # Built column by column so a column of Nones stays None (from_records would turn it into NaN floats).
+    frame = pd.DataFrame({name: pd.Series([r[name] for r in records], dtype="Int64" if name == "line" else object)
+                          for name in FINDING_FIELDS})
     if len(frame):
         frame["_rank"] = frame["severity"].map(severity_rank)
         frame = frame.sort_values(["_rank", "category", "check", "object"], kind="stable").drop(columns="_rank")
