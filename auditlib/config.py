@@ -104,11 +104,99 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "copy_suffixes": ["old", "new", "backup", "bak", "copy", "tmp", "temp", "archive", "archived", "legacy",
                           "v[0-9]*", "[0-9][0-9][0-9][0-9]*", "unified", "consolidated", "deprecated"],
     },
+    "code": {
+        # source files the code scan (--code DIR) reads, by extension; .vue/.svelte: their <script> blocks
+        "extensions": [".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".vue", ".svelte", ".py"],
+        # folders never scanned (glob patterns on the folder name): dependencies, build output, vendored code,
+        # hidden folders (.git, .next, .svelte-kit …)
+        "skip_dirs": ["node_modules", "bower_components", "jspm_packages", "dist", "build", "out", "coverage",
+                      "vendor", "third_party", "__pycache__", "venv", "site-packages", ".*"],
+        "skip_files": ["*.min.js", "*.min.mjs", "*.bundle.js", "*.d.ts"],  # minified or generated
+        "max_file_bytes": 1_000_000,        # larger files are skipped (bundles, generated code)
+        # schema of the names the code does not qualify (PostgREST's db-schema, the SQL search_path)
+        "default_schema": "public",
+        # calls whose first argument is SQL: a string passed there is read as SQL even in lower case; elsewhere
+        # only strings that start with an upper-case SELECT/WITH/INSERT/UPDATE/DELETE/MERGE are
+        "sql_calls": ["query", "execute", "executemany", "exec", "raw", "unsafe", "prepare", "text", "sql",
+                      "read_sql", "read_sql_query", "fetch", "fetchrow", "fetchval", "mogrify", "copy_expert",
+                      "any", "one", "oneOrNone", "many", "manyOrNone", "none", "result"],
+        # tables table_unused_in_code never reports (glob patterns on the table name or schema.table)
+        "unused_ignore_tables": [],
+    },
     "data": {
         "statement_timeout_ms": 30_000,
         "lock_timeout_ms": 2_000,
         "sample_rows": 1_000,
         "min_rows": 50,
+        # -- JSON references (json_reference, json_orphans); documents are sampled up to sample_rows per column
+        "json_max_document_bytes": 1_000_000,   # larger documents are left out of the sample
+        "json_max_depth": 16,                   # nesting levels walked in a sampled document
+        "json_max_object_keys": 50,             # an object with more distinct keys is a map (its keys are data)
+        "json_probe_values": 100,               # distinct sampled ids per path checked against candidate tables
+        "json_min_named_hit_rate": 0.2,         # share of those ids a table the key names must hold to be the target
+        "json_min_hit_rate": 0.5,               # ... and a table found by trying keys only (uuid ids)
+        "json_max_probe_tables": 100,           # tables tried by key when the name points nowhere (uuid ids only)
+    },
+    "probe": {
+        # rls_leak: impersonates members the way Supabase does (SET LOCAL ROLE + request.jwt.claims), rolled back
+        "role": "",                             # role to impersonate; empty = first of tenancy.api_roles but anon
+        "organizations": 3,                     # organisations whose members are impersonated (at least 2 needed)
+        "members_per_organization": 2,          # members impersonated per organisation
+        "include_non_member": True,             # also a signed-up user who belongs to no organisation, if any
+        "max_parent_keys": 10_000,              # tables judged through their parent: parent keys sent back per user
+    },
+    "comments": {
+        # column names that explain themselves (glob patterns): comment_missing never asks a comment for them.
+        # JSON columns always need one; so does every other column, except a column of obvious_types and a
+        # reference that names its target (project_id -> projects, converted_to_quote_id -> quotes,
+        # thread_id -> email_threads; declared or inferred).
+        "obvious_columns": ["id", "uuid", "parent_id", "name", "*_name", "title", "*_title", "subtitle",
+                            "description", "*_description", "notes", "note", "subject", "body", "message",
+                            "content", "summary", "caption", "reason", "*_reason", "tags", "labels", "color",
+                            "colour", "company", "industry", "email", "*_email", "phone", "*_phone", "mobile",
+                            "website", "url", "*_url", "address", "*_address", "address_line*", "street", "city",
+                            "county", "region", "country", "postcode", "postal_code", "zip", "zip_code",
+                            "location", "latitude", "longitude", "timezone", "locale", "language", "currency",
+                            "slug", "avatar*", "logo*", "*_path", "mime_type", "user_agent", "position",
+                            "sort_order", "display_order", "*_number", "*_count", "created_at", "updated_at",
+                            "deleted_at", "*_by", "assigned_to", "*_at", "*_date", "date", "is_*", "has_*"],
+        # column base types that explain themselves (a boolean is a yes/no named after its question)
+        "obvious_types": ["bool"],
+    },
+    "candidates": {
+        # numeric column names (glob patterns) that hold counts, durations, amounts, quantities or days: a CHECK
+        # (col >= 0) is suggested when the data has no negative value
+        "nonnegative_columns": ["*count", "*_count_*", "num_*", "*days", "*_hours", "hours", "*_minutes",
+                                "minutes", "*_seconds", "*_ms", "duration*", "*_duration", "*amount*", "*quantity*",
+                                "qty", "*_qty", "*price*", "*cost*", "*fee", "*fees", "*_total", "total", "total_*",
+                                "*_size", "size_bytes", "*_bytes", "*budget*", "*_rate", "capacity", "seats"],
+        # of those, the ones where zero makes no sense: CHECK (col > 0) when no row holds 0 (else >= 0)
+        "positive_columns": ["*days", "*quantity*", "qty", "*_qty", "capacity", "seats"],
+        # pairs of words that mark a start and an end column when one replaces the other in a name
+        # (start_date/end_date, issue_date/due_date, valid_from/valid_to): CHECK (end >= start) is suggested for
+        # date/timestamp pairs where the end never precedes the start
+        "date_pairs": [["start", "end"], ["starts", "ends"], ["started", "ended"], ["started", "finished"],
+                       ["started", "completed"], ["begin", "end"], ["begins", "ends"], ["issue", "due"],
+                       ["issued", "due"], ["from", "to"], ["opened", "closed"], ["check_in", "check_out"]],
+        # text column names (glob patterns) that hold a category: a CHECK (col IN (...)) is suggested when the
+        # data holds between 2 and max_values distinct values
+        "closed_set_columns": ["status", "*_status", "type", "*_type", "kind", "*_kind", "stage", "*_stage",
+                               "state", "*_state", "category", "*_category", "priority", "*_priority", "role",
+                               "*_role", "level", "*_level", "source", "*_source", "channel", "*_channel", "tier",
+                               "*_tier", "severity", "frequency", "visibility", "method", "*_method", "mode"],
+        "max_values": 8,                    # most distinct values a closed-set candidate may have
+        "max_value_length": 40,             # longest value a closed-set candidate may hold (longer = free text)
+        # tables the statistics put at or under this many rows are read whole; bigger ones are sampled
+        # (TABLESAMPLE SYSTEM ... REPEATABLE, then LIMIT sample_rows)
+        "full_scan_rows": 100_000,
+        "sample_rows": 20_000,              # rows read from a sampled table
+        # conversion references (glob patterns on the column name): reverse_ref_missing looks for the way back
+        "reverse_ref_columns": ["converted_to_*_id", "converted_into_*_id", "converted_*_id", "promoted_to_*_id",
+                                "promoted_*_id", "created_*_id", "generated_*_id", "spawned_*_id", "copied_to_*_id",
+                                "cloned_to_*_id", "migrated_to_*_id", "upgraded_to_*_id", "turned_into_*_id",
+                                "resulted_in_*_id", "renewed_as_*_id", "moved_to_*_id", "transferred_to_*_id"],
+        # references a conversion column must hold before one-to-one in the data counts
+        "reverse_ref_min_rows": 10,
     },
 }
 

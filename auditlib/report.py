@@ -438,6 +438,28 @@ class Report:
         section.add(self._findings_table(found))
         return section
 
+    def documentation_and_constraints(self) -> Section:
+        """Comment coverage, CHECK constraints the data already obeys, and conversions with no way back."""
+        from auditlib.checks.comments import comment_coverage
+
+        candidates = self.of("check_candidate")
+        reverse = self.of("reverse_ref_missing")
+        section = Section("Comments, constraints and conversions", "documentation",
+                          f"{len(self.of('comment_missing'))} tables lack comments; {len(candidates)} constraints "
+                          f"the data already obeys are not enforced; {len(reverse)} conversions can't be followed "
+                          "back.")
+        if self.catalog is not None and len(self.catalog.tables):
+            section.add_heading("Comment coverage by category")
+            section.add(table_html(comment_coverage(self.catalog, self.config, self.result.schemas)))
+        if len(candidates):
+            section.add_heading("CHECK constraints the data already obeys")
+            section.add(table_html(candidates.assign(rule=candidates["evidence"].map(lambda e: (e or {}).get("check")))
+                                   [["severity", "object", "rule", "detail"]]))
+        if len(reverse):
+            section.add_heading("References with no way back")
+            section.add(self._findings_table(reverse))
+        return section
+
     def recommendations(self) -> Section:
         """Remediation SQL grouped by priority, ready to copy."""
         fixes = self.findings[self.findings["remediation_sql"].notna()] if len(self.findings) else self.findings
@@ -542,7 +564,8 @@ class Report:
         """Every section in report order (empty ones included, they render as nothing)."""
         return [self.header(), self.executive_summary(), self.schema_overview(), self.foreign_keys(),
                 self.cascade(), self.duplicates(), self.tenancy(), self.json_structure(), self.data_integrity(),
-                self.functions(), self.recommendations(), self.risk_matrix(), self.appendices()]
+                self.functions(), self.documentation_and_constraints(), self.recommendations(), self.risk_matrix(),
+                self.appendices()]
 
     # internals ------------------------------------------------------------------------------------------------
     def _audited_tables(self) -> pd.DataFrame:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from auditlib.findings import CATEGORIES, SEVERITIES, Finding
 
 KINDS = ("schema", "data", "migrations", "code")
-FAMILIES = ("structure", "relationships", "cascade", "tenancy", "rls", "duplicates", "functions", "migrations")
+FAMILIES = ("structure", "relationships", "cascade", "tenancy", "rls", "duplicates", "functions", "migrations",
+            "comments", "candidates")
 
 
 @dataclass(frozen=True)

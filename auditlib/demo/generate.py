@@ -653,7 +653,7 @@ class Plan:
                          booked_by=r.choice(members), **pstamp())
             # Invoices and expenses: no organization_id, project_id without a foreign key.
             terms = client_terms.get(project["client_id"], 30)
-            for k in range(r.randint(0, 2) if project["quote_id"] else 0):
+            for k in range(r.randint(1, 2) if project["quote_id"] else 0):
                 issue = start + dt.timedelta(days=k * 14 + r.randint(0, 7))
                 self._invoice(slug, project["id"], project["quote_id"], project["client_id"], issue, terms, currency,
                               r.choice(members), created)

@@ -36,6 +36,21 @@ NOT_REFERENCES = {
     "public.email_messages.external_message_ref": "the mail provider's message id",
 }
 
+# Counters never negative and categorical text columns with a small closed set of values, none with a CHECK:
+# candidates for check_candidate by its own rules (a realistic Supabase schema constrains few of them).
+_COUNTERS = ["agent_learnings.applied_count", "agent_memory.access_count", "email_threads.message_count"]
+_CLOSED_SETS = [
+    "activities.activity_type", "agent_learnings.learning_type", "agent_memory.memory_type", "agent_tasks.status",
+    "agent_tasks.task_type", "automation_logs.level", "call_sheets.status", "clients.status",
+    "crew_availability.status", "crew_bookings.status", "crew_documents.document_type", "deliverables.deliverable_type",
+    "deliverables.status", "documents.document_type", "email_tracking_events.event_type", "equipment.category",
+    "equipment.status", "expenses.category", "expenses.status", "invoices.status", "kit_bookings.status",
+    "kit_maintenance.maintenance_type", "kit_maintenance.status", "knowledge_fragments.fragment_type",
+    "knowledge_fragments.source", "knowledge_relationships.relationship_type", "notifications.type",
+    "opportunities.source", "opportunities.stage", "project_phases.status", "projects.project_type",
+    "projects.status", "purchase_orders.status", "quotes.status", "research_logs.research_type", "tasks.priority",
+    "tasks.status"]
+
 _FK_UNINDEXED = [
     ("public.activities.quote_id", "public.quotes"),
     ("public.agent_memory.related_client_id", "public.clients"),
@@ -150,6 +165,11 @@ PLANTED_FLAWS: list[dict] = [
      "note": "due_date >= issue_date in every row, no CHECK (recommendation invoices_due_after_issue)"},
     {"check": "check_candidate", "object": "public.quotes.validity_days", "seed_section": "8.3",
      "note": "validity_days > 0 in every row, no CHECK (recommendation quotes_validity_days_positive)"},
+    *({"check": "check_candidate", "object": f"public.{column}", "seed_section": "",
+       "note": "a counter that is never negative, with no CHECK"} for column in _COUNTERS),
+    *({"check": "check_candidate", "object": f"public.{column}", "seed_section": "",
+       "note": "categorical text with a few values and no CHECK ... IN (...) (common in Supabase projects)"}
+      for column in _CLOSED_SETS),
     # -- tenancy -------------------------------------------------------------------------------------------------
     *({"check": "tenant_column_missing", "object": f"public.{table}", "seed_section": "4.1", "note": note}
       for table, note in [("invoices", "financial data without organization_id (commented out in the migration)"),
