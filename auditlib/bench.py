@@ -81,6 +81,41 @@ def bench_catalog(srv: embedded.EmbeddedServer, sizes: list[int]) -> dict[str, f
     return results
 
 
+def bench_diagrams(srv: embedded.EmbeddedServer, size: int = 1000) -> dict[str, float]:
+    """ER rendering for a generated schema: the overview (a domain summary past 150 tables) plus every domain."""
+    from auditlib import diagrams
+
+    catalog = load_catalog(srv.url(f"bench_schema_{size}"))
+    started = time.perf_counter()
+    overview = diagrams.er_overview(catalog)
+    rendered = [diagrams.render(overview)]
+    domains = diagrams.er_domains(catalog) if overview.kind == "summary" else {}
+    rendered += [diagrams.render(graph) for graph in domains.values()]
+    elapsed = time.perf_counter() - started
+    return {f"erd_{size}_s": round(elapsed, 2), "erd_diagrams": len(rendered),
+            "erd_max_nodes": max(d.node_count for d in [overview, *domains.values()]),
+            "erd_fallbacks": sum(1 for r in rendered if r.fallback_reason)}
+
+
+def bench_reports(srv: embedded.EmbeddedServer, size: int = 1000) -> dict[str, float]:
+    """``auditlib report`` end to end (papermill + nbconvert, in a subprocess as a user runs it)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    results = {}
+    environment = {**os.environ, "AUDITLIB_HOME": str(srv.home)}
+    for label, args in (("report_demo_s", ["--demo"]),
+                        (f"report_{size}_s", ["--dsn", srv.url(f"bench_schema_{size}").render_as_string()])):
+        with tempfile.TemporaryDirectory() as output:
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "auditlib.cli", "report", *args, "--output-dir", output],
+                           check=True, env=environment, capture_output=True, timeout=1800)
+            results[label] = round(time.perf_counter() - started, 1)
+    return results
+
+
 def bench_demo(srv: embedded.EmbeddedServer) -> dict[str, float]:
     """Catalog load and structural audit of the ProductionOS demo."""
     url = embedded.ensure_demo(srv)
@@ -89,17 +124,20 @@ def bench_demo(srv: embedded.EmbeddedServer) -> dict[str, float]:
     audit_s, result = _timed(lambda: audit_catalog(catalog), repeat=1)
     engine.dispose()
     return {"catalog_demo_s": round(catalog_s, 3), "audit_demo_s": round(audit_s, 3),
-            "demo_tables": len(catalog.tables), "demo_findings": len(result.findings)}
+            "demo_tables": len(catalog.user_tables(result.schemas)), "demo_findings": len(result.findings)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,1000", help="comma-separated table counts of generated schemas")
+    parser.add_argument("--sizes", default="100,1000,5000", help="comma-separated table counts of generated schemas")
     parser.add_argument("--output", type=Path, default=Path("reports/bench.json"))
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     with embedded.owned_server() as srv:
         results = {**bench_demo(srv), **bench_catalog(srv, sizes)}
+        if 1000 in sizes:
+            results.update(bench_diagrams(srv, 1000))
+            results.update(bench_reports(srv, 1000))
     width = max(len(k) for k in results)
     for key, value in results.items():
         print(f"{key:<{width}}  {value}")
