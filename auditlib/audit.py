@@ -167,14 +167,17 @@ def apply_baseline(result: AuditResult, keys: set[str]) -> None:
 
 def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None, *, demo: bool = False,
               schemas: list[str] | None = None, data: bool = True, baseline: str | Path | None = None,
-              migrations: str | Path | None = None, stubs: str = "auto", keep: bool = False) -> AuditResult:
+              migrations: str | Path | None = None, stubs: str = "auto", keep: bool = False,
+              code_dir: str | Path | None = None) -> AuditResult:
     """Audit a database or a migration folder and return its findings.
 
     ``source`` is a DSN/URL or Engine (read-only sessions), a ``Catalog`` or the path of a catalog snapshot (.json);
     None means AUDITLIB_DSN / DATABASE_URL / PG* variables; ``demo=True`` audits the embedded ProductionOS demo;
     ``migrations`` audits a folder of SQL files (applied to a scratch database on the embedded server after the
     ``stubs`` platform stub; ``keep`` leaves that database for exploration). ``schemas`` narrows the audit
-    (``["all"]`` includes platform schemas); ``data=False`` skips data-level checks.
+    (``["all"]`` includes platform schemas); ``data=False`` skips data-level checks. ``code_dir`` also scans an
+    application's source folder (JS/TS/Python) and compares the tables, functions and columns it uses with the
+    database.
     """
     if not isinstance(config, AuditConfig):
         config = load_config(config)
@@ -198,6 +201,8 @@ def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None
         result = _audit_snapshot(catalog, config, {"kind": "snapshot", "path": str(source), **catalog.source})
     else:
         result = _audit_database(source, config, data=data, source=None)
+    if code_dir is not None:
+        audit_code(result, code_dir)
     apply_baseline(result, keys)
     result.timings["total_s"] = round(time.perf_counter() - started, 3)
     return result
@@ -255,6 +260,24 @@ def audit_migrations(folder: str | Path, config: AuditConfig | None = None, *, s
     if keep:
         result.extras["scratch_url"] = url.set(drivername="postgresql").render_as_string(hide_password=True)
     return result
+
+
+def audit_code(result: AuditResult, folder: str | Path) -> None:
+    """Scan an application's source folder and add the code checks' findings to an audit of its database."""
+    from auditlib.codescan import reference_matrix, scan_code
+
+    if result.catalog is None:
+        raise ValueError("The code scan needs the audited database's catalog.")
+    if not Path(folder).is_dir():
+        raise SourceError(f"The code folder {folder} does not exist; pass your application's source folder.")
+    started = time.perf_counter()
+    scan = scan_code(folder, result.config)
+    more = run_checks(result.catalog, result.config, kinds=("code",), schemas=result.schemas,
+                      skipped=result.skipped, code_scan=scan)
+    result.findings = findings_frame(_unique([*_frame_to_findings(result.findings), *more]))
+    result.extras["code_scan"] = {**scan.summary(), "skipped_files": scan.skipped, "notes": scan.notes}
+    result.extras["code_matrix"] = reference_matrix(scan, result.catalog)
+    result.timings["code_s"] = round(time.perf_counter() - started, 3)
 
 
 def _check_schemas_exist(catalog: Catalog, config: AuditConfig) -> None:

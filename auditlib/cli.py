@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--no-data", action="store_true", help="structural checks only (no row-level queries)")
     audit.add_argument("--stubs", default="auto", metavar="supabase|none|FILE",
                        help="platform stub loaded before migration files (default: supabase when they use it)")
+    audit.add_argument("--code", type=Path, metavar="DIR",
+                       help="also scan this application source folder (JS/TS/Python) and compare the tables and "
+                            "columns it uses with the database")
     audit.add_argument("--keep", action="store_true",
                        help="keep the scratch database built from --migrations and print its URL")
     audit.set_defaults(handler=run_audit_command)
@@ -86,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--notebook", default=None, help="which notebook: relationship_audit (default), "
                         "migration_audit (with --migrations), table_explorer (with --table)")
     report.add_argument("--table", help="for table_explorer: the table to explore, as schema.table")
+    report.add_argument("--code", type=Path, metavar="DIR",
+                        help="also scan this application source folder and compare it with the database")
     report.add_argument("--schema", action="append", dest="schemas", metavar="S")
     report.add_argument("--config", type=Path)
     report.add_argument("--baseline", type=Path)
@@ -180,7 +185,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
         raise UsageError("Give either --snapshot or a database (--dsn/--demo), not both.")
     result = run_audit(source if source else args.dsn, args.config, demo=args.demo, schemas=args.schemas,
                        data=not args.no_data, baseline=args.baseline, migrations=args.migrations,
-                       stubs=args.stubs, keep=args.keep)
+                       stubs=args.stubs, keep=args.keep, code_dir=args.code)
     if result.extras.get("scratch_url"):
         print(f"scratch database kept: {result.extras['scratch_url']}", file=sys.stderr)
     if args.format == "json":
@@ -225,6 +230,10 @@ def run_report(args: argparse.Namespace) -> int:
             parameters[name] = str(value.resolve())
     if args.title:
         parameters["title"] = args.title
+    if args.code is not None:
+        if not args.code.is_dir():
+            raise UsageError(f"The code folder {args.code} does not exist; pass your application's source folder.")
+        parameters["code_dir"] = str(args.code.resolve())
     demo = not (args.dsn or args.dsn_env or args.snapshot or args.migrations)
     notebook = args.notebook or ("migration_audit" if args.migrations else "table_explorer" if args.table
                                  else "relationship_audit")
@@ -253,7 +262,10 @@ def run_report(args: argparse.Namespace) -> int:
             raise UsageError(f"The snapshot file {args.snapshot} does not exist.")
         parameters.update(demo=False, snapshot=str(args.snapshot.resolve()))
     elif notebook != "table_explorer":
+        from auditlib.demo import app_folder
+
         parameters.update(demo=True)
+        parameters.setdefault("code_dir", str(app_folder()))  # the demo is a database and its app's code
         if not args.title:
             parameters["title"] = "ProductionOS data relationship audit"
     else:

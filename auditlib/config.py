@@ -119,7 +119,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # only strings that start with an upper-case SELECT/WITH/INSERT/UPDATE/DELETE/MERGE are
         "sql_calls": ["query", "execute", "executemany", "exec", "raw", "unsafe", "prepare", "text", "sql",
                       "read_sql", "read_sql_query", "fetch", "fetchrow", "fetchval", "mogrify", "copy_expert",
-                      "any", "one", "oneOrNone", "many", "manyOrNone", "none", "result"],
+                      "any", "one", "oneOrNone", "many", "manyOrNone", "none", "result", "$queryRaw",
+                      "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe"],
         # tables table_unused_in_code never reports (glob patterns on the table name or schema.table)
         "unused_ignore_tables": [],
     },
@@ -128,6 +129,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "lock_timeout_ms": 2_000,
         "sample_rows": 1_000,
         "min_rows": 50,
+        # orphan_rows walks an indexed reference's distinct values through the index (instead of grouping every row)
+        # when the planner estimates at least this many rows per distinct value
+        "orphan_walk_rows_per_value": 50,
         # -- JSON references (json_reference, json_orphans); documents are sampled up to sample_rows per column
         "json_max_document_bytes": 1_000_000,   # larger documents are left out of the sample
         "json_max_depth": 16,                   # nesting levels walked in a sampled document
@@ -141,7 +145,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # rls_leak: impersonates members the way Supabase does (SET LOCAL ROLE + request.jwt.claims), rolled back
         "role": "",                             # role to impersonate; empty = first of tenancy.api_roles but anon
         "organizations": 3,                     # organisations whose members are impersonated (at least 2 needed)
-        "members_per_organization": 2,          # members impersonated per organisation
+        "members_per_organization": 1,          # members impersonated per organisation
         "include_non_member": True,             # also a signed-up user who belongs to no organisation, if any
         "max_parent_keys": 10_000,              # tables judged through their parent: parent keys sent back per user
     },

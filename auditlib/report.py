@@ -438,6 +438,28 @@ class Report:
         section.add(self._findings_table(found))
         return section
 
+    def code(self) -> Section:
+        """Code ↔ database: which file uses which table, and the code checks' findings."""
+        scan = self.result.extras.get("code_scan")
+        found = self.of("code_table_unknown", "code_column_unknown", "code_field_unmapped", "table_unused_in_code")
+        if scan is None:
+            return Section("Code ↔ database", "code")
+        section = Section("Code ↔ database", "code", f"{scan['files']} source files scanned "
+                          f"({scan['skipped']} skipped); {len(found)} findings.")
+        problems = found[found["check"] != "table_unused_in_code"]
+        if len(problems):
+            shown = problems.assign(where=problems["file"] + ":" + problems["line"].astype(str))
+            section.add(table_html(shown[["severity", "check", "where", "title", "detail"]]))
+        matrix = self.result.extras.get("code_matrix")
+        if matrix is not None and len(matrix):
+            section.add_heading("Tables by file")
+            section.add(table_html(matrix.reset_index()))
+        unused = found[found["check"] == "table_unused_in_code"]
+        if len(unused):
+            section.add_heading(f"{len(unused)} tables the scanned code does not use")
+            section.add(table_html(unused[["object", "detail"]]))
+        return section
+
     def documentation_and_constraints(self) -> Section:
         """Comment coverage, CHECK constraints the data already obeys, and conversions with no way back."""
         from auditlib.checks.comments import comment_coverage
@@ -564,7 +586,7 @@ class Report:
         """Every section in report order (empty ones included, they render as nothing)."""
         return [self.header(), self.executive_summary(), self.schema_overview(), self.foreign_keys(),
                 self.cascade(), self.duplicates(), self.tenancy(), self.json_structure(), self.data_integrity(),
-                self.functions(), self.documentation_and_constraints(), self.recommendations(), self.risk_matrix(),
+                self.functions(), self.code(), self.documentation_and_constraints(), self.recommendations(), self.risk_matrix(),
                 self.appendices()]
 
     # internals ------------------------------------------------------------------------------------------------
@@ -607,7 +629,7 @@ def _impact(category: str) -> str:
 
 
 def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", migrations_dir: str = "",
-                schemas: list[str] | None = None, config_path: str = "", baseline: str = "",
+                code_dir: str = "", schemas: list[str] | None = None, config_path: str = "", baseline: str = "",
                 min_severity: str = "info", title: str = "Data relationship audit", data: bool = True) -> Report:
     """Run the audit for a notebook and return the Report whose sections the notebook displays.
 
@@ -616,7 +638,7 @@ def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", mi
     config = load_config(config_path or None)
     if migrations_dir:
         result = run_audit(config=config, migrations=migrations_dir, schemas=schemas or None,
-                           baseline=baseline or None)
+                           baseline=baseline or None, code_dir=code_dir or None)
         return Report(result, title=title, min_severity=min_severity,
                       parameters={"migrations": migrations_dir, "min_severity": min_severity})
     if snapshot:
@@ -628,7 +650,7 @@ def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", mi
     else:
         source = None
     result = run_audit(source, config, demo=demo and not (dsn_env or snapshot), schemas=schemas or None, data=data,
-                       baseline=baseline or None)
+                       baseline=baseline or None, code_dir=code_dir or None)
     parameters = {"schemas": ", ".join(schemas or []) or "default", "min_severity": min_severity}
     return Report(result, title=title, min_severity=min_severity, parameters=parameters)
 

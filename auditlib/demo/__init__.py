@@ -96,3 +96,8 @@ def _plan(seed: int) -> generate.Plan:
 def migrations_folder() -> Path:
     """The demo's migration history (34 files), for ``auditlib audit --migrations``."""
     return Path(str(resources.files("auditlib") / "demo" / "migrations"))
+
+
+def app_folder() -> Path:
+    """The demo's application source (JavaScript stores), for ``auditlib audit --code``."""
+    return Path(str(resources.files("auditlib") / "demo" / "app"))
