@@ -17,7 +17,14 @@ from auditlib import __version__
 from auditlib.catalog import Catalog, load_catalog
 from auditlib.checks import CheckSpec, complete, load_checks
 from auditlib.config import AuditConfig, ConfigError, load_config
-from auditlib.connect import SessionLimits, SourceError, check_connection, describe_source, read_only_engine, resolve_dsn
+from auditlib.connect import (
+    SessionLimits,
+    SourceError,
+    check_connection,
+    describe_source,
+    read_only_engine,
+    resolve_dsn,
+)
 from auditlib.findings import Finding, findings_frame, frame_records, summarize
 
 

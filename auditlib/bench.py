@@ -68,9 +68,9 @@ def bench_catalog(srv: embedded.EmbeddedServer, sizes: list[int]) -> dict[str, f
             with sa.create_engine(url).begin() as conn:
                 conn.exec_driver_sql(generated_schema_sql(size))
         engine = sa.create_engine(url)
-        catalog_s, catalog = _timed(lambda: load_catalog(engine))
-        reflect_s, _ = _timed(lambda: sa.MetaData().reflect(engine), repeat=1 if size > 1000 else 2)
-        audit_s, result = _timed(lambda: audit_catalog(catalog), repeat=1)
+        catalog_s, catalog = _timed(lambda engine=engine: load_catalog(engine))
+        reflect_s, _ = _timed(lambda engine=engine: sa.MetaData().reflect(engine), repeat=1 if size > 1000 else 2)
+        audit_s, result = _timed(lambda catalog=catalog: audit_catalog(catalog), repeat=1)
         engine.dispose()
         results[f"catalog_{size}_s"] = round(catalog_s, 3)
         results[f"reflect_{size}_s"] = round(reflect_s, 3)

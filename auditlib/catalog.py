@@ -258,7 +258,7 @@ class Catalog:
         return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Catalog":
+    def from_dict(cls, data: dict) -> Catalog:
         """Rebuild a catalog from ``to_dict`` output."""
         if data.get("format") != FORMAT:
             raise ValueError("This file is not an auditlib catalog snapshot (missing format 'auditlib-catalog').")
@@ -275,11 +275,11 @@ class Catalog:
         return cls(server=dict(data["server"]), frames=frames, source=dict(data.get("source", {})))
 
     @classmethod
-    def from_json(cls, text: str) -> "Catalog":
+    def from_json(cls, text: str) -> Catalog:
         """Rebuild a catalog from ``to_json`` output."""
         return cls.from_dict(json.loads(text))
 
-    def equals(self, other: "Catalog") -> bool:
+    def equals(self, other: Catalog) -> bool:
         """True when both catalogs hold the same server facts and identical frames."""
         return (self.server == other.server and self.frames.keys() == other.frames.keys()
                 and all(self.frames[n].equals(other.frames[n]) for n in self.frames))

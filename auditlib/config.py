@@ -223,7 +223,7 @@ class AuditConfig:
         """One setting: ``config.get("tenancy", "tenant_column")``."""
         return self.values[section][key]
 
-    def with_overrides(self, overrides: dict[str, dict[str, Any]]) -> "AuditConfig":
+    def with_overrides(self, overrides: dict[str, dict[str, Any]]) -> AuditConfig:
         """A copy with some settings replaced (validated like a file)."""
         merged = copy.deepcopy(self.values)
         _merge(merged, overrides, origin="overrides")

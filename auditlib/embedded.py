@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from dataclasses import dataclass
 from importlib import resources
@@ -116,7 +115,7 @@ class EmbeddedServer:
         except (FileNotFoundError, PermissionError, IndexError, ValueError):
             return None
 
-    def start(self, settings: dict[str, str] | None = None) -> "EmbeddedServer":
+    def start(self, settings: dict[str, str] | None = None) -> EmbeddedServer:
         """Start the server (initialising its data directory on first use); reuse it when already running."""
         if self.is_running():
             return self

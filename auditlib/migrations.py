@@ -123,7 +123,7 @@ def split_statements(text: str) -> list[tuple[int, str]]:
         tokens = scan(text)
     except Exception:  # an unterminated quote: the rest of the file is one statement
         return [(0, text)] if text.strip() else []
-    chunks, start, code_start = [], 0, None
+    chunks, code_start = [], None
     for token in tokens:
         if token.name in ("SQL_COMMENT", "C_COMMENT"):
             continue
@@ -131,7 +131,7 @@ def split_statements(text: str) -> list[tuple[int, str]]:
             code_start = token.start  # a statement's line is that of its first keyword, not of comments above it
         if token.name == "ASCII_59":
             chunks.append((code_start, text[code_start:token.end + 1]))
-            start, code_start = token.end + 1, None
+            code_start = None
     if code_start is not None:
         chunks.append((code_start, text[code_start:]))
     merged: list[tuple[int, str]] = []
@@ -311,9 +311,9 @@ def file_inventory(folder: MigrationFolder) -> pd.DataFrame:
                 key = {"table": "tables_created", "policy": "policies", "function": "functions",
                        "procedure": "functions", "trigger": "triggers", "view": "views", "index": "indexes"}[kind]
                 bucket[key].append(label)
-            for kind, target in effects["altered"]:
+            for _, target in effects["altered"]:
                 bucket["tables_altered"].append(_short(target))
-            for kind, target in effects["dropped"]:
+            for _, target in effects["dropped"]:
                 bucket["tables_dropped"].append(_short(target))
         tables = sorted(set(bucket["tables_created"] + bucket["tables_altered"]))
         rows.append({"file": name, "category": categorize(tables), "statements": len(statements),
@@ -583,7 +583,7 @@ def origins(results: list[AppliedStatement]) -> dict[tuple, tuple[str, int]]:
                 found[target] = (result.statement.file, result.statement.line)
             else:  # CREATE ... IF NOT EXISTS on an existing object changes nothing
                 found.setdefault(target, (result.statement.file, result.statement.line))
-        for kind, target in effects["dropped"]:
+        for _, target in effects["dropped"]:
             found.pop(target, None)
         node = result.statement.node
         if isinstance(node, ast.AlterTableStmt) and node.relation is not None:

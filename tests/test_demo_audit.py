@@ -68,11 +68,11 @@ def test_seed_risk_matrix_items_are_reported(demo_result):
                 "table_lookalike:public.crew~public.crew_contacts"):
         assert key in keys, key
     bypass = demo_result.findings[demo_result.findings["check"] == "rls_null_bypass"]
-    assert {"public.quotes", "public.clients"} <= {f"{s}.{t}" for s, t in zip(bypass["schema"], bypass["table"])}
+    assert {"public.quotes", "public.clients"} <= {f"{s}.{t}" for s, t in zip(bypass["schema"], bypass["table"], strict=True)}
 
 
 def test_findings_name_objects_of_the_catalog(demo_result, demo_catalog):
-    tables = {(s, t) for s, t in zip(demo_catalog.relations["schema"], demo_catalog.relations["name"])}
+    tables = {(s, t) for s, t in zip(demo_catalog.relations["schema"], demo_catalog.relations["name"], strict=True)}
     frame = demo_result.findings
     assert frame["key"].is_unique
     for record in frame.to_dict("records"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import psycopg
 import pglast
+import psycopg
 import pytest
 import sqlalchemy as sa
 

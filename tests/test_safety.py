@@ -11,8 +11,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-import psycopg
 import pglast
+import psycopg
 import pytest
 import sqlalchemy as sa
 
