@@ -98,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--min-severity", choices=list(SEVERITY_CHOICES[:-1]), default="info")
     report.add_argument("--no-data", action="store_true", help="structural checks only")
     report.add_argument("--output-dir", type=Path, default=Path("reports"))
+    report.add_argument("--sources", type=Path, metavar="FILE",
+                        help="a TOML file of [[source]] entries (name + dsn_env, migrations or snapshot): one report "
+                             "per source and an index page")
+    report.add_argument("--parallel", type=int, default=2, help="with --sources: reports rendered at once")
     report.set_defaults(handler=run_report)
 
     docs = commands.add_parser("docs", help="write docs/checks.md from the check registry")
@@ -219,7 +223,18 @@ def run_report(args: argparse.Namespace) -> int:
     import time
 
     from auditlib import embedded
-    from auditlib.report import ReportError, ensure_kernel, render_report
+    from auditlib.report import ReportError, ensure_kernel, read_sources, render_many, render_report
+
+    if args.sources is not None:
+        try:
+            sources = read_sources(args.sources)
+        except ReportError as error:
+            raise UsageError(str(error)) from None
+        ensure_kernel()
+        index = render_many(sources, args.output_dir, parallel=args.parallel,
+                            extra_args=["--no-data"] if args.no_data else [])
+        print(f"wrote {index}")
+        return EXIT_OK
 
     parameters: dict = {"schemas": args.schemas or [], "min_severity": args.min_severity,
                         "data_checks": not args.no_data}

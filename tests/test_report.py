@@ -101,3 +101,22 @@ def test_migration_report_and_table_explorer(tmp_path, demo_url):
 
     missing = run_cli("report", "--table", "public.no_such_table", "--output-dir", str(tmp_path))
     assert missing.returncode == 2 and "no_such_table" in missing.stderr
+
+
+def test_many_sources_with_an_index(tmp_path, demo_url):
+    snapshot = tmp_path / "snapshot.json"
+    result = run_cli("catalog", "--demo", "--format", "json", "--output", str(snapshot))
+    assert result.returncode == 0, result.stderr
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nname = "saved"\nsnapshot = "{snapshot}"\n\n'
+                       '[[source]]\nname = "unset"\ndsn_env = "AUDITLIB_TEST_UNSET_VARIABLE"\n')
+    result = run_cli("report", "--sources", str(sources), "--output-dir", str(tmp_path / "out"), timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    index = (tmp_path / "out" / "index.html").read_text()
+    links = re.findall(r'<a href="([^"]+)">report</a>', index)
+    assert len(links) == 1 and links[0].startswith("saved/") and (tmp_path / "out" / links[0]).exists()
+    assert "AUDITLIB_TEST_UNSET_VARIABLE is not set" in index
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[source]]\nname = "x"\n')
+    result = run_cli("report", "--sources", str(bad))
+    assert result.returncode == 2 and "exactly one of" in result.stderr
