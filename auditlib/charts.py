@@ -263,3 +263,33 @@ def table_sizes(catalog, n: int = 20, schemas: list[str] | None = None) -> go.Fi
         hovertemplate="%{y}: %{x} MB, %{customdata[0]} rows (estimate)<extra></extra>"))
     return _layout(figure, title, "Total size (MB, with indexes and TOAST)", "Table", showlegend=False,
                    height=max(300, 60 + 26 * len(data)))
+
+
+def findings_over_runs(trends: pd.DataFrame | None) -> go.Figure:
+    """Stacked bars: findings by severity at each recorded run of a source (``History.trends``)."""
+    title = "Findings by severity per run"
+    if trends is None or not len(trends):
+        return empty_figure(title, "No recorded runs.")
+    figure = go.Figure()
+    runs = [f"run {r}" for r in trends["run_id"]]
+    for severity in SEVERITIES:
+        figure.add_bar(name=severity, x=runs, y=trends[severity], marker_color=SEVERITY_COLORS[severity],
+                       customdata=trends["generated_at"].astype(str),
+                       hovertemplate="%{x} (%{customdata}): %{y} " + severity + "<extra></extra>")
+    return _layout(figure, title, "Run", "Findings", barmode="stack", legend_title_text="Severity")
+
+
+def new_and_fixed_per_run(trends: pd.DataFrame | None) -> go.Figure:
+    """Bars: findings that appeared (up) and were fixed (down) at each recorded run, with the median days to fix."""
+    title = "New and fixed findings per run"
+    if trends is None or len(trends) < 2:
+        return empty_figure(title, "One recorded run: nothing to compare yet.")
+    trends = trends.iloc[1:]  # in the first run everything is new: that is the starting point, not news
+    runs = [f"run {r}" for r in trends["run_id"]]
+    figure = go.Figure()
+    figure.add_bar(name="new", x=runs, y=trends["new"], marker_color="#e65100",
+                   hovertemplate="%{x}: %{y} new<extra></extra>")
+    figure.add_bar(name="fixed", x=runs, y=-trends["fixed"], marker_color="#2e7d32",
+                   customdata=trends["median_days_to_fix"].fillna(0).round(1),
+                   hovertemplate="%{x}: %{y} fixed, median %{customdata} days after first seen<extra></extra>")
+    return _layout(figure, title, "Run", "Findings (fixed below zero)", barmode="relative")

@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "columns it uses with the database")
     audit.add_argument("--keep", action="store_true",
                        help="keep the scratch database built from --migrations and print its URL")
+    add_history_arguments(audit)
     audit.set_defaults(handler=run_audit_command)
 
     report = commands.add_parser("report", help="execute a report notebook with papermill and export offline HTML")
@@ -102,7 +103,33 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a TOML file of [[source]] entries (name + dsn_env, migrations or snapshot): one report "
                              "per source and an index page")
     report.add_argument("--parallel", type=int, default=2, help="with --sources: reports rendered at once")
+    add_history_arguments(report)
     report.set_defaults(handler=run_report)
+
+    diff = commands.add_parser("diff", help="schema drift: what changed between two recorded runs, or between a "
+                               "snapshot or migration folder and a database")
+    diff.add_argument("runs", nargs="*", metavar="RUN", help="run ids to compare, older first (default: the last "
+                      "two runs of the source; -1 is the latest run, -2 the one before)")
+    diff_source = diff.add_mutually_exclusive_group()
+    diff_source.add_argument("--dsn", help="a live database to compare (the newer side)")
+    diff_source.add_argument("--demo", action="store_true", help="the embedded demo database as the newer side")
+    diff.add_argument("--against", type=Path, metavar="SNAPSHOT", help="a catalog snapshot (auditlib catalog "
+                      "--format json) as the older side")
+    diff.add_argument("--migrations", type=Path, metavar="DIR", help="a folder of SQL migrations as the older side "
+                      "(built in a scratch database): did the database drift from its migrations?")
+    diff.add_argument("--history", type=Path, metavar="FILE", help="the audit history (default: $AUDITLIB_HISTORY, "
+                      "else reports/history.db)")
+    diff.add_argument("--source", metavar="KEY", help="whose runs to compare (see --list); default: the database "
+                      "given, else the most recently audited source")
+    diff.add_argument("--list", action="store_true", help="list the recorded runs and exit")
+    diff.add_argument("--schema", action="append", dest="schemas", metavar="S",
+                      help="compare this schema only (repeatable; 'all' includes platform schemas)")
+    diff.add_argument("--config", type=Path, help="an auditlib.toml (platform schemas, audited schemas)")
+    diff.add_argument("--stubs", default="auto", metavar="supabase|none|FILE",
+                      help="platform stub loaded before the migration files (default: supabase when they use it)")
+    diff.add_argument("--format", choices=["table", "json"], default="table")
+    diff.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    diff.set_defaults(handler=run_diff)
 
     docs = commands.add_parser("docs", help="write docs/checks.md from the check registry")
     docs.add_argument("--output", type=Path, default=Path("docs/checks.md"))
@@ -119,6 +146,13 @@ def add_source_arguments(parser: argparse.ArgumentParser, migrations: bool = Tru
         group.add_argument("--migrations", type=Path, metavar="DIR", help="a folder of SQL migration files")
     parser.add_argument("--schema", action="append", dest="schemas", metavar="S",
                         help="limit to this schema (repeatable; 'all' includes platform schemas)")
+
+
+def add_history_arguments(parser: argparse.ArgumentParser) -> None:
+    """--history / --no-history, shared by the commands that record their run."""
+    parser.add_argument("--history", type=Path, metavar="FILE", help="the audit history this run is recorded in "
+                        "(default: $AUDITLIB_HISTORY, else reports/history.db)")
+    parser.add_argument("--no-history", action="store_true", help="do not record this run in the history")
 
 
 @contextlib.contextmanager
@@ -192,6 +226,11 @@ def run_audit_command(args: argparse.Namespace) -> int:
                        stubs=args.stubs, keep=args.keep, code_dir=args.code)
     if result.extras.get("scratch_url"):
         print(f"scratch database kept: {result.extras['scratch_url']}", file=sys.stderr)
+    if not args.no_history:
+        from auditlib.history import open_history
+
+        with open_history(args.history) as history:
+            history.track(result)  # adds status and first_seen to every finding; fixed ones in extras["fixed"]
     if args.format == "json":
         text = json.dumps(result.to_document(), indent=2, default=str)
     elif args.format == "csv":
@@ -285,6 +324,12 @@ def run_report(args: argparse.Namespace) -> int:
             parameters["title"] = "ProductionOS data relationship audit"
     else:
         parameters.update(demo=True)
+    if notebook != "table_explorer":
+        from auditlib.history import default_history_path
+
+        # The kernel runs in the output folder: the notebook gets an absolute path.
+        parameters.update(history=not args.no_history,
+                          history_path=str(Path(args.history or default_history_path()).resolve()))
     ensure_kernel()
     started = time.perf_counter()
     try:
@@ -301,6 +346,45 @@ def run_report(args: argparse.Namespace) -> int:
     print(f"wrote {path} ({size:.1f} MB) in {time.perf_counter() - started:.1f} s; "
           f"{args.output_dir / latest} points at it")
     return EXIT_OK
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    import json
+
+    from auditlib.drift import open_drift
+    from auditlib.history import HistoryError, open_history
+
+    try:
+        if args.list:
+            with open_history(args.history, create=False) as history:
+                runs = history.runs(args.source)
+            columns = ["run_id", "generated_at", "source_key", "findings", "critical", "high", "medium", "low"]
+            write_output(runs[columns].to_string(index=False) if len(runs) else "No runs recorded.", args.output)
+            return EXIT_OK
+        if len(args.runs) > 2:
+            raise UsageError("Give at most two runs to compare: RUN_A RUN_B.")
+        if (args.against or args.migrations) and len(args.runs) > 1:
+            raise UsageError("With --against or --migrations, give at most one run (the newer side).")
+        if args.against and args.migrations:
+            raise UsageError("Give either --against or --migrations, not both.")
+        if args.against and not args.against.exists():
+            raise UsageError(f"The snapshot file {args.against} does not exist.")
+        if not all(r.lstrip("-").isdigit() for r in args.runs):
+            raise UsageError("Runs are numbers: a run id (see --list), or -1 for the latest run.")
+        runs = [int(r) for r in args.runs]
+        if args.against or args.migrations:
+            run_a, run_b = 0, (runs[0] if runs else 0)
+        else:
+            run_a, run_b = (runs + [0, 0])[:2]
+        drift = open_drift(history_path=str(args.history or ""), source_key=args.source or "", run_a=run_a,
+                           run_b=run_b, snapshot=str(args.against or ""), migrations=str(args.migrations or ""),
+                           dsn=args.dsn or "", demo=args.demo, schemas=args.schemas,
+                           config_path=str(args.config or ""), stubs=args.stubs)
+    except HistoryError as error:
+        raise UsageError(str(error)) from None
+    text = json.dumps(drift.to_document(), indent=2, default=str) if args.format == "json" else drift.to_text()
+    write_output(text, args.output)
+    return EXIT_OK if drift.empty else EXIT_FINDINGS
 
 
 def run_docs(args: argparse.Namespace) -> int:

@@ -505,15 +505,43 @@ class Report:
         return section
 
     def risk_table(self) -> pd.DataFrame:
-        """The risk matrix as a DataFrame: check, object, severity, likelihood, impact, status."""
-        if not len(self.findings):
-            return pd.DataFrame(columns=["check", "object", "severity", "likelihood", "impact", "status"])
+        """The risk matrix as a DataFrame: check, object, severity, likelihood, impact, status (new, open,
+        suppressed, and the findings of the previous run fixed since), first seen."""
+        columns = ["check", "object", "severity", "likelihood", "impact", "status", "first_seen"]
+        fixed = self.result.extras.get("fixed")
+        records = frame_records(self.findings) + (frame_records(fixed) if fixed is not None and len(fixed) else [])
+        if not records:
+            return pd.DataFrame(columns=columns)
         rows = []
-        for record in frame_records(self.findings):
+        for record in records:
             rows.append({"check": record["check"], "object": record["object"], "severity": record["severity"],
                          "likelihood": _likelihood(record), "impact": _impact(record["category"]),
-                         "status": record.get("status") or "open"})
-        return pd.DataFrame(rows)
+                         "status": record.get("status") or "open",
+                         "first_seen": str(record.get("first_seen") or "")[:10]})
+        return pd.DataFrame(rows, columns=columns)
+
+    def trends(self) -> Section:
+        """Findings over the recorded runs of this source: by severity, new and fixed per run, time to fix."""
+        from auditlib import charts
+
+        trends = self.result.extras.get("trends")
+        if trends is None or len(trends) < 2:
+            return Section("Trends", "trends")
+        latest = trends.iloc[-1]
+        fixed = self.result.extras.get("fixed")
+        section = Section("Trends", "trends",
+                          f"{len(trends)} recorded runs of this source. Since the previous run: {int(latest['new'])} "
+                          f"new, {int(latest['fixed'])} fixed, {int(latest['total'])} open.")
+        section.add(plotly_html(charts.findings_over_runs(trends)))
+        section.add(plotly_html(charts.new_and_fixed_per_run(trends)))
+        if fixed is not None and len(fixed):
+            section.add_heading("Fixed since the previous run")
+            section.add(self._findings_table(fixed, ("severity", "object", "title", "first_seen")))
+        shown = trends.assign(generated_at=trends["generated_at"].dt.strftime("%Y-%m-%d %H:%M"))
+        shown = shown.drop(columns=["mean_days_to_fix"]).rename(columns=lambda c: c.replace("_", " "))
+        section.add_heading("Runs")
+        section.add(table_html(shown.round(1)))
+        return section
 
     def appendices(self) -> Section:
         """Table inventory and the check documentation."""
@@ -584,7 +612,7 @@ class Report:
 
     def sections(self) -> list[Section]:
         """Every section in report order (empty ones included, they render as nothing)."""
-        return [self.header(), self.executive_summary(), self.schema_overview(), self.foreign_keys(),
+        return [self.header(), self.executive_summary(), self.trends(), self.schema_overview(), self.foreign_keys(),
                 self.cascade(), self.duplicates(), self.tenancy(), self.json_structure(), self.data_integrity(),
                 self.functions(), self.code(), self.documentation_and_constraints(), self.recommendations(), self.risk_matrix(),
                 self.appendices()]
@@ -630,15 +658,20 @@ def _impact(category: str) -> str:
 
 def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", migrations_dir: str = "",
                 code_dir: str = "", schemas: list[str] | None = None, config_path: str = "", baseline: str = "",
-                min_severity: str = "info", title: str = "Data relationship audit", data: bool = True) -> Report:
+                min_severity: str = "info", title: str = "Data relationship audit", data: bool = True,
+                history: bool = True, history_path: str = "") -> Report:
     """Run the audit for a notebook and return the Report whose sections the notebook displays.
 
     The DSN is read from the environment variable named by ``dsn_env`` so it never appears in the notebook.
+    With ``history`` the run is recorded in the audit history (``history_path``, default $AUDITLIB_HISTORY,
+    else reports/history.db): every finding gets its status (new, open, suppressed) and the report its trends.
     """
     config = load_config(config_path or None)
     if migrations_dir:
         result = run_audit(config=config, migrations=migrations_dir, schemas=schemas or None,
                            baseline=baseline or None, code_dir=code_dir or None)
+        if history:
+            record_history(result, history_path)
         return Report(result, title=title, min_severity=min_severity,
                       parameters={"migrations": migrations_dir, "min_severity": min_severity})
     if snapshot:
@@ -651,8 +684,19 @@ def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", mi
         source = None
     result = run_audit(source, config, demo=demo and not (dsn_env or snapshot), schemas=schemas or None, data=data,
                        baseline=baseline or None, code_dir=code_dir or None)
+    if history:
+        record_history(result, history_path)
     parameters = {"schemas": ", ".join(schemas or []) or "default", "min_severity": min_severity}
     return Report(result, title=title, min_severity=min_severity, parameters=parameters)
+
+
+def record_history(result: AuditResult, history_path: str = "") -> None:
+    """Record the run, give its findings their status, and keep the source's trends for the report."""
+    from auditlib.history import open_history
+
+    with open_history(history_path or None) as store:
+        store.track(result)
+        result.extras["trends"] = store.trends(result.extras["source_key"])
 
 
 def open_migration_report(migrations_dir: str = "", **options: Any) -> Report:

@@ -17,6 +17,8 @@ from auditlib import embedded
 TEST_HOME = Path(os.environ.get("AUDITLIB_TEST_HOME", "/var/tmp/auditlib-test" if os.geteuid() == 0
                                 else Path(tempfile.gettempdir()) / f"auditlib-test-{os.getuid()}"))
 SYSTEM_PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Runs recorded by code under test go to the test home, never to the working folder's reports/history.db.
+os.environ.setdefault("AUDITLIB_HISTORY", str(Path(TEST_HOME) / "history.db"))
 _counter = itertools.count()
 
 

@@ -13,7 +13,8 @@ from tests.conftest import TEST_HOME
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "AUDITLIB_HOME": str(TEST_HOME), **(env or {})}
+    environment = {**os.environ, "AUDITLIB_HOME": str(TEST_HOME),
+                   "AUDITLIB_HISTORY": str(TEST_HOME / "history.db"), **(env or {})}
     for variable in ("AUDITLIB_DSN", "DATABASE_URL"):
         if not (env and variable in env):
             environment.pop(variable, None)
