@@ -1,0 +1,433 @@
+"""Data integrity: rows whose reference names no parent, rows without a tenant, rows whose parent is another tenant's.
+
+These checks read rows (``kind="data"``). Each runs one aggregate query per reference or table from
+``auditlib/sql/data``, in a read-only transaction with the configured statement timeout (see ``auditlib.data``),
+and brings back counts and at most five sample keys: tables never travel to Python. A query that times out or is
+denied becomes a ``skipped`` entry and the check goes on with the next object.
+
+``render`` and the small helpers below are shared with the JSON and probe checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+
+from auditlib.catalog import Catalog, qualified
+from auditlib.checks import check
+from auditlib.checks.relationships import inferred_references, object_name, type_family
+from auditlib.checks.tenancy import _backfill_from, _direct_parents, build_model, table_references
+from auditlib.config import AuditConfig
+from auditlib.data import SAMPLE_SIZE, DataContext, data_sql
+from auditlib.findings import Finding
+from auditlib.quoting import ident, ident_list
+
+# Built-in key types whose text form casts back exactly, so sampled values can be compared in the column's own
+# type (and its index used); any other type is compared as text.
+CASTABLE_TYPES = {"uuid", "int2", "int4", "int8", "text", "varchar", "bpchar", "numeric"}
+
+
+# -- shared helpers ----------------------------------------------------------------------------------------------
+def render(name: str, **parts: Any) -> str:
+    """A query from ``auditlib/sql/data/<name>.sql`` with its ``{placeholders}`` filled.
+
+    A psycopg ``Composable`` goes in as it is (fragments built from ``sql.Identifier``), a str is an identifier, a
+    tuple a qualified name and a list a column list. Values are never pasted: they are bound as ``:parameters``.
+    """
+    filled: dict[str, sql.Composable] = {}
+    for key, value in parts.items():
+        if isinstance(value, sql.Composable):
+            filled[key] = value
+        elif isinstance(value, tuple):
+            filled[key] = sql.Identifier(*value)
+        elif isinstance(value, list):
+            filled[key] = sql.SQL(", ").join(sql.Identifier(v) for v in value)
+        else:
+            filled[key] = sql.Identifier(value)
+    return sql.SQL(data_sql(f"{name}.sql")).format(**filled).as_string()
+
+
+def audited_schemas(catalog: Catalog, config: AuditConfig, audited: set[str] | None) -> set[str]:
+    """The schemas whose rows a data check reads: those the runner audits (all but the platform ones by default)."""
+    if audited is not None:
+        return set(audited)
+    return set(config.audited_schemas(list(catalog.schemas["name"])))
+
+
+def column_ref(alias: str, column: str) -> sql.Composable:
+    """``alias."column"``."""
+    return sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(column))
+
+
+def key_text(catalog: Catalog, schema: str, table: str, alias: str) -> tuple[sql.Composable, str]:
+    """A row's key as text (its primary key, else its ctid) and a description of what that key is."""
+    pk = catalog.primary_key(schema, table)
+    if len(pk) == 1:
+        return sql.SQL("CAST({} AS text)").format(column_ref(alias, pk[0])), pk[0]
+    if pk:
+        row = sql.SQL(", ").join(column_ref(alias, c) for c in pk)
+        return sql.SQL("CAST(ROW({}) AS text)").format(row), f"({', '.join(pk)})"
+    return sql.SQL("CAST({} AS text)").format(column_ref(alias, "ctid")), "ctid (the table has no primary key)"
+
+
+def comparable(left: sql.Composable, left_column: dict, right: sql.Composable, right_column: dict) -> sql.Composable:
+    """``left = right``, both cast to text when their types belong to different families (uuid vs text)."""
+    if type_family(left_column["base_type"]) == type_family(right_column["base_type"]) \
+            and left_column["is_array"] == right_column["is_array"]:
+        return sql.SQL("{} = {}").format(left, right)
+    return sql.SQL("CAST({} AS text) = CAST({} AS text)").format(left, right)
+
+
+def comparable_sql(left: str, left_column: dict, right: str, right_column: dict) -> str:
+    """``comparable`` for remediation text built from already quoted operands."""
+    if type_family(left_column["base_type"]) == type_family(right_column["base_type"]) \
+            and left_column["is_array"] == right_column["is_array"]:
+        return f"{left} = {right}"
+    return f"{left}::text = {right}::text"
+
+
+def in_values(alias: str, column: dict) -> sql.Composable:
+    """``alias.column`` is one of the text values bound as ``:values``, compared in the column's type if it can be."""
+    target = column_ref(alias, column["name"])
+    if column["base_type"] in CASTABLE_TYPES and not column["is_array"]:
+        return sql.SQL("{} = ANY (CAST(CAST(:values AS text[]) AS {}[]))").format(
+            target, sql.Identifier("pg_catalog", column["base_type"]))
+    return sql.SQL("CAST({} AS text) = ANY (CAST(:values AS text[]))").format(target)
+
+
+def distinct_samples(values: list | None, limit: int = SAMPLE_SIZE) -> list:
+    """Sample values from a percentile array: NULLs and repeats dropped, order kept, at most ``limit``."""
+    seen: list = []
+    for value in values or []:
+        if value is not None and value not in seen:
+            seen.append(value)
+    return seen[:limit]
+
+
+def plural(n: int, word: str) -> str:
+    """``1 row``, ``7 rows``."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def verb(n: int, singular: str, plural_form: str) -> str:
+    """The verb agreeing with a count: ``verb(1, "has", "have")``."""
+    return singular if n == 1 else plural_form
+
+
+def without_header(query: str) -> str:
+    """A rendered query without the comment lines that open its file (for evidence)."""
+    lines = query.splitlines()
+    while lines and lines[0].startswith("--"):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+# -- orphan_rows ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Link:
+    """A reference whose rows are not guaranteed by the database: an inferred one, or a NOT VALID foreign key."""
+
+    schema: str
+    table: str
+    columns: tuple[str, ...]
+    ref_schema: str
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    source: str                 # "inferred (name)" or "NOT VALID foreign key <name>"
+    constraint: str | None = None
+
+    @property
+    def object(self) -> str:
+        return qualified(self.schema, self.table, ",".join(self.columns))
+
+    @property
+    def parent(self) -> str:
+        return qualified(self.ref_schema, self.ref_table)
+
+
+def unenforced_references(catalog: Catalog, config: AuditConfig) -> list[Link]:
+    """The references orphans can hide behind: fk_missing's inferred ones and the foreign keys declared NOT VALID."""
+    links = [Link(r["schema"], r["table"], (r["column"],), r["ref_schema"], r["ref_table"], (r["ref_column"],),
+                  f"inferred ({r['rule']})")
+             for r in inferred_references(catalog, config).to_dict("records")]
+    fks = catalog.foreign_keys
+    for fk in fks[~fks["validated"]].to_dict("records"):
+        links.append(Link(fk["schema"], fk["table"], tuple(fk["columns"]), fk["ref_schema"], fk["ref_table"],
+                          tuple(fk["ref_columns"]), f"NOT VALID foreign key {fk['name']}", fk["name"]))
+    return sorted(links, key=lambda link: (link.schema, link.table, link.columns))
+
+
+def _orphan_query(catalog: Catalog, link: Link, columns: list[dict], ref_columns: list[dict]) -> str:
+    names = [f"v{n}" for n in range(1, len(columns) + 1)]
+    values = sql.SQL(", ").join(sql.SQL("{} AS {}").format(column_ref("c", c["name"]), sql.Identifier(v))
+                                for c, v in zip(columns, names, strict=True))
+    groups = sql.SQL(", ").join(sql.Literal(n) for n in range(1, len(columns) + 1))
+    present = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(column_ref("g", v)) for v in names)
+    if len(names) == 1:
+        value_text = sql.SQL("CAST({} AS text)").format(column_ref("g", names[0]))
+    else:
+        value_text = sql.SQL("CAST(ROW({}) AS text)").format(sql.SQL(", ").join(column_ref("g", v) for v in names))
+    match = sql.SQL(" AND ").join(comparable(column_ref("p", r["name"]), r, column_ref("g", v), c)
+                                  for c, r, v in zip(columns, ref_columns, names, strict=True))
+    return render("orphan_rows", child=(link.schema, link.table), parent=(link.ref_schema, link.ref_table),
+                  values=values, groups=groups, present=present, value_text=value_text, match=match,
+                  probe=ref_columns[0]["name"])
+
+
+def _walkable(catalog: Catalog, config: AuditConfig, data: DataContext, link: Link) -> dict | None:
+    """Planner estimates when the reference can be walked through an index (few distinct values), else None."""
+    if len(link.columns) != 1:
+        return None
+    indexes = catalog.indexes
+    leading = indexes[(indexes["schema"] == link.schema) & (indexes["table"] == link.table)
+                      & (indexes["method"] == "btree") & indexes["is_valid"] & indexes["predicate"].isna()]
+    if not any(cols and cols[0] == link.columns[0] for cols in leading["columns"]):
+        return None
+    row = data.one(render("column_distinct_estimate"),
+                   {"schema": link.schema, "table": link.table, "column": link.columns[0]})
+    if row is None or row.n_distinct is None or not row.row_estimate or row.row_estimate <= 0:
+        return None
+    distinct = row.n_distinct if row.n_distinct > 0 else -row.n_distinct * row.row_estimate
+    per_value = row.row_estimate / max(distinct, 1)
+    if per_value < config.get("data", "orphan_walk_rows_per_value"):
+        return None
+    return {"row_estimate": int(row.row_estimate), "distinct_estimate": int(distinct)}
+
+
+def _orphan_walk_query(link: Link, column: dict, ref_column: dict) -> str:
+    match = comparable(column_ref("p", ref_column["name"]), ref_column, column_ref("w", "v"), column)
+    return render("orphan_rows_walk", child=(link.schema, link.table), parent=(link.ref_schema, link.ref_table),
+                  column=column["name"], match=match, probe=ref_column["name"])
+
+
+def _orphan_samples_query(catalog: Catalog, link: Link, columns: list[dict]) -> str:
+    key, _ = key_text(catalog, link.schema, link.table, "c")
+    if len(columns) == 1:
+        condition = in_values("c", columns[0])
+    else:
+        row = sql.SQL(", ").join(column_ref("c", c["name"]) for c in columns)
+        condition = sql.SQL("CAST(ROW({}) AS text) = ANY (CAST(:values AS text[]))").format(row)
+    return render("orphan_samples", child=(link.schema, link.table), key_text=key, condition=condition)
+
+
+def _orphan_cleanup(link: Link, columns: list[dict], ref_columns: list[dict], orphans: int) -> str:
+    child, parent = ident(link.schema, link.table), ident(link.ref_schema, link.ref_table)
+    present = " AND ".join(f"c.{ident(c['name'])} IS NOT NULL" for c in columns)
+    match = " AND ".join(comparable_sql(f"p.{ident(r['name'])}", r, f"c.{ident(c['name'])}", c)
+                         for c, r in zip(columns, ref_columns, strict=True))
+    where = f"{present}\n--   AND NOT EXISTS (SELECT 1 FROM {parent} AS p WHERE {match})"
+    lines = [f"-- review first: {plural(orphans, 'row')} of {link.schema}.{link.table} "
+             f"{verb(orphans, 'names a', 'name')} {link.parent} {verb(orphans, 'row', 'rows')} that "
+             f"{verb(orphans, 'does', 'do')} not exist."]
+    if all(c["nullable"] for c in columns):
+        sets = ", ".join(f"{ident(c['name'])} = NULL" for c in columns)
+        lines.append("-- Keep the rows and clear the reference:")
+        lines.append(f"-- UPDATE {child} AS c SET {sets}\n-- WHERE {where};")
+    else:
+        lines.append("-- The column is NOT NULL: point the rows at an existing parent, or delete them:")
+        lines.append(f"-- DELETE FROM {child} AS c\n-- WHERE {where};")
+    if link.constraint:
+        lines.append(f"-- then: ALTER TABLE {child} VALIDATE CONSTRAINT {ident(link.constraint)};")
+    else:
+        lines.append("-- then add the foreign key (see fk_missing).")
+    return "\n".join(lines)
+
+
+@check(name="orphan_rows", category="data", severity="high", kind="data")
+def orphan_rows(catalog: Catalog, config: AuditConfig, data: DataContext,
+                audited: set[str] | None = None) -> Iterator[Finding]:
+    """Rows whose reference names a parent row that does not exist (a reference no valid foreign key enforces).
+
+    Why it matters: the schema checks say orphans can happen; this counts the rows where they already have.
+    Joins silently drop these rows (invoices vanish from a project report), totals disagree between screens, and
+    the foreign key the schema needs cannot be validated until they are dealt with.
+
+    How to fix: review the sample rows, then clear the reference (SET NULL), point it at the right parent or delete
+    the rows; afterwards add the missing foreign key (fk_missing) or VALIDATE the NOT VALID one. The counts come
+    from one anti-join per reference over the whole child table, run by the server.
+    """
+    schemas = audited_schemas(catalog, config, audited)
+    for link in unenforced_references(catalog, config):
+        if link.schema not in schemas:
+            continue
+        columns = [catalog.column(link.schema, link.table, c) for c in link.columns]
+        ref_columns = [catalog.column(link.ref_schema, link.ref_table, c) for c in link.ref_columns]
+        if None in columns or None in ref_columns:
+            continue
+        with data.guard("orphan_rows", link.object):
+            walk = _walkable(catalog, config, data, link)
+            query = _orphan_walk_query(link, columns[0], ref_columns[0]) if walk else \
+                _orphan_query(catalog, link, columns, ref_columns)
+            row = data.one(query)
+            orphans = int(row.orphans)
+            if not orphans:
+                continue
+            values = distinct_samples(row.sample_values)
+            samples_query = _orphan_samples_query(catalog, link, columns)
+            keys = [r.key for r in data.all(samples_query, {"values": [str(v) for v in values]})]
+            _, key_name = key_text(catalog, link.schema, link.table, "c")
+            total, with_value = int(row.total), int(row.with_value)
+            evidence = {
+                "orphan_count": orphans, "count": orphans, "total": total, "with_value": with_value,
+                "dangling_values": int(row.dangling_values), "sample_keys": keys, "sample_key_column": key_name,
+                "sample_values": values, "references": qualified(link.ref_schema, link.ref_table,
+                                                                 ",".join(link.ref_columns)),
+                "reference": link.source, "share": round(orphans / with_value, 4) if with_value else None,
+                "query": without_header(query), "samples_query": without_header(samples_query),
+                "sample_size": SAMPLE_SIZE, "statement_timeout_ms": data.statement_timeout_ms,
+                "strategy": ("index walk: few distinct values, read through the index" if walk else
+                             "grouped scan: the child grouped by its reference, hash-joined to the parent"),
+                "planner_estimates": walk,
+                "orphan_walk_rows_per_value": config.get("data", "orphan_walk_rows_per_value"),
+            }
+            kind = "an inferred one without a foreign key" if link.constraint is None else \
+                "a foreign key declared NOT VALID"
+            yield Finding(
+                schema=link.schema, table=link.table, column=",".join(link.columns),
+                title=(f"{plural(orphans, 'row')} of {link.schema}.{link.table} "
+                       f"{verb(orphans, 'points', 'point')} at missing {link.ref_table}"),
+                detail=(f"{orphans:,} of {with_value:,} rows of {link.schema}.{link.table} with a "
+                        f"{', '.join(link.columns)} name a {link.parent} row that does not exist "
+                        f"({int(row.dangling_values):,} distinct missing values); the reference is {kind}."),
+                evidence=evidence, remediation_sql=_orphan_cleanup(link, columns, ref_columns, orphans))
+
+
+# -- tenant_null_rows ----------------------------------------------------------------------------------------------
+def _tenant_backfill(catalog: Catalog, config: AuditConfig, key: tuple[str, str]) -> str | None:
+    """An UPDATE that copies the tenant from a parent row, for the best parent that carries it (or None)."""
+    model = build_model(catalog, config)
+    for ref in _direct_parents(model, key):
+        if model.column in ref.columns:
+            continue  # the tenant column's own reference to the root: nothing to copy from
+        backfill = _backfill_from(model, key, [ref])
+        if backfill:
+            return backfill
+    return None
+
+
+@check(name="tenant_null_rows", category="data", severity="high", kind="data")
+def tenant_null_rows(catalog: Catalog, config: AuditConfig, data: DataContext,
+                     audited: set[str] | None = None) -> Iterator[Finding]:
+    """Rows of a tenant-scoped table whose tenant column is NULL: they belong to no organisation.
+
+    Why it matters: tenant filters skip these rows, and a policy written to tolerate them (``OR organization_id
+    IS NULL``) shows them to every tenant; legacy and test rows also distort per-tenant totals and block the NOT
+    NULL constraint the column needs.
+
+    How to fix: backfill the tenant from the parent row the table references (the remediation does that where a
+    parent carries the tenant), assign or delete what remains by hand, then make the column NOT NULL.
+    """
+    schemas = audited_schemas(catalog, config, audited)
+    model = build_model(catalog, config)
+    column = model.column
+    for key, row in sorted(model.tables.items()):
+        if row["scope"] != "tenant" or not row["tenant_nullable"] or key[0] not in schemas:
+            continue
+        obj = qualified(key[0], key[1], column)
+        key_sql, key_name = key_text(catalog, key[0], key[1], "t")
+        query = render("tenant_null_rows", table=key, tenant=column, key_text=key_sql)
+        with data.guard("tenant_null_rows", obj):
+            result = data.one(query)
+            nulls, total = int(result.nulls), int(result.total)
+            if not nulls:
+                continue
+            backfill = _tenant_backfill(catalog, config, key)
+            target = ident(*key)
+            remediation = ("-- review first: copy the tenant from the parent row\n" + backfill
+                           if backfill else
+                           f"-- review first: no parent row carries the tenant; assign these rows by hand:\n"
+                           f"-- UPDATE {target} SET {ident(column)} = '<organization id>' "
+                           f"WHERE {ident(column)} IS NULL AND ...;")
+            remediation += (f"\n-- once no row is left without a tenant:\n-- ALTER TABLE {target} ALTER COLUMN "
+                            f"{ident(column)} SET NOT NULL;")
+            yield Finding(
+                schema=key[0], table=key[1], column=column,
+                title=f"{plural(nulls, 'row')} of {key[0]}.{key[1]} {verb(nulls, 'has', 'have')} no {column}",
+                detail=(f"{nulls:,} of {total:,} rows of {key[0]}.{key[1]} have {column} NULL: they belong to no "
+                        "tenant, so tenant filters miss them and NULL-tolerant policies show them to everyone."),
+                evidence={"null_count": nulls, "count": nulls, "total": total, "tenant_column": column,
+                          "share": round(nulls / total, 4) if total else None,
+                          "sample_keys": distinct_samples(result.sample_keys), "sample_key_column": key_name,
+                          "backfill_from_parent": backfill is not None, "query": without_header(query),
+                          "sample_size": SAMPLE_SIZE, "statement_timeout_ms": data.statement_timeout_ms},
+                remediation_sql=remediation)
+
+
+# -- tenant_mismatch_rows ------------------------------------------------------------------------------------------
+def _composite_fk_sql(key: tuple[str, str], ref_key: tuple[str, str], columns: tuple[str, ...],
+                      ref_columns: tuple[str, ...], tenant: str, mismatched: int) -> str:
+    child, parent = ident(*key), ident(*ref_key)
+    index = object_name(ref_key[1], tenant, *ref_columns, suffix="key")
+    fk = object_name(key[1], tenant, *columns, suffix="tenant_fkey")
+    return (f"-- review first: {plural(mismatched, 'row')} reference another tenant's row; fix them, then let the "
+            "database refuse new ones:\n"
+            f"CREATE UNIQUE INDEX CONCURRENTLY {ident(index)} ON {parent} ({ident_list([tenant, *ref_columns])});\n"
+            f"ALTER TABLE {child} ADD CONSTRAINT {ident(fk)} FOREIGN KEY ({ident_list([tenant, *columns])}) "
+            f"REFERENCES {parent} ({ident_list([tenant, *ref_columns])}) NOT VALID;\n"
+            f"ALTER TABLE {child} VALIDATE CONSTRAINT {ident(fk)};")
+
+
+@check(name="tenant_mismatch_rows", category="data", severity="high", kind="data")
+def tenant_mismatch_rows(catalog: Catalog, config: AuditConfig, data: DataContext,
+                         audited: set[str] | None = None) -> Iterator[Finding]:
+    """Rows that reference a row of another tenant (the child's and the parent's tenant columns differ).
+
+    Why it matters: a quote of one organisation pointing at another organisation's client shows that client's data
+    across the tenant boundary, and cascades, reports and policies that follow the reference cross it too. A
+    foreign key on the id alone cannot prevent it.
+
+    How to fix: correct the rows (re-point them at a parent of their own tenant), then include the tenant column
+    in the key: a unique index on the parent's (tenant, id) and a composite foreign key (tenant, column) on the
+    child make the database refuse cross-tenant references.
+    """
+    schemas = audited_schemas(catalog, config, audited)
+    model = build_model(catalog, config)
+    tenant = model.column
+    for ref in sorted(table_references(catalog, config), key=lambda r: (r.schema, r.table, r.columns)):
+        source, target = model.tables.get(ref.source), model.tables.get(ref.target)
+        if source is None or target is None or ref.schema not in schemas:
+            continue
+        if source["scope"] != "tenant" or target["scope"] != "tenant":
+            continue  # both ends must carry the tenant column (the root is the tenant itself)
+        if tenant in ref.columns or tenant in ref.ref_columns:
+            continue  # a composite key that includes the tenant already keeps both ends in one tenant
+        columns = [catalog.column(ref.schema, ref.table, c) for c in ref.columns]
+        ref_columns = [catalog.column(ref.ref_schema, ref.ref_table, c) for c in ref.ref_columns]
+        child_tenant = catalog.column(ref.schema, ref.table, tenant)
+        parent_tenant = catalog.column(ref.ref_schema, ref.ref_table, tenant)
+        if None in columns or None in ref_columns or child_tenant is None or parent_tenant is None:
+            continue
+        obj = qualified(ref.schema, ref.table, ",".join(ref.columns))
+        match = sql.SQL(" AND ").join(comparable(column_ref("p", r["name"]), r, column_ref("c", c["name"]), c)
+                                      for c, r in zip(columns, ref_columns, strict=True))
+        if type_family(child_tenant["base_type"]) == type_family(parent_tenant["base_type"]):
+            left, right = column_ref("c", tenant), column_ref("p", tenant)
+        else:
+            left = sql.SQL("CAST({} AS text)").format(column_ref("c", tenant))
+            right = sql.SQL("CAST({} AS text)").format(column_ref("p", tenant))
+        key_sql, key_name = key_text(catalog, ref.schema, ref.table, "c")
+        query = render("tenant_mismatch_rows", child=ref.source, parent=ref.target, match=match,
+                       child_tenant=left, parent_tenant=right, key_text=key_sql)
+        with data.guard("tenant_mismatch_rows", obj):
+            result = data.one(query)
+            mismatched, joined = int(result.mismatched), int(result.joined)
+            if not mismatched:
+                continue
+            parent = qualified(*ref.target)
+            yield Finding(
+                schema=ref.schema, table=ref.table, column=",".join(ref.columns),
+                title=(f"{plural(mismatched, 'row')} of {ref.schema}.{ref.table} "
+                       f"{verb(mismatched, 'references', 'reference')} another tenant's {ref.ref_table}"),
+                detail=(f"{mismatched:,} of {joined:,} rows of {ref.schema}.{ref.table} reference a {parent} row "
+                        f"(through {', '.join(ref.columns)}) whose {tenant} differs from their own."),
+                evidence={"count": mismatched, "mismatch_count": mismatched, "joined": joined,
+                          "references": qualified(ref.ref_schema, ref.ref_table, ",".join(ref.ref_columns)),
+                          "reference": ref.describe(), "tenant_column": tenant,
+                          "sample_keys": distinct_samples(result.sample_keys), "sample_key_column": key_name,
+                          "query": without_header(query), "sample_size": SAMPLE_SIZE,
+                          "statement_timeout_ms": data.statement_timeout_ms},
+                remediation_sql=_composite_fk_sql(ref.source, ref.target, ref.columns, ref.ref_columns, tenant,
+                                                  mismatched))

@@ -1,0 +1,430 @@
+"""The row level security probe: sign in as real members and count the rows they see that are not theirs.
+
+``rls_leak`` impersonates members of several organisations the way Supabase's API does — inside a read-only
+transaction that is always rolled back: ``SET LOCAL ROLE authenticated`` and ``request.jwt.claims`` (plus the older
+``request.jwt.claim.*`` settings) carrying the user's id — and counts, per table, the visible rows that belong to
+another organisation or to none. Tables without the tenant column are judged through the parent row they reference
+(or, for a users table, the user's memberships): the parent keys of the visible rows are read as the member, and
+the tenants they lead to as the auditing role. Nothing is written; only counts and parent keys come back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from psycopg import sql
+
+from auditlib.catalog import Catalog, qualified
+from auditlib.checks import check
+from auditlib.checks.integrity import audited_schemas, column_ref, plural, render, without_header
+from auditlib.checks.tenancy import Reference, TenancyModel, _direct_parents, build_model
+from auditlib.config import AuditConfig
+from auditlib.data import DataContext, QuerySkipped, explain_query_error
+from auditlib.findings import Finding
+
+
+@dataclass
+class Member:
+    """A user to impersonate and the organisations the user belongs to."""
+
+    user_id: str
+    organizations: list[str]
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.user_id
+
+
+@dataclass(frozen=True)
+class Chain:
+    """References from a table to the row that carries its tenant (the last may reach a users table, whose
+    tenant comes from the user's memberships)."""
+
+    hops: tuple[Reference, ...]
+    via_membership: bool = False
+
+    @property
+    def column(self) -> str:
+        """The column of the probed table the chain starts from."""
+        return self.hops[0].columns[0]
+
+    def describe(self) -> str:
+        return " -> ".join(ref.describe() for ref in self.hops) + (" -> memberships" if self.via_membership else "")
+
+
+@dataclass
+class Target:
+    """A table to probe: with the tenant column (``tenant``), or judged through its parents (``chains``, best
+    first: a row's tenant is the one its first parent with a tenant has)."""
+
+    schema: str
+    table: str
+    tenant: str | None = None
+    chains: list[Chain] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.table)
+
+    @property
+    def object(self) -> str:
+        return qualified(self.schema, self.table)
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns the chains start from, in chain order, each once."""
+        return list(dict.fromkeys(chain.column for chain in self.chains))
+
+    def judged_through(self) -> str | None:
+        if not self.chains:
+            return None
+        return "; else ".join(chain.describe() for chain in self.chains)
+
+
+def impersonated_role(config: AuditConfig) -> str:
+    """``probe.role``, else the first of ``tenancy.api_roles`` that is not ``anon``."""
+    role = config.get("probe", "role")
+    if role:
+        return role
+    roles = [r for r in config.get("tenancy", "api_roles") if r != "anon"]
+    return roles[0] if roles else "authenticated"
+
+
+def _membership_usable(model: TenancyModel) -> bool:
+    columns = model.columns.get(model.membership, {})
+    return model.membership_user_column in columns and model.column in columns
+
+
+def _chain(model: TenancyModel, hops: list[Reference]) -> Chain | None:
+    """A chain when every hop is a single-column reference and it ends at a tenant (or at a users table)."""
+    if not hops or any(len(ref.columns) != 1 for ref in hops):
+        return None
+    end = hops[-1].target
+    if end == model.root or model.tables.get(end, {}).get("has_tenant_column"):
+        return Chain(tuple(hops))
+    if end in model.user_tables and _membership_usable(model):
+        return Chain(tuple(hops), via_membership=True)
+    return None
+
+
+def parent_chains(model: TenancyModel, key: tuple[str, str]) -> list[Chain]:
+    """How a table without the tenant column reaches one: each parent that carries it (best first, as the tenancy
+    checks rank them), else the shortest path the tenancy model found (possibly to a users table)."""
+    chains = [c for c in (_chain(model, [ref]) for ref in _direct_parents(model, key)) if c is not None]
+    if not chains:
+        chain = _chain(model, model.path(key))
+        chains = [chain] if chain else []
+    return chains
+
+
+def probe_targets(catalog: Catalog, model: TenancyModel, schemas: set[str]) -> tuple[list[Target], list[str]]:
+    """The tables to probe, and the tables left out with the reason (no way to tell a row's tenant)."""
+    targets, left_out = [], []
+    for key, row in sorted(model.tables.items()):
+        relation = catalog.relation(*key) or {}
+        if key[0] not in schemas or relation.get("kind") not in ("table", "partitioned table"):
+            continue
+        if row["scope"] == "tenant":
+            targets.append(Target(*key, tenant=model.column))
+        elif row["scope"] == "root" and model.root_key():
+            targets.append(Target(*key, tenant=model.root_key()[0]))
+        elif row["scope"] == "inherits":
+            chains = parent_chains(model, key)
+            if chains:
+                targets.append(Target(*key, chains=chains))
+            else:
+                left_out.append(f"{qualified(*key)}: no single-column reference leads to a tenant")
+    return targets, left_out
+
+
+def _users_table(catalog: Catalog, model: TenancyModel) -> tuple[str, str] | None:
+    """Where member ids live: the table the membership's user column references, else the first users table."""
+    for fk in catalog.foreign_keys_of(*model.membership).to_dict("records"):
+        if fk["columns"] == [model.membership_user_column] and len(fk["ref_columns"]) == 1:
+            return (fk["ref_schema"], fk["ref_table"])
+    return next((t for t in sorted(model.user_tables)), None)
+
+
+def choose_members(catalog: Catalog, config: AuditConfig, model: TenancyModel, data: DataContext) -> list[Member]:
+    """Members of ``probe.organizations`` organisations (``probe.members_per_organization`` each), plus one user who
+    belongs to none when ``probe.include_non_member``; labelled by e-mail when the users table has one."""
+    user, tenant = model.membership_user_column, model.column
+    rows = data.all(render("probe_members", membership=model.membership, user=user, tenant=tenant),
+                    {"organizations": int(config.get("probe", "organizations")),
+                     "per_organization": int(config.get("probe", "members_per_organization"))})
+    members: dict[str, Member] = {}
+    for row in rows:
+        members.setdefault(row.user_id, Member(row.user_id, list(row.organizations)))
+    users = _users_table(catalog, model)
+    key = catalog.primary_key(*users) if users else []
+    if users and len(key) == 1:
+        if config.get("probe", "include_non_member"):
+            outsider = data.one(render("probe_non_member", users=users, key=key[0], membership=model.membership,
+                                       user=user))
+            if outsider is not None:
+                members.setdefault(outsider.user_id, Member(outsider.user_id, []))
+        if catalog.column(*users, "email") is not None and members:
+            for row in data.all(render("probe_user_emails", users=users, key=key[0], email="email"),
+                                {"ids": list(members)}):
+                if row.email:
+                    members[row.user_id].label = row.email
+    return list(members.values())
+
+
+def _tenant_chain(model: TenancyModel, chain: Chain) -> tuple[sql.Composable, sql.Composable]:
+    """The joins from a parent key (``k.key``) to its tenant, and the tenant expression."""
+    joins: list[sql.Composable] = []
+    previous: sql.Composable = sql.SQL("k.key")
+    tenant: sql.Composable = sql.SQL("NULL")
+    for n, ref in enumerate(chain.hops, start=1):
+        if chain.via_membership and n == len(chain.hops):
+            joins.append(sql.SQL("LEFT JOIN {} AS m ON CAST({} AS text) = {}").format(
+                sql.Identifier(*model.membership), column_ref("m", model.membership_user_column), previous))
+            tenant = column_ref("m", model.column)
+            break
+        alias = f"p{n}"
+        joins.append(sql.SQL("LEFT JOIN {} AS {} ON CAST({} AS text) = {}").format(
+            sql.Identifier(*ref.target), sql.Identifier(alias), column_ref(alias, ref.ref_columns[0]), previous))
+        if n < len(chain.hops):
+            previous = sql.SQL("CAST({} AS text)").format(column_ref(alias, chain.hops[n].columns[0]))
+        elif ref.target == model.root:
+            tenant = column_ref(alias, ref.ref_columns[0])
+        else:
+            tenant = column_ref(alias, model.column)
+    return sql.SQL("\n").join(joins), tenant
+
+
+def _parent_keys_query(target: Target) -> str:
+    columns = target.columns
+    keys = sql.SQL(", ").join(sql.SQL("CAST({} AS text) AS {}").format(column_ref("c", c), sql.Identifier(f"k{n}"))
+                              for n, c in enumerate(columns, start=1))
+    groups = sql.SQL(", ").join(sql.Literal(n) for n in range(1, len(columns) + 1))
+    return render("probe_parent_keys", table=target.key, keys=keys, groups=groups)
+
+
+def _claims(member: Member, role: str) -> dict[str, str]:
+    claims = {"sub": member.user_id, "role": role}
+    if member.label:
+        claims["email"] = member.label
+    return {"claims": json.dumps(claims), "sub": member.user_id, "role": role, "email": member.label}
+
+
+class CannotImpersonate(RuntimeError):
+    """The auditing role cannot take the impersonated role (or set the claims)."""
+
+
+def _probe_member(data: DataContext, role: str, member: Member, targets: list[Target], max_keys: int,
+                  failed: dict[tuple[str, str], str]) -> dict[tuple[str, str], dict]:
+    """One rolled-back read-only transaction as ``member``: counts per tenant table, parent keys per other table."""
+    found: dict[tuple[str, str], dict] = {}
+    with data.connection() as conn:
+        try:
+            data.queries += 2
+            conn.exec_driver_sql(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)).as_string())
+            conn.execute(sa.text(render("probe_claims")), _claims(member, role))
+        except sa.exc.DBAPIError as error:
+            raise CannotImpersonate(explain_query_error(error)) from None
+        for target in targets:
+            if target.key in failed:
+                continue
+            data.queries += 1
+            try:
+                with conn.begin_nested():
+                    if target.tenant is not None:
+                        row = conn.execute(sa.text(render("probe_tenant_rows", table=target.key,
+                                                          tenant=target.tenant)),
+                                           {"organizations": member.organizations}).one()
+                        found[target.key] = {"visible": int(row.visible), "foreign": int(row.foreign_rows),
+                                             "null_tenant": int(row.null_tenant)}
+                    else:
+                        rows = conn.execute(sa.text(_parent_keys_query(target)), {"limit": max_keys + 1}).all()
+                        if len(rows) > max_keys:
+                            failed[target.key] = (f"the rows visible to {member.name} reference more than "
+                                                  f"{max_keys:,} parents (probe.max_parent_keys)")
+                            continue
+                        found[target.key] = {"keys": {tuple(row[:-1]): int(row[-1]) for row in rows}}
+            except sa.exc.DBAPIError as error:
+                failed[target.key] = f"as {member.name}: {explain_query_error(error)}"
+    return found
+
+
+def _judge_through_parents(data: DataContext, model: TenancyModel, target: Target,
+                           seen: dict[str, dict]) -> dict[str, dict]:
+    """Counts per member for a table judged through its parents, from the parent keys each member saw: a row's
+    tenant is the one its first parent (in chain order) with a tenant has; no such parent means no tenant."""
+    columns = target.columns
+    tenants: dict[str, dict[str, set[str]]] = {}
+    for chain in target.chains:
+        if chain.column in tenants:
+            continue  # two chains from one column: the first one judges it
+        position = columns.index(chain.column)
+        keys = sorted({combo[position] for counts in seen.values() for combo in counts["keys"]} - {None})
+        found: dict[str, set[str]] = {k: set() for k in keys}
+        if keys:
+            joins, tenant = _tenant_chain(model, chain)
+            for row in data.all(render("probe_parent_tenants", joins=joins, tenant=tenant), {"keys": keys}):
+                if row.tenant is not None:
+                    found[row.parent_key].add(row.tenant)
+        tenants[chain.column] = found
+    judged = {}
+    for name, counts in seen.items():
+        member_orgs = set(counts["organizations"])
+        visible = foreign = none = 0
+        for combo, n in counts["keys"].items():
+            visible += n
+            owners: set[str] = set()
+            for column in columns:
+                key = combo[columns.index(column)]
+                owners = tenants[column].get(key, set()) if key is not None else set()
+                if owners:
+                    break
+            if owners & member_orgs:
+                continue
+            if owners:
+                foreign += n
+            else:
+                none += n
+        judged[name] = {"visible": visible, "foreign": foreign, "null_tenant": none}
+    return judged
+
+
+@dataclass
+class Probe:
+    """What the impersonated members saw: per table (schema, table) and member name, visible / foreign /
+    null_tenant rows; with the role, the members, the tables probed and those that could not be judged."""
+
+    role: str
+    members: list[Member]
+    targets: list[Target]
+    counts: dict[tuple[str, str], dict[str, dict[str, int]]]
+    left_out: list[str]
+
+
+def probe_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None = None,
+               check_name: str = "rls_leak") -> Probe | None:
+    """Impersonate the chosen members and count, per table they can read, the rows they see (None when the probe
+    cannot run; the reason is a skipped entry of ``check_name``)."""
+    schemas = audited_schemas(catalog, config, audited)
+    model = build_model(catalog, config)
+    if not model.multi_tenant:
+        return None
+    role = impersonated_role(config)
+    if role not in set(catalog.roles["name"]):
+        data.skip(check_name, None, f"the role {role} to impersonate does not exist (probe.role)")
+        return None
+    if model.membership not in model.tables or not _membership_usable(model):
+        data.skip(check_name, None, f"no membership table {qualified(*model.membership)} with columns "
+                                    f"{model.membership_user_column} and {model.column} to choose members from "
+                                    "(tenancy.membership_table)")
+        return None
+    targets, left_out = probe_targets(catalog, model, schemas)
+    try:
+        readable = {(r.schema_name, r.table_name) for r in data.all(render("probe_readable"), {
+            "role": role, "schemas": [t.schema for t in targets], "tables": [t.table for t in targets]})
+            if r.readable}
+        members = choose_members(catalog, config, model, data)
+    except QuerySkipped as error:
+        data.skip(check_name, None, f"the members to impersonate could not be read: {error}")
+        return None
+    targets = [t for t in targets if t.key in readable]
+    if not members:
+        data.skip(check_name, None, f"{qualified(*model.membership)} has no member to impersonate")
+        return None
+    max_keys = int(config.get("probe", "max_parent_keys"))
+    failed: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str], dict[str, dict]] = {t.key: {} for t in targets}
+    for member in members:
+        try:
+            found = _probe_member(data, role, member, targets, max_keys, failed)
+        except CannotImpersonate as error:
+            user = catalog.server.get("current_user") or "the auditing role"
+            data.skip(check_name, None, f"{user} cannot impersonate {role}: {error}; connect as a role that is a "
+                                        f"member of {role} (or a superuser) to probe row level security")
+            return None
+        for key, counts in found.items():
+            seen[key][member.name] = {**counts, "organizations": member.organizations}
+    counts: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
+    for target in targets:
+        if target.key in failed:
+            continue
+        if target.tenant is not None:
+            counts[target.key] = {name: {k: c[k] for k in ("visible", "foreign", "null_tenant")}
+                                  for name, c in seen[target.key].items()}
+            continue
+        try:
+            counts[target.key] = _judge_through_parents(data, model, target, seen[target.key])
+        except QuerySkipped as error:
+            failed[target.key] = f"the parents' tenants could not be read: {error}"
+    for key, reason in sorted(failed.items()):
+        data.skip(check_name, qualified(*key), reason)
+    return Probe(role, members, [t for t in targets if t.key in counts], counts, left_out)
+
+
+@check(name="rls_leak", category="security", severity="critical", kind="data")
+def rls_leak(catalog: Catalog, config: AuditConfig, data: DataContext,
+             audited: set[str] | None = None) -> Iterator[Finding]:
+    """Signed in as a real member, a user can read rows of another organisation, or rows that belong to none.
+
+    Why it matters: this is the leak itself, measured rather than inferred from policy text: whatever a member's
+    session returns, the API returns to that member's browser. Policies that tolerate NULL tenants, ignore the
+    tenant, or are missing (row level security off) all show up here as row counts.
+
+    How to fix: make every read policy of a tenant table compare the row's tenant column with the member's
+    organisation (and drop ``OR organization_id IS NULL``), give tables without the tenant column one or a policy
+    that checks the parent's tenant, enable row level security where it is off, then run the probe again.
+    """
+    probe = probe_rows(catalog, config, data, audited)
+    if probe is None:
+        return
+    organizations = sorted({o for m in probe.members for o in m.organizations})
+    for target in probe.targets:
+        by_user = probe.counts[target.key]
+        if not by_user:
+            continue
+        worst = max(c["foreign"] + c["null_tenant"] for c in by_user.values())
+        if not worst:
+            continue
+        foreign = max(c["foreign"] for c in by_user.values())
+        nulls = max(c["null_tenant"] for c in by_user.values())
+        leaking = sorted(name for name, c in by_user.items() if c["foreign"] or c["null_tenant"])
+        relation = catalog.relation(*target.key) or {}
+        users = {m.name: {"user_id": m.user_id, "organizations": m.organizations, **by_user[m.name]}
+                 for m in probe.members if m.name in by_user}
+        if target.tenant is not None:
+            query = render("probe_tenant_rows", table=target.key, tenant=target.tenant)
+            how = f"by {target.tenant}"
+        else:
+            query = _parent_keys_query(target)
+            how = f"judged through {target.judged_through()}"
+        parts = []
+        if foreign:
+            parts.append(f"up to {plural(foreign, 'row')} of other organisations")
+        if nulls:
+            parts.append(f"up to {plural(nulls, 'row')} without an organisation")
+        yield Finding(
+            schema=target.schema, table=target.table, column=None,
+            severity="critical" if foreign else "high",
+            title=f"Members can read {' and '.join(parts)} in {target.object}",
+            detail=(f"Signed in as {probe.role} with their own JWT, {len(leaking)} of {len(by_user)} impersonated "
+                    f"users see {' and '.join(parts)} in {target.object} (tenant {how}; row level security "
+                    f"{'on' if relation.get('rls_enabled') else 'off'})."),
+            evidence={"visible_rows": worst, "leaked_rows": worst, "foreign_rows": foreign,
+                      "null_tenant_rows": nulls, "users": users, "leaking_users": leaking, "role": probe.role,
+                      "rls_enabled": bool(relation.get("rls_enabled")),
+                      "rls_forced": bool(relation.get("rls_forced")),
+                      "tenant_column": target.tenant, "judged_through": target.judged_through(),
+                      "organizations_probed": len(organizations), "users_probed": len(probe.members),
+                      "probe_settings": {k: config.get("probe", k) for k in ("organizations",
+                                                                              "members_per_organization",
+                                                                              "include_non_member")},
+                      "impersonation": (f"SET LOCAL ROLE {probe.role}; set_config('request.jwt.claims', "
+                                        "'{\"sub\": <user id>, \"role\": ...}', true) in a read-only transaction "
+                                        "that is rolled back"),
+                      "query": without_header(query), "tables_not_judged": probe.left_out,
+                      "severity_reason": ("rows of other organisations are visible" if foreign else
+                                          "only rows without an organisation are visible")},
+            remediation_sql=None)
