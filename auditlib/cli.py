@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 1 when a finding is at or above this severity (default: high; 'never' to disable)")
     audit.add_argument("--baseline", type=Path, help="previous JSON output or a file of finding keys to suppress")
     audit.add_argument("--no-data", action="store_true", help="structural checks only (no row-level queries)")
+    audit.add_argument("--sample", type=int, metavar="N",
+                       help="rows sampled per JSON column by the JSON reference checks (default 1000)")
     audit.add_argument("--stubs", default="auto", metavar="supabase|none|FILE",
                        help="platform stub loaded before migration files (default: supabase when they use it)")
     audit.add_argument("--code", type=Path, metavar="DIR",
@@ -221,7 +223,14 @@ def run_audit_command(args: argparse.Namespace) -> int:
         raise UsageError(f"The snapshot file {args.snapshot} does not exist.")
     if args.snapshot and (args.demo or args.dsn):
         raise UsageError("Give either --snapshot or a database (--dsn/--demo), not both.")
-    result = run_audit(source if source else args.dsn, args.config, demo=args.demo, schemas=args.schemas,
+    from auditlib.config import load_config
+
+    config = load_config(args.config)
+    if args.sample is not None:
+        if args.sample < 1:
+            raise UsageError("--sample must be a positive number of rows.")
+        config = config.with_overrides({"data": {"sample_rows": args.sample}})
+    result = run_audit(source if source else args.dsn, config, demo=args.demo, schemas=args.schemas,
                        data=not args.no_data, baseline=args.baseline, migrations=args.migrations,
                        stubs=args.stubs, keep=args.keep, code_dir=args.code)
     if result.extras.get("scratch_url"):
