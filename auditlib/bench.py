@@ -116,6 +116,79 @@ def bench_reports(srv: embedded.EmbeddedServer, size: int = 1000) -> dict[str, f
     return results
 
 
+def _data_run(url: str, checks: list[str]) -> dict[str, float]:
+    """Run some data checks on a database and return seconds, findings and skips (used in a child process)."""
+    from auditlib.audit import run_checks
+    from auditlib.config import AuditConfig
+    from auditlib.connect import SessionLimits, read_only_engine
+    from auditlib.data import DataContext
+
+    config = AuditConfig().with_overrides({"data": {"statement_timeout_ms": 600_000}})
+    engine = read_only_engine(url, SessionLimits(statement_timeout_ms=600_000))
+    catalog = load_catalog(engine)
+    context = DataContext(engine=engine, config=config)
+    started = time.perf_counter()
+    findings = run_checks(catalog, config, kinds=("data",), only=checks, data=context, skipped=context.skipped)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return {"seconds": elapsed, "findings": len(findings), "skipped": len(context.skipped)}
+
+
+def _count_seconds(url: sa.URL, tables: list[str]) -> float:
+    """Best of three plain ``SELECT count(*)`` over the given tables, summed."""
+    engine = sa.create_engine(url)
+    total = 0.0
+    with engine.connect() as conn:
+        for table in tables:
+            best = float("inf")
+            for _ in range(3):
+                started = time.perf_counter()
+                conn.exec_driver_sql(f'SELECT count(*) FROM public."{table}"').scalar()
+                best = min(best, time.perf_counter() - started)
+            total += best
+    engine.dispose()
+    return total
+
+
+def _child(url: str, checks: list[str]) -> dict[str, float]:
+    """The data checks in a fresh Python process, with its peak resident memory (ru_maxrss)."""
+    import subprocess
+    import sys
+
+    code = ("import json, resource, sys; from auditlib.bench import _data_run; "
+            f"r = _data_run({url!r}, {checks!r}); "
+            "r['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))")
+    output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=3600)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+ORPHAN_TABLES = ["invoices", "crew_bookings", "expenses", "google_tokens"]  # the children orphan_rows scans
+JSON_TABLES = ["quotes", "opportunities", "settings", "clients"]            # the tables holding the demo's JSON
+
+
+def bench_data(srv: embedded.EmbeddedServer, scale: int, small: int = 100_000) -> dict[str, float]:
+    """Orphan and JSON reference scans at ``scale`` rows as ratios to count(*) of the same tables, and the Python
+    process's peak memory at ``small`` and ``scale`` rows."""
+    results: dict[str, float] = {}
+    label = f"{scale // 1_000_000}m" if scale >= 1_000_000 else str(scale)
+    peaks = {}
+    for rows in (small, scale):
+        url = embedded.ensure_demo(srv, scale=rows)
+        orphans = _child(url.render_as_string(), ["orphan_rows"])
+        json_checks = _child(url.render_as_string(), ["json_reference", "json_orphans"])
+        peaks[rows] = max(orphans["peak_mb"], json_checks["peak_mb"])
+        if rows == scale:
+            results[f"orphan_s_{label}"] = round(orphans["seconds"], 2)
+            results[f"orphan_vs_count_ratio_{label}"] = round(orphans["seconds"] / _count_seconds(url, ORPHAN_TABLES), 2)
+            results[f"json_s_{label}"] = round(json_checks["seconds"], 2)
+            results[f"json_vs_count_ratio_{label}"] = round(json_checks["seconds"] / _count_seconds(url, JSON_TABLES), 2)
+            results[f"json_skipped_{label}"] = json_checks["skipped"]
+    results[f"peak_mem_mb_{small}"] = round(peaks[small], 1)
+    results[f"peak_mem_mb_{scale}"] = round(peaks[scale], 1)
+    results[f"peak_mem_ratio_1e{len(str(scale)) - 1}_vs_1e{len(str(small)) - 1}"] = round(peaks[scale] / peaks[small], 3)
+    return results
+
+
 def bench_demo(srv: embedded.EmbeddedServer) -> dict[str, float]:
     """Catalog load and structural audit of the ProductionOS demo."""
     url = embedded.ensure_demo(srv)
@@ -131,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,5000", help="comma-separated table counts of generated schemas")
     parser.add_argument("--output", type=Path, default=Path("reports/bench.json"))
+    parser.add_argument("--scale", type=int, default=10_000_000,
+                        help="rows in the demo's largest tables for the data-check figures (0 to skip them)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     with embedded.owned_server() as srv:
@@ -138,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         if 1000 in sizes:
             results.update(bench_diagrams(srv, 1000))
             results.update(bench_reports(srv, 1000))
+        if args.scale:
+            results.update(bench_data(srv, args.scale))
     width = max(len(k) for k in results)
     for key, value in results.items():
         print(f"{key:<{width}}  {value}")
