@@ -316,6 +316,10 @@ def _audit_database(dsn: Any, config: AuditConfig, *, data: bool, source: dict |
         _check_schemas_exist(catalog, config)
         result = audit_catalog(catalog, config)
         result.timings["catalog_s"] = round(load_s, 3)
+        for record in catalog.relations[catalog.relations["locked"]].to_dict("records"):
+            result.skipped.append({"check": "catalog", "object": f"{record['schema']}.{record['name']}",
+                                   "reason": "another session holds an ACCESS EXCLUSIVE lock on it: its defaults, "
+                                             "constraint, index and policy definitions were not read"})
         if data:
             audited = result.schemas
             skipped = result.skipped

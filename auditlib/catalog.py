@@ -30,7 +30,7 @@ FRAMES: dict[str, tuple[str, dict[str, str]]] = {
     "relations": ("relations.sql", {
         "schema": "str", "name": "str", "kind": "str", "parent_schema": "str", "parent_table": "str",
         "partition_key": "str", "rls_enabled": "bool", "rls_forced": "bool", "row_estimate": "Int64",
-        "size_bytes": "Int64", "comment": "str", "owner": "str", "definition": "str"}),
+        "size_bytes": "Int64", "comment": "str", "owner": "str", "definition": "str", "locked": "bool"}),
     "columns": ("columns.sql", {
         "schema": "str", "table": "str", "name": "str", "position": "int", "data_type": "str", "base_type": "str",
         "is_array": "bool", "nullable": "bool", "default": "str", "identity": "str", "generated": "str",

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from auditlib import embedded
 from auditlib.audit import audit_migrations, run_audit
 from auditlib.catalog import load_catalog
+from auditlib.config import AuditConfig
 from tests.test_cli import run_cli
 
 CANARY = "S3cr3t-Canary-9f2"
@@ -266,3 +267,36 @@ def test_hostile_identifiers_are_quoted_in_remediation(make_db):
     assert len(again.findings) < len(result.findings)
     tables = {name for name in load_catalog(url).tables["name"]}
     assert "select" in tables and "Organizations" in tables  # nothing was dropped by a name
+
+
+def test_partial_grants_and_a_locked_table_leave_a_partial_audit(demo_url):
+    """A role that may read only some tables, and a table locked by another session: the audit finishes and says
+    what it skipped and why."""
+    admin = dict(dbname=demo_url.database, user="postgres", host=demo_url.query["host"], autocommit=True)
+    with psycopg.connect(**admin) as conn:
+        conn.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'partial_reader') THEN "
+                     "CREATE ROLE partial_reader LOGIN; END IF; END $$")
+        conn.execute("GRANT USAGE ON SCHEMA public TO partial_reader")
+        conn.execute("GRANT SELECT ON public.invoices, public.projects, public.quotes, public.rate_cards, "
+                     "public.organizations TO partial_reader")
+    locker = psycopg.connect(**{**admin, "autocommit": False})
+    try:
+        locker.execute("LOCK TABLE public.invoices IN ACCESS EXCLUSIVE MODE")
+        config = AuditConfig().with_overrides({"data": {"lock_timeout_ms": 300}})
+        result = run_audit(demo_url.set(username="partial_reader"), config)
+    finally:
+        locker.rollback()
+        locker.close()
+        with psycopg.connect(**admin) as conn:
+            conn.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM partial_reader")
+            conn.execute("REVOKE USAGE ON SCHEMA public FROM partial_reader")
+            conn.execute("DROP ROLE partial_reader")
+    reasons = [entry["reason"] for entry in result.skipped]
+    assert any("permission denied" in reason for reason in reasons), reasons
+    assert any("lock held by another session" in reason for reason in reasons), reasons
+    locked = [e for e in result.skipped if "lock" in e["reason"]]
+    assert locked and all("invoices" in e.get("object", "") for e in locked)
+    # the catalog (pg_catalog is readable by anyone) and every schema check still ran
+    assert len(result.catalog.tables) >= 90
+    keys = set(result.findings["key"])
+    assert "fk_missing:public.invoices.project_id" in keys and "tenant_column_missing:public.invoices" in keys

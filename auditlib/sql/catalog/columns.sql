@@ -1,4 +1,13 @@
 -- One row per column of a table, view or materialized view in a user schema, in table order.
+WITH locked AS (
+    -- Relations another session holds an ACCESS EXCLUSIVE lock on: deparsing their expressions would wait for
+    -- that lock, so their definitions are read as NULL (and the relation is flagged) instead of blocking.
+    SELECT COALESCE(array_agg(l.relation), '{}') AS oids
+    FROM pg_catalog.pg_locks l
+    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
+      AND l.pid <> pg_catalog.pg_backend_pid()
+      AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+)
 SELECT n.nspname AS schema,
        c.relname AS table,
        a.attname AS name,
@@ -9,11 +18,11 @@ SELECT n.nspname AS schema,
             ELSE t.typname END AS base_type,
        (t.typcategory = 'A') AS is_array,
        NOT a.attnotnull AS nullable,
-       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS "default",
+       CASE WHEN c.oid = ANY (locked.oids) THEN NULL ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS "default",
        CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
        CASE a.attgenerated WHEN 's' THEN 'stored' WHEN 'v' THEN 'virtual' END AS generated,
        pg_catalog.col_description(c.oid, a.attnum) AS comment
-FROM pg_catalog.pg_attribute a
+FROM locked, pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid

@@ -1,6 +1,15 @@
 -- One row per primary key, unique, foreign key, check or exclusion constraint declared on a user table.
 -- NOT NULL constraints (stored here since PostgreSQL 18) are read as column nullability instead, and the
 -- copies PostgreSQL makes on partitions (conparentid <> 0) are left out: the parent's constraint stands for them.
+WITH locked AS (
+    -- Relations another session holds an ACCESS EXCLUSIVE lock on: deparsing their expressions would wait for
+    -- that lock, so their definitions are read as NULL (and the relation is flagged) instead of blocking.
+    SELECT COALESCE(array_agg(l.relation), '{}') AS oids
+    FROM pg_catalog.pg_locks l
+    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
+      AND l.pid <> pg_catalog.pg_backend_pid()
+      AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+)
 SELECT n.nspname AS schema,
        c.relname AS table,
        con.conname AS name,
@@ -23,8 +32,8 @@ SELECT n.nspname AS schema,
        con.condeferrable AS deferrable,
        con.condeferred AS deferred,
        con.convalidated AS validated,
-       pg_catalog.pg_get_constraintdef(con.oid, true) AS definition
-FROM pg_catalog.pg_constraint con
+       CASE WHEN c.oid = ANY (locked.oids) THEN NULL ELSE pg_catalog.pg_get_constraintdef(con.oid, true) END AS definition
+FROM locked, pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid

@@ -1,9 +1,18 @@
 -- One row per index on a user table; key columns in index order (expressions as their SQL text).
+WITH locked AS (
+    -- Relations another session holds an ACCESS EXCLUSIVE lock on: deparsing their expressions would wait for
+    -- that lock, so their definitions are read as NULL (and the relation is flagged) instead of blocking.
+    SELECT COALESCE(array_agg(l.relation), '{}') AS oids
+    FROM pg_catalog.pg_locks l
+    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
+      AND l.pid <> pg_catalog.pg_backend_pid()
+      AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+)
 SELECT n.nspname AS schema,
        t.relname AS table,
        i.relname AS name,
        ARRAY(SELECT CASE WHEN k.attnum = 0
-                         THEN pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true)
+                         THEN CASE WHEN t.oid = ANY (locked.oids) THEN NULL ELSE pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true) END
                          ELSE a.attname::text END
              FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
              LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
@@ -17,10 +26,10 @@ SELECT n.nspname AS schema,
        ix.indisunique AS is_unique,
        ix.indisprimary AS is_primary,
        ix.indisvalid AS is_valid,
-       pg_catalog.pg_get_expr(ix.indpred, ix.indrelid, true) AS predicate,
+       CASE WHEN t.oid = ANY (locked.oids) THEN NULL ELSE pg_catalog.pg_get_expr(ix.indpred, ix.indrelid, true) END AS predicate,
        am.amname AS method,
-       pg_catalog.pg_get_indexdef(ix.indexrelid) AS definition
-FROM pg_catalog.pg_index ix
+       CASE WHEN t.oid = ANY (locked.oids) THEN NULL ELSE pg_catalog.pg_get_indexdef(ix.indexrelid) END AS definition
+FROM locked, pg_catalog.pg_index ix
 JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid
 JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace

@@ -1,5 +1,13 @@
 -- One row per table, partitioned table, foreign table, view or materialized view in a user schema.
 -- Sizes are estimated from pg_class statistics (pages x block size) so that no lock is taken on any table.
+WITH locked AS (
+    -- Relations another session holds an ACCESS EXCLUSIVE lock on (see columns.sql): flagged, not waited for.
+    SELECT COALESCE(array_agg(l.relation), '{}') AS oids
+    FROM pg_catalog.pg_locks l
+    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
+      AND l.pid <> pg_catalog.pg_backend_pid()
+      AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+)
 SELECT n.nspname AS schema,
        c.relname AS name,
        CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table'
@@ -17,8 +25,10 @@ SELECT n.nspname AS schema,
         * pg_catalog.current_setting('block_size')::bigint)::bigint AS size_bytes,
        pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
        pg_catalog.pg_get_userbyid(c.relowner) AS owner,
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid, true) END AS definition
-FROM pg_catalog.pg_class c
+       CASE WHEN c.relkind IN ('v', 'm') AND NOT c.oid = ANY (locked.oids)
+            THEN pg_catalog.pg_get_viewdef(c.oid, true) END AS definition,
+       c.oid = ANY (locked.oids) AS locked
+FROM locked, pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
 LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = c.oid AND c.relispartition
