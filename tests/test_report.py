@@ -48,12 +48,13 @@ def test_demo_report_in_the_browser(demo_report, tmp_path):
     assert page.dialogs == []
     assert page.charts >= 4 and page.rendered_charts == page.charts
     assert page.diagrams >= 1
-    for section in ("summary", "schema", "foreign-keys", "cascade", "duplicates", "tenancy", "functions",
-                    "recommendations", "risk-matrix", "appendices"):
+    for section in ("summary", "schema", "foreign-keys", "cascade", "duplicates", "tenancy", "jsonb", "data",
+                    "functions", "code", "documentation", "recommendations", "risk-matrix", "appendices"):
         assert section in page.section_ids, section
     # the seed's findings are in the text a stakeholder reads
     for needle in ("invoices.project_id", "crew_bookings.crew_id", "organization_id IS NULL",
-                   "kit_items.quantity_available", "crew~", "google_tokens"):
+                   "kit_items.quantity_available", "crew~", "google_tokens", "rateCardItemId", "crew_contacts",
+                   "quote_line_items", "converted_to_quote_id"):
         assert needle in page.text, needle
 
 
