@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -24,10 +25,18 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="session")
 def embedded_server():
-    """The embedded PostgreSQL 18 for the whole test session; always stopped at the end."""
+    """The embedded PostgreSQL 18 for the whole test session; always stopped at the end, SIGTERM included."""
     srv = embedded.server(TEST_HOME)
     srv.start()
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop_and_exit(signum, frame):
+        srv.stop()
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop_and_exit)
     yield srv
+    signal.signal(signal.SIGTERM, previous)
     srv.stop()
 
 
