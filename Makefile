@@ -50,4 +50,4 @@ browser:
 
 clean:
 	-@test -x $(BIN)/auditlib && $(BIN)/auditlib demo stop || true
-	rm -rf $(VENV) reports/*.html reports/*.ipynb reports/*.json reports/*.db .pytest_cache build *.egg-info
+	rm -rf $(VENV) reports/*.html reports/*.ipynb reports/*.json .pytest_cache build *.egg-info
