@@ -167,14 +167,19 @@ class EmbeddedServer:
         """A SQLAlchemy engine for a database on this server."""
         return sa.create_engine(self.url(database), **kwargs)
 
-    def create_database(self, name: str, *, replace: bool = False) -> sa.URL:
-        """Create an empty database (dropping an existing one first when ``replace``); return its URL."""
+    def create_database(self, name: str, *, replace: bool = False, template: str | None = None) -> sa.URL:
+        """Create a database (dropping an existing one first when ``replace``; a copy of ``template`` when given)."""
         with self.engine(isolation_level="AUTOCOMMIT").connect() as conn:
             exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
             if exists and replace:
                 conn.exec_driver_sql(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)).as_string())
             if not exists or replace:
-                conn.exec_driver_sql(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)).as_string())
+                statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+                if template:  # a template must have no other sessions while it is copied
+                    conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                         "WHERE datname = :t AND pid <> pg_backend_pid()"), {"t": template})
+                    statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+                conn.exec_driver_sql(statement.as_string())
         return self.url(name)
 
     def drop_database(self, name: str) -> None:

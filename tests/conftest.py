@@ -79,6 +79,20 @@ def demo_url(embedded_server):
     return embedded.ensure_demo(embedded_server)
 
 
+@pytest.fixture
+def demo_copy(embedded_server, demo_url, request):
+    """A copy of the demo database that the test may change (remediations are applied to it); dropped after."""
+    name = f"demo_copy_{request.node.name[:30].lower()}".replace("[", "_").replace("]", "").replace("-", "_")
+    url = embedded_server.create_database(name, replace=True, template=embedded.DEMO_DATABASE)
+    yield url
+    embedded_server.drop_database(name)
+
+
+def libpq(url: sa.URL) -> dict:
+    """psycopg connection keywords for a URL of the embedded server."""
+    return {"dbname": url.database, "user": url.username, "host": url.query["host"]}
+
+
 class SystemPostgres:
     """A throwaway cluster of Debian's PostgreSQL 15, run as the embedded server's unprivileged user when root."""
 

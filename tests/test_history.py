@@ -15,25 +15,8 @@ import sqlalchemy as sa
 
 from auditlib.audit import audit_catalog, run_audit
 from auditlib.catalog import Catalog, load_catalog
-from auditlib.embedded import DEMO_DATABASE
 from auditlib.history import History, HistoryError, open_history, scrub, source_key
-
-
-def libpq(url: sa.URL) -> dict:
-    return {"dbname": url.database, "user": url.username, "host": url.query["host"]}
-
-
-@pytest.fixture
-def demo_copy(embedded_server, demo_url):
-    """A copy of the demo database the test may change (remediations are applied to it)."""
-    name = "demo_history_copy"
-    with psycopg.connect(**libpq(embedded_server.url()), autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-                     "AND pid <> pg_backend_pid()", (DEMO_DATABASE,))
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{DEMO_DATABASE}"')
-    yield embedded_server.url(name)
-    embedded_server.drop_database(name)
+from tests.conftest import libpq
 
 
 def apply(url: sa.URL, script: str) -> None:
