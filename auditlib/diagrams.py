@@ -819,27 +819,13 @@ def cascade_tree(catalog: Catalog, schema: str, table: str, max_depth: int = 6) 
     Only ON DELETE CASCADE keys are followed further; SET NULL/SET DEFAULT (rows updated), RESTRICT and NO ACTION
     (the delete is blocked while children exist) end there. Each table is expanded once, at its shallowest depth.
     """
-    children: dict[Table, list[dict]] = defaultdict(list)
-    for fk in _records(catalog.foreign_keys):
-        children[(fk["ref_schema"], fk["ref_table"])].append(fk)
-    seen = {(schema, table)}
-    frontier = [(schema, table)]
-    steps: list[tuple[int, Reference]] = []
-    for depth in range(1, max_depth + 1):
-        following = []
-        for parent in frontier:
-            for fk in sorted(children.get(parent, []), key=lambda f: (f["schema"], f["table"], f["name"])):
-                child = (fk["schema"], fk["table"])
-                steps.append((depth, Reference(fk["schema"], fk["table"], tuple(fk["columns"]), fk["ref_schema"],
-                                               fk["ref_table"], tuple(fk["ref_columns"]), fk["on_delete"],
-                                               name=fk["name"])))
-                if fk["on_delete"] == "CASCADE" and child not in seen:
-                    seen.add(child)
-                    following.append(child)
-        frontier = following
-        if not frontier:
-            break
-    return steps
+    from auditlib.checks.cascade import _children, cascade_walk
+
+    children = {parent: sorted(fks, key=lambda f: (f["schema"], f["table"], f["name"]))
+                for parent, fks in _children(catalog).items()}
+    return [(depth, Reference(fk["schema"], fk["table"], tuple(fk["columns"]), fk["ref_schema"], fk["ref_table"],
+                              tuple(fk["ref_columns"]), fk["on_delete"], name=fk["name"]))
+            for depth, fk in cascade_walk(children, schema, table, max_depth)]
 
 
 def cascade_diagram(catalog: Catalog, schema: str, table: str, config: AuditConfig | None = None,

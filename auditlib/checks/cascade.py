@@ -49,23 +49,36 @@ def cascade_tree(catalog: Catalog, schema: str, table: str, max_depth: int = 6) 
     return _tree(_children(catalog), schema, table, max_depth)
 
 
-def _tree(children: dict[Table, list[dict]], schema: str, table: str, max_depth: int) -> pd.DataFrame:
+def cascade_walk(children: dict[Table, list[dict]], schema: str, table: str,
+                 max_depth: int) -> list[tuple[int, dict]]:
+    """(depth, foreign key record) for every FK met when deleting one row of ``schema.table``, breadth first.
+
+    ``children`` is ``_children(catalog)``. Only CASCADE edges are followed further; each table is expanded once,
+    at its shallowest depth. The tree table below and the cascade diagrams both read this walk.
+    """
     seen = {(schema, table)}
     frontier = [(schema, table)]
-    rows = []
+    steps: list[tuple[int, dict]] = []
     for depth in range(1, max_depth + 1):
         following = []
         for parent in frontier:
             for fk in children.get(parent, []):
                 child = (fk["schema"], fk["table"])
-                rows.append({"depth": depth, "from_table": qualified(*parent), "to_table": qualified(*child),
-                             "columns": ",".join(fk["columns"]), "rule": fk["on_delete"], "constraint": fk["name"]})
+                steps.append((depth, fk))
                 if fk["on_delete"] == "CASCADE" and child not in seen:
                     seen.add(child)
                     following.append(child)
         frontier = following
         if not frontier:
             break
+    return steps
+
+
+def _tree(children: dict[Table, list[dict]], schema: str, table: str, max_depth: int) -> pd.DataFrame:
+    rows = [{"depth": depth, "from_table": qualified(fk["ref_schema"], fk["ref_table"]),
+             "to_table": qualified(fk["schema"], fk["table"]), "columns": ",".join(fk["columns"]),
+             "rule": fk["on_delete"], "constraint": fk["name"]}
+            for depth, fk in cascade_walk(children, schema, table, max_depth)]
     return pd.DataFrame(rows, columns=TREE_COLUMNS)
 
 
