@@ -300,3 +300,14 @@ def test_partial_grants_and_a_locked_table_leave_a_partial_audit(demo_url):
     assert len(result.catalog.tables) >= 90
     keys = set(result.findings["key"])
     assert "fk_missing:public.invoices.project_id" in keys and "tenant_column_missing:public.invoices" in keys
+
+
+def test_an_empty_schema_audits_to_nothing(make_db):
+    url = make_db("CREATE SCHEMA empty_one; CREATE TABLE public.elsewhere (id int PRIMARY KEY);")
+    dsn = url.render_as_string(hide_password=False)
+    result = run_cli("audit", "--dsn", dsn, "--schema", "empty_one", "--format", "json", "--no-history")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["schemas"] == ["empty_one"] and document["skipped"] == []
+    # nothing about tables; at most the database-wide note that no RLS is in use anywhere
+    assert all(f["table"] is None and f["severity"] == "info" for f in document["findings"])
