@@ -58,6 +58,9 @@ class AuditResult:
             "summary": self.summary,
             "findings": frame_records(self.findings),
             "skipped": list(self.skipped),
+            # baselined findings (status "suppressed") and those of the previous run that are gone (status "fixed")
+            "suppressed": frame_records(self.extras.get("suppressed_findings", pd.DataFrame())),
+            "fixed": frame_records(self.extras.get("fixed", pd.DataFrame())),
         }
 
 
@@ -163,12 +166,14 @@ def load_baseline(path: str | Path) -> set[str]:
 
 
 def apply_baseline(result: AuditResult, keys: set[str]) -> None:
-    """Drop baselined findings from the result; their keys are kept in ``extras['suppressed']``."""
+    """Move baselined findings out of ``findings`` (so they neither count nor gate) into
+    ``extras['suppressed_findings']`` with status ``suppressed``; their keys are in ``extras['suppressed']``."""
     if not keys or not len(result.findings):
         result.extras.setdefault("suppressed", [])
         return
     mask = result.findings["key"].isin(keys)
     result.extras["suppressed"] = sorted(result.findings.loc[mask, "key"])
+    result.extras["suppressed_findings"] = result.findings[mask].assign(status="suppressed").reset_index(drop=True)
     result.findings = result.findings[~mask].reset_index(drop=True)
 
 

@@ -508,8 +508,10 @@ class Report:
         """The risk matrix as a DataFrame: check, object, severity, likelihood, impact, status (new, open,
         suppressed, and the findings of the previous run fixed since), first seen."""
         columns = ["check", "object", "severity", "likelihood", "impact", "status", "first_seen"]
-        fixed = self.result.extras.get("fixed")
-        records = frame_records(self.findings) + (frame_records(fixed) if fixed is not None and len(fixed) else [])
+        records = frame_records(self.findings)
+        for extra in ("suppressed_findings", "fixed"):
+            frame = self.result.extras.get(extra)
+            records += frame_records(frame) if frame is not None and len(frame) else []
         if not records:
             return pd.DataFrame(columns=columns)
         rows = []

@@ -56,7 +56,10 @@ def test_audit_json_document_and_exit_codes(demo_url, tmp_path):
     # a baseline of everything suppresses everything
     baseline = run_cli("audit", "--demo", "--baseline", str(output), "--format", "json", "--no-data")
     assert baseline.returncode == 0, baseline.stderr
-    assert json.loads(baseline.stdout)["findings"] == []
+    suppressed = json.loads(baseline.stdout)
+    assert suppressed["findings"] == []
+    assert {f["key"] for f in suppressed["suppressed"]} == set(keys)
+    assert {f["status"] for f in suppressed["suppressed"]} == {"suppressed"}
 
 
 def test_sarif_output(demo_url):
