@@ -27,7 +27,7 @@ test: $(STAMP) browser
 ## make lab: JupyterLab on the notebooks, with the demo database running
 lab: $(STAMP)
 	$(BIN)/auditlib demo start
-	AUDITLIB_HISTORY=$(CURDIR)/reports/history.db $(BIN)/jupyter lab notebooks/
+	AUDITLIB_HISTORY=$(CURDIR)/reports/history.db $(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## make bench: speed and memory figures, side by side, into reports/bench.json
 bench: $(STAMP)
