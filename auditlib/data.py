@@ -111,17 +111,20 @@ def data_sql(name: str) -> str:
     return read_sql(f"data/{name}")
 
 
-def compose(name: str, **identifiers: str | tuple[str, ...] | list[str]) -> str:
+def compose(name: str, **identifiers: Any) -> str:
     """A data query from ``sql/data/<name>`` with ``{placeholders}`` filled by quoted identifiers.
 
     A tuple is a qualified name (``("public", "invoices")`` → ``"public"."invoices"``); a list is a comma-separated
-    column list. Values are never pasted in: they are bound as ``:parameters`` when the query runs.
+    column list; a psycopg ``Composable`` (a fragment built from ``sql.Identifier``) goes in as it is. Values are
+    never pasted in: they are bound as ``:parameters`` when the query runs.
     """
     from psycopg import sql
 
     parts: dict[str, sql.Composable] = {}
     for key, value in identifiers.items():
-        if isinstance(value, tuple):
+        if isinstance(value, sql.Composable):
+            parts[key] = value
+        elif isinstance(value, tuple):
             parts[key] = sql.Identifier(*value)
         elif isinstance(value, list):
             parts[key] = sql.SQL(", ").join(sql.Identifier(v) for v in value)

@@ -21,7 +21,7 @@ from auditlib.checks import check
 from auditlib.checks.relationships import inferred_references, object_name, type_family
 from auditlib.checks.tenancy import _backfill_from, _direct_parents, build_model, table_references
 from auditlib.config import AuditConfig
-from auditlib.data import SAMPLE_SIZE, DataContext, data_sql
+from auditlib.data import SAMPLE_SIZE, DataContext, compose
 from auditlib.findings import Finding
 from auditlib.quoting import ident, ident_list
 
@@ -37,17 +37,7 @@ def render(name: str, **parts: Any) -> str:
     A psycopg ``Composable`` goes in as it is (fragments built from ``sql.Identifier``), a str is an identifier, a
     tuple a qualified name and a list a column list. Values are never pasted: they are bound as ``:parameters``.
     """
-    filled: dict[str, sql.Composable] = {}
-    for key, value in parts.items():
-        if isinstance(value, sql.Composable):
-            filled[key] = value
-        elif isinstance(value, tuple):
-            filled[key] = sql.Identifier(*value)
-        elif isinstance(value, list):
-            filled[key] = sql.SQL(", ").join(sql.Identifier(v) for v in value)
-        else:
-            filled[key] = sql.Identifier(value)
-    return sql.SQL(data_sql(f"{name}.sql")).format(**filled).as_string()
+    return compose(f"{name}.sql", **parts)
 
 
 def audited_schemas(catalog: Catalog, config: AuditConfig, audited: set[str] | None) -> set[str]:
