@@ -9,14 +9,13 @@ HTML-like text and a leading ``$`` can't switch on LaTeX (so no figure asks for 
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from auditlib.findings import CATEGORIES, SEVERITIES
+from auditlib.findings import CATEGORIES, SEVERITIES, evidence_dict
 
 SEVERITY_COLORS = {"critical": "#b71c1c", "high": "#e65100", "medium": "#f9a825", "low": "#1e88e5",
                    "info": "#90a4ae"}
@@ -76,16 +75,6 @@ def _frame(findings: pd.DataFrame | Iterable | None) -> pd.DataFrame:
     return findings_frame(list(findings))
 
 
-def _evidence(value: Any) -> dict:
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        try:
-            loaded = json.loads(value)
-        except ValueError:
-            return {}
-        return loaded if isinstance(loaded, dict) else {}
-    return {}
 
 
 def _has(frame: pd.DataFrame, *columns: str) -> bool:
@@ -203,7 +192,7 @@ def top_tables_by_findings(findings: pd.DataFrame | None, n: int = 15) -> go.Fig
 
 def affected_rows(evidence: Any) -> int | None:
     """The number of rows a data-level finding is about, read from its evidence (first of ``COUNT_KEYS``)."""
-    data = _evidence(evidence)
+    data = evidence_dict(evidence)
     for key in COUNT_KEYS:
         value = data.get(key)
         if isinstance(value, bool):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import logging
 import math
 import re
@@ -33,7 +32,7 @@ import pandas as pd
 from auditlib.catalog import Catalog
 from auditlib.charts import SEVERITY_COLORS
 from auditlib.config import AuditConfig
-from auditlib.findings import SEVERITIES
+from auditlib.findings import SEVERITIES, evidence_dict
 
 log = logging.getLogger(__name__)
 
@@ -236,17 +235,6 @@ def _records(frame: pd.DataFrame | Iterable | None) -> list[dict]:
     return frame.to_dict("records") if len(frame) else []
 
 
-def _evidence(value: Any) -> dict:
-    """A finding's evidence as a dict, whether it is a dict already or JSON text (a findings CSV)."""
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        try:
-            loaded = json.loads(value)
-        except ValueError:
-            return {}
-        return loaded if isinstance(loaded, dict) else {}
-    return {}
 
 
 def _missing_references(catalog: Catalog, config: AuditConfig) -> list[Reference]:
@@ -928,7 +916,7 @@ def finding_diagram(catalog: Catalog, finding: pd.Series | dict, config: AuditCo
     record = dict(finding)
     config = config or AuditConfig()
     model = Graph(catalog, config, findings, schemas="all")
-    evidence = _evidence(record.get("evidence"))
+    evidence = evidence_dict(record.get("evidence"))
     check = str(record.get("check") or "finding")
     focus: list[Table] = []
     columns: dict[Table, set[str]] = defaultdict(set)

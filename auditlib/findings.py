@@ -81,6 +81,19 @@ def summarize(frame: pd.DataFrame) -> dict[str, Any]:
     return {"total": int(len(frame)), "by_severity": by_severity, "by_category": by_category}
 
 
+def evidence_dict(value: Any) -> dict[str, Any]:
+    """A finding's evidence as a dict, whether it is a dict already or JSON text (as in a findings CSV)."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            loaded = json.loads(value)
+        except ValueError:
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+    return {}
+
+
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """DataFrame rows as plain dicts (NA → None) in the contract's field order, plus any extra columns."""
     records = []
