@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,18 @@ def demo_copy(embedded_server, demo_url, request):
     url = embedded_server.create_database(name, replace=True, template=embedded.DEMO_DATABASE)
     yield url
     embedded_server.drop_database(name)
+
+
+def write_files(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Write ``{relative name: text or bytes}`` under ``folder`` (text dedented, a leading newline dropped)."""
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return folder
 
 
 def libpq(url: sa.URL) -> dict:

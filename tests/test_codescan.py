@@ -4,7 +4,6 @@ and the demo app folder against the demo database (auditlib/demo/app/README.md i
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from auditlib.codescan import (
     sql_tables_by_pattern,
 )
 from auditlib.config import AuditConfig
+from tests.conftest import write_files
 
 DEMO_APP = Path(__file__).parent.parent / "auditlib" / "demo" / "app"
 CODE_CHECKS = ("code_table_unknown", "code_column_unknown", "code_field_unmapped", "table_unused_in_code")
@@ -74,23 +74,13 @@ def catalog(embedded_server):
     return loaded
 
 
-def write(folder: Path, files: dict[str, str | bytes]) -> Path:
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
-    return folder
-
 
 @pytest.fixture
 def audit(tmp_path, catalog):
     """``audit(files)`` → {check: sorted objects} for the code checks on SCHEMA's catalog."""
 
     def run(files: dict[str, str | bytes], schemas=("public", "crm"), config=None):
-        scan = scan_code(write(tmp_path / "app", files), config)
+        scan = scan_code(write_files(tmp_path / "app", files), config)
         findings = run_checks(catalog, config or AuditConfig(), kinds=("code",), code_scan=scan,
                               schemas=list(schemas))
         result = {name: [] for name in CODE_CHECKS}

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
 
 from auditlib.audit import audit_migrations
 from auditlib.migrations import MigrationsError, file_inventory, load_folder
+from tests.conftest import write_files
 from tests.test_cli import run_cli
-
-
-def write(folder, files: dict[str, str | bytes]):
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return folder
 
 
 def objects(result, check: str) -> list[str]:
@@ -35,7 +24,7 @@ def audit(tmp_path, embedded_server, monkeypatch):
     monkeypatch.setenv("AUDITLIB_HOME", str(TEST_HOME))
 
     def run(files: dict[str, str | bytes], **kwargs):
-        folder = write(tmp_path / "migrations", files)
+        folder = write_files(tmp_path / "migrations", files)
         return audit_migrations(folder, **kwargs)
     return run
 
@@ -119,13 +108,13 @@ def test_non_utf8_file_is_read(audit):
 
 
 def test_order_is_lexical_and_up_sql_only(tmp_path):
-    write(tmp_path, {"b/up.sql": "SELECT 1;", "b/down.sql": "SELECT 2;", "a.sql": "SELECT 3;", "c.txt": "x",
+    write_files(tmp_path, {"b/up.sql": "SELECT 1;", "b/down.sql": "SELECT 2;", "a.sql": "SELECT 3;", "c.txt": "x",
                      "10_x.sql": "SELECT 4;", "9_y.sql": "SELECT 5;"})
     assert load_folder(tmp_path).files == ["10_x.sql", "9_y.sql", "a.sql", "b/up.sql"]
 
 
 def test_inventory_lists_what_each_file_does(tmp_path):
-    write(tmp_path, {"001_crew.sql": "CREATE TABLE crew (id int PRIMARY KEY);\nCREATE TABLE crew_bookings (id int);\n"
+    write_files(tmp_path, {"001_crew.sql": "CREATE TABLE crew (id int PRIMARY KEY);\nCREATE TABLE crew_bookings (id int);\n"
                                      "CREATE INDEX ON crew_bookings (id);\nALTER TABLE crew ENABLE ROW LEVEL SECURITY;\n"
                                      "CREATE POLICY p ON crew USING (true);"})
     [row] = file_inventory(load_folder(tmp_path)).to_dict("records")
@@ -146,7 +135,7 @@ def test_missing_and_empty_folders(tmp_path):
 
 
 def test_cli_json_carries_file_and_line(tmp_path, embedded_server):
-    write(tmp_path / "m", {"001.sql": "CREATE TABLE projects (id uuid PRIMARY KEY);\n"
+    write_files(tmp_path / "m", {"001.sql": "CREATE TABLE projects (id uuid PRIMARY KEY);\n"
                                       "CREATE TABLE invoices (id uuid PRIMARY KEY, project_id uuid);"})
     result = run_cli("audit", "--migrations", str(tmp_path / "m"), "--format", "json", "--fail-on", "never")
     assert result.returncode == 0, result.stderr
