@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,15 +85,34 @@ def run_checks(catalog: Catalog, config: AuditConfig, *, only: list[str] | None 
     validate_config_checks(config, registry)
     disabled = set(config["audit"]["disabled_checks"])
     audited = set(schemas if schemas is not None else config.audited_schemas(list(catalog.schemas["name"])))
-    results: list[Finding] = []
-    for name, spec in sorted(registry.items()):
-        if spec.kind not in kinds or name in disabled or (only is not None and name not in only):
-            continue
+    selected = [(name, spec) for name, spec in sorted(registry.items())
+                if spec.kind in kinds and name not in disabled and (only is None or name in only)]
+    data = context.get("data")
+
+    def run_one(item: tuple[str, CheckSpec]) -> tuple[str, CheckSpec, list[Finding], Exception | None, Any]:
+        name, spec = item
+        own = dict(context)
+        if data is not None:
+            own["data"] = data.for_check()  # its own skipped list and query count, merged below in check order
         try:
-            produced = list(_call(spec, catalog, config, audited, context))
+            return name, spec, list(_call(spec, catalog, config, audited, own)), None, own.get("data")
         except Exception as error:  # one broken check must not lose the rest of the audit
+            return name, spec, [], error, own.get("data")
+
+    workers = data.workers if data is not None else 1
+    if workers > 1 and len(selected) > 1:
+        # Data checks wait on the server: run a bounded number at once, each query on its own pooled connection.
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditlib-check") as pool:
+            outcomes = list(pool.map(run_one, selected))
+    else:
+        outcomes = map(run_one, selected)
+    results: list[Finding] = []
+    for name, spec, produced, error, own_data in outcomes:
+        if own_data is not None:
+            data.absorb(own_data)
+        if error is not None:
             if skipped is None:
-                raise
+                raise error
             skipped.append({"check": name, "reason": f"{type(error).__name__}: {error}"})
             continue
         override = config["severity"].get(name)

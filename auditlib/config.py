@@ -129,6 +129,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "lock_timeout_ms": 2_000,
         "sample_rows": 1_000,
         "min_rows": 50,
+        # data checks run at once, each query on its own connection (1 = one after another); the server does the
+        # work, so more than its spare cores only queue
+        "workers": 2,
         # orphan_rows walks an indexed reference's distinct values through the index (instead of grouping every row)
         # when the planner estimates at least this many rows per distinct value
         "orphan_walk_rows_per_value": 50,
@@ -140,6 +143,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "json_min_named_hit_rate": 0.2,         # share of those ids a table the key names must hold to be the target
         "json_min_hit_rate": 0.5,               # ... and a table found by trying keys only (uuid ids)
         "json_max_probe_tables": 100,           # tables tried by key when the name points nowhere (uuid ids only)
+        # json_orphans reads every row of a table up to this many rows (planner estimate); a larger table is read
+        # through a sample of about this many rows and its counts are estimates (0 = always every row)
+        "json_scan_rows": 25_000,
     },
     "probe": {
         # rls_leak: impersonates members the way Supabase does (SET LOCAL ROLE + request.jwt.claims), rolled back

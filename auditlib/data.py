@@ -17,6 +17,7 @@ goes on with its next object. Queries bring back aggregates and a few sample key
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,20 @@ class DataContext:
     @property
     def statement_timeout_ms(self) -> int:
         return int(self.config.get("data", "statement_timeout_ms"))
+
+    @property
+    def workers(self) -> int:
+        """Data checks run at once, each query on its own connection (``data.workers``; 1 = one after another)."""
+        return max(1, int(self.config.get("data", "workers")))
+
+    def for_check(self) -> DataContext:
+        """A context for one check: the same engine and config, its own skipped entries and query count."""
+        return dataclasses.replace(self, skipped=[], queries=0)
+
+    def absorb(self, other: DataContext) -> None:
+        """Take over what a check's own context recorded (skipped entries, query count)."""
+        self.skipped.extend(other.skipped)
+        self.queries += other.queries
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[sa.Connection]:

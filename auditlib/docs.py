@@ -20,6 +20,7 @@ def checks_markdown() -> str:
         lines += ["", f"## `{spec.name}`", "",
                   f"*{spec.category} · default severity {spec.severity} · {spec.kind} check*", "",
                   spec.summary, "",
+                  *([spec.details, ""] if spec.details else []),
                   f"**Why it matters:** {spec.section('Why it matters:')}", "",
                   f"**How to fix:** {spec.section('How to fix:')}"]
     return "\n".join(lines) + "\n"

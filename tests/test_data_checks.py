@@ -10,6 +10,7 @@ and negative tests, and a test keeps it complete.
 from __future__ import annotations
 
 import json
+import threading
 
 import pglast
 import psycopg
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 
 from auditlib.audit import run_audit, run_checks
 from auditlib.catalog import load_catalog
-from auditlib.checks import load_checks
+from auditlib.checks import REGISTRY, CheckSpec, load_checks
 from auditlib.checks.json import Shape, generalise, id_hint, json_structure, observe, path_text, snake_words, walk
 from auditlib.checks.probe import probe_rows
 from auditlib.config import AuditConfig
@@ -340,6 +341,80 @@ def test_json_orphans_counts_dangling_ids_over_the_whole_table(make_db):
     assert products.evidence["parameters"]["path"] == 'strict $.**."productId"'
     review = _rows(url, products.remediation_sql)  # the review query runs and lists exactly those rows
     assert sorted(r[0] for r in review) == [1, 2, 3]
+
+
+def test_json_orphans_estimates_from_a_page_sample_beyond_json_scan_rows(make_db):
+    url = make_db(f"""
+        CREATE TABLE customers (id uuid PRIMARY KEY);
+        INSERT INTO customers SELECT {uid('g', 'cu')} FROM generate_series(1, 50) g;
+        CREATE TABLE events (id int PRIMARY KEY, doc jsonb);
+        INSERT INTO events
+        SELECT g, jsonb_build_object('customerId', CASE WHEN mod(g, 10) = 0 THEN {uid('1000 + mod(g, 7)', 'cu')}
+                                                        ELSE {uid('1 + mod(g, 50)', 'cu')} END, 'kind', 'visit')
+        FROM generate_series(1, 60000) g;
+        ANALYZE;
+    """)
+    exact, skipped = run_data(url, ["json_reference", "json_orphans"],
+                              AuditConfig().with_overrides({"data": {"json_scan_rows": 0}}))
+    assert not skipped
+    counted = of(exact, "json_orphans")["public.events.doc:$.customerId"]
+    assert (counted.evidence["dangling_count"], counted.evidence["total"]) == (6000, 60000)
+    assert not counted.evidence["estimated"] and counted.evidence["sample_percent"] == 100.0
+    assert not counted.title.startswith("about")
+
+    sampled, skipped = run_data(url, ["json_reference", "json_orphans"],
+                                AuditConfig().with_overrides({"data": {"json_scan_rows": 5000}}))
+    assert not skipped
+    estimate = of(sampled, "json_orphans")["public.events.doc:$.customerId"]
+    evidence = estimate.evidence
+    assert evidence["estimated"] and evidence["sample_percent"] == pytest.approx(100 * 5000 / 60000, rel=0.01)
+    assert evidence["ids_read"] < 20000                      # a slice of the table was read, not all of it
+    assert 4000 <= evidence["dangling_count"] <= 8000         # scaled up from the slice: about 6,000
+    assert evidence["share"] == pytest.approx(0.1, abs=0.03)
+    assert estimate.title.startswith("about ") and "json_scan_rows" in estimate.detail
+    assert evidence["parameters"]["percent"] == evidence["sample_percent"]
+
+
+def _meeting_checks(monkeypatch, timeout: float) -> dict[str, int]:
+    """Two data checks that each hold a connection and wait for the other: they pass only when run at once."""
+    barrier = threading.Barrier(2, timeout=timeout)
+    sessions: dict[str, int] = {}
+
+    def meeting(catalog, config, data):
+        with data.connection() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_catalog.pg_backend_pid()").scalar()
+            barrier.wait()
+            sessions[threading.current_thread().name] = pid
+        return []
+
+    for name in ("zz_meeting_a", "zz_meeting_b"):
+        monkeypatch.setitem(REGISTRY, name, CheckSpec(name=name, category="data", severity="low", kind="data",
+                                                      func=meeting))
+    return sessions
+
+
+def test_data_workers_run_checks_at_once_on_their_own_connections(demo_url, monkeypatch):
+    sessions = _meeting_checks(monkeypatch, timeout=20)
+    _, skipped = run_data(demo_url, ["zz_meeting_a", "zz_meeting_b"],
+                          AuditConfig().with_overrides({"data": {"workers": 2}}))
+    assert not skipped and len(set(sessions.values())) == 2   # both met, each on its own server session
+
+    sessions = _meeting_checks(monkeypatch, timeout=2)
+    _, skipped = run_data(demo_url, ["zz_meeting_a", "zz_meeting_b"],
+                          AuditConfig().with_overrides({"data": {"workers": 1}}))
+    assert [entry["check"] for entry in skipped] == ["zz_meeting_a", "zz_meeting_b"]  # one at a time: nobody met
+    assert all("BrokenBarrierError" in entry["reason"] for entry in skipped)
+
+
+def test_data_workers_give_the_same_findings_and_skips_as_one_at_a_time(demo_url):
+    def run(workers: int):
+        config = AuditConfig().with_overrides({"data": {"workers": workers, "statement_timeout_ms": 60_000}})
+        findings, skipped = run_data(demo_url, None, config)
+        return [(f.check, f.object, f.title) for f in findings], skipped
+
+    (sequential, sequential_skips), (parallel, parallel_skips) = run(1), run(4)
+    assert sequential == parallel and sequential_skips == parallel_skips
+    assert len({check for check, _, _ in parallel}) >= 5  # every data check but tenant_mismatch_rows finds some
 
 
 def test_json_column_without_references_gives_no_finding(make_db):

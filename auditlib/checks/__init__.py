@@ -38,6 +38,17 @@ class CheckSpec:
     def summary(self) -> str:
         return self.doc.splitlines()[0] if self.doc else self.name
 
+    @property
+    def details(self) -> str:
+        """The docstring's paragraphs between the summary line and "Why it matters:" (how the check decides)."""
+        paragraphs = self.doc.split("\n\n")[1:]
+        kept = []
+        for paragraph in paragraphs:
+            if paragraph.startswith(("Why it matters:", "How to fix:")):
+                break
+            kept.append(" ".join(paragraph.split()))
+        return "\n\n".join(kept)
+
     def section(self, heading: str) -> str:
         """The text of a docstring paragraph that starts with ``heading`` (e.g. "Why it matters:")."""
         for paragraph in self.doc.split("\n\n"):

@@ -79,13 +79,15 @@ def comparable_sql(left: str, left_column: dict, right: str, right_column: dict)
     return f"{left}::text = {right}::text"
 
 
-def in_values(alias: str, column: dict) -> sql.Composable:
-    """``alias.column`` is one of the text values bound as ``:values``, compared in the column's type if it can be."""
+def in_values(alias: str, column: dict, parameter: str = "values") -> sql.Composable:
+    """``alias.column`` is one of the text values bound as ``:values`` (or ``:<parameter>``), compared in the
+    column's type if it can be."""
     target = column_ref(alias, column["name"])
+    bound = sql.SQL(f":{parameter}")
     if column["base_type"] in CASTABLE_TYPES and not column["is_array"]:
-        return sql.SQL("{} = ANY (CAST(CAST(:values AS text[]) AS {}[]))").format(
-            target, sql.Identifier("pg_catalog", column["base_type"]))
-    return sql.SQL("CAST({} AS text) = ANY (CAST(:values AS text[]))").format(target)
+        return sql.SQL("{} = ANY (CAST(CAST({} AS text[]) AS {}[]))").format(
+            target, bound, sql.Identifier("pg_catalog", column["base_type"]))
+    return sql.SQL("CAST({} AS text) = ANY (CAST({} AS text[]))").format(target, bound)
 
 
 def distinct_samples(values: list | None, limit: int = SAMPLE_SIZE) -> list:

@@ -5,14 +5,17 @@ sample only, never the table. Objects whose keys are data (section names, ids) c
 ``[*]``, so every column gets a structure of SQL/JSON paths such as ``$.*.subsections.*[*].rateCardItemId`` with
 their value types and frequency (``json_structure``, the report's section 6). Leaves under id-like keys (``*Id``,
 ``*_id``, ``*Ids``, or ``id`` inside an object named after a table) are resolved to a table by name *and* by
-checking the sampled ids against candidate tables' keys. ``json_orphans`` then counts, over the whole table and in
-SQL, the ids at each resolved path that name no row.
+checking the sampled ids against candidate tables' keys (one query per path for all candidates). ``json_orphans``
+then counts in SQL the ids at each resolved path that name no row: over the whole table up to
+``data.json_scan_rows`` rows, over a page sample of about that many rows beyond it (its counts are then estimates,
+and say so).
 """
 
 from __future__ import annotations
 
 import copy
 import re
+import threading
 import weakref
 from collections import Counter
 from collections.abc import Iterator
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from psycopg import sql
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
@@ -321,7 +325,8 @@ class ColumnAnalysis:
         return rows
 
 
-def _json_columns(catalog: Catalog, schemas: set[str]) -> list[dict]:
+def json_columns(catalog: Catalog, schemas: set[str]) -> list[dict]:
+    """The json and jsonb columns of the given schemas' tables (foreign tables left out), as column records."""
     columns = catalog.columns
     tables = catalog.user_tables()
     tables = tables[tables["kind"] != "foreign table"]  # sampling another server's table is not ours to do
@@ -343,17 +348,32 @@ def _sample(catalog: Catalog, config: AuditConfig, data: DataContext, column: di
     return [row.document for row in rows]
 
 
-def _hit_rate(data: DataContext, model: Model, table: tuple[str, str], values: list[str]) -> dict | None:
-    key = model.key_column(*table)
-    column = model.column_index.get((*table, key)) if key else None
-    if column is None:
-        return None
-    usable = castable(values, column)
-    hits = 0
-    if usable:
-        query = render("json_key_hits", table=table, key=key, condition=in_values("p", column))
-        hits = int(data.one(query, {"values": usable}).hits)
-    return {"key": key, "hits": hits, "sampled": len(values), "rate": round(hits / len(values), 4) if values else 0}
+def hit_rates(data: DataContext, model: Model, tables: list[tuple[str, str]],
+              values: list[str]) -> dict[tuple[str, str], dict]:
+    """For each candidate table with a single-column key: how many of the sampled ids it holds (one query)."""
+    rates: dict[tuple[str, str], dict] = {}
+    parts: list[str] = []
+    parameters: dict[str, list[str]] = {}
+    keys: dict[int, tuple[tuple[str, str], str]] = {}
+    for number, table in enumerate(tables):
+        key = model.key_column(*table)
+        column = model.column_index.get((*table, key)) if key else None
+        if column is None:
+            continue
+        rates[table] = {"key": key, "hits": 0, "sampled": len(values), "rate": 0.0}
+        usable = castable(values, column)
+        if usable:
+            condition = in_values("p", column, f"values_{number}")
+            query = render("json_key_hits", number=sql.Literal(number), table=table, key=key, condition=condition)
+            parts.append(query if not parts else without_header(query))
+            parameters[f"values_{number}"] = usable
+            keys[number] = (table, key)
+    if parts:
+        for row in data.all("\nUNION ALL\n".join(parts), parameters):
+            table, _ = keys[int(row.candidate)]
+            hits = int(row.hits)
+            rates[table].update(hits=hits, rate=round(hits / len(values), 4) if values else 0)
+    return rates
 
 
 def _resolve(data: DataContext, model: Model, config: AuditConfig, analysis: ColumnAnalysis, steps: list[Step],
@@ -369,10 +389,7 @@ def _resolve(data: DataContext, model: Model, config: AuditConfig, analysis: Col
     values = list(node.values)[: int(config.get("data", "json_probe_values"))]
     rates: dict[tuple[str, str], dict] = {}
     named = name_candidates(model, config, words, analysis.schema)
-    for table in named:
-        rate = _hit_rate(data, model, table, values)
-        if rate is not None:
-            rates[table] = rate
+    rates.update(hit_rates(data, model, named, values))
     named_ok = [t for t in named if t in rates and rates[t]["rate"] >= config.get("data", "json_min_named_hit_rate")]
     if not named_ok and all(_UUID.match(v) for v in values):
         # The name points nowhere (or at a table that holds none of these ids): uuids are unique across tables,
@@ -380,10 +397,8 @@ def _resolve(data: DataContext, model: Model, config: AuditConfig, analysis: Col
         tried = [t for t in sorted(model.kinds) if t not in rates and model.kinds[t] != "foreign table"
                  and _uuid_keyed(model, t)]
         if len(tried) <= int(config.get("data", "json_max_probe_tables")):
-            for table in tried:
-                rate = _hit_rate(data, model, table, values)
-                if rate is not None and rate["hits"]:
-                    rates[table] = rate
+            rates.update({table: rate for table, rate in hit_rates(data, model, tried, values).items()
+                          if rate["hits"]})
     if not rates:
         return None
     best = max(rates, key=lambda t: (rates[t]["rate"], t in named, -named.index(t) if t in named else 0))
@@ -426,26 +441,30 @@ def analyse_column(data: DataContext, model: Model, config: AuditConfig, column:
 
 
 _LAST: dict[str, tuple] = {}
+_ANALYSIS_LOCK = threading.Lock()
 
 
 def analyse_json(catalog: Catalog, config: AuditConfig, data: DataContext, schemas: set[str],
                  check_name: str) -> list[ColumnAnalysis]:
     """Every JSON column of the audited schemas analysed once per run (json_reference and json_orphans share it).
 
-    A column whose sample cannot be read becomes a skipped entry of ``check_name``.
+    A column whose sample cannot be read becomes a skipped entry of ``check_name`` (of each check that asks).
     """
-    cached = _LAST.get("analyses")
-    if cached and cached[0]() is data and cached[1]() is catalog and cached[2] == config.values \
-            and cached[3] == schemas:
-        return cached[4]
-    model = Model(catalog, config)
-    analyses = []
-    for column in _json_columns(catalog, schemas):
-        with data.guard(check_name, qualified(column["schema"], column["table"], column["name"])):
-            analyses.append(analyse_column(data, model, config, column))
-    _LAST["analyses"] = (weakref.ref(data), weakref.ref(catalog), copy.deepcopy(config.values), set(schemas),
-                         analyses)
-    return analyses
+    with _ANALYSIS_LOCK:  # the two checks may run at once: the second waits for the first one's analysis
+        cached = _LAST.get("analyses")
+        if not (cached and cached[0]() is data.engine and cached[1]() is catalog and cached[2] == config.values
+                and cached[3] == schemas):
+            model = Model(catalog, config)
+            analyses, work = [], data.for_check()
+            for column in json_columns(catalog, schemas):
+                with work.guard(check_name, qualified(column["schema"], column["table"], column["name"])):
+                    analyses.append(analyse_column(work, model, config, column))
+            data.queries += work.queries
+            cached = (weakref.ref(data.engine), weakref.ref(catalog), copy.deepcopy(config.values), set(schemas),
+                      analyses, work.skipped)
+            _LAST["analyses"] = cached
+    data.skipped.extend({**entry, "check": check_name} for entry in cached[5])
+    return cached[4]
 
 
 def json_structure(catalog: Catalog, data: DataContext, config: AuditConfig | None = None, *,
@@ -460,7 +479,7 @@ def json_structure(catalog: Catalog, data: DataContext, config: AuditConfig | No
     schemas = audited_schemas(catalog, config, None)
     model = Model(catalog, config)
     rows: list[dict] = []
-    for column in _json_columns(catalog, set(catalog.schemas["name"]) if columns else schemas):
+    for column in json_columns(catalog, set(catalog.schemas["name"]) if columns else schemas):
         name = qualified(column["schema"], column["table"], column["name"])
         if columns is not None and name not in columns:
             continue
@@ -512,16 +531,31 @@ def json_reference(catalog: Catalog, config: AuditConfig, data: DataContext,
                 remediation_sql=None)
 
 
-def _orphans_query(catalog: Catalog, ref: JsonReference) -> str:
+def _orphans_query(catalog: Catalog, ref: JsonReference, sampled: bool) -> str:
     key_sql, _ = key_text(catalog, ref.schema, ref.table, "t")
+    sample = sql.SQL("TABLESAMPLE SYSTEM (CAST(:percent AS real)) REPEATABLE (0)") if sampled else sql.SQL("")
     return render("json_orphans", table=(ref.schema, ref.table), column=ref.column, target=ref.target, key=ref.key,
-                  key_text=key_sql)
+                  key_text=key_sql, sample=sample)
+
+
+def scan_percent(catalog: Catalog, config: AuditConfig, schema: str, table: str) -> float:
+    """The share of a table's pages json_orphans reads: all of them up to ``data.json_scan_rows`` rows (planner
+    estimate), else a sample of about that many rows; 100 when the budget is 0 (always every row)."""
+    budget = int(config.get("data", "json_scan_rows"))
+    relation = catalog.relation(schema, table) or {}
+    estimate = relation.get("row_estimate")
+    if not budget or estimate is None or pd.isna(estimate) or estimate <= budget:
+        return 100.0
+    return max(0.0001, round(100.0 * budget / float(estimate), 4))
 
 
 @check(name="json_orphans", category="json", severity="medium", kind="data")
 def json_orphans(catalog: Catalog, config: AuditConfig, data: DataContext,
                  audited: set[str] | None = None) -> Iterator[Finding]:
     """Ids inside JSON documents that name rows which no longer exist (a deleted rate card still quoted).
+
+    Tables beyond ``data.json_scan_rows`` rows are read through a page sample of about that many rows, so their
+    counts are estimates (the finding says "about" and gives the share read); set it to 0 to read every row.
 
     Why it matters: the application reads these ids back and finds nothing: line items lose their rate card, a
     quote shows a client that was deleted, and totals or reports built from the documents disagree with the
@@ -533,32 +567,43 @@ def json_orphans(catalog: Catalog, config: AuditConfig, data: DataContext,
     schemas = audited_schemas(catalog, config, audited)
     for analysis in analyse_json(catalog, config, data, schemas, "json_orphans"):
         counted: set[str] = set()
+        percent = scan_percent(catalog, config, analysis.schema, analysis.table)
+        sampled = percent < 100.0
         for ref in analysis.references:
             if ref.count_path in counted:
                 continue  # two sampled places of one id key: counted once, anywhere in the document
             counted.add(ref.count_path)
-            query = _orphans_query(catalog, ref)
+            query = _orphans_query(catalog, ref, sampled)
+            parameters = {"path": ref.count_path, **({"percent": percent} if sampled else {})}
             with data.guard("json_orphans", ref.object):
-                row = data.one(query, {"path": ref.count_path})
-                dangling, refs = int(row.dangling), int(row.refs)
-                if not dangling:
+                row = data.one(query, parameters)
+                found, read = int(row.dangling), int(row.refs)
+                if not found:
                     continue
+                scale = 100.0 / percent
+                dangling, refs = round(found * scale), round(read * scale)
                 target = qualified(*ref.target)
                 _, key_name = key_text(catalog, ref.schema, ref.table, "t")
                 column = f"{ref.schema}.{ref.table}.{ref.column}"
+                about = "about " if sampled else ""
+                how = (f" Estimated from a sample of {percent:g}% of the table's pages ({found:,} dangling of "
+                       f"{read:,} ids read); set data.json_scan_rows to 0 to count every row." if sampled else "")
                 yield Finding(
                     schema=ref.schema, table=ref.table, column=ref.column, object=ref.object,
-                    title=(f"{plural(dangling, 'id')} in {column} at {ref.path} {verb(dangling, 'names', 'name')} "
-                           f"missing {ref.target[1]}"),
-                    detail=(f"{dangling:,} of {refs:,} ids at {ref.path} in {column} ({int(row.dangling_rows):,} "
-                            f"rows, {int(row.dangling_values):,} distinct ids) name no row of {target}."),
+                    title=(f"{about}{plural(dangling, 'id')} in {column} at {ref.path} "
+                           f"{verb(dangling, 'names', 'name')} missing {ref.target[1]}"),
+                    detail=(f"{about.capitalize()}{dangling:,} of {refs:,} ids at {ref.path} in {column} "
+                            f"({int(row.dangling_rows):,} rows, {int(row.dangling_values):,} distinct ids"
+                            f"{' in the sample' if sampled else ''}) name no row of {target}.{how}"),
                     evidence={"dangling_count": dangling, "count": dangling, "total": refs,
                               "rows": int(row.dangling_rows), "dangling_values": int(row.dangling_values),
-                              "share": round(dangling / refs, 4) if refs else None, "path": ref.path,
-                              "references": qualified(*ref.target, ref.key),
+                              "share": round(found / read, 4) if read else None, "path": ref.path,
+                              "references": qualified(*ref.target, ref.key), "estimated": sampled,
+                              "sample_percent": percent, "dangling_read": found, "ids_read": read,
+                              "json_scan_rows": config.get("data", "json_scan_rows"),
                               "sample_values": distinct_samples(row.sample_values),
                               "sample_keys": distinct_samples(row.sample_keys), "sample_key_column": key_name,
-                              "query": without_header(query), "parameters": {"path": ref.count_path},
+                              "query": without_header(query), "parameters": parameters,
                               "sample_size": SAMPLE_SIZE, "statement_timeout_ms": data.statement_timeout_ms},
                     remediation_sql=_orphans_review(ref))
 
