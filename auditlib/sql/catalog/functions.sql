@@ -10,10 +10,12 @@ SELECT n.nspname AS schema,
        CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END AS volatility,
        COALESCE(p.proconfig, ARRAY[]::text[]) AS config,
        p.prosrc AS source,
-       pg_catalog.obj_description(p.oid, 'pg_proc') AS comment
+       dsc.description AS comment
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+LEFT JOIN pg_catalog.pg_description dsc ON dsc.objoid = p.oid AND dsc.objsubid = 0
+                                      AND dsc.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
   AND (CAST(:schemas AS text[]) IS NULL OR n.nspname = ANY (CAST(:schemas AS text[])))

@@ -23,7 +23,7 @@ SELECT n.nspname AS schema,
                      JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
                      WHERE i.indrelid = c.oid), 0))
         * pg_catalog.current_setting('block_size')::bigint)::bigint AS size_bytes,
-       pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
+       dsc.description AS comment,
        pg_catalog.pg_get_userbyid(c.relowner) AS owner,
        CASE WHEN c.relkind IN ('v', 'm') AND NOT c.oid = ANY (locked.oids)
             THEN pg_catalog.pg_get_viewdef(c.oid, true) END AS definition,
@@ -34,6 +34,8 @@ LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
 LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = c.oid AND c.relispartition
 LEFT JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent
 LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+LEFT JOIN pg_catalog.pg_description dsc ON dsc.objoid = c.oid AND dsc.objsubid = 0
+                                      AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
 WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
