@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from auditlib import embedded
 from auditlib.audit import audit_catalog
 from auditlib.catalog import load_catalog
+from auditlib.config import AuditConfig
 
 
 def generated_schema_sql(tables: int, seed: int = 7) -> str:
@@ -126,7 +127,6 @@ def _data_run(url: str, checks: list[str]) -> dict[str, float]:
     from auditlib.checks import load_checks
     from auditlib.checks.integrity import unenforced_references
     from auditlib.checks.json import json_columns
-    from auditlib.config import AuditConfig
     from auditlib.connect import SessionLimits, read_only_engine
     from auditlib.data import DataContext
 
@@ -162,16 +162,38 @@ def _count_seconds(url: sa.URL, tables: list[list[str]]) -> float:
     return total
 
 
+def peak_memory_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    Linux's VmHWM belongs to the running program only; ru_maxrss also keeps the high-water mark of the process
+    image before exec (the forked parent's), so a large parent would hide the child's own figure.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(url: str, checks: list[str]) -> dict[str, float]:
-    """The data checks in a fresh Python process, with its peak resident memory (ru_maxrss)."""
+    """The data checks in a fresh Python process, with its peak resident memory."""
     import subprocess
     import sys
 
-    code = ("import json, resource, sys; from auditlib.bench import _data_run; "
-            f"r = _data_run({url!r}, {checks!r}); "
-            "r['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))")
+    code = ("import json; from auditlib.bench import _data_run, peak_memory_mb; "
+            f"r = _data_run({url!r}, {checks!r}); r['peak_mb'] = peak_memory_mb(); print(json.dumps(r))")
     output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=3600)
     return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def _best_child(url: str, checks: list[str], runs: int = 2) -> dict[str, float]:
+    """The fastest of ``runs`` child runs (the first may meet a cold cache), with the highest peak memory seen."""
+    results = [_child(url, checks) for _ in range(runs)]
+    best = min(results, key=lambda r: r["seconds"])
+    return {**best, "peak_mb": max(r["peak_mb"] for r in results)}
 
 
 def bench_data(srv: embedded.EmbeddedServer, scale: int, small: int = 100_000) -> dict[str, float]:
@@ -182,8 +204,8 @@ def bench_data(srv: embedded.EmbeddedServer, scale: int, small: int = 100_000) -
     peaks = {}
     for rows in (small, scale):
         url = embedded.ensure_demo(srv, scale=rows)
-        orphans = _child(url.render_as_string(), ["orphan_rows"])
-        json_checks = _child(url.render_as_string(), ["json_reference", "json_orphans"])
+        orphans = _best_child(url.render_as_string(), ["orphan_rows"])
+        json_checks = _best_child(url.render_as_string(), ["json_reference", "json_orphans"])
         peaks[rows] = max(orphans["peak_mb"], json_checks["peak_mb"])
         if rows == scale:
             results[f"orphan_s_{label}"] = round(orphans["seconds"], 2)
@@ -193,6 +215,9 @@ def bench_data(srv: embedded.EmbeddedServer, scale: int, small: int = 100_000) -
             results[f"json_vs_count_ratio_{label}"] = round(
                 json_checks["seconds"] / _count_seconds(url, json_checks["tables"]), 2)
             results[f"json_skipped_{label}"] = json_checks["skipped"]
+            # the settings these figures depend on (see README, "Large databases")
+            results["json_scan_rows"] = AuditConfig().get("data", "json_scan_rows")
+            results["data_workers"] = AuditConfig().get("data", "workers")
     results[f"peak_mem_mb_{small}"] = round(peaks[small], 1)
     results[f"peak_mem_mb_{scale}"] = round(peaks[scale], 1)
     results[f"peak_mem_ratio_1e{len(str(scale)) - 1}_vs_1e{len(str(small)) - 1}"] = round(peaks[scale] / peaks[small], 3)

@@ -1,0 +1,46 @@
+"""``make bench`` on small sizes: every figure is produced, measured side by side, and written to the JSON file.
+
+The figures themselves are speed measurements and are not asserted here (that is what ``make bench`` is for); this
+checks that the script runs end to end on the embedded server and that what it reports is consistent.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from auditlib import bench, embedded
+from tests.conftest import TEST_HOME
+
+
+def test_generated_schema_has_the_announced_shape(embedded_server):
+    url = embedded_server.create_database("bench_shape", replace=True)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(bench.generated_schema_sql(40))
+    with engine.connect() as conn:
+        tables = conn.exec_driver_sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").scalar()
+        fks = conn.exec_driver_sql("SELECT count(*) FROM pg_constraint WHERE contype = 'f'").scalar()
+        policies = conn.exec_driver_sql("SELECT count(*) FROM pg_policies").scalar()
+    engine.dispose()
+    embedded_server.drop_database("bench_shape")
+    assert tables == 40 and policies == 39
+    assert fks == 39 + (1 + 2 * 37)  # every table but organizations: its tenant FK, and two parents from the third on
+
+
+def test_bench_writes_every_figure(embedded_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDITLIB_HOME", str(TEST_HOME))  # the test server: reused, left running
+    output = tmp_path / "bench.json"
+    assert bench.main(["--sizes", "30", "--scale", "0", "--output", str(output)]) == 0
+    figures = json.loads(output.read_text())
+    assert figures["catalog_queries_30"] == 13
+    assert figures["catalog_30_s"] > 0 and figures["reflect_30_s"] > 0
+    assert figures["catalog_vs_reflect_ratio_30"] == round(figures["reflect_30_s"] / figures["catalog_30_s"], 2)
+    assert figures["findings_30"] > 30 and figures["demo_tables"] > 90
+    assert embedded_server.is_running()
+
+    data = bench.bench_data(embedded.server(TEST_HOME), scale=3_000, small=1_000)
+    assert data["orphan_vs_count_ratio_3000"] > 0 and data["json_vs_count_ratio_3000"] > 0
+    assert data["json_skipped_3000"] == 0
+    assert data["peak_mem_ratio_1e3_vs_1e3"] == round(data["peak_mem_mb_3000"] / data["peak_mem_mb_1000"], 3)
