@@ -154,6 +154,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "members_per_organization": 1,          # members impersonated per organisation
         "include_non_member": True,             # also a signed-up user who belongs to no organisation, if any
         "max_parent_keys": 10_000,              # tables judged through their parent: parent keys sent back per user
+        # tables with more rows (planner estimate) are probed through a page sample of about this many rows: their
+        # counts are estimates, except rows without a tenant, counted exactly (0 = always every row)
+        "scan_rows": 25_000,
     },
     "comments": {
         # column names that explain themselves (glob patterns): comment_missing never asks a comment for them.

@@ -512,6 +512,37 @@ def test_rls_leak_counts_what_each_member_sees(make_db):
     assert comments.evidence["visible_rows"] == 5 and comments.evidence["role"] == "authenticated"
 
 
+def test_rls_leak_samples_large_tables_and_counts_their_null_tenants_exactly(make_db):
+    url = make_db(stub_sql() + RLS_SQL + f"""
+        DROP POLICY docs_read ON public.docs;
+        CREATE POLICY docs_read ON public.docs FOR SELECT TO authenticated USING (true);
+        INSERT INTO public.docs SELECT g, CASE WHEN mod(g, 2) = 0 THEN {uid(1, 'o')} ELSE {uid(2, 'o')} END
+        FROM generate_series(100, 40099) g;
+        INSERT INTO public.notes SELECT g, CASE WHEN mod(g, 4000) = 0 THEN NULL WHEN mod(g, 2) = 0 THEN {uid(1, 'o')}
+                                               ELSE {uid(2, 'o')} END, ''
+        FROM generate_series(100, 40099) g;
+        CREATE INDEX ON public.notes (organization_id);
+        ANALYZE;
+    """)
+    exact, skipped = run_data(url, ["rls_leak"], AuditConfig().with_overrides({"probe": {"scan_rows": 0}}))
+    assert not skipped
+    docs = of(exact, "rls_leak")["public.docs"].evidence
+    assert not docs["estimated"] and docs["users"]["ann@a.test"]["foreign"] == 20001  # B's rows, exactly
+    assert of(exact, "rls_leak")["public.notes"].evidence["users"]["ann@a.test"]["null_tenant"] == 11
+
+    sampled, skipped = run_data(url, ["rls_leak"], AuditConfig().with_overrides({"probe": {"scan_rows": 4000}}))
+    assert not skipped
+    found = of(sampled, "rls_leak")
+    docs = found["public.docs"]
+    assert docs.evidence["estimated"] and docs.evidence["sample_percent"] == pytest.approx(10, rel=0.01)
+    assert 14_000 <= docs.evidence["users"]["ann@a.test"]["foreign"] <= 26_000   # scaled up from the sample
+    assert "about" in docs.title and "probe.scan_rows" in docs.detail
+    assert "TABLESAMPLE SYSTEM" in docs.evidence["query"]
+    notes = found["public.notes"].evidence
+    assert notes["estimated"]
+    assert {u: c["null_tenant"] for u, c in notes["users"].items()} == dict.fromkeys(notes["users"], 11)  # exact
+
+
 def test_rls_leak_is_silent_when_policies_hold(make_db):
     url = make_db(stub_sql() + RLS_SQL + """
         DROP POLICY notes_read ON public.notes;

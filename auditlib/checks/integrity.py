@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from psycopg import sql
 
 from auditlib.catalog import Catalog, qualified
@@ -97,6 +98,23 @@ def distinct_samples(values: list | None, limit: int = SAMPLE_SIZE) -> list:
         if value is not None and value not in seen:
             seen.append(value)
     return seen[:limit]
+
+
+def sample_percent(catalog: Catalog, schema: str, table: str, budget: int) -> float:
+    """The share of a table's pages to read for a bounded scan: 100 up to ``budget`` rows (planner estimate), else
+    the percentage holding about ``budget`` rows; 100 when the budget is 0 (always every row)."""
+    relation = catalog.relation(schema, table) or {}
+    estimate = relation.get("row_estimate")
+    if not budget or estimate is None or pd.isna(estimate) or estimate <= budget:
+        return 100.0
+    return max(0.0001, round(100.0 * budget / float(estimate), 4))
+
+
+def table_sample(percent: float) -> sql.Composable:
+    """Nothing for a whole table, else a repeatable page sample bound to ``:percent``."""
+    if percent >= 100.0:
+        return sql.SQL("")
+    return sql.SQL("TABLESAMPLE SYSTEM (CAST(:percent AS real)) REPEATABLE (0)")
 
 
 def plural(n: int, word: str) -> str:

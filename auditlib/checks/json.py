@@ -34,6 +34,8 @@ from auditlib.checks.integrity import (
     key_text,
     plural,
     render,
+    sample_percent,
+    table_sample,
     verb,
     without_header,
 )
@@ -531,22 +533,10 @@ def json_reference(catalog: Catalog, config: AuditConfig, data: DataContext,
                 remediation_sql=None)
 
 
-def _orphans_query(catalog: Catalog, ref: JsonReference, sampled: bool) -> str:
+def _orphans_query(catalog: Catalog, ref: JsonReference, percent: float) -> str:
     key_sql, _ = key_text(catalog, ref.schema, ref.table, "t")
-    sample = sql.SQL("TABLESAMPLE SYSTEM (CAST(:percent AS real)) REPEATABLE (0)") if sampled else sql.SQL("")
     return render("json_orphans", table=(ref.schema, ref.table), column=ref.column, target=ref.target, key=ref.key,
-                  key_text=key_sql, sample=sample)
-
-
-def scan_percent(catalog: Catalog, config: AuditConfig, schema: str, table: str) -> float:
-    """The share of a table's pages json_orphans reads: all of them up to ``data.json_scan_rows`` rows (planner
-    estimate), else a sample of about that many rows; 100 when the budget is 0 (always every row)."""
-    budget = int(config.get("data", "json_scan_rows"))
-    relation = catalog.relation(schema, table) or {}
-    estimate = relation.get("row_estimate")
-    if not budget or estimate is None or pd.isna(estimate) or estimate <= budget:
-        return 100.0
-    return max(0.0001, round(100.0 * budget / float(estimate), 4))
+                  key_text=key_sql, sample=table_sample(percent))
 
 
 @check(name="json_orphans", category="json", severity="medium", kind="data")
@@ -567,13 +557,13 @@ def json_orphans(catalog: Catalog, config: AuditConfig, data: DataContext,
     schemas = audited_schemas(catalog, config, audited)
     for analysis in analyse_json(catalog, config, data, schemas, "json_orphans"):
         counted: set[str] = set()
-        percent = scan_percent(catalog, config, analysis.schema, analysis.table)
+        percent = sample_percent(catalog, analysis.schema, analysis.table, int(config.get("data", "json_scan_rows")))
         sampled = percent < 100.0
         for ref in analysis.references:
             if ref.count_path in counted:
                 continue  # two sampled places of one id key: counted once, anywhere in the document
             counted.add(ref.count_path)
-            query = _orphans_query(catalog, ref, sampled)
+            query = _orphans_query(catalog, ref, percent)
             parameters = {"path": ref.count_path, **({"percent": percent} if sampled else {})}
             with data.guard("json_orphans", ref.object):
                 row = data.one(query, parameters)

@@ -5,7 +5,9 @@ transaction that is always rolled back: ``SET LOCAL ROLE authenticated`` and ``r
 ``request.jwt.claim.*`` settings) carrying the user's id — and counts, per table, the visible rows that belong to
 another organisation or to none. Tables without the tenant column are judged through the parent row they reference
 (or, for a users table, the user's memberships): the parent keys of the visible rows are read as the member, and
-the tenants they lead to as the auditing role. Nothing is written; only counts and parent keys come back.
+the tenants they lead to as the auditing role. Nothing is written; only counts and parent keys come back. Tables
+beyond ``probe.scan_rows`` rows are read through a page sample (policies are evaluated row by row, and a policy
+calling a function costs microseconds a row: minutes on tens of millions), and their counts scaled up.
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from psycopg import sql
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
-from auditlib.checks.integrity import audited_schemas, column_ref, plural, render, without_header
+from auditlib.checks.integrity import (
+    CASTABLE_TYPES,
+    audited_schemas,
+    column_ref,
+    plural,
+    render,
+    sample_percent,
+    table_sample,
+    without_header,
+)
 from auditlib.checks.tenancy import Reference, TenancyModel, _direct_parents, build_model
 from auditlib.config import AuditConfig
 from auditlib.data import DataContext, QuerySkipped, explain_query_error
@@ -65,10 +76,20 @@ class Target:
     table: str
     tenant: str | None = None
     chains: list[Chain] = field(default_factory=list)
+    percent: float = 100.0         # the share of its pages read (a large table is read through a page sample)
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.schema, self.table)
+
+    @property
+    def sampled(self) -> bool:
+        return self.percent < 100.0
+
+    @property
+    def parameters(self) -> dict[str, float]:
+        """The sample's bound percent, when the table is sampled."""
+        return {"percent": self.percent} if self.sampled else {}
 
     @property
     def object(self) -> str:
@@ -175,20 +196,34 @@ def choose_members(catalog: Catalog, config: AuditConfig, model: TenancyModel, d
     return list(members.values())
 
 
+def _key_equals(model: TenancyModel, table: tuple[str, str], column: str, alias: str, value: sql.Composable,
+                origin: dict | None) -> sql.Composable:
+    """``alias.column`` equals ``value`` (text): compared in the column's own type when the text came from a column
+    of that very type (``origin``), so the column's index answers; as text otherwise."""
+    target = model.columns.get(table, {}).get(column)
+    if target and origin and target["base_type"] == origin["base_type"] and target["base_type"] in CASTABLE_TYPES \
+            and not target["is_array"] and not origin["is_array"]:
+        return sql.SQL("{} = CAST({} AS {})").format(column_ref(alias, column), value,
+                                                    sql.Identifier("pg_catalog", target["base_type"]))
+    return sql.SQL("CAST({} AS text) = {}").format(column_ref(alias, column), value)
+
+
 def _tenant_chain(model: TenancyModel, chain: Chain) -> tuple[sql.Composable, sql.Composable]:
     """The joins from a parent key (``k.key``) to its tenant, and the tenant expression."""
     joins: list[sql.Composable] = []
     previous: sql.Composable = sql.SQL("k.key")
     tenant: sql.Composable = sql.SQL("NULL")
     for n, ref in enumerate(chain.hops, start=1):
+        origin = model.columns.get(ref.source, {}).get(ref.columns[0])  # the column the text value came from
         if chain.via_membership and n == len(chain.hops):
-            joins.append(sql.SQL("LEFT JOIN {} AS m ON CAST({} AS text) = {}").format(
-                sql.Identifier(*model.membership), column_ref("m", model.membership_user_column), previous))
+            match = _key_equals(model, model.membership, model.membership_user_column, "m", previous, origin)
+            joins.append(sql.SQL("LEFT JOIN {} AS m ON {}").format(sql.Identifier(*model.membership), match))
             tenant = column_ref("m", model.column)
             break
         alias = f"p{n}"
-        joins.append(sql.SQL("LEFT JOIN {} AS {} ON CAST({} AS text) = {}").format(
-            sql.Identifier(*ref.target), sql.Identifier(alias), column_ref(alias, ref.ref_columns[0]), previous))
+        match = _key_equals(model, ref.target, ref.ref_columns[0], alias, previous, origin)
+        joins.append(sql.SQL("LEFT JOIN {} AS {} ON {}").format(sql.Identifier(*ref.target), sql.Identifier(alias),
+                                                                 match))
         if n < len(chain.hops):
             previous = sql.SQL("CAST({} AS text)").format(column_ref(alias, chain.hops[n].columns[0]))
         elif ref.target == model.root:
@@ -203,7 +238,11 @@ def _parent_keys_query(target: Target) -> str:
     keys = sql.SQL(", ").join(sql.SQL("CAST({} AS text) AS {}").format(column_ref("c", c), sql.Identifier(f"k{n}"))
                               for n, c in enumerate(columns, start=1))
     groups = sql.SQL(", ").join(sql.Literal(n) for n in range(1, len(columns) + 1))
-    return render("probe_parent_keys", table=target.key, keys=keys, groups=groups)
+    return render("probe_parent_keys", table=target.key, keys=keys, groups=groups, sample=table_sample(target.percent))
+
+
+def _tenant_rows_query(target: Target) -> str:
+    return render("probe_tenant_rows", table=target.key, tenant=target.tenant, sample=table_sample(target.percent))
 
 
 def _claims(member: Member, role: str) -> dict[str, str]:
@@ -235,13 +274,19 @@ def _probe_member(data: DataContext, role: str, member: Member, targets: list[Ta
             try:
                 with conn.begin_nested():
                     if target.tenant is not None:
-                        row = conn.execute(sa.text(render("probe_tenant_rows", table=target.key,
-                                                          tenant=target.tenant)),
-                                           {"organizations": member.organizations}).one()
-                        found[target.key] = {"visible": int(row.visible), "foreign": int(row.foreign_rows),
-                                             "null_tenant": int(row.null_tenant)}
+                        row = conn.execute(sa.text(_tenant_rows_query(target)),
+                                           {"organizations": member.organizations, **target.parameters}).one()
+                        scale = 100.0 / target.percent
+                        counts = {"visible": round(row.visible * scale), "foreign": round(row.foreign_rows * scale),
+                                  "null_tenant": int(row.null_tenant)}
+                        if target.sampled:  # the rows without a tenant are few: counted exactly, through the index
+                            data.queries += 1
+                            counts["null_tenant"] = int(conn.execute(sa.text(render(
+                                "probe_null_tenant_rows", table=target.key, tenant=target.tenant))).scalar())
+                        found[target.key] = counts
                     else:
-                        rows = conn.execute(sa.text(_parent_keys_query(target)), {"limit": max_keys + 1}).all()
+                        rows = conn.execute(sa.text(_parent_keys_query(target)),
+                                            {"limit": max_keys + 1, **target.parameters}).all()
                         if len(rows) > max_keys:
                             failed[target.key] = (f"the rows visible to {member.name} reference more than "
                                                   f"{max_keys:,} parents (probe.max_parent_keys)")
@@ -288,7 +333,9 @@ def _judge_through_parents(data: DataContext, model: TenancyModel, target: Targe
                 foreign += n
             else:
                 none += n
-        judged[name] = {"visible": visible, "foreign": foreign, "null_tenant": none}
+        scale = 100.0 / target.percent  # a sampled table's counts stand for the whole table
+        judged[name] = {"visible": round(visible * scale), "foreign": round(foreign * scale),
+                        "null_tenant": round(none * scale)}
     return judged
 
 
@@ -331,6 +378,8 @@ def probe_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited
         data.skip(check_name, None, f"the members to impersonate could not be read: {error}")
         return None
     targets = [t for t in targets if t.key in readable]
+    for target in targets:
+        target.percent = sample_percent(catalog, target.schema, target.table, int(config.get("probe", "scan_rows")))
     if not members:
         data.skip(check_name, None, f"{qualified(*model.membership)} has no member to impersonate")
         return None
@@ -369,6 +418,10 @@ def rls_leak(catalog: Catalog, config: AuditConfig, data: DataContext,
              audited: set[str] | None = None) -> Iterator[Finding]:
     """Signed in as a real member, a user can read rows of another organisation, or rows that belong to none.
 
+    Tables beyond ``probe.scan_rows`` rows are read through a page sample of about that many rows, so their counts
+    are estimates (the finding says "about"); rows without a tenant are still counted exactly, through the tenant
+    column. Set it to 0 to read every row.
+
     Why it matters: this is the leak itself, measured rather than inferred from policy text: whatever a member's
     session returns, the API returns to that member's browser. Policies that tolerate NULL tenants, ignore the
     tenant, or are missing (row level security off) all show up here as row counts.
@@ -395,23 +448,30 @@ def rls_leak(catalog: Catalog, config: AuditConfig, data: DataContext,
         users = {m.name: {"user_id": m.user_id, "organizations": m.organizations, **by_user[m.name]}
                  for m in probe.members if m.name in by_user}
         if target.tenant is not None:
-            query = render("probe_tenant_rows", table=target.key, tenant=target.tenant)
+            query = _tenant_rows_query(target)
             how = f"by {target.tenant}"
         else:
             query = _parent_keys_query(target)
             how = f"judged through {target.judged_through()}"
         parts = []
         if foreign:
-            parts.append(f"up to {plural(foreign, 'row')} of other organisations")
+            about = "about " if target.sampled else ""
+            parts.append(f"up to {about}{plural(foreign, 'row')} of other organisations")
         if nulls:
-            parts.append(f"up to {plural(nulls, 'row')} without an organisation")
+            about = "about " if target.sampled and target.tenant is None else ""
+            parts.append(f"up to {about}{plural(nulls, 'row')} without an organisation")
+        estimate = ""
+        if target.sampled:
+            exact = " (rows without an organisation counted exactly)" if target.tenant is not None else ""
+            estimate = (f" Estimated from a sample of {target.percent:g}% of the table's pages{exact}; set "
+                        "probe.scan_rows to 0 to read every row.")
         yield Finding(
             schema=target.schema, table=target.table, column=None,
             severity="critical" if foreign else "high",
             title=f"Members can read {' and '.join(parts)} in {target.object}",
             detail=(f"Signed in as {probe.role} with their own JWT, {len(leaking)} of {len(by_user)} impersonated "
                     f"users see {' and '.join(parts)} in {target.object} (tenant {how}; row level security "
-                    f"{'on' if relation.get('rls_enabled') else 'off'})."),
+                    f"{'on' if relation.get('rls_enabled') else 'off'}).{estimate}"),
             evidence={"visible_rows": worst, "leaked_rows": worst, "foreign_rows": foreign,
                       "null_tenant_rows": nulls, "users": users, "leaking_users": leaking, "role": probe.role,
                       "rls_enabled": bool(relation.get("rls_enabled")),
@@ -425,6 +485,8 @@ def rls_leak(catalog: Catalog, config: AuditConfig, data: DataContext,
                                         "'{\"sub\": <user id>, \"role\": ...}', true) in a read-only transaction "
                                         "that is rolled back"),
                       "query": without_header(query), "tables_not_judged": probe.left_out,
+                      "estimated": target.sampled, "sample_percent": target.percent,
+                      "probe_scan_rows": config.get("probe", "scan_rows"),
                       "severity_reason": ("rows of other organisations are visible" if foreign else
                                           "only rows without an organisation are visible")},
             remediation_sql=None)

@@ -2,7 +2,7 @@
 -- numbers; JSON nulls left out), those naming no row of the target (dangling), the rows holding at least one
 -- dangling id, the distinct dangling ids, and up to five of them and five keys of rows holding them, spread over
 -- their sorted order (duplicates possible). The path is bound as :path (SQL/JSON path; structural errors such as a
--- missing key skip that item only). {sample} is empty (every row) or a TABLESAMPLE SYSTEM clause (the bound
+-- missing key skip that item only). The sample clause is empty (every row) or a TABLESAMPLE SYSTEM clause (the bound
 -- percent of the table's pages, REPEATABLE).
 -- The ids are looked up in a hash of the target's keys built once (a hashed subplan), not joined row by row, and
 -- only dangling ids keep their value and row key, so the grouping holds one group for all the others.
