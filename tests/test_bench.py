@@ -44,6 +44,7 @@ def test_bench_writes_every_figure(embedded_server, tmp_path, monkeypatch):
 
     data = bench.bench_data(embedded.server(TEST_HOME), scale=3_000, small=1_000)
     assert data["orphan_vs_count_ratio_3000"] > 0 and data["json_vs_count_ratio_3000"] > 0
-    assert data["json_skipped_3000"] == 0
+    assert data["json_skipped_3000"] == 0 and data["data_checks_skipped_3000"] == 0
+    assert data["data_checks_vs_count_ratio_3000"] > 0 and data["report_3000_s"] > 0  # the report ran to the end
     assert data["peak_mem_ratio_1e3_vs_1e3"] == pytest.approx(data["peak_mem_mb_3000"] / data["peak_mem_mb_1000"],
                                                               rel=0.01)
