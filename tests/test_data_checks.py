@@ -360,7 +360,7 @@ def test_json_orphans_estimates_from_a_page_sample_beyond_json_scan_rows(make_db
     counted = of(exact, "json_orphans")["public.events.doc:$.customerId"]
     assert (counted.evidence["dangling_count"], counted.evidence["total"]) == (6000, 60000)
     assert not counted.evidence["estimated"] and counted.evidence["sample_percent"] == 100.0
-    assert not counted.title.startswith("about")
+    assert not counted.title.startswith("About")
 
     sampled, skipped = run_data(url, ["json_reference", "json_orphans"],
                                 AuditConfig().with_overrides({"data": {"json_scan_rows": 5000}}))
@@ -371,7 +371,7 @@ def test_json_orphans_estimates_from_a_page_sample_beyond_json_scan_rows(make_db
     assert evidence["ids_read"] < 20000                      # a slice of the table was read, not all of it
     assert 4000 <= evidence["dangling_count"] <= 8000         # scaled up from the slice: about 6,000
     assert evidence["share"] == pytest.approx(0.1, abs=0.03)
-    assert estimate.title.startswith("about ") and "json_scan_rows" in estimate.detail
+    assert estimate.title.startswith("About ") and "json_scan_rows" in estimate.detail
     assert evidence["parameters"]["percent"] == evidence["sample_percent"]
 
 

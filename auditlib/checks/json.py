@@ -580,7 +580,7 @@ def json_orphans(catalog: Catalog, config: AuditConfig, data: DataContext,
                        f"{read:,} ids read); set data.json_scan_rows to 0 to count every row." if sampled else "")
                 yield Finding(
                     schema=ref.schema, table=ref.table, column=ref.column, object=ref.object,
-                    title=(f"{about}{plural(dangling, 'id')} in {column} at {ref.path} "
+                    title=(f"{about.capitalize()}{plural(dangling, 'id')} in {column} at {ref.path} "
                            f"{verb(dangling, 'names', 'name')} missing {ref.target[1]}"),
                     detail=(f"{about.capitalize()}{dangling:,} of {refs:,} ids at {ref.path} in {column} "
                             f"({int(row.dangling_rows):,} rows, {int(row.dangling_values):,} distinct ids"
