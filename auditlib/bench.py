@@ -254,6 +254,34 @@ def bench_demo(srv: embedded.EmbeddedServer) -> dict[str, float]:
             "demo_tables": len(catalog.user_tables(result.schemas)), "demo_findings": len(result.findings)}
 
 
+# The targets the figures are held to: (at least | at most, value).
+TARGETS = {
+    "catalog_vs_reflect_ratio_1000": ("at least", 4.0),
+    "audit_1000_s": ("at most", 10.0),
+    "erd_1000_s": ("at most", 30.0),
+    "erd_max_nodes": ("at most", 150),
+    "orphan_vs_count_ratio_10m": ("at most", 1.5),
+    "json_vs_count_ratio_10m": ("at most", 1.5),
+    "peak_mem_ratio_1e7_vs_1e5": ("at most", 1.1),
+    "report_demo_s": ("at most", 20.0),
+    "report_1000_s": ("at most", 90.0),
+}
+
+
+def figures_table(results: dict[str, float]) -> str:
+    """The figures one per line, with the target and whether it is met where there is one."""
+    width = max(len(k) for k in results)
+    lines = []
+    for key, value in results.items():
+        line = f"{key:<{width}}  {value!s:>10}"
+        if key in TARGETS:
+            bound, limit = TARGETS[key]
+            met = value >= limit if bound == "at least" else value <= limit
+            line += f"  target {bound} {limit:g}: {'met' if met else 'MISSED'}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,5000", help="comma-separated table counts of generated schemas")
@@ -269,9 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             results.update(bench_reports(srv, 1000))
         if args.scale:
             results.update(bench_data(srv, args.scale))
-    width = max(len(k) for k in results)
-    for key, value in results.items():
-        print(f"{key:<{width}}  {value}")
+    print(figures_table(results))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.output}")

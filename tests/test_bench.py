@@ -48,3 +48,11 @@ def test_bench_writes_every_figure(embedded_server, tmp_path, monkeypatch):
     assert data["data_checks_vs_count_ratio_3000"] > 0 and data["report_3000_s"] > 0  # the report ran to the end
     assert data["peak_mem_ratio_1e3_vs_1e3"] == pytest.approx(data["peak_mem_mb_3000"] / data["peak_mem_mb_1000"],
                                                               rel=0.01)
+
+
+def test_figures_table_says_which_targets_are_met():
+    table = bench.figures_table({"audit_1000_s": 12.5, "catalog_vs_reflect_ratio_1000": 4.5, "findings_1000": 7})
+    lines = dict(line.split(None, 1) for line in table.splitlines())
+    assert lines["audit_1000_s"].endswith("target at most 10: MISSED")
+    assert lines["catalog_vs_reflect_ratio_1000"].endswith("target at least 4: met")
+    assert lines["findings_1000"].strip() == "7"
