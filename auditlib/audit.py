@@ -330,8 +330,10 @@ def _audit_snapshot(catalog: Catalog, config: AuditConfig, source: dict) -> Audi
 def _audit_database(dsn: Any, config: AuditConfig, *, data: bool, source: dict | None) -> AuditResult:
     limits = SessionLimits(statement_timeout_ms=config.get("data", "statement_timeout_ms"),
                            lock_timeout_ms=config.get("data", "lock_timeout_ms"))
+    # One pooled connection per data check running at once (data.workers), never a wait for the pool.
+    pool_size = max(5, int(config.get("data", "workers")))
     engine = dsn if isinstance(dsn, sa.Engine) else read_only_engine(resolve_dsn(dsn) if not isinstance(
-        dsn, sa.URL) else dsn, limits)
+        dsn, sa.URL) else dsn, limits, pool_size=pool_size)
     try:
         check_connection(engine)
         load_started = time.perf_counter()
