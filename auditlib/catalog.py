@@ -200,6 +200,11 @@ class Catalog:
         """The relations row of a table or view as a dict, or None."""
         return self._relation_index.get((schema, name))
 
+    def row_estimate(self, schema: str, name: str) -> int | None:
+        """The planner's row estimate of a table (reltuples), or None when it has none (never analysed)."""
+        value = (self.relation(schema, name) or {}).get("row_estimate")
+        return None if value is None or pd.isna(value) else int(value)
+
     def has_table(self, schema: str, name: str) -> bool:
         """True when the table (not a view) exists."""
         row = self.relation(schema, name)

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
-
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
 from auditlib.checks.comments import glob_matcher
@@ -65,11 +63,6 @@ def sampling(row_estimate: int | None, config: AuditConfig) -> Sampling:
         return Sampling(100.0, full, row_estimate)
     # twice the wanted share of pages, so that the LIMIT, not a thin sample, decides the rows read
     return Sampling(min(100.0, round(200.0 * wanted / row_estimate, 4)), wanted, row_estimate)
-
-
-def _estimate(catalog: Catalog, schema: str, table: str) -> int | None:
-    value = (catalog.relation(schema, table) or {}).get("row_estimate")
-    return None if value is None or pd.isna(value) else int(value)
 
 
 def _plain(value: Any) -> Any:
@@ -327,7 +320,7 @@ def check_candidate(catalog: Catalog, config: AuditConfig, data: DataContext,
     min_rows = int(config.get("data", "min_rows"))
     max_values = int(config.get("candidates", "max_values"))
     for (schema, table), candidates in sorted(table_candidates(catalog, config, audited).items()):
-        estimate = _estimate(catalog, schema, table)
+        estimate = catalog.row_estimate(schema, table)
         if estimate is not None and 0 <= estimate < min_rows:
             continue  # the statistics say the table is too small to infer anything from
         how = sampling(estimate, config)
@@ -453,7 +446,7 @@ def reverse_ref_missing(catalog: Catalog, config: AuditConfig, data: DataContext
         if len(key) != 1:
             continue  # the target table could not reference a composite or missing key with one column
         unique = _unique_alone(catalog, ref.schema, ref.table, ref.column)
-        how = sampling(_estimate(catalog, ref.schema, ref.table), config)
+        how = sampling(catalog.row_estimate(ref.schema, ref.table), config)
         row = None
         with data.guard("reverse_ref_missing", qualified(ref.schema, ref.table, ref.column)):
             row = data.one(compose("reverse_ref_cardinality.sql", table=(ref.schema, ref.table), column=ref.column),

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 from psycopg import sql
 
 from auditlib.catalog import Catalog, qualified
@@ -103,18 +102,27 @@ def distinct_samples(values: list | None, limit: int = SAMPLE_SIZE) -> list:
 def sample_percent(catalog: Catalog, schema: str, table: str, budget: int) -> float:
     """The share of a table's pages to read for a bounded scan: 100 up to ``budget`` rows (planner estimate), else
     the percentage holding about ``budget`` rows; 100 when the budget is 0 (always every row)."""
-    relation = catalog.relation(schema, table) or {}
-    estimate = relation.get("row_estimate")
-    if not budget or estimate is None or pd.isna(estimate) or estimate <= budget:
+    estimate = catalog.row_estimate(schema, table)
+    if not budget or not estimate or estimate <= budget:
         return 100.0
-    return max(0.0001, round(100.0 * budget / float(estimate), 4))
+    return max(0.0001, round(100.0 * budget / estimate, 4))
 
 
 def table_sample(percent: float) -> sql.Composable:
-    """Nothing for a whole table, else a repeatable page sample bound to ``:percent``."""
+    """Nothing for a whole table, else a repeatable page sample bound to ``:percent`` (see sample_parameters)."""
     if percent >= 100.0:
         return sql.SQL("")
     return sql.SQL("TABLESAMPLE SYSTEM (CAST(:percent AS real)) REPEATABLE (0)")
+
+
+def sample_parameters(percent: float) -> dict[str, float]:
+    """The parameter ``table_sample`` binds: none for a whole table."""
+    return {"percent": percent} if percent < 100.0 else {}
+
+
+def scaled(count: int, percent: float) -> int:
+    """A count read from ``percent`` of a table's pages, scaled to the whole table."""
+    return round(count * 100.0 / percent)
 
 
 def plural(n: int, word: str) -> str:

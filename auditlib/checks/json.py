@@ -34,7 +34,9 @@ from auditlib.checks.integrity import (
     key_text,
     plural,
     render,
+    sample_parameters,
     sample_percent,
+    scaled,
     table_sample,
     verb,
     without_header,
@@ -339,11 +341,8 @@ def json_columns(catalog: Catalog, schemas: set[str]) -> list[dict]:
 
 def _sample(catalog: Catalog, config: AuditConfig, data: DataContext, column: dict) -> list[Any]:
     limit = int(config.get("data", "sample_rows"))
-    relation = catalog.relation(column["schema"], column["table"]) or {}
-    estimate = relation.get("row_estimate")
-    estimate = None if estimate is None or pd.isna(estimate) else int(estimate)
     # SYSTEM sampling reads whole pages: aim at three times the rows wanted, all of a small table.
-    percent = 100.0 if not estimate or estimate <= 3 * limit else max(0.0001, min(100.0, 300.0 * limit / estimate))
+    percent = sample_percent(catalog, column["schema"], column["table"], 3 * limit)
     query = render("json_sample", table=(column["schema"], column["table"]), column=column["name"])
     rows = data.all(query, {"percent": percent, "limit": limit,
                             "max_bytes": int(config.get("data", "json_max_document_bytes"))})
@@ -564,14 +563,13 @@ def json_orphans(catalog: Catalog, config: AuditConfig, data: DataContext,
                 continue  # two sampled places of one id key: counted once, anywhere in the document
             counted.add(ref.count_path)
             query = _orphans_query(catalog, ref, percent)
-            parameters = {"path": ref.count_path, **({"percent": percent} if sampled else {})}
+            parameters = {"path": ref.count_path, **sample_parameters(percent)}
             with data.guard("json_orphans", ref.object):
                 row = data.one(query, parameters)
                 found, read = int(row.dangling), int(row.refs)
                 if not found:
                     continue
-                scale = 100.0 / percent
-                dangling, refs = round(found * scale), round(read * scale)
+                dangling, refs = scaled(found, percent), scaled(read, percent)
                 target = qualified(*ref.target)
                 _, key_name = key_text(catalog, ref.schema, ref.table, "t")
                 column = f"{ref.schema}.{ref.table}.{ref.column}"

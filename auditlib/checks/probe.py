@@ -27,7 +27,9 @@ from auditlib.checks.integrity import (
     column_ref,
     plural,
     render,
+    sample_parameters,
     sample_percent,
+    scaled,
     table_sample,
     without_header,
 )
@@ -89,7 +91,7 @@ class Target:
     @property
     def parameters(self) -> dict[str, float]:
         """The sample's bound percent, when the table is sampled."""
-        return {"percent": self.percent} if self.sampled else {}
+        return sample_parameters(self.percent)
 
     @property
     def object(self) -> str:
@@ -276,8 +278,8 @@ def _probe_member(data: DataContext, role: str, member: Member, targets: list[Ta
                     if target.tenant is not None:
                         row = conn.execute(sa.text(_tenant_rows_query(target)),
                                            {"organizations": member.organizations, **target.parameters}).one()
-                        scale = 100.0 / target.percent
-                        counts = {"visible": round(row.visible * scale), "foreign": round(row.foreign_rows * scale),
+                        counts = {"visible": scaled(row.visible, target.percent),
+                                  "foreign": scaled(row.foreign_rows, target.percent),
                                   "null_tenant": int(row.null_tenant)}
                         if target.sampled:  # the rows without a tenant are few: counted exactly, through the index
                             data.queries += 1
@@ -333,9 +335,9 @@ def _judge_through_parents(data: DataContext, model: TenancyModel, target: Targe
                 foreign += n
             else:
                 none += n
-        scale = 100.0 / target.percent  # a sampled table's counts stand for the whole table
-        judged[name] = {"visible": round(visible * scale), "foreign": round(foreign * scale),
-                        "null_tenant": round(none * scale)}
+        # a sampled table's counts stand for the whole table
+        judged[name] = {"visible": scaled(visible, target.percent), "foreign": scaled(foreign, target.percent),
+                        "null_tenant": scaled(none, target.percent)}
     return judged
 
 
