@@ -813,7 +813,11 @@ def open_table_explorer(table: str, *, hops: int = 1, demo: bool = False, dsn_en
 
 
 # -- rendering pipeline ---------------------------------------------------------------------------------------------
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+# The notebooks live in the checkout's top-level notebooks/ (where `make lab` opens them); auditlib/notebooks is a
+# committed symlink to that folder, so a wheel ships them and a checkout or editable install reads the top-level
+# files themselves. The top-level folder is also looked at for checkouts where the symlink did not survive.
+PACKAGED_NOTEBOOK_DIR = Path(str(resources.files("auditlib") / "notebooks"))
+CHECKOUT_NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def template_dir() -> Path:
@@ -908,12 +912,18 @@ def point_latest(target: Path, link: Path) -> None:
 
 
 def notebook_path(name: str) -> Path:
-    """The committed notebook of that name (``relationship_audit``, ``table_explorer``, ``migration_audit``)."""
-    path = NOTEBOOK_DIR / f"{name}.ipynb"
-    if not path.exists():
-        available = ", ".join(sorted(p.stem for p in NOTEBOOK_DIR.glob("*.ipynb"))) or "none"
-        raise ReportError(f"There is no notebook {name!r}; available: {available}.")
-    return path
+    """The shipped notebook of that name (``relationship_audit``, ``table_explorer``, ``migration_audit``, …).
+
+    The installed package's copy comes first (in a checkout it is the top-level folder, through the symlink), so an
+    installed wheel never picks up an unrelated ``notebooks/`` folder that happens to sit next to it.
+    """
+    folders = [PACKAGED_NOTEBOOK_DIR, CHECKOUT_NOTEBOOK_DIR]
+    for folder in folders:
+        path = folder / f"{name}.ipynb"
+        if path.is_file():
+            return path
+    available = ", ".join(sorted({p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.ipynb")}))
+    raise ReportError(f"There is no notebook {name!r}; available: {available or 'none'}.")
 
 
 class ReportError(RuntimeError):
