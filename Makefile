@@ -20,9 +20,11 @@ report: $(STAMP)
 	$(BIN)/auditlib report --demo $(ARGS)
 	$(BIN)/auditlib report --migrations auditlib/demo/migrations $(ARGS)
 
-## make test: the test suite against the embedded PostgreSQL (and Debian's PostgreSQL 15 when installed)
+## make test: the test suite against the embedded PostgreSQL (and the other versions at hand), on TEST_WORKERS
+## workers (each with its own server; a test file stays on one worker so its shared fixtures are built once)
+TEST_WORKERS ?= 3
 test: $(STAMP) browser
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 ## make lab: JupyterLab on the notebooks, with the demo database running
 lab: $(STAMP)

@@ -16,8 +16,12 @@ import sqlalchemy as sa
 
 from auditlib import embedded
 
+# Each pytest-xdist worker gets its own embedded server (its own home): a session fixture is per worker, and a
+# server shared between workers would be stopped by the first worker to finish.
 TEST_HOME = Path(os.environ.get("AUDITLIB_TEST_HOME", "/var/tmp/auditlib-test" if os.geteuid() == 0
                                 else Path(tempfile.gettempdir()) / f"auditlib-test-{os.getuid()}"))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    TEST_HOME = TEST_HOME.with_name(f"{TEST_HOME.name}-{os.environ['PYTEST_XDIST_WORKER']}")
 SYSTEM_PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # Runs recorded by code under test go to the test home, never to the working folder's reports/history.db.
 os.environ.setdefault("AUDITLIB_HISTORY", str(Path(TEST_HOME) / "history.db"))
