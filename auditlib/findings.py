@@ -109,15 +109,27 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...), -1+2, @SUM(...)); names
+# and messages come from the audited database, so they are hostile until proven otherwise (OWASP: CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: strings that start like a formula get a leading single quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def to_csv(frame: pd.DataFrame) -> str:
-    """Findings as CSV; evidence is a JSON string in its column."""
+    """Findings as CSV; evidence is a JSON string in its column, and no cell starts like a spreadsheet formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     columns = list(frame.columns)
-    writer.writerow(columns)
+    writer.writerow([spreadsheet_safe(c) for c in columns])
     for record in frame_records(frame):
-        writer.writerow([json.dumps(record[c], sort_keys=True, default=str) if c == "evidence"
-                         else ("" if record[c] is None else record[c]) for c in columns])
+        writer.writerow([spreadsheet_safe(json.dumps(record[c], sort_keys=True, default=str) if c == "evidence"
+                                          else ("" if record[c] is None else record[c])) for c in columns])
     return buffer.getvalue()
 
 
@@ -175,3 +187,4 @@ def to_table(frame: pd.DataFrame, width: int = 100) -> str:
         where = f"{record['file']}:{record['line']}" if record.get("file") else record["object"]
         lines.append(f"{record['severity'].upper():<8} {record['check']:<26} {where}  {record['title']}"[:width * 2])
     return "\n".join(lines)
+
