@@ -6,7 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import pytest
+
+from auditlib.catalog import load_catalog
+from auditlib.connect import SourceError, check_connection, read_only_engine
 from tests.test_cli import run_cli
 
 # -- CSV formula injection ------------------------------------------------------------------------------------------
@@ -48,3 +56,97 @@ def test_csv_cells_starting_with_tab_or_carriage_return_are_neutralised():
     row = next(csv.DictReader(io.StringIO(to_csv(findings_frame([finding])))))
     assert (row["title"], row["detail"], row["object"]) == ("'\tlooks like a cell", "'\r=1+1", "'-1+2")
     assert row["schema"] == "public"  # ordinary text is left alone
+
+
+# -- something that is not PostgreSQL answers at the port ------------------------------------------------------------
+@contextmanager
+def tcp_listener(reply: bytes | None) -> Iterator[int]:
+    """A loopback TCP server on a free port that reads what the client sends, writes ``reply`` (None: nothing)
+    and closes; yields the port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with client:
+                client.settimeout(5)
+                try:
+                    client.recv(1024)
+                    if reply:
+                        client.sendall(reply)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.close()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (connections are refused)."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+HTTP_REPLY = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+
+
+def connect_error(dsn: str) -> str:
+    engine = read_only_engine(dsn)
+    try:
+        with pytest.raises(SourceError) as raised:
+            check_connection(engine)
+    finally:
+        engine.dispose()
+    return str(raised.value)
+
+
+def test_the_cli_says_when_an_http_server_answers_instead_of_postgresql():
+    with tcp_listener(HTTP_REPLY) as port:
+        result = run_cli("audit", "--dsn", f"postgresql://x@127.0.0.1:{port}/db", "--no-history", timeout=60)
+    assert result.returncode == 2
+    assert f"Something answers at 127.0.0.1 port {port} but it is not PostgreSQL" in result.stderr, result.stderr
+    assert "check the host and port in the DSN postgresql://x@127.0.0.1" in result.stderr
+    assert "is it running" not in result.stderr and "that it is running" not in result.stderr
+    assert result.stderr.count("\n") == 1  # one sentence, no traceback
+
+
+@pytest.mark.parametrize(("reply", "options", "signal"), [
+    (HTTP_REPLY, "sslmode=disable", "expected authentication request from server, but received H"),
+    (None, "", "server closed the connection unexpectedly"),
+    (b"\x00\x01garbage", "", "received invalid response to SSL negotiation"),
+], ids=["http-without-ssl", "closes-at-once", "garbage"])
+def test_a_listener_that_is_not_postgresql_is_named_as_such(reply, options, signal):
+    with tcp_listener(reply) as port:
+        message = connect_error(f"postgresql://x@127.0.0.1:{port}/db?{options}")
+    assert message.startswith(f"Something answers at 127.0.0.1 port {port} but it is not PostgreSQL"), message
+    assert signal in message
+
+
+def test_a_refusal_on_one_address_does_not_hide_what_answered_on_the_other():
+    # localhost is often two addresses (::1 and 127.0.0.1): one refuses, the other holds some other server.
+    refused = free_port()
+    with tcp_listener(HTTP_REPLY) as port:
+        message = connect_error(f"host=127.0.0.1,127.0.0.1 port={port},{refused} user=x password=S3cret dbname=db")
+        with pytest.raises(SourceError) as catalog_error:  # the catalog reader says the same
+            load_catalog(f"postgresql://x@/db?host=127.0.0.1:{refused}&host=127.0.0.1:{port}")
+    assert f"Something answers at 127.0.0.1 port {port} but it is not PostgreSQL" in message, message
+    assert "S3cret" not in message
+    assert f"port {port} but it is not PostgreSQL" in str(catalog_error.value)
+
+
+def test_a_refused_port_still_says_nothing_is_running_there():
+    message = connect_error(f"postgresql://x@127.0.0.1:{free_port()}/db")
+    assert message.startswith("Could not reach a PostgreSQL server at") and "that it is running" in message
