@@ -188,3 +188,22 @@ def to_table(frame: pd.DataFrame, width: int = 100) -> str:
         lines.append(f"{record['severity'].upper():<8} {record['check']:<26} {where}  {record['title']}"[:width * 2])
     return "\n".join(lines)
 
+
+def skipped_checks(skipped: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Skipped entries grouped by check, in first-seen order: check, objects (how many), first reason."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for entry in skipped:
+        name = str(entry.get("check") or "?")
+        group = grouped.setdefault(name, {"check": name, "objects": 0, "reason": str(entry.get("reason") or "")})
+        group["objects"] += 1
+    return list(grouped.values())
+
+
+def skipped_warning(skipped: list[dict[str, Any]]) -> str:
+    """One line saying which checks were skipped, so the findings are incomplete; empty when none were."""
+    groups = skipped_checks(skipped)
+    if not groups:
+        return ""
+    names = ", ".join(g["check"] for g in groups[:8]) + (f" and {len(groups) - 8} more" if len(groups) > 8 else "")
+    return (f"WARNING: {len(groups)} check{'s were' if len(groups) != 1 else ' was'} skipped in whole or in part "
+            f"({names}); the findings are incomplete.")

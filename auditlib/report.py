@@ -24,7 +24,7 @@ import pandas as pd
 from auditlib import __version__
 from auditlib.audit import AuditResult, run_audit
 from auditlib.config import AuditConfig, load_config
-from auditlib.findings import SEVERITIES, frame_records, severity_rank
+from auditlib.findings import SEVERITIES, frame_records, severity_rank, skipped_checks, skipped_warning
 
 SEVERITY_COLOURS = {"critical": "#8b0000", "high": "#d9480f", "medium": "#e8a317", "low": "#4a7ab5",
                     "info": "#7a7a7a"}
@@ -155,6 +155,7 @@ class Report:
     def header(self) -> Section:
         """Title, tool version, time and source (password masked), and the parameters used."""
         section = Section(self.title, "top", level=1)
+        section.add(self.skipped_warning())
         source = self.result.source or {}
         facts = {"auditlib": __version__, "generated": self.result.generated_at,
                  "source": source.get("dsn") or source.get("path") or source.get("kind", ""),
@@ -166,6 +167,23 @@ class Report:
                                                      for k, v in facts.items() if v not in (None, "")) + "</dl>")
         section.add('<nav class="al-toc" id="al-toc"></nav>')
         return section
+
+    def skipped_warning(self, shown: int = 10) -> str:
+        """A warning box for the top of the report listing the checks that could not run (empty when all ran)."""
+        groups = skipped_checks(self.result.skipped)
+        if not groups:
+            return ""
+        items = "".join(
+            f"<li><b>{esc(g['check'])}</b>" + (f" ({g['objects']} objects)" if g["objects"] > 1 else "")
+            + f": {esc(_shorten(g['reason'], 300))}</li>" for g in groups[:shown])
+        more = f"<li>… and {len(groups) - shown} more checks.</li>" if len(groups) > shown else ""
+        return ('<div class="al-warning" id="al-skipped-warning" role="alert" style="border:2px solid #d9480f;'
+                'background:#fff4e6;color:#5c2400;border-radius:6px;padding:.6rem 1rem;margin:.8rem 0">'
+                f"<p style='margin:0 0 .3rem;font-weight:700'>{esc(skipped_warning(self.result.skipped))}</p>"
+                "<p style='margin:0 0 .3rem'>What was skipped is not in the findings below. Why:</p>"
+                f'<ul style="margin:0">{items}{more}</ul>'
+                "<p style='margin:.3rem 0 0'>Every skipped object is listed under "
+                "<a href='#summary'>Executive summary › Checks that could not run</a>.</p></div>")
 
     def executive_summary(self) -> Section:
         """Health per area, counts by severity and the severity × category chart."""
@@ -641,6 +659,11 @@ def _summary(frame: pd.DataFrame) -> dict:
     from auditlib.findings import summarize
 
     return summarize(frame)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _likelihood(record: dict) -> str:

@@ -150,3 +150,75 @@ def test_a_refusal_on_one_address_does_not_hide_what_answered_on_the_other():
 def test_a_refused_port_still_says_nothing_is_running_there():
     message = connect_error(f"postgresql://x@127.0.0.1:{free_port()}/db")
     assert message.startswith("Could not reach a PostgreSQL server at") and "that it is running" in message
+
+
+# -- skipped checks are announced -----------------------------------------------------------------------------------
+READER = "auditlib_polish_reader"
+# Tables the audit role may not read: the data checks on them are skipped (permission denied), the rest runs.
+UNREADABLE_SCHEMA = f"""
+CREATE TABLE organizations (id int PRIMARY KEY, name text);
+CREATE TABLE projects (id int PRIMARY KEY, organization_id int, name text);
+CREATE TABLE invoices (id int PRIMARY KEY, organization_id int, project_id int, amount numeric);
+INSERT INTO organizations VALUES (1, 'a');
+INSERT INTO projects VALUES (1, 1, 'p'), (2, NULL, 'q');
+INSERT INTO invoices VALUES (1, 1, 1, 10), (2, 1, 99, 5);
+DO $$ BEGIN
+    CREATE ROLE {READER} LOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END $$;
+"""
+
+
+def unreadable_database(make_db) -> str:
+    """The DSN, as the role that cannot read the tables, of a small database whose data checks get skipped."""
+    return make_db(UNREADABLE_SCHEMA).set(username=READER).render_as_string(hide_password=False)
+
+
+def test_the_table_output_warns_of_skipped_checks_at_the_top_and_the_bottom(make_db, tmp_path):
+    dsn = unreadable_database(make_db)
+    result = run_cli("audit", "--dsn", dsn, "--no-history", "--fail-on", "never")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("WARNING: ") and "skipped" in lines[0] and "orphan_rows" in lines[0], lines[0]
+    assert lines[-1] == lines[0]
+    assert "permission denied" in result.stdout  # the reasons are listed too
+
+    for output_format in ("json", "csv", "sarif"):
+        result = run_cli("audit", "--dsn", dsn, "--no-history", "--fail-on", "never", "--format", output_format)
+        assert result.returncode == 0, result.stderr
+        warning = [line for line in result.stderr.splitlines() if "WARNING" in line]
+        assert len(warning) == 1 and "orphan_rows" in warning[0], (output_format, result.stderr)
+        assert "WARNING" not in result.stdout  # the machine-readable output stays as it was
+    document = json.loads(result.stdout)  # sarif
+    assert document["version"] == "2.1.0"
+
+
+def test_no_warning_when_nothing_was_skipped(make_db):
+    from auditlib.findings import skipped_warning
+
+    assert skipped_warning([]) == ""
+    dsn = make_db("CREATE TABLE t (id int PRIMARY KEY);").render_as_string(hide_password=False)
+    result = run_cli("audit", "--dsn", dsn, "--no-history", "--no-data", "--fail-on", "never", "--format", "json")
+    assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
+
+
+def test_the_migration_report_opens_with_the_skipped_checks(tmp_path, embedded_server, monkeypatch):
+    from auditlib.checks import REGISTRY, CheckSpec
+    from auditlib.report import open_migration_report
+    from tests.conftest import TEST_HOME, write_files
+
+    def broken(catalog, config, migration_run):
+        raise RuntimeError("the <b>scratch</b> database went away")
+
+    monkeypatch.setenv("AUDITLIB_HOME", str(TEST_HOME))
+    monkeypatch.setitem(REGISTRY, "zz_broken_migration_check", CheckSpec(
+        name="zz_broken_migration_check", category="migrations", severity="low", kind="migrations", func=broken))
+    folder = write_files(tmp_path / "migrations", {"001.sql": "CREATE TABLE t (id int PRIMARY KEY);"})
+    report = open_migration_report(str(folder), history=False)
+    header = report.header()._repr_html_()
+    box = header.index('id="al-skipped-warning"')
+    assert box < header.index('class="al-facts"') < header.index('id="al-toc"')  # before the facts and contents
+    assert "WARNING: 1 check was skipped" in header and "zz_broken_migration_check" in header
+    assert "the &lt;b&gt;scratch&lt;/b&gt; database went away" in header  # the reason, escaped
+    monkeypatch.delitem(REGISTRY, "zz_broken_migration_check")
+    assert 'id="al-skipped-warning"' not in open_migration_report(str(folder), history=False).header()._repr_html_()
