@@ -907,7 +907,8 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     try:
         papermill.execute_notebook(str(source), str(partial), parameters=parameters, progress_bar=progress,
                                    kernel_name="python3", cwd=str(output_dir), execution_timeout=timeout_s,
-                                   language="python", log_output=False, stdout_file=None, stderr_file=None)
+                                   language="python", log_output=False, stdout_file=None, stderr_file=None,
+                                   **kernel_options())
     except papermill.PapermillExecutionError as error:
         partial.unlink(missing_ok=True)
         raise ReportError(f"The notebook {source.name} failed in cell {error.exec_count}: {error.ename}: "
@@ -917,6 +918,21 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     point_latest(html_path, output_dir / ("latest.html" if notebook == "relationship_audit" else
                                           f"latest-{notebook}.html"))
     return html_path
+
+
+def kernel_options() -> dict[str, Any]:
+    """papermill engine options: the kernel's traffic encrypted with CurveZMQ keys the kernel manager provisions.
+
+    ipykernel warns on every start of a kernel reached over unencrypted TCP ("Kernel is running over TCP without
+    encryption"); provisioned keys are what it asks for. With a pyzmq built without CurveZMQ, or a kernelspec that
+    does not declare support, the kernel starts as before.
+    """
+    import zmq
+    from traitlets.config import Config
+
+    if not zmq.has("curve"):
+        return {}
+    return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
 
 
 def point_latest(target: Path, link: Path) -> None:

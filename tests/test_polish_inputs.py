@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -222,3 +223,21 @@ def test_the_migration_report_opens_with_the_skipped_checks(tmp_path, embedded_s
     assert "the &lt;b&gt;scratch&lt;/b&gt; database went away" in header  # the reason, escaped
     monkeypatch.delitem(REGISTRY, "zz_broken_migration_check")
     assert 'id="al-skipped-warning"' not in open_migration_report(str(folder), history=False).header()._repr_html_()
+
+
+# -- the report's kernel says nothing about its transport ----------------------------------------------------------
+@pytest.mark.slow
+def test_rendering_a_report_prints_no_kernel_transport_warning(make_db, tmp_path, capfd, caplog):
+    from auditlib.report import ensure_kernel, render_report
+
+    url = make_db("CREATE TABLE projects (id int PRIMARY KEY, name text);")
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_text(load_catalog(url).to_json(), encoding="utf-8")
+    ensure_kernel()
+    caplog.set_level(logging.INFO)
+    html = render_report("relationship_audit", {"demo": False, "snapshot": str(snapshot), "history": False},
+                         tmp_path / "out", progress=False)
+    captured = capfd.readouterr()  # the kernel process writes to the inherited stderr: captured at the fd
+    assert html.exists()
+    shown = (captured.out + captured.err + caplog.text).splitlines()
+    assert not [line for line in shown if "without encryption" in line or "running over TCP" in line]
