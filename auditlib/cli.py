@@ -216,7 +216,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
 
     from auditlib.audit import run_audit
     from auditlib.checks import load_checks
-    from auditlib.findings import SEVERITIES, to_csv, to_sarif, to_table
+    from auditlib.findings import SEVERITIES, skipped_warning, to_csv, to_sarif, to_table
 
     source = args.snapshot if args.snapshot else None
     if args.snapshot and not args.snapshot.exists():
@@ -253,8 +253,11 @@ def run_audit_command(args: argparse.Namespace) -> int:
         summary = result.summary
         counts = ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items() if n)
         text = to_table(result.findings) + f"\n\n{summary['total']} findings ({counts or 'none'})"
-        if result.skipped:
-            text += "\nskipped: " + "; ".join(f"{s['check']} ({s['reason']})" for s in result.skipped)
+        if result.skipped:  # at the top and the bottom: a trailing line is lost after hundreds of rows
+            text = f"{skipped_warning(result.skipped)}\n\n{text}\nskipped: " + "; ".join(
+                f"{s['check']} ({s['reason']})" for s in result.skipped) + f"\n{skipped_warning(result.skipped)}"
+    if result.skipped and (args.format != "table" or args.output):  # the terminal hears of it too
+        print(f"auditlib: {skipped_warning(result.skipped)}", file=sys.stderr)
     write_output(text, args.output)
     if args.fail_on == "never" or not len(result.findings):
         return EXIT_OK

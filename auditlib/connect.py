@@ -54,13 +54,23 @@ def to_url(dsn: str | sa.URL | None) -> sa.URL:
         except Exception as error:
             raise SourceError(f"The DSN {mask_dsn(dsn)} is not a valid libpq connection string; use "
                               "'host=... dbname=... user=...' or a postgresql:// URL.") from error
+        user, password, database = params.pop("user", None), params.pop("password", None), params.pop("dbname", None)
         host = params.pop("host", None)
-        if host and host.startswith("/"):  # a socket folder goes in the query, as libpq URLs write it
-            params["host"], host = host, None
-        url = sa.URL.create("postgresql+psycopg", username=params.pop("user", None),
-                            password=params.pop("password", None), host=host,
-                            port=int(params.pop("port")) if params.get("port") else None,
-                            database=params.pop("dbname", None), query={k: str(v) for k, v in params.items()})
+        port = str(params.pop("port", "") or "")
+        query: dict[str, str | tuple[str, ...]] = {k: str(v) for k, v in params.items()}
+        if "," in (host or "") or "," in port:
+            # Several hosts (libpq tries them in turn): the URL form is one host=name:port query entry per host.
+            hosts, ports = (host or "").split(","), port.split(",")
+            ports = ports * len(hosts) if len(ports) == 1 else ports
+            if len(ports) != len(hosts):
+                raise SourceError(f"The DSN {mask_dsn(dsn)} lists {len(hosts)} hosts but {len(ports)} ports; give "
+                                  "one port, or one per host.")
+            query["host"] = tuple(f"{h}:{p}" if p else h for h, p in zip(hosts, ports, strict=True))
+            host, port = None, ""
+        elif host and host.startswith("/"):  # a socket folder goes in the query, as libpq URLs write it
+            query["host"], host = host, None
+        url = sa.URL.create("postgresql+psycopg", username=user, password=password, host=host,
+                            port=int(port) if port else None, database=database, query=query)
     if url.get_backend_name() not in ("postgresql", "postgres"):
         raise SourceError(f"{mask_dsn(url)} is not a PostgreSQL URL; auditlib audits PostgreSQL databases only.")
     return url.set(drivername="postgresql+psycopg")
@@ -108,20 +118,42 @@ def check_connection(engine: sa.Engine) -> None:
         raise SourceError(f"Could not use {mask_dsn(engine.url)}: {_first_line(error.orig)}.") from None
 
 
+# What libpq says when something answered at the address but did not speak PostgreSQL's protocol: an HTTP or SSH
+# server, a cache, a closed-early proxy. Only connection-phase lines are read ("connection to server at ... failed:"),
+# so a backend that dies in the middle of a query is not mistaken for one.
+NOT_POSTGRES_SIGNALS = ("invalid response to ssl negotiation", "invalid response to gssapi negotiation",
+                        "expected authentication request from server", "server closed the connection unexpectedly",
+                        "ssl error: wrong version number", "ssl error: unexpected eof", "ssl error: packet length",
+                        "ssl error: record layer failure", "lost synchronization with server",
+                        "invalid message length")
+_ATTEMPT = re.compile(r'connection to server (?:at "(?P<host>[^"]*)"(?: \([^)]*\))?, port (?P<port>\d+)|on socket '
+                      r'"(?P<socket>[^"]*)") failed: (?P<reason>.*)')
+
+
 def explain_connection_error(error: Exception, url: sa.URL) -> str:
-    """One sentence saying what went wrong connecting and what to do."""
-    message = _first_line(getattr(error, "orig", error))
+    """One sentence saying what went wrong connecting and what to do.
+
+    Every connection attempt in the error is read (``localhost`` is two addresses, a DSN may list several hosts),
+    so a refusal on one address does not hide a non-PostgreSQL server answering on another.
+    """
+    text = str(getattr(error, "orig", error))
+    message = _first_line(text)
     where = mask_dsn(url)
-    lowered = message.lower()
+    lowered = text.lower()
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         return f"The server at {where} rejected the credentials; check the user and password in the DSN."
     if "does not exist" in lowered and "database" in lowered:
         return f"The database in {where} does not exist; check the database name."
+    for line in text.splitlines():
+        attempt = _ATTEMPT.search(line)
+        if attempt and any(signal in attempt["reason"].lower() for signal in NOT_POSTGRES_SIGNALS):
+            address = f"{attempt['host']} port {attempt['port']}" if attempt["host"] is not None else \
+                f"the socket {attempt['socket']}"
+            return (f"Something answers at {address} but it is not PostgreSQL ({attempt['reason'].strip().rstrip('.')}); "
+                    f"check the host and port in the DSN {where}.")
     if any(s in lowered for s in ("could not connect", "connection refused", "timeout expired", "could not translate",
                                   "no such file or directory", "name or service not known", "is the server running")):
         return f"Could not reach a PostgreSQL server at {where}; check the host and port and that it is running."
-    if "ssl" in lowered or "invalid" in lowered or "packet" in lowered or "protocol" in lowered:
-        return f"The server at {where} did not answer as PostgreSQL does ({message}); check that the DSN points at PostgreSQL."
     return f"Could not connect to {where}: {message}."
 
 

@@ -109,15 +109,27 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...), -1+2, @SUM(...)); names
+# and messages come from the audited database, so they are hostile until proven otherwise (OWASP: CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: strings that start like a formula get a leading single quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def to_csv(frame: pd.DataFrame) -> str:
-    """Findings as CSV; evidence is a JSON string in its column."""
+    """Findings as CSV; evidence is a JSON string in its column, and no cell starts like a spreadsheet formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     columns = list(frame.columns)
-    writer.writerow(columns)
+    writer.writerow([spreadsheet_safe(c) for c in columns])
     for record in frame_records(frame):
-        writer.writerow([json.dumps(record[c], sort_keys=True, default=str) if c == "evidence"
-                         else ("" if record[c] is None else record[c]) for c in columns])
+        writer.writerow([spreadsheet_safe(json.dumps(record[c], sort_keys=True, default=str) if c == "evidence"
+                                          else ("" if record[c] is None else record[c])) for c in columns])
     return buffer.getvalue()
 
 
@@ -175,3 +187,23 @@ def to_table(frame: pd.DataFrame, width: int = 100) -> str:
         where = f"{record['file']}:{record['line']}" if record.get("file") else record["object"]
         lines.append(f"{record['severity'].upper():<8} {record['check']:<26} {where}  {record['title']}"[:width * 2])
     return "\n".join(lines)
+
+
+def skipped_checks(skipped: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Skipped entries grouped by check, in first-seen order: check, objects (how many), first reason."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for entry in skipped:
+        name = str(entry.get("check") or "?")
+        group = grouped.setdefault(name, {"check": name, "objects": 0, "reason": str(entry.get("reason") or "")})
+        group["objects"] += 1
+    return list(grouped.values())
+
+
+def skipped_warning(skipped: list[dict[str, Any]]) -> str:
+    """One line saying which checks were skipped, so the findings are incomplete; empty when none were."""
+    groups = skipped_checks(skipped)
+    if not groups:
+        return ""
+    names = ", ".join(g["check"] for g in groups[:8]) + (f" and {len(groups) - 8} more" if len(groups) > 8 else "")
+    return (f"WARNING: {len(groups)} check{'s were' if len(groups) != 1 else ' was'} skipped in whole or in part "
+            f"({names}); the findings are incomplete.")

@@ -24,7 +24,7 @@ import pandas as pd
 from auditlib import __version__
 from auditlib.audit import AuditResult, run_audit
 from auditlib.config import AuditConfig, load_config
-from auditlib.findings import SEVERITIES, frame_records, severity_rank
+from auditlib.findings import SEVERITIES, frame_records, severity_rank, skipped_checks, skipped_warning
 
 SEVERITY_COLOURS = {"critical": "#8b0000", "high": "#d9480f", "medium": "#e8a317", "low": "#4a7ab5",
                     "info": "#7a7a7a"}
@@ -155,6 +155,7 @@ class Report:
     def header(self) -> Section:
         """Title, tool version, time and source (password masked), and the parameters used."""
         section = Section(self.title, "top", level=1)
+        section.add(self.skipped_warning())
         source = self.result.source or {}
         facts = {"auditlib": __version__, "generated": self.result.generated_at,
                  "source": source.get("dsn") or source.get("path") or source.get("kind", ""),
@@ -166,6 +167,23 @@ class Report:
                                                      for k, v in facts.items() if v not in (None, "")) + "</dl>")
         section.add('<nav class="al-toc" id="al-toc"></nav>')
         return section
+
+    def skipped_warning(self, shown: int = 10) -> str:
+        """A warning box for the top of the report listing the checks that could not run (empty when all ran)."""
+        groups = skipped_checks(self.result.skipped)
+        if not groups:
+            return ""
+        items = "".join(
+            f"<li><b>{esc(g['check'])}</b>" + (f" ({g['objects']} objects)" if g["objects"] > 1 else "")
+            + f": {esc(_shorten(g['reason'], 300))}</li>" for g in groups[:shown])
+        more = f"<li>… and {len(groups) - shown} more checks.</li>" if len(groups) > shown else ""
+        return ('<div class="al-warning" id="al-skipped-warning" role="alert" style="border:2px solid #d9480f;'
+                'background:#fff4e6;color:#5c2400;border-radius:6px;padding:.6rem 1rem;margin:.8rem 0">'
+                f"<p style='margin:0 0 .3rem;font-weight:700'>{esc(skipped_warning(self.result.skipped))}</p>"
+                "<p style='margin:0 0 .3rem'>What was skipped is not in the findings below. Why:</p>"
+                f'<ul style="margin:0">{items}{more}</ul>'
+                "<p style='margin:.3rem 0 0'>Every skipped object is listed under "
+                "<a href='#summary'>Executive summary › Checks that could not run</a>.</p></div>")
 
     def executive_summary(self) -> Section:
         """Health per area, counts by severity and the severity × category chart."""
@@ -643,6 +661,11 @@ def _summary(frame: pd.DataFrame) -> dict:
     return summarize(frame)
 
 
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _likelihood(record: dict) -> str:
     evidence = record.get("evidence") or {}
     for key in LIKELIHOOD_HINTS:
@@ -888,7 +911,8 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     try:
         papermill.execute_notebook(str(source), str(partial), parameters=parameters, progress_bar=progress,
                                    kernel_name="python3", cwd=str(output_dir), execution_timeout=timeout_s,
-                                   language="python", log_output=False, stdout_file=None, stderr_file=None)
+                                   language="python", log_output=False, stdout_file=None, stderr_file=None,
+                                   **kernel_options())
     except papermill.PapermillExecutionError as error:
         partial.unlink(missing_ok=True)
         raise ReportError(f"The notebook {source.name} failed in cell {error.exec_count}: {error.ename}: "
@@ -898,6 +922,21 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     point_latest(html_path, output_dir / ("latest.html" if notebook == "relationship_audit" else
                                           f"latest-{notebook}.html"))
     return html_path
+
+
+def kernel_options() -> dict[str, Any]:
+    """papermill engine options: the kernel's traffic encrypted with CurveZMQ keys the kernel manager provisions.
+
+    ipykernel warns on every start of a kernel reached over unencrypted TCP ("Kernel is running over TCP without
+    encryption"); provisioned keys are what it asks for. With a pyzmq built without CurveZMQ, or a kernelspec that
+    does not declare support, the kernel starts as before.
+    """
+    import zmq
+    from traitlets.config import Config
+
+    if not zmq.has("curve"):
+        return {}
+    return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
 
 
 def point_latest(target: Path, link: Path) -> None:

@@ -121,3 +121,29 @@ def test_many_sources_with_an_index(tmp_path, demo_url):
     bad.write_text('[[source]]\nname = "x"\n')
     result = run_cli("report", "--sources", str(bad))
     assert result.returncode == 2 and "exactly one of" in result.stderr
+
+
+def test_skipped_checks_are_on_the_first_screen(make_db, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_FLAGS, chromium_path
+    from tests.test_polish_inputs import unreadable_database
+
+    result = run_cli("report", "--dsn", unreadable_database(make_db), "--output-dir", str(tmp_path), "--no-history",
+                     timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto((tmp_path / "latest.html").resolve().as_uri(), wait_until="load", timeout=120_000)
+        box = page.locator("#al-skipped-warning")
+        assert box.count() == 1 and box.is_visible()
+        bounds = box.bounding_box()
+        contents = page.locator("#al-toc").bounding_box()
+        summary = page.locator("#summary").bounding_box()
+        text = box.inner_text()
+        page.screenshot(path=str(tmp_path / "first-screen.png"))
+        browser.close()
+    assert bounds["y"] < 900 and bounds["y"] + bounds["height"] <= 900, bounds  # all of it on the first screen
+    assert bounds["y"] < contents["y"] < summary["y"]  # above the contents and the executive summary
+    assert text.startswith("WARNING:") and "orphan_rows" in text and "permission denied" in text
