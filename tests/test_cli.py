@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,83 @@ def test_unknown_config_key_and_baseline_check_are_errors(demo_url, tmp_path):
 def test_missing_schema_is_an_error(demo_url):
     result = run_cli("audit", "--demo", "--schema", "no_such_schema", "--no-data")
     assert result.returncode == 2 and "no_such_schema" in result.stderr
+
+
+# -- baselines: the accepted forms, and one sentence for anything else -----------------------------------------------
+
+
+def run_main(capsys, *args: str) -> tuple[int, str]:
+    """main() in this process: its exit code and standard error, which must be one line when not empty."""
+    from auditlib.cli import main
+
+    code = main(list(args))
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) <= 1, err
+    assert "Traceback" not in err
+    return code, err
+
+
+def baseline_file(kind: str, tmp_path: Path, snapshot: Path) -> Path:
+    """A file of another kind than a baseline, as users pass by mistake."""
+    from auditlib.findings import findings_frame, to_sarif
+
+    if kind == "snapshot":
+        return snapshot
+    if kind == "folder":
+        return tmp_path
+    path = tmp_path / f"baseline-{kind}"
+    path.write_bytes({
+        "findings-not-a-list": b'{"findings": 5}',
+        "no-findings": b'{"version": "1"}',
+        "sarif": json.dumps(to_sarif(findings_frame([]), {}, "0")).encode(),
+        "not-utf8": b"\xff\xfe\x00garbage",
+        "bad-json": b'{"findings": [',
+        "list-of-numbers": b"[1, 2]",
+        "csv": b"check,severity,category\nfk_missing,high,relationships\n",
+        "not-a-key": b"fk_missing:public.tasks.project_id\nsome words\n",
+    }[kind])
+    return path
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    ("findings-not-a-list", "not an `auditlib audit` document"),
+    ("no-findings", "not an `auditlib audit` document"),
+    ("sarif", "is a SARIF log"),
+    ("snapshot", "is a catalog snapshot"),
+    ("not-utf8", "not UTF-8"),
+    ("bad-json", "not valid JSON"),
+    ("list-of-numbers", "JSON list but not of finding keys"),
+    ("csv", "is a CSV export"),
+    ("not-a-key", "Line 2"),
+    ("folder", "is a folder"),
+])
+def test_baseline_of_the_wrong_shape_is_refused(small_snapshot, tmp_path, capsys, kind, expected):
+    baseline = baseline_file(kind, tmp_path, small_snapshot)
+    code, err = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--baseline", str(baseline),
+                         "--no-history")
+    assert code == 2 and expected in err, err
+    assert "auditlib audit --format json" in err  # and says what is expected
+
+
+def test_baselines_in_the_accepted_forms(small_snapshot, tmp_path, capsys):
+    from auditlib.audit import load_baseline
+
+    first = tmp_path / "first.json"
+    code, _ = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--format", "json", "--output", str(first),
+                       "--no-history", "--fail-on", "medium")
+    assert code == 1
+    keys = {f["key"] for f in json.loads(first.read_text())["findings"]}
+    assert "fk_missing:public.tasks.project_id" in keys
+    assert load_baseline(first) == keys
+    # A run's output is the next run's baseline: what it suppressed stays suppressed.
+    second = tmp_path / "second.json"
+    code, _ = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--format", "json", "--output", str(second),
+                       "--baseline", str(first), "--no-history", "--fail-on", "info")
+    assert code == 0 and json.loads(second.read_text())["findings"] == []
+    assert load_baseline(second) == keys
+    text = tmp_path / "keys.txt"
+    text.write_text("\ufeff# accepted on 2026-01-01\n\nfk_missing:public.tasks.project_id\n", encoding="utf-8")
+    assert load_baseline(text) == {"fk_missing:public.tasks.project_id"}
+    listed = tmp_path / "keys.json"
+    listed.write_text(json.dumps(sorted(keys)))
+    assert load_baseline(listed) == keys
