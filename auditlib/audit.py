@@ -156,33 +156,98 @@ class BaselineError(ValueError):
     """A baseline file that cannot be read or names checks that do not exist."""
 
 
+BASELINE_FORMS = ("pass the output of `auditlib audit --format json` or a file of finding keys, one per line "
+                  "(fk_missing:public.invoices.project_id)")
+
+
 def load_baseline(path: str | Path) -> set[str]:
-    """Finding keys to suppress, from a previous JSON output, a JSON list of keys, or a text file of keys."""
+    """Finding keys to suppress, from one of the accepted baseline forms (anything else is a ``BaselineError``).
+
+    - the JSON document of a previous ``auditlib audit --format json``: the keys of its findings and of the findings
+      it suppressed itself, so a run's output can be the next run's baseline without losing what it suppressed;
+    - a JSON list of keys (or of findings);
+    - a text file of keys, one per line (``check:object``; blank lines and ``#`` comments are ignored).
+
+    A SARIF log, a catalog snapshot, a CSV export or any other file is refused with one sentence saying what it looks
+    like, rather than read as a baseline that suppresses nothing.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise BaselineError(f"The baseline file {path} does not exist; pass a previous `auditlib audit --format "
-                            "json` output or a file of finding keys.") from None
+        raise BaselineError(f"The baseline file {path} does not exist; {BASELINE_FORMS}.") from None
+    except IsADirectoryError:
+        raise BaselineError(f"The baseline {path} is a folder; {BASELINE_FORMS}.") from None
+    except OSError as error:
+        raise BaselineError(f"The baseline file {path} cannot be read ({(error.strerror or str(error)).lower()}).") \
+            from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise BaselineError(f"The baseline file {path} is not text; pass a JSON output or a file of keys.") from None
+        raise BaselineError(f"The baseline file {path} is not UTF-8 text; {BASELINE_FORMS}.") from None
     stripped = text.strip()
     if stripped.startswith(("{", "[")):
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as error:
-            raise BaselineError(f"The baseline file {path} is not valid JSON ({error.msg} at line {error.lineno}).") \
-                from None
-        items = data.get("findings", []) if isinstance(data, dict) else data
-        keys = {item["key"] if isinstance(item, dict) else str(item) for item in items}
+            raise BaselineError(f"The baseline file {path} is not valid JSON ({error.msg} at line {error.lineno}); "
+                                f"{BASELINE_FORMS}.") from None
+        keys = _baseline_json_keys(data, path)
     else:
-        keys = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+        keys = _baseline_text_keys(text, path)
     registry = load_checks()
     unknown = sorted({key.split(":", 1)[0] for key in keys} - set(registry))
     if unknown:
         raise BaselineError(f"The baseline file {path} names unknown check(s) {', '.join(unknown)}; keys look like "
                             "'fk_missing:public.invoices.project_id'.")
     return keys
+
+
+def _baseline_json_keys(data: Any, path: Path) -> set[str]:
+    if isinstance(data, list):  # keys, or findings (say, the "findings" list of a document cut out with jq)
+        keys = [item.get("key") if isinstance(item, dict) else item for item in data]
+        if not all(isinstance(key, str) and _looks_like_key(key) for key in keys):
+            raise BaselineError(f"The baseline file {path} is a JSON list but not of finding keys; {BASELINE_FORMS}.")
+        return set(keys)
+    if not isinstance(data, dict):
+        raise BaselineError(f"The baseline file {path} is JSON but not an audit document; {BASELINE_FORMS}.")
+    if "runs" in data and ("$schema" in data or "version" in data):
+        raise BaselineError(f"The baseline file {path} is a SARIF log, which auditlib does not read back; "
+                            f"{BASELINE_FORMS}.")
+    if data.get("format") == "auditlib-catalog":
+        raise BaselineError(f"The baseline file {path} is a catalog snapshot (from `auditlib catalog`), not findings; "
+                            f"{BASELINE_FORMS}.")
+    if "tool" in data and data["tool"] != "auditlib":
+        raise BaselineError(f"The baseline file {path} was written by {data['tool']!r}, not auditlib; "
+                            f"{BASELINE_FORMS}.")
+    lists = [data.get(part) for part in ("findings", "suppressed") if part in data]
+    if not lists or not all(isinstance(items, list) and all(isinstance(item, dict) and isinstance(item.get("key"), str)
+                                                            for item in items) for items in lists):
+        raise BaselineError(f"The baseline file {path} is JSON but not an `auditlib audit` document (it needs a "
+                            f"\"findings\" list of findings with keys); {BASELINE_FORMS}.")
+    return {item["key"] for items in lists for item in items}
+
+
+def _baseline_text_keys(text: str, path: Path) -> set[str]:
+    keys = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if number == 1 and line.startswith("check,severity"):
+            raise BaselineError(f"The baseline file {path} is a CSV export, which auditlib does not read back; "
+                                f"{BASELINE_FORMS}.")
+        if not _looks_like_key(line):
+            raise BaselineError(f"Line {number} of the baseline file {path} is not a finding key "
+                                f"({line[:40]!r}); {BASELINE_FORMS}.")
+        keys.add(line)
+    return keys
+
+
+def _looks_like_key(text: str) -> bool:
+    """``check:object``: a check name (snake_case) before the first colon, no spaces in it."""
+    check, colon, _ = text.partition(":")
+    return bool(colon) and check.replace("_", "").isalnum() and check == check.lower()
 
 
 def apply_baseline(result: AuditResult, keys: set[str]) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,28 +21,85 @@ class UsageError(RuntimeError):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``auditlib`` console script."""
+    """Entry point of the ``auditlib`` console script.
+
+    Exit code 1 means findings (or drift) and nothing else: every failure — bad input, an unwritable file, an
+    unreachable database, a bug — is one line on standard error and exit code 2, so a CI gate never reads a crash as
+    findings. ``AUDITLIB_DEBUG=1`` adds the traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_ERROR
-    from auditlib.catalog import SourceError
-    from auditlib.embedded import EmbeddedError
-
     try:
+        check_output_file(getattr(args, "output", None))  # before the work: a 40-second audit is not lost at the end
         return int(args.handler(args) or EXIT_OK)
-    except (UsageError, SourceError, EmbeddedError, ValueError, FileNotFoundError, NotADirectoryError) as error:
-        print(f"auditlib: {error}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         print("auditlib: interrupted.", file=sys.stderr)
         return 130
+    except Exception as error:  # the one place every failure becomes exit code 2
+        if os.environ.get(DEBUG_VARIABLE):
+            traceback.print_exc()
+        print(f"auditlib: {error_sentence(error)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+DEBUG_VARIABLE = "AUDITLIB_DEBUG"
+# The errors auditlib raises with a sentence written for the user. ValueError covers ConfigError, BaselineError,
+# MigrationsError and CodeScanError.
+USER_ERRORS = {"auditlib.connect": "SourceError", "auditlib.embedded": "EmbeddedError",
+               "auditlib.history": "HistoryError", "auditlib.report": "ReportError",
+               "auditlib.graphviz_setup": "GraphvizNotFound"}
+
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    # Only modules already imported can have raised: importing the others here would cost seconds, or fail.
+    return tuple(getattr(sys.modules[module], name) for module, name in USER_ERRORS.items() if module in sys.modules)
+
+
+def error_sentence(error: BaseException) -> str:
+    """The one line printed for a failure: the error's own sentence for the errors auditlib raises on purpose, what
+    went wrong with which path for an operating-system error, and the type and message of anything unexpected."""
+    if isinstance(error, (UsageError, ValueError, *_user_error_types())):
+        return " ".join(str(error).split())
+    if isinstance(error, OSError):
+        return os_error_sentence(error)
+    first_line = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+    return (f"internal error: {type(error).__name__}: {first_line} (rerun with {DEBUG_VARIABLE}=1 for the "
+            "traceback)")
+
+
+def os_error_sentence(error: OSError) -> str:
+    """An operating-system error (permission denied, a folder where a file was expected, a read-only file system) as
+    one sentence naming the path."""
+    if error.filename is None:
+        return f"A file operation failed ({_reason(error)}); check the paths given and their permissions."
+    where = f"{error.filename}" + (f" -> {error.filename2}" if error.filename2 else "")
+    if isinstance(error, IsADirectoryError) and not error.filename2:
+        return f"{where} is a folder, not a file; pass a file."
+    return f"Cannot use {where} ({_reason(error)}); check the path and its permissions, or choose another place."
+
+
+EPILOG = """\
+exit codes:
+  0  nothing at or above --fail-on (for diff: no drift)
+  1  findings at or above --fail-on (for diff: drift) -- never anything else
+  2  the command could not do its work: bad input, an unwritable file, an unreachable database, a bug (one line on
+     standard error says why; AUDITLIB_DEBUG=1 adds the traceback)
+
+audit history (--history; --no-history to skip recording):
+  $AUDITLIB_HISTORY when set; else for `report`, OUTPUT_DIR/history.db; else reports/history.db when the current
+  folder has a reports/ folder; else history.db in the user data folder. `diff` reads the same file `audit` writes.
+"""
+HISTORY_DEFAULT = ("default: $AUDITLIB_HISTORY, else reports/history.db when ./reports exists, else history.db in the "
+                   "user data folder")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="auditlib", description="Audit the data relationships of a PostgreSQL "
-                                     "database or a folder of SQL migrations.")
+                                     "database or a folder of SQL migrations.", epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"auditlib {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -100,12 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--title", default=None)
     report.add_argument("--min-severity", choices=list(SEVERITY_CHOICES[:-1]), default="info")
     report.add_argument("--no-data", action="store_true", help="structural checks only")
-    report.add_argument("--output-dir", type=Path, default=Path("reports"))
+    report.add_argument("--output-dir", type=Path, default=Path("reports"),
+                        help="where the reports are written (default: reports)")
     report.add_argument("--sources", type=Path, metavar="FILE",
                         help="a TOML file of [[source]] entries (name + dsn_env, migrations or snapshot): one report "
                              "per source and an index page")
     report.add_argument("--parallel", type=int, default=2, help="with --sources: reports rendered at once")
-    add_history_arguments(report)
+    add_history_arguments(report, default="default: $AUDITLIB_HISTORY, else OUTPUT_DIR/history.db")
     report.set_defaults(handler=run_report)
 
     diff = commands.add_parser("diff", help="schema drift: what changed between two recorded runs, or between a "
@@ -119,8 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "--format json) as the older side")
     diff.add_argument("--migrations", type=Path, metavar="DIR", help="a folder of SQL migrations as the older side "
                       "(built in a scratch database): did the database drift from its migrations?")
-    diff.add_argument("--history", type=Path, metavar="FILE", help="the audit history (default: $AUDITLIB_HISTORY, "
-                      "else reports/history.db)")
+    diff.add_argument("--history", type=Path, metavar="FILE", help=f"the audit history ({HISTORY_DEFAULT}: the "
+                      "file `auditlib audit` records in)")
     diff.add_argument("--source", metavar="KEY", help="whose runs to compare (see --list); default: the database "
                       "given, else the most recently audited source")
     diff.add_argument("--list", action="store_true", help="list the recorded runs and exit")
@@ -150,10 +210,10 @@ def add_source_arguments(parser: argparse.ArgumentParser, migrations: bool = Tru
                         help="limit to this schema (repeatable; 'all' includes platform schemas)")
 
 
-def add_history_arguments(parser: argparse.ArgumentParser) -> None:
+def add_history_arguments(parser: argparse.ArgumentParser, default: str = HISTORY_DEFAULT) -> None:
     """--history / --no-history, shared by the commands that record their run."""
-    parser.add_argument("--history", type=Path, metavar="FILE", help="the audit history this run is recorded in "
-                        "(default: $AUDITLIB_HISTORY, else reports/history.db)")
+    parser.add_argument("--history", type=Path, metavar="FILE", help=f"the audit history this run is recorded in "
+                        f"({default})")
     parser.add_argument("--no-history", action="store_true", help="do not record this run in the history")
 
 
@@ -230,15 +290,19 @@ def run_audit_command(args: argparse.Namespace) -> int:
         if args.sample < 1:
             raise UsageError("--sample must be a positive number of rows.")
         config = config.with_overrides({"data": {"sample_rows": args.sample}})
-    result = run_audit(source if source else args.dsn, config, demo=args.demo, schemas=args.schemas,
-                       data=not args.no_data, baseline=args.baseline, migrations=args.migrations,
-                       stubs=args.stubs, keep=args.keep, code_dir=args.code)
-    if result.extras.get("scratch_url"):
-        print(f"scratch database kept: {result.extras['scratch_url']}", file=sys.stderr)
-    if not args.no_history:
-        from auditlib.history import open_history
+    with contextlib.ExitStack() as stack:
+        history = None
+        if not args.no_history:
+            from auditlib.history import default_history_path, open_history
 
-        with open_history(args.history) as history:
+            # Opened before the audit: an unusable history file fails now, not after the audit's work is done.
+            history = stack.enter_context(open_history(args.history or default_history_path()))
+        result = run_audit(source if source else args.dsn, config, demo=args.demo, schemas=args.schemas,
+                           data=not args.no_data, baseline=args.baseline, migrations=args.migrations,
+                           stubs=args.stubs, keep=args.keep, code_dir=args.code)
+        if result.extras.get("scratch_url"):
+            print(f"scratch database kept: {result.extras['scratch_url']}", file=sys.stderr)
+        if history is not None:
             history.track(result)  # adds status and first_seen to every finding; fixed ones in extras["fixed"]
     if args.format == "json":
         text = json.dumps(result.to_document(), indent=2, default=str)
@@ -274,16 +338,27 @@ def run_report(args: argparse.Namespace) -> int:
     import time
 
     from auditlib import embedded
+    from auditlib.history import default_history_path, open_history
     from auditlib.report import ReportError, ensure_kernel, read_sources, render_many, render_report
 
+    check_output_folder(args.output_dir)
+    # The history follows the reports (OUTPUT_DIR/history.db), and is opened now so that a file that cannot be used
+    # fails before the notebook's kernel starts, not inside it.
+    notebook = args.notebook or ("migration_audit" if args.migrations else "table_explorer" if args.table
+                                 else "relationship_audit")
+    history_path = Path(args.history or default_history_path(args.output_dir)).resolve()
+    if not args.no_history and notebook != "table_explorer":  # the table explorer records nothing
+        open_history(history_path).close()
     if args.sources is not None:
         try:
             sources = read_sources(args.sources)
         except ReportError as error:
             raise UsageError(str(error)) from None
         ensure_kernel()
+        # Every source's report records in the one history of the index, not one history per source folder.
         index = render_many(sources, args.output_dir, parallel=args.parallel,
-                            extra_args=["--no-data"] if args.no_data else [])
+                            extra_args=(["--no-data"] if args.no_data else [])
+                            + (["--no-history"] if args.no_history else ["--history", str(history_path)]))
         print(f"wrote {index}")
         return EXIT_OK
 
@@ -294,6 +369,10 @@ def run_report(args: argparse.Namespace) -> int:
             if not value.exists():
                 raise UsageError(f"The file {value} does not exist.")
             parameters[name] = str(value.resolve())
+    if args.baseline is not None:
+        from auditlib.audit import load_baseline
+
+        load_baseline(args.baseline)  # a file that is no baseline fails here, not in the notebook's kernel
     if args.title:
         parameters["title"] = args.title
     if args.code is not None:
@@ -301,8 +380,6 @@ def run_report(args: argparse.Namespace) -> int:
             raise UsageError(f"The code folder {args.code} does not exist; pass your application's source folder.")
         parameters["code_dir"] = str(args.code.resolve())
     demo = not (args.dsn or args.dsn_env or args.snapshot or args.migrations)
-    notebook = args.notebook or ("migration_audit" if args.migrations else "table_explorer" if args.table
-                                 else "relationship_audit")
     if notebook == "table_explorer":
         if not args.table:
             raise UsageError("The table_explorer notebook needs --table schema.table.")
@@ -337,11 +414,8 @@ def run_report(args: argparse.Namespace) -> int:
     else:
         parameters.update(demo=True)
     if notebook != "table_explorer":
-        from auditlib.history import default_history_path
-
         # The kernel runs in the output folder: the notebook gets an absolute path.
-        parameters.update(history=not args.no_history,
-                          history_path=str(Path(args.history or default_history_path()).resolve()))
+        parameters.update(history=not args.no_history, history_path=str(history_path))
     ensure_kernel()
     started = time.perf_counter()
     try:
@@ -364,11 +438,12 @@ def run_diff(args: argparse.Namespace) -> int:
     import json
 
     from auditlib.drift import open_drift
-    from auditlib.history import HistoryError, open_history
+    from auditlib.history import HistoryError, default_history_path, open_history
 
     try:
+        history_path = args.history or default_history_path()  # the file `auditlib audit` records in
         if args.list:
-            with open_history(args.history, create=False) as history:
+            with open_history(history_path, create=False) as history:
                 runs = history.runs(args.source)
             columns = ["run_id", "generated_at", "source_key", "findings", "critical", "high", "medium", "low"]
             write_output(runs[columns].to_string(index=False) if len(runs) else "No runs recorded.", args.output)
@@ -388,7 +463,7 @@ def run_diff(args: argparse.Namespace) -> int:
             run_a, run_b = 0, (runs[0] if runs else 0)
         else:
             run_a, run_b = (runs + [0, 0])[:2]
-        drift = open_drift(history_path=str(args.history or ""), source_key=args.source or "", run_a=run_a,
+        drift = open_drift(history_path=str(history_path), source_key=args.source or "", run_a=run_a,
                            run_b=run_b, snapshot=str(args.against or ""), migrations=str(args.migrations or ""),
                            dsn=args.dsn or "", demo=args.demo, schemas=args.schemas,
                            config_path=str(args.config or ""), stubs=args.stubs)
@@ -408,15 +483,63 @@ def run_docs(args: argparse.Namespace) -> int:
 
 
 def write_output(text: str, output: Path | None) -> None:
-    """Print, or write a file atomically (a failed run never leaves a half-written file in place)."""
+    """Print, or write a file atomically: a failed write leaves neither a half-written file nor its partial copy."""
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(f".{output.name}.partial")
-    partial.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    partial.replace(output)
+    check_output_file(output)
+    partial = _partial_path(output)
+    try:
+        partial.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        partial.replace(output)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise UsageError(f"The output file {output} cannot be written ({_reason(error)}); choose another --output.") \
+            from None
+
+
+def check_output_file(output: Path | None) -> None:
+    """Fail before any work when ``--output`` cannot be written: it is a folder, or its folder cannot be created
+    or written to. Creates the missing folders, as writing would."""
+    if output is None:
+        return
+    output = Path(output)
+    if output.is_dir():
+        raise UsageError(f"The output {output} is a folder; give a file name, such as "
+                         f"--output {output / 'audit.json'}.")
+    probe = _partial_path(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        probe.open("w").close()  # the very file write_output writes first
+        probe.unlink()
+    except OSError as error:
+        raise UsageError(f"The output file {output} cannot be written ({_reason(error)}); choose another --output.") \
+            from None
+
+
+def check_output_folder(folder: Path) -> None:
+    """Fail before any work when the report folder is a file or cannot be created or written to."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"The output folder {folder} is a file; pass a folder with --output-dir.")
+    probe = folder / ".auditlib-write-test"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.open("w").close()
+        probe.unlink()
+    except OSError as error:
+        raise UsageError(f"The output folder {folder} cannot be written ({_reason(error)}); choose another "
+                         "--output-dir.") from None
+
+
+def _partial_path(output: Path) -> Path:
+    return output.with_name(f".{output.name}.partial")
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or type(error).__name__).lower()
 
 
 if __name__ == "__main__":

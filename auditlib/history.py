@@ -32,7 +32,10 @@ from auditlib.connect import mask_dsn
 from auditlib.findings import FINDING_FIELDS, SEVERITIES, severity_rank
 
 HISTORY_VARIABLE = "AUDITLIB_HISTORY"
-DEFAULT_PATH = Path("reports") / "history.db"
+HISTORY_FILE = "history.db"
+DEFAULT_PATH = Path("reports") / HISTORY_FILE  # used when the current folder has a reports/ folder
+_WRITABLE_ELSEWHERE = (f"pass a writable file with --history FILE, set {HISTORY_VARIABLE}, or add --no-history to "
+                       "skip recording.")
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
 STATUSES = ("new", "open", "suppressed", "fixed")
@@ -110,22 +113,65 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def default_history_path() -> Path:
-    """``$AUDITLIB_HISTORY``, else ``reports/history.db`` under the current folder."""
-    return Path(os.environ.get(HISTORY_VARIABLE) or DEFAULT_PATH)
+def default_history_path(output_dir: str | Path | None = None) -> Path:
+    """Where runs are recorded when no ``--history`` is given, the same rule for every command:
+
+    ``$AUDITLIB_HISTORY`` when set; else ``<output_dir>/history.db`` when the command writes into an output folder
+    (``auditlib report --output-dir``); else ``reports/history.db`` when the current folder has a ``reports/`` folder
+    (a project checkout, where ``make report`` and ``auditlib report`` write); else ``history.db`` in the per-user data
+    folder (``~/.local/share/auditlib`` on Linux), so running auditlib never leaves files in an arbitrary folder.
+    """
+    if os.environ.get(HISTORY_VARIABLE):
+        return Path(os.environ[HISTORY_VARIABLE]).expanduser()
+    if output_dir is not None:
+        return Path(output_dir) / HISTORY_FILE
+    if DEFAULT_PATH.parent.is_dir():
+        return DEFAULT_PATH
+    return user_data_folder() / HISTORY_FILE
+
+
+def user_data_folder() -> Path:
+    """The per-user data folder auditlib keeps its history in when no project folder is at hand."""
+    import warnings
+
+    import platformdirs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs may warn about XDG_RUNTIME_DIR
+        return platformdirs.user_data_path("auditlib")
 
 
 def open_history(path: str | Path | None = None, *, create: bool = True) -> History:
     """Open (and by default create) the history file; ``path`` defaults to ``default_history_path()``.
 
-    With ``create=False`` a missing file is an error — what a reader such as ``auditlib diff`` wants.
+    With ``create=False`` a missing file is an error — what a reader such as ``auditlib diff`` wants. Every failure
+    (a folder, an unwritable place, a file that is not an auditlib history) is a ``HistoryError`` with one sentence.
     """
     path = Path(path) if path else default_history_path()
+    if path.is_dir():
+        raise HistoryError(f"The history path {path} is a folder; pass a file such as {path / HISTORY_FILE} with "
+                           "--history.")
     if not create and not path.exists():
         raise HistoryError(f"There is no audit history at {path}; run `auditlib audit` or `auditlib report` first "
                            "(they record every run), or pass --history FILE.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return History(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise HistoryError(f"The history file {path} cannot be created ({_reason(error)}); {_WRITABLE_ELSEWHERE}") \
+            from None
+    return History(path, create=create)
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return True  # unreadable: sqlite3 says why
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or str(error)).lower()
 
 
 @dataclass
@@ -143,17 +189,50 @@ class StoredRun:
 class History:
     """The runs recorded in one SQLite file (see ``open_history``)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, create: bool = True):
         self.path = Path(path)
         try:
+            existed = self.path.stat().st_size > 0  # an empty file is a new history, as sqlite3 treats it
+        except OSError:
+            existed = False
+        if existed and not _is_sqlite(self.path):  # sqlite3 would take a short file of anything as a new database
+            raise HistoryError(f"The history file {self.path} is not an auditlib history (not an SQLite file); pass "
+                               "another file with --history or move this one away.")
+        try:
             self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as error:
+            raise HistoryError(f"The history file {self.path} cannot be {'opened' if existed else 'created'} "
+                               f"({error}); {_WRITABLE_ELSEWHERE if create else 'pass another file with --history.'}") \
+                from None
+        try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._check_is_history(existed)
             self._set_wal()
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as error:
-            raise HistoryError(f"The history file {self.path} cannot be used ({error}); pass another file with "
-                               "--history or move this one away.") from None
+            self._conn.close()
+            if not existed:
+                raise HistoryError(f"The history file {self.path} cannot be created ({error}); "
+                                   f"{_WRITABLE_ELSEWHERE}") from None
+            if "readonly" in str(error):
+                raise HistoryError(f"The history file {self.path} is read-only; {_WRITABLE_ELSEWHERE}") from None
+            what = "is not an auditlib history" if "not a database" in str(error) else "cannot be used"
+            raise HistoryError(f"The history file {self.path} {what} ({error}); pass another file with --history "
+                               "or move this one away.") from None
+        except HistoryError:
+            self._conn.close()
+            raise
+
+    def _check_is_history(self, existed: bool) -> None:
+        """Refuse an SQLite file of some other program: its tables would otherwise get ours added to them."""
+        if not existed:
+            return
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]  # reads the header: garbage fails here
+        tables = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if version == 0 and tables - {"catalogs", "runs", "finding_bodies", "findings", "sqlite_sequence"}:
+            raise HistoryError(f"The history file {self.path} is an SQLite database of something else (tables "
+                               f"{', '.join(sorted(tables)[:3])}); pass another file with --history.")
 
     # -- connection ---------------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -231,6 +310,18 @@ class History:
         run_row = (key, _json(source), result.generated_at, _now(), __version__, _json(list(result.schemas)),
                    _json(scrub(result.config.to_dict())), _json(checks_run(result)), _json(scrub(result.skipped)),
                    _json(summary), digest)
+        try:
+            run_id = self._insert_run(run_row, digest, catalog_blob, bodies, rows)
+        except sqlite3.Error as error:
+            raise HistoryError(f"The run could not be recorded in {self.path} ({error}); {_WRITABLE_ELSEWHERE}") \
+                from None
+        result.extras["history_run_id"] = run_id
+        result.extras["source_key"] = key
+        return run_id
+
+    def _insert_run(self, run_row: tuple, digest: str | None, catalog_blob: bytes | None,
+                    bodies: dict[str, bytes], rows: list[tuple]) -> int:
+        """Write one run, its catalog and its findings in one transaction; the new run id."""
         with self._write():
             if digest is not None:
                 self._conn.execute("INSERT OR IGNORE INTO catalogs (digest, snapshot) VALUES (?, ?)",
@@ -245,8 +336,6 @@ class History:
             self._conn.executemany(
                 "INSERT OR IGNORE INTO findings (run_id, key, check_name, severity, status, first_seen, body_digest) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)", [(run_id, *row) for row in rows])
-        result.extras["history_run_id"] = run_id
-        result.extras["source_key"] = key
         return run_id
 
     def assign_status(self, result, baseline_keys: Iterable[str] = ()) -> None:

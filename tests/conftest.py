@@ -174,3 +174,57 @@ def system_server():
 def any_server(request):
     """Each available PostgreSQL major version in turn."""
     return request.getfixturevalue("embedded_server" if request.param == "embedded18" else "system_server")
+
+
+@pytest.fixture(scope="session")
+def small_snapshot(embedded_server, tmp_path_factory):
+    """A catalog snapshot of a tiny database whose worst finding is medium (tasks.project_id has no foreign key)."""
+    from auditlib.catalog import load_catalog
+
+    name = "t_cli_exit_snapshot"
+    url = embedded_server.create_database(name, replace=True)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE projects (id bigint PRIMARY KEY, name text NOT NULL);"
+                             "CREATE TABLE tasks (id bigint PRIMARY KEY, project_id bigint NOT NULL);"
+                             "CREATE INDEX ON tasks (project_id);")
+    engine.dispose()
+    path = tmp_path_factory.mktemp("snapshot") / "snapshot.json"
+    path.write_text(load_catalog(url).to_json(), encoding="utf-8")
+    embedded_server.drop_database(name)
+    return path
+
+
+@pytest.fixture
+def make_read_only():
+    """``make_read_only(folder)``: a folder nobody can write into, root included (mode 555, else chattr +i)."""
+    made: list[tuple[Path, bool]] = []
+
+    def writable(folder: Path) -> bool:
+        probe = folder / ".probe"
+        try:
+            probe.touch()
+        except OSError:
+            return False
+        probe.unlink()
+        return True
+
+    def make(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o555)
+        immutable = False
+        if writable(folder):  # root ignores mode bits: an immutable folder refuses even root
+            try:
+                immutable = subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+            except FileNotFoundError:
+                immutable = False
+        made.append((folder, immutable))
+        if writable(folder):
+            pytest.skip("cannot make a read-only folder here (root without chattr)")
+        return folder
+
+    yield make
+    for folder, immutable in reversed(made):
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        folder.chmod(0o755)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,194 @@ def test_unknown_config_key_and_baseline_check_are_errors(demo_url, tmp_path):
 def test_missing_schema_is_an_error(demo_url):
     result = run_cli("audit", "--demo", "--schema", "no_such_schema", "--no-data")
     assert result.returncode == 2 and "no_such_schema" in result.stderr
+
+
+# -- every failure that is not a finding: exit code 2, one line, before the audit's work ------------------------------
+# These call main() in this process (fast) on a small catalog snapshot (small_snapshot: no server needed once it is
+# saved). `audits` counts the audits that started, to show that a bad output or history fails before the work.
+
+
+@pytest.fixture
+def audits(monkeypatch) -> list:
+    """The calls of run_audit made by the command (it is still run: this only counts)."""
+    import auditlib.audit
+
+    calls, real = [], auditlib.audit.run_audit
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(auditlib.audit, "run_audit", counting)
+    return calls
+
+
+def run_main(capsys, *args: str) -> tuple[int, str]:
+    """main() in this process: its exit code and standard error, which must be one line when not empty."""
+    from auditlib.cli import main
+
+    code = main(list(args))
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) <= 1, err
+    assert "Traceback" not in err
+    return code, err
+
+
+def partial_files(*folders: Path) -> list[Path]:
+    return [p for folder in folders for p in folder.rglob("*.partial")]
+
+
+def test_output_that_is_a_folder_fails_before_the_audit(small_snapshot, audits, tmp_path, capsys):
+    history = tmp_path / "history.db"
+    code, err = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--format", "json", "--output",
+                         str(tmp_path), "--history", str(history))
+    assert code == 2 and "is a folder" in err and "--output" in err
+    assert audits == [] and not history.exists()
+    assert partial_files(tmp_path, tmp_path.parent) == []
+
+
+def test_unwritable_output_fails_before_the_audit(small_snapshot, audits, tmp_path, make_read_only, capsys):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    make_read_only(folder)
+    code, err = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--output", str(folder / "audit.json"),
+                         "--no-history")
+    assert code == 2 and "cannot be written" in err and str(folder / "audit.json") in err
+    assert audits == [] and list(folder.iterdir()) == []
+    code, err = run_main(capsys, "catalog", "--dsn", "postgresql://nobody@127.0.0.1:1/none", "--output",
+                         str(folder / "sub" / "snapshot.json"))
+    assert code == 2 and "cannot be written" in err  # the folder is not even created, nor the server asked
+
+
+def test_read_only_project_folder_fails_before_the_audit(small_snapshot, audits, tmp_path, make_read_only, monkeypatch,
+                                                         capsys):
+    """The default history of a project checkout is reports/history.db: unwritable, it is named with the ways out."""
+    project = tmp_path / "project"
+    (project / "reports").mkdir(parents=True)
+    make_read_only(project / "reports")
+    make_read_only(project)
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("AUDITLIB_HISTORY")
+    output = tmp_path / "audit.json"
+    code, err = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--output", str(output))
+    assert code == 2 and "reports/history.db" in err
+    assert all(way in err for way in ("--history", "AUDITLIB_HISTORY", "--no-history")), err
+    assert audits == [] and not output.exists()
+    code, _ = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--output", str(output), "--no-history",
+                       "--fail-on", "medium")
+    assert code == 1 and output.exists()  # 1 is for findings only
+
+
+@pytest.mark.parametrize("content", [bytes(range(256)) * 8, b"not a database, just some text\n"],
+                         ids=["random-bytes", "text"])
+def test_garbage_history_fails_before_the_audit(small_snapshot, audits, tmp_path, capsys, content):
+    history = tmp_path / "history.db"
+    history.write_bytes(content)
+    code, err = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--history", str(history))
+    assert code == 2 and "not an auditlib history" in err and "--history" in err
+    assert audits == [] and history.read_bytes() == content
+    code, err = run_main(capsys, "diff", "--list", "--history", str(history))
+    assert code == 2 and "not an auditlib history" in err
+
+
+def test_report_checks_its_folder_history_and_baseline_before_the_kernel(small_snapshot, tmp_path, capsys):
+    file = tmp_path / "file"
+    file.write_text("x")
+    code, err = run_main(capsys, "report", "--snapshot", str(small_snapshot), "--output-dir", str(file))
+    assert code == 2 and "is a file" in err
+    code, err = run_main(capsys, "report", "--snapshot", str(small_snapshot), "--output-dir", str(tmp_path / "out"),
+                         "--history", str(file))
+    assert code == 2 and "not an auditlib history" in err
+    code, err = run_main(capsys, "report", "--snapshot", str(small_snapshot), "--output-dir", str(tmp_path / "out"),
+                         "--baseline", str(small_snapshot), "--no-history")
+    assert code == 2 and "catalog snapshot" in err
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_operating_system_errors_exit_2(small_snapshot, tmp_path, capsys):
+    code, err = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--config", str(tmp_path), "--no-history")
+    assert code == 2 and "is a folder" in err
+
+
+def baseline_file(kind: str, tmp_path: Path, snapshot: Path) -> Path:
+    """A file of another kind than a baseline, as users pass by mistake."""
+    from auditlib.findings import findings_frame, to_sarif
+
+    if kind == "snapshot":
+        return snapshot
+    if kind == "folder":
+        return tmp_path
+    path = tmp_path / f"baseline-{kind}"
+    path.write_bytes({
+        "findings-not-a-list": b'{"findings": 5}',
+        "no-findings": b'{"version": "1"}',
+        "sarif": json.dumps(to_sarif(findings_frame([]), {}, "0")).encode(),
+        "not-utf8": b"\xff\xfe\x00garbage",
+        "bad-json": b'{"findings": [',
+        "list-of-numbers": b"[1, 2]",
+        "csv": b"check,severity,category\nfk_missing,high,relationships\n",
+        "not-a-key": b"fk_missing:public.tasks.project_id\nsome words\n",
+    }[kind])
+    return path
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    ("findings-not-a-list", "not an `auditlib audit` document"),
+    ("no-findings", "not an `auditlib audit` document"),
+    ("sarif", "is a SARIF log"),
+    ("snapshot", "is a catalog snapshot"),
+    ("not-utf8", "not UTF-8"),
+    ("bad-json", "not valid JSON"),
+    ("list-of-numbers", "JSON list but not of finding keys"),
+    ("csv", "is a CSV export"),
+    ("not-a-key", "Line 2"),
+    ("folder", "is a folder"),
+])
+def test_baseline_of_the_wrong_shape_is_refused(small_snapshot, tmp_path, capsys, kind, expected):
+    baseline = baseline_file(kind, tmp_path, small_snapshot)
+    code, err = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--baseline", str(baseline),
+                         "--no-history")
+    assert code == 2 and expected in err, err
+    assert "auditlib audit --format json" in err  # and says what is expected
+
+
+def test_baselines_in_the_accepted_forms(small_snapshot, tmp_path, capsys):
+    from auditlib.audit import load_baseline
+
+    first = tmp_path / "first.json"
+    code, _ = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--format", "json", "--output", str(first),
+                       "--no-history", "--fail-on", "medium")
+    assert code == 1
+    keys = {f["key"] for f in json.loads(first.read_text())["findings"]}
+    assert "fk_missing:public.tasks.project_id" in keys
+    assert load_baseline(first) == keys
+    # A run's output is the next run's baseline: what it suppressed stays suppressed.
+    second = tmp_path / "second.json"
+    code, _ = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--format", "json", "--output", str(second),
+                       "--baseline", str(first), "--no-history", "--fail-on", "info")
+    assert code == 0 and json.loads(second.read_text())["findings"] == []
+    assert load_baseline(second) == keys
+    text = tmp_path / "keys.txt"
+    text.write_text("\ufeff# accepted on 2026-01-01\n\nfk_missing:public.tasks.project_id\n", encoding="utf-8")
+    assert load_baseline(text) == {"fk_missing:public.tasks.project_id"}
+    listed = tmp_path / "keys.json"
+    listed.write_text(json.dumps(sorted(keys)))
+    assert load_baseline(listed) == keys
+
+
+def test_unexpected_error_is_one_line_and_exit_2(tmp_path):
+    """Python exits 1 on an uncaught exception, the code for findings: main() must turn every bug into exit 2."""
+    script = ("import sys, auditlib.cli as cli\n"
+              "def broken(args):\n    raise RuntimeError('boom\\nsecond line')\n"
+              "cli.run_docs = broken\n"
+              "sys.exit(cli.main(['docs', '--output', sys.argv[1]]))\n")
+    command = [sys.executable, "-c", script, str(tmp_path / "checks.md")]
+    environment = {k: v for k, v in os.environ.items() if k != "AUDITLIB_DEBUG"}
+    result = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["auditlib: internal error: RuntimeError: boom (rerun with "
+                                                  "AUDITLIB_DEBUG=1 for the traceback)"]
+    debug = subprocess.run(command, capture_output=True, text=True, env={**environment, "AUDITLIB_DEBUG": "1"},
+                           timeout=120)
+    assert debug.returncode == 2
+    assert "Traceback" in debug.stderr and debug.stderr.strip().splitlines()[-1].startswith("auditlib: internal")

@@ -15,7 +15,15 @@ import sqlalchemy as sa
 
 from auditlib.audit import audit_catalog, run_audit
 from auditlib.catalog import Catalog, load_catalog
-from auditlib.history import History, HistoryError, open_history, scrub, source_key
+from auditlib.history import (
+    History,
+    HistoryError,
+    default_history_path,
+    open_history,
+    scrub,
+    source_key,
+    user_data_folder,
+)
 from tests.conftest import libpq
 
 
@@ -221,5 +229,83 @@ def test_missing_history_and_unknown_runs(tmp_path):
         with pytest.raises(HistoryError, match="no run 7"):
             history.load(7)
     (tmp_path / "bad.db").write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(HistoryError, match="cannot be used"):
+    with pytest.raises(HistoryError, match="not an auditlib history"):
         History(tmp_path / "bad.db")
+
+
+@pytest.mark.parametrize("content", [b"x", b"some notes\n", bytes(range(256)) * 4], ids=["one-byte", "text", "bytes"])
+def test_a_file_that_is_no_history_is_refused_and_left_alone(tmp_path, content):
+    """sqlite3 would silently turn a short file of anything into a new database: the user's file is kept intact."""
+    path = tmp_path / "history.db"
+    path.write_bytes(content)
+    for create in (True, False):
+        with pytest.raises(HistoryError, match="not an auditlib history") as caught:
+            open_history(path, create=create)
+        assert "\n" not in str(caught.value) and "--history" in str(caught.value)
+    assert path.read_bytes() == content
+
+
+def test_another_programs_sqlite_file_is_refused_unchanged(tmp_path):
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE customers (id integer PRIMARY KEY)")
+    conn.close()
+    with pytest.raises(HistoryError, match="SQLite database of something else"):
+        open_history(path)
+    with sqlite3.connect(path) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["customers"]
+    conn.close()
+
+
+def test_a_history_path_that_cannot_be_created(tmp_path, make_read_only):
+    with pytest.raises(HistoryError, match="is a folder"):
+        open_history(tmp_path)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(HistoryError, match="cannot be created") as caught:
+        open_history(tmp_path / "file" / "history.db")
+    assert all(way in str(caught.value) for way in ("--history", "AUDITLIB_HISTORY", "--no-history"))
+    folder = make_read_only(tmp_path / "read-only")
+    with pytest.raises(HistoryError, match="cannot be created"):
+        open_history(folder / "history.db")
+    with pytest.raises(HistoryError, match="cannot be created"):
+        open_history(folder / "sub" / "history.db")
+
+
+def test_default_history_location(tmp_path, monkeypatch):
+    """$AUDITLIB_HISTORY, else the report's output folder, else ./reports/ when there is one, else the user data
+    folder: never a reports/ folder created wherever auditlib happens to run."""
+    monkeypatch.delenv("AUDITLIB_HISTORY")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    assert default_history_path() == user_data_folder() / "history.db"
+    assert default_history_path(tmp_path / "out") == tmp_path / "out" / "history.db"
+    assert default_history_path(Path("reports")) == Path("reports") / "history.db"  # `make report`
+    (tmp_path / "reports").mkdir()
+    assert default_history_path() == Path("reports") / "history.db"
+    monkeypatch.setenv("AUDITLIB_HISTORY", str(tmp_path / "chosen.db"))
+    assert default_history_path() == default_history_path(tmp_path / "out") == tmp_path / "chosen.db"
+
+
+def test_audit_and_diff_share_the_default_history(small_snapshot, tmp_path, monkeypatch, capsys):
+    """Out of a project folder, runs go to the user data folder (not the working folder) and diff reads them there."""
+    from auditlib.cli import main
+
+    monkeypatch.delenv("AUDITLIB_HISTORY")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for _ in range(2):
+        assert main(["audit", "--snapshot", str(small_snapshot), "--fail-on", "never", "--format", "json"]) == 0
+    capsys.readouterr()
+    assert list(work.iterdir()) == []
+    stored = user_data_folder() / "history.db"
+    assert stored.is_relative_to(tmp_path) and len(History(stored).runs()) == 2
+    assert main(["diff", "--list"]) == 0 and "snapshot:" in capsys.readouterr().out
+    assert main(["diff"]) == 0 and "no schema changes" in capsys.readouterr().out
+    (work / "reports").mkdir()  # a project folder: runs go to reports/history.db, as `make report` writes them
+    assert main(["audit", "--snapshot", str(small_snapshot), "--fail-on", "never"]) == 0
+    assert len(History(work / "reports" / "history.db").runs()) == 1
+    capsys.readouterr()
+    assert main(["diff", "--list"]) == 0 and capsys.readouterr().out.count("snapshot:") == 1
