@@ -268,7 +268,8 @@ def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None
               code_dir: str | Path | None = None) -> AuditResult:
     """Audit a database or a migration folder and return its findings.
 
-    ``source`` is a DSN/URL or Engine (read-only sessions), a ``Catalog`` or the path of a catalog snapshot (.json);
+    ``source`` is a DSN/URL or Engine (read-only sessions), a ``Catalog``, or a catalog snapshot (a ``Path``, or a
+    string ending in .json);
     None means AUDITLIB_DSN / DATABASE_URL / PG* variables; ``demo=True`` audits the embedded ProductionOS demo;
     ``migrations`` audits a folder of SQL files (applied to a scratch database on the embedded server after the
     ``stubs`` platform stub; ``keep`` leaves that database for exploration). ``schemas`` narrows the audit
@@ -293,8 +294,8 @@ def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None
                                                                       embedded.DEMO_DATABASE})
     elif isinstance(source, Catalog):
         result = _audit_snapshot(source, config, {"kind": "snapshot", **source.source})
-    elif isinstance(source, (str, Path)) and str(source).endswith(".json") and Path(source).exists():
-        catalog = Catalog.from_json(Path(source).read_text(encoding="utf-8"))
+    elif isinstance(source, Path) or (isinstance(source, str) and source.endswith(".json") and Path(source).exists()):
+        catalog = Catalog.read_snapshot(source)
         result = _audit_snapshot(catalog, config, {"kind": "snapshot", "path": str(source), **catalog.source})
     else:
         result = _audit_database(source, config, data=data, source=None)

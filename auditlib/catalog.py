@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -286,6 +287,30 @@ class Catalog:
     def from_json(cls, text: str) -> Catalog:
         """Rebuild a catalog from ``to_json`` output."""
         return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def read_snapshot(cls, path: str | Path) -> Catalog:
+        """Read a snapshot file written by ``auditlib catalog --format json``; a file that is not one is a
+        ``SourceError`` whose one sentence says so."""
+        path = Path(path)
+        hint = "write one with `auditlib catalog --dsn ... --format json --output FILE`"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, IsADirectoryError):
+            raise SourceError(f"The snapshot file {path} does not exist; {hint}.") from None
+        except UnicodeDecodeError:
+            raise SourceError(f"The snapshot file {path} is not UTF-8 text, so not a catalog snapshot; {hint}.") from None
+        except json.JSONDecodeError as error:
+            raise SourceError(f"The snapshot file {path} is not JSON (line {error.lineno}: {error.msg}); "
+                              f"{hint}.") from None
+        if not isinstance(data, dict):
+            raise SourceError(f"The snapshot file {path} is not a catalog snapshot; {hint}.")
+        try:
+            return cls.from_dict(data)
+        except ValueError as error:
+            raise SourceError(f"{path}: {error}") from None
+        except (KeyError, TypeError, AttributeError):
+            raise SourceError(f"The snapshot file {path} is not a complete catalog snapshot; {hint}.") from None
 
     def equals(self, other: Catalog) -> bool:
         """True when both catalogs hold the same server facts and identical frames."""

@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("auditlib: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`auditlib audit | head`): stop quietly, as a SIGPIPE would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
     except Exception as error:  # the one place every failure becomes exit code 2
         if os.environ.get(DEBUG_VARIABLE):
             traceback.print_exc()

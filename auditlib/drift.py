@@ -589,7 +589,7 @@ def open_drift(*, history_path: str = "", source_key: str = "", run_a: int = 0, 
 
         old = (audit_migrations(migrations, config, stubs=stubs).catalog, f"migrations {migrations}")
     elif snapshot:
-        old = (Catalog.from_json(Path(snapshot).read_text(encoding="utf-8")), f"snapshot {snapshot}")
+        old = (Catalog.read_snapshot(snapshot), f"snapshot {snapshot}")
     else:
         old = None
     finding_changes = None

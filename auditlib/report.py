@@ -688,8 +688,8 @@ def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", mi
     """Run the audit for a notebook and return the Report whose sections the notebook displays.
 
     The DSN is read from the environment variable named by ``dsn_env`` so it never appears in the notebook.
-    With ``history`` the run is recorded in the audit history (``history_path``, default $AUDITLIB_HISTORY,
-    else reports/history.db): every finding gets its status (new, open, suppressed) and the report its trends.
+    With ``history`` the run is recorded in the audit history (``history_path``, default
+    ``history.default_history_path()``): every finding gets its status (new, open, suppressed) and the report its trends.
     """
     config = load_config(config_path or None)
     if migrations_dir:

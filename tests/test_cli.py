@@ -293,3 +293,32 @@ def test_unexpected_error_is_one_line_and_exit_2(tmp_path):
                            timeout=120)
     assert debug.returncode == 2
     assert "Traceback" in debug.stderr and debug.stderr.strip().splitlines()[-1].startswith("auditlib: internal")
+
+
+def test_a_snapshot_that_is_not_one_is_a_sentence(tmp_path, capsys):
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("these are notes, not a catalog\n")
+    wrong_shape = tmp_path / "list.json"
+    wrong_shape.write_text("[1, 2, 3]")
+    for path in (text_file, wrong_shape):
+        code, error = run_main(capsys, "audit", "--snapshot", str(path), "--no-history")
+        assert code == 2
+        assert error.startswith("auditlib: The snapshot file") and "internal error" not in error
+        assert "auditlib catalog" in error
+
+
+
+
+
+def test_output_piped_into_a_reader_that_stops_early(small_snapshot, monkeypatch, capsys):
+    class ClosedPipe:  # what standard output is once the reader (`| head`) has gone
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self):
+            return devnull.fileno()
+
+    with open(os.devnull, "w") as devnull:
+        monkeypatch.setattr(sys, "stdout", ClosedPipe())
+        code, _ = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--format", "json", "--no-history")
+    assert code == 141  # as if stopped by SIGPIPE: not 1 (findings), and not a traceback
