@@ -237,6 +237,7 @@ def database_source(args: argparse.Namespace) -> Iterator[str | object]:
 def run_demo(args: argparse.Namespace) -> int:
     from auditlib import embedded
 
+    embedded.ensure_installed()
     srv = embedded.server()
     if args.action == "stop":
         print("stopped" if srv.stop() else "not running")
@@ -246,7 +247,12 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"{'running' if running else 'stopped'} (data: {srv.pgdata}"
               + (f", pid {srv.pid()}, socket {srv.socket_dir})" if running else ")"))
         return EXIT_OK
-    srv.start()
+    if args.action == "reset":  # also the way out of a broken data folder: reset rebuilds it
+        rebuilt = srv.reset()
+        if rebuilt:
+            print(f"auditlib: {rebuilt}", file=sys.stderr)
+    else:
+        srv.start()
     url = embedded.ensure_demo(srv, scale=args.scale, replace=args.action == "reset")
     if args.action == "url":
         print(url.set(drivername="postgresql").render_as_string(hide_password=True))

