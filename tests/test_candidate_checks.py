@@ -19,6 +19,7 @@ from auditlib.config import AuditConfig
 from auditlib.data import DataContext
 from auditlib.demo import load_demo
 from auditlib.demo.planted import PLANTED_FLAWS
+from tests.conftest import libpq
 
 DATA_CHECKS = ["check_candidate", "reverse_ref_missing"]
 
@@ -43,8 +44,6 @@ def by_object(findings) -> dict[str, object]:
     return {f.object: f for f in findings}
 
 
-def libpq(url: sa.URL) -> dict:
-    return {"dbname": url.database, "user": url.username, "host": url.query["host"]}
 
 
 def apply(url: sa.URL, script: str) -> None:

@@ -25,6 +25,7 @@ from auditlib.checks.probe import probe_rows
 from auditlib.config import AuditConfig
 from auditlib.data import DataContext
 from auditlib.demo import planted_counts, stub_sql
+from tests.conftest import libpq
 
 MY_CHECKS = ("orphan_rows", "tenant_null_rows", "tenant_mismatch_rows", "json_reference", "json_orphans", "rls_leak")
 MY_MODULES = ("auditlib.checks.integrity", "auditlib.checks.json", "auditlib.checks.probe")
@@ -52,8 +53,6 @@ def of(findings, check: str) -> dict[str, object]:
     return {f.object: f for f in findings if f.check == check}
 
 
-def libpq(url: sa.URL) -> dict:
-    return {"dbname": url.database, "user": url.username or "postgres", "host": url.query["host"]}
 
 
 def apply(url: sa.URL, script: str) -> None:

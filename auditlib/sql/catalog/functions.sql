@@ -1,7 +1,16 @@
 -- One row per function or procedure in a user schema that no extension owns.
 SELECT n.nspname AS schema,
        p.proname AS name,
-       pg_catalog.pg_get_function_identity_arguments(p.oid) AS arguments,
+       -- PostgreSQL 14 gave procedures OUT arguments and since then names the IN mode of their arguments; before,
+       -- a procedure's list is built here the way 14 prints it, so the signature reads alike on every version.
+       CASE WHEN p.prokind = 'p' AND pg_catalog.current_setting('server_version_num')::int < 140000
+            THEN COALESCE((SELECT pg_catalog.string_agg(
+                                      CASE a.mode WHEN 'b' THEN 'INOUT ' WHEN 'v' THEN 'VARIADIC ' ELSE 'IN ' END
+                                      || CASE WHEN a.name <> '' THEN pg_catalog.quote_ident(a.name) || ' ' ELSE '' END
+                                      || pg_catalog.format_type(a.type, NULL), ', ' ORDER BY a.ord)
+                           FROM unnest(COALESCE(p.proallargtypes, p.proargtypes::oid[]), p.proargmodes::text[],
+                                       p.proargnames) WITH ORDINALITY AS a(type, mode, name, ord)), '')
+            ELSE pg_catalog.pg_get_function_identity_arguments(p.oid) END AS arguments,
        pg_catalog.pg_get_function_result(p.oid) AS returns,
        l.lanname AS language,
        CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'

@@ -17,7 +17,12 @@ SELECT n.nspname AS schema,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_key,
        c.relrowsecurity AS rls_enabled,
        c.relforcerowsecurity AS rls_forced,
-       CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END AS row_estimate,
+       -- Unknown (NULL) when never vacuumed or analysed: reltuples -1 since PostgreSQL 14; before, 0 rows on 0 pages
+       -- (which an analysed empty table also reads, and a partitioned table always: unknown is the safe answer).
+       CASE WHEN c.reltuples < 0
+              OR (c.reltuples = 0 AND c.relpages = 0
+                  AND pg_catalog.current_setting('server_version_num')::int < 140000) THEN NULL
+            ELSE c.reltuples::bigint END AS row_estimate,
        ((c.relpages::bigint + COALESCE(tc.relpages, 0)
          + COALESCE((SELECT sum(ic.relpages) FROM pg_catalog.pg_index i
                      JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
