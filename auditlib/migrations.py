@@ -84,6 +84,16 @@ class Statement:
 
 
 @dataclass
+class InvalidUtf8:
+    """Where a file stops being UTF-8: the first invalid byte, by line, column (characters) and file offset."""
+
+    line: int
+    column: int
+    offset: int
+    byte: int
+
+
+@dataclass
 class MigrationFolder:
     """The parsed folder: files in apply order and their statements."""
 
@@ -91,6 +101,7 @@ class MigrationFolder:
     files: list[str]
     statements: list[Statement]
     decoding: dict[str, str] = field(default_factory=dict)  # file -> encoding used when not UTF-8
+    invalid_utf8: dict[str, InvalidUtf8] = field(default_factory=dict)  # file -> its first invalid byte
 
     def parsed(self) -> Iterator[Statement]:
         return (s for s in self.statements if s.node_type is not None)
@@ -150,15 +161,25 @@ def discover(folder: str | Path) -> tuple[Path, list[Path]]:
     return root, sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
-def read_sql_file(path: Path) -> tuple[str, str | None]:
-    """A file's text; a file that is not UTF-8 is read as Latin-1 and that is reported. Binary files raise."""
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_sql_file(path: Path) -> tuple[str, InvalidUtf8 | None]:
+    """A file's text; a file that is not UTF-8 is read as Latin-1, with where its first invalid byte is.
+
+    Binary files raise UnicodeDecodeError.
+    """
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
         raise UnicodeDecodeError("binary", data[:1], 0, 1, "the file holds NUL bytes: not a text file")
     try:
         return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+    except UnicodeDecodeError as error:
+        offset = error.start + (len(_BOM) if data.startswith(_BOM) else 0)
+        line_start = data.rfind(b"\n", 0, offset) + 1
+        column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+        return data.decode("latin-1"), InvalidUtf8(line=data.count(b"\n", 0, offset) + 1, column=column,
+                                                   offset=offset, byte=data[offset])
 
 
 def blank_meta_commands(text: str) -> tuple[str, list[tuple[int, str]]]:
@@ -310,18 +331,19 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> Migrati
     progress = progress or Progress()
     statements: list[Statement] = []
     decoding: dict[str, str] = {}
+    invalid_utf8: dict[str, InvalidUtf8] = {}
     files = []
     for path in paths:
         name = path.relative_to(root).as_posix()
         files.append(name)
         try:
-            text, encoding = read_sql_file(path)
+            text, invalid = read_sql_file(path)
         except UnicodeDecodeError:
             statements.append(Statement(name, 1, "", len(statements), parse_error="the file is not text (binary "
                                                                                   "content)"))
             continue
-        if encoding:
-            decoding[name] = encoding
+        if invalid:
+            decoding[name], invalid_utf8[name] = "latin-1", invalid
         cleaned, meta = blank_meta_commands(text)
         del text
         for line, command in meta:
@@ -339,7 +361,8 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> Migrati
     statements.sort(key=lambda s: (position[s.file], s.line, s.index))
     for index, statement in enumerate(statements):
         statement.index = index
-    return MigrationFolder(root=root, files=files, statements=statements, decoding=decoding)
+    return MigrationFolder(root=root, files=files, statements=statements, decoding=decoding,
+                           invalid_utf8=invalid_utf8)
 
 
 # -- what statements do ---------------------------------------------------------------------------------------------
@@ -500,6 +523,22 @@ def sql_parse_error_findings(folder: MigrationFolder) -> list[Finding]:
                 detail=f"{statement.file} line {statement.line}: {statement.text!r} is a psql meta-command, not "
                        "SQL; migration tools other than psql fail on it, and auditlib does not run it.",
                 evidence={"command": statement.text}, file=statement.file, line=statement.line))
+    return findings
+
+
+def not_utf8_findings(folder: MigrationFolder) -> list[Finding]:
+    """Files that are not valid UTF-8 (the audit read them as Latin-1), with where their first invalid byte is."""
+    findings = []
+    for name, where in folder.invalid_utf8.items():
+        findings.append(Finding(
+            schema=None, table=None, column=None, object=name,
+            title="Migration file is not valid UTF-8",
+            detail=f"{name} line {where.line}, column {where.column}: byte 0x{where.byte:02x} (offset {where.offset} "
+                   "in the file) is not valid UTF-8; auditlib read the file as Latin-1, but psql and migration tools "
+                   "read UTF-8 and reject the statement that holds it.",
+            evidence={"line": where.line, "column": where.column, "byte_offset": where.offset,
+                      "byte": f"0x{where.byte:02x}", "read_as": folder.decoding.get(name, "latin-1")},
+            file=name, line=where.line))
     return findings
 
 
