@@ -24,6 +24,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
@@ -371,7 +372,19 @@ def _name(range_var) -> tuple[str, str]:
 
 
 def _type_text(type_name) -> str:
-    return RawStream()(type_name) if type_name is not None else ""
+    if type_name is None:
+        return ""
+    if type_name.typmods or type_name.setof or type_name.pct_type:
+        return RawStream()(type_name)
+    # Most columns have one of a few plain types; printing a node costs far more than looking its text up.
+    return _plain_type_text(tuple(name.sval for name in type_name.names),
+                            tuple(bound.ival for bound in type_name.arrayBounds or ()), type_name.typemod)
+
+
+@lru_cache(maxsize=4096)
+def _plain_type_text(names: tuple[str, ...], array_bounds: tuple[int, ...], typemod: int) -> str:
+    return RawStream()(ast.TypeName(names=tuple(ast.String(sval=name) for name in names), typemod=typemod,
+                                    arrayBounds=tuple(ast.Integer(ival=b) for b in array_bounds) or None))
 
 
 def _references(column: str | None, constraint) -> tuple[str | None, tuple[str, str], list[str]]:
