@@ -5,27 +5,36 @@ Static pass: every ``*.sql`` file, in the order migration tools apply them (lexi
 blanked, a statement that does not parse is reported and the rest still audited — and turned into an inventory of
 what each file creates, alters and drops.
 
-Apply pass: the statements run in order, each on its own (autocommit, as psql runs a file without ON_ERROR_STOP),
-in a scratch database on the embedded server after a platform stub. Failures are recorded with their SQLSTATE and
-whether an earlier failure caused them. The resulting database gets the full schema audit, and each finding is
-traced back to the file and line that created its object.
+Apply pass: the statements run in order, each as if on its own (autocommit, as psql runs a file without
+ON_ERROR_STOP), in a scratch database on the embedded server after a platform stub. Failures are recorded with their
+SQLSTATE and whether an earlier failure caused them. The resulting database gets the full schema audit, and each
+finding is traced back to the file and line that created its object.
+
+Both passes are linear in the size of the files: files of many megabytes (data seeds, schema dumps) are normal, and
+long passes report their progress on stderr.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import sys
+import time
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 import pglast
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
-from pglast.parser import ParseError, scan
+from pglast.parser import ParseError, parse_sql_json, scan
+from pglast.parser import split as scanner_split
 from pglast.stream import RawStream
 
 from auditlib.findings import Finding
@@ -34,6 +43,13 @@ PLATFORM_REFERENCES = {("public", "users"): ("auth", "users")}  # a bare `users`
 _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "START TRANSACTION", "END", "ABORT")
 _MISSING_OBJECT = re.compile(r'(?:relation|table|function|type|schema|view|sequence) "?([^"\s(]+)"?(?:\(.*?\))? '
                              r'does not exist')
+_META_COMMAND = re.compile(r"^[^\S\n]*\\[^\n]*", re.M)  # a line whose first non-blank character is a backslash
+_STATEMENT_TYPE = re.compile(r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)"')
+# Statement types whose node the static pass inspects (statement_effects, origins); the nodes of all others (data
+# statements above all, most of a big file) are never built.
+_INSPECTED_TYPES = frozenset({"CreateStmt", "AlterTableStmt", "DropStmt", "CreatePolicyStmt", "CreateFunctionStmt",
+                              "CreateTrigStmt", "ViewStmt", "CreateTableAsStmt", "IndexStmt"})
+
 
 class MigrationsError(ValueError):
     """The migrations folder cannot be audited; one sentence for the user."""
@@ -47,16 +63,35 @@ class Statement:
     line: int
     text: str
     index: int
-    node: Any = None              # the pglast statement node, None when it did not parse
+    node_type: str | None = None  # the pglast node type ("CreateStmt"), None when it did not parse
     parse_error: str | None = None
     error_line: int | None = None
     meta_command: bool = False
+    _node: Any = field(default=None, repr=False, compare=False)
+    _effects: dict[str, list] | None = field(default=None, repr=False, compare=False)  # statement_effects, once
+
+    @property
+    def node(self) -> Any:
+        """The pglast statement node, None when it did not parse; built on first use and kept."""
+        if self._node is None and self.node_type is not None:
+            self._node = pglast.parse_sql(self.text)[0].stmt
+        return self._node
 
     @property
     def kind(self) -> str:
         if self.meta_command:
             return "psql meta-command"
-        return type(self.node).__name__ if self.node is not None else "unparsed"
+        return self.node_type or "unparsed"
+
+
+@dataclass
+class InvalidUtf8:
+    """Where a file stops being UTF-8: the first invalid byte, by line, column (characters) and file offset."""
+
+    line: int
+    column: int
+    offset: int
+    byte: int
 
 
 @dataclass
@@ -67,9 +102,44 @@ class MigrationFolder:
     files: list[str]
     statements: list[Statement]
     decoding: dict[str, str] = field(default_factory=dict)  # file -> encoding used when not UTF-8
+    invalid_utf8: dict[str, InvalidUtf8] = field(default_factory=dict)  # file -> its first invalid byte
 
     def parsed(self) -> Iterator[Statement]:
-        return (s for s in self.statements if s.node is not None)
+        return (s for s in self.statements if s.node_type is not None)
+
+
+class Progress:
+    """Progress lines on stderr for a long pass: silent at first, then one line every few seconds at most.
+
+    On a terminal the first line comes after 5 s and then every 2 s; in a log (CI) after 30 s and then every 30 s,
+    so a short run prints nothing and a long one a handful of lines.
+    """
+
+    def __init__(self, stream: TextIO | None = None, clock=time.monotonic):
+        self.stream, self.clock = stream or sys.stderr, clock
+        interactive = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.first_after, self.every = (5.0, 2.0) if interactive else (30.0, 30.0)
+        self.started = clock()
+        self.last: float | None = None
+
+    def update(self, what: str, done: int, total: int, unit: str = "statements") -> None:
+        """Print ``auditlib: <what>: <done> of <total> <unit>`` when it is time to."""
+        now = self.clock()
+        if now - self.started < self.first_after or (self.last is not None and now - self.last < self.every):
+            return
+        self.last = now
+        print(f"auditlib: {what}: {done:,} of {total:,} {unit}", file=self.stream, flush=True)
+
+
+class LineIndex:
+    """Line numbers of offsets in one text: its newline offsets, found once, then a binary search per lookup."""
+
+    def __init__(self, text: str):
+        self.newlines = array("q", (match.start() for match in re.finditer("\n", text)))
+
+    def line_of(self, offset: int) -> int:
+        """The 1-based line holding the character at ``offset`` (CRLF files count the same)."""
+        return bisect_left(self.newlines, offset) + 1
 
 
 # -- discovery and splitting --------------------------------------------------------------------------------------
@@ -92,114 +162,208 @@ def discover(folder: str | Path) -> tuple[Path, list[Path]]:
     return root, sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
-def read_sql_file(path: Path) -> tuple[str, str | None]:
-    """A file's text; a file that is not UTF-8 is read as Latin-1 and that is reported. Binary files raise."""
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_sql_file(path: Path) -> tuple[str, InvalidUtf8 | None]:
+    """A file's text; a file that is not UTF-8 is read as Latin-1, with where its first invalid byte is.
+
+    Binary files raise UnicodeDecodeError.
+    """
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
         raise UnicodeDecodeError("binary", data[:1], 0, 1, "the file holds NUL bytes: not a text file")
     try:
         return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+    except UnicodeDecodeError as error:
+        offset = error.start + (len(_BOM) if data.startswith(_BOM) else 0)
+        line_start = data.rfind(b"\n", 0, offset) + 1
+        column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+        return data.decode("latin-1"), InvalidUtf8(line=data.count(b"\n", 0, offset) + 1, column=column,
+                                                   offset=offset, byte=data[offset])
 
 
 def blank_meta_commands(text: str) -> tuple[str, list[tuple[int, str]]]:
     """Replace psql meta-command lines (``\\i``, ``\\set`` …) by spaces, keeping offsets; return them with lines."""
-    found, lines = [], text.split("\n")
-    for number, line in enumerate(lines, start=1):
-        if line.lstrip().startswith("\\"):
-            found.append((number, line.strip()))
-            lines[number - 1] = " " * len(line)
-    return "\n".join(lines), found
+    matches = list(_META_COMMAND.finditer(text))
+    if not matches:
+        return text, []
+    lines = LineIndex(text)
+    found, pieces, previous = [], [], 0
+    for match in matches:
+        found.append((lines.line_of(match.start()), match.group().strip()))
+        pieces += [text[previous:match.start()], " " * (match.end() - match.start())]
+        previous = match.end()
+    pieces.append(text[previous:])
+    return "".join(pieces), found
 
 
-def split_statements(text: str) -> list[tuple[int, str]]:
-    """(start offset, statement text) for each statement, split at top-level semicolons.
+_SQL_SPACE = " \t\n\r\f\v"  # what PostgreSQL's scanner takes for white space
+
+
+def _pieces(text: str) -> list[tuple[int, int]] | None:
+    """(start, end) of consecutive pieces of ``text`` that each end at a top-level semicolon, from libpg_query's
+    scanner splitter (in C). Its statements may hold several of ours (it trusts parentheses) but never part of one,
+    so each piece can be scanned on its own and the tokens of a whole big file never sit in memory at once. None
+    when the scanner fails (an unterminated quote or comment)."""
+    try:
+        slices = scanner_split(text, with_parser=False, only_slices=True)
+    except ParseError:
+        return None
+    pieces, start = [], 0
+    for piece in slices:
+        semicolon = text.find(";", piece.stop)
+        if semicolon < 0 or text[piece.stop:semicolon].strip(_SQL_SPACE):
+            continue  # the last statement has no semicolon: it stays in the final piece
+        pieces.append((start, semicolon + 1))
+        start = semicolon + 1
+    if start < len(text):
+        pieces.append((start, len(text)))
+    return pieces
+
+
+def _code_start(text: str, start: int, end: int) -> int:
+    """The offset of the first character in text[start:end] that is neither white space nor in a comment
+    (comments nest, as in PostgreSQL); ``end`` when there is none."""
+    position = start
+    while position < end:
+        if text[position] in _SQL_SPACE:
+            position += 1
+        elif text.startswith("--", position):
+            line_end = min((found for found in (text.find("\n", position, end), text.find("\r", position, end))
+                            if found >= 0), default=end)
+            position = line_end
+        elif text.startswith("/*", position):
+            depth, position = 1, position + 2
+            while depth and position < end:
+                if text.startswith("/*", position):
+                    depth, position = depth + 1, position + 2
+                elif text.startswith("*/", position):
+                    depth, position = depth - 1, position + 2
+                else:
+                    position += 1
+        else:
+            return position
+    return end
+
+
+def _chunks(text: str, progress: Progress | None = None, name: str = "") -> list[tuple[int, int]]:
+    """(start, end) of every chunk of ``text`` ending at a top-level semicolon; a chunk starts at its first token
+    that is not a comment (a statement's line is that of its first keyword, not of the comments above it)."""
+    pieces = _pieces(text)
+    chunks: list[tuple[int, int]] = []
+    for piece_start, piece_end in pieces if pieces is not None else [(0, len(text))]:
+        if progress:
+            progress.update(f"splitting {name}", piece_start // 1000, len(text) // 1000, "kB")
+        if pieces is not None and text.count(";", piece_start, piece_end - 1) == 0:
+            # no semicolon but the one that ends the piece: one chunk, and no need for the (costly) token scan
+            code_start = _code_start(text, piece_start, piece_end)
+            if code_start < piece_end:
+                chunks.append((code_start, piece_end))
+            continue
+        try:
+            tokens = scan(text[piece_start:piece_end])
+        except Exception:  # an unterminated quote: the rest of the file is one statement
+            if text[piece_start:].strip():
+                chunks.append((piece_start, len(text)))
+            break
+        code_start = None
+        for token in tokens:
+            if token.name in ("SQL_COMMENT", "C_COMMENT"):
+                continue
+            if code_start is None:
+                code_start = piece_start + token.start
+            if token.name == "ASCII_59":
+                chunks.append((code_start, piece_start + token.end + 1))
+                code_start = None
+        if code_start is not None:
+            chunks.append((code_start, piece_end))
+    return chunks
+
+
+def _parse(text: str) -> tuple[str | None, ParseError | None]:
+    """The node type of the (first) statement in ``text``, or the parse error. The JSON parser skips building
+    Python nodes, the expensive part of parsing; the node is built later only when something inspects it."""
+    try:
+        match = _STATEMENT_TYPE.match(parse_sql_json(text))
+    except ParseError as error:
+        return None, error
+    return (match.group(1) if match else None), None
+
+
+def split_parsed(text: str, progress: Progress | None = None,
+                 name: str = "") -> Iterator[tuple[int, str, str | None, ParseError | None]]:
+    """(start offset, statement text, node type, parse error) for each statement, split at top-level semicolons.
 
     The scanner knows quotes, dollar quotes and comments. Parentheses are not trusted (a broken statement must not
     swallow the next one); a chunk that only parses together with the next ones (BEGIN ATOMIC bodies) is merged.
+    Each statement is parsed once.
     """
-    try:
-        tokens = scan(text)
-    except Exception:  # an unterminated quote: the rest of the file is one statement
-        return [(0, text)] if text.strip() else []
-    chunks, code_start = [], None
-    for token in tokens:
-        if token.name in ("SQL_COMMENT", "C_COMMENT"):
-            continue
-        if code_start is None:
-            code_start = token.start  # a statement's line is that of its first keyword, not of comments above it
-        if token.name == "ASCII_59":
-            chunks.append((code_start, text[code_start:token.end + 1]))
-            code_start = None
-    if code_start is not None:
-        chunks.append((code_start, text[code_start:]))
-    merged: list[tuple[int, str]] = []
+    chunks = _chunks(text, progress, name)
     index = 0
     while index < len(chunks):
-        offset, chunk = chunks[index]
-        if not _parses(chunk):
+        if progress:
+            progress.update(f"parsing {name}", index, len(chunks))
+        start, end = chunks[index]
+        chunk = text[start:end]
+        node_type, error = _parse(chunk)
+        if error is not None:
             for extra in range(1, 6):
                 if index + extra >= len(chunks):
                     break
-                candidate = "".join(c for _, c in chunks[index:index + extra + 1])
-                if _parses(candidate) and "ATOMIC" in candidate.upper():
-                    chunk, index = candidate, index + extra
+                candidate = text[start:chunks[index + extra][1]]
+                candidate_type, candidate_error = _parse(candidate)
+                if candidate_error is None and "ATOMIC" in candidate.upper():
+                    chunk, node_type, error, index = candidate, candidate_type, None, index + extra
                     break
-        merged.append((offset, chunk))
         index += 1
-    return [(offset, chunk.strip()) for offset, chunk in merged if _has_code(chunk)]
+        if chunk.strip(" \t\r\n;"):  # a chunk starts at code, so this only drops empty statements (";")
+            yield start, chunk.strip(), node_type, error
 
 
-def _parses(text: str) -> bool:
-    try:
-        pglast.parse_sql(text)
-        return True
-    except ParseError:
-        return False
+def split_statements(text: str) -> list[tuple[int, str]]:
+    """(start offset, statement text) for each statement, split at top-level semicolons (see split_parsed)."""
+    return [(offset, chunk) for offset, chunk, _, _ in split_parsed(text)]
 
 
-def _has_code(chunk: str) -> bool:
-    stripped = re.sub(r"--[^\n]*", "", chunk)
-    stripped = re.sub(r"/\*.*?\*/", "", stripped, flags=re.S)
-    return bool(stripped.strip(" \t\r\n;"))
-
-
-def load_folder(folder: str | Path) -> MigrationFolder:
+def load_folder(folder: str | Path, progress: Progress | None = None) -> MigrationFolder:
     """Discover, read, split and parse every migration file."""
     root, paths = discover(folder)
+    progress = progress or Progress()
     statements: list[Statement] = []
     decoding: dict[str, str] = {}
+    invalid_utf8: dict[str, InvalidUtf8] = {}
     files = []
     for path in paths:
         name = path.relative_to(root).as_posix()
         files.append(name)
         try:
-            text, encoding = read_sql_file(path)
+            text, invalid = read_sql_file(path)
         except UnicodeDecodeError:
             statements.append(Statement(name, 1, "", len(statements), parse_error="the file is not text (binary "
                                                                                   "content)"))
             continue
-        if encoding:
-            decoding[name] = encoding
+        if invalid:
+            decoding[name], invalid_utf8[name] = "latin-1", invalid
         cleaned, meta = blank_meta_commands(text)
+        del text
         for line, command in meta:
             statements.append(Statement(name, line, command, len(statements), meta_command=True))
-        for offset, chunk in split_statements(cleaned):
-            line = cleaned.count("\n", 0, offset) + 1
-            statement = Statement(name, line, chunk, len(statements))
-            try:
-                parsed = pglast.parse_sql(chunk)
-                statement.node = parsed[0].stmt if parsed else None
-            except ParseError as error:
+        lines = LineIndex(cleaned)
+        for offset, chunk, node_type, error in split_parsed(cleaned, progress, name):
+            line = lines.line_of(offset)
+            statement = Statement(name, line, chunk, len(statements), node_type=node_type)
+            if error is not None:
                 message, position = (error.args + (None,))[:2]
                 statement.parse_error = str(message)
-                statement.error_line = line + chunk.count("\n", 0, position) if isinstance(position, int) else line
+                statement.error_line = lines.line_of(offset + position) if isinstance(position, int) else line
             statements.append(statement)
-    statements.sort(key=lambda s: (files.index(s.file), s.line, s.index))
+    position = {name: number for number, name in enumerate(files)}
+    statements.sort(key=lambda s: (position[s.file], s.line, s.index))
     for index, statement in enumerate(statements):
         statement.index = index
-    return MigrationFolder(root=root, files=files, statements=statements, decoding=decoding)
+    return MigrationFolder(root=root, files=files, statements=statements, decoding=decoding,
+                           invalid_utf8=invalid_utf8)
 
 
 # -- what statements do ---------------------------------------------------------------------------------------------
@@ -208,7 +372,19 @@ def _name(range_var) -> tuple[str, str]:
 
 
 def _type_text(type_name) -> str:
-    return RawStream()(type_name) if type_name is not None else ""
+    if type_name is None:
+        return ""
+    if type_name.typmods or type_name.setof or type_name.pct_type:
+        return RawStream()(type_name)
+    # Most columns have one of a few plain types; printing a node costs far more than looking its text up.
+    return _plain_type_text(tuple(name.sval for name in type_name.names),
+                            tuple(bound.ival for bound in type_name.arrayBounds or ()), type_name.typemod)
+
+
+@lru_cache(maxsize=4096)
+def _plain_type_text(names: tuple[str, ...], array_bounds: tuple[int, ...], typemod: int) -> str:
+    return RawStream()(ast.TypeName(names=tuple(ast.String(sval=name) for name in names), typemod=typemod,
+                                    arrayBounds=tuple(ast.Integer(ival=b) for b in array_bounds) or None))
 
 
 def _references(column: str | None, constraint) -> tuple[str | None, tuple[str, str], list[str]]:
@@ -236,7 +412,12 @@ def table_definition(node: ast.CreateStmt) -> dict[str, Any]:
 
 def statement_effects(statement: Statement) -> dict[str, list]:
     """What one statement creates, alters, drops and references: lists of (kind, schema.name) and FK targets."""
-    node = statement.node
+    if statement._effects is None:
+        statement._effects = _effects(statement.node if statement.node_type in _INSPECTED_TYPES else None)
+    return statement._effects
+
+
+def _effects(node: Any) -> dict[str, list]:
     effects: dict[str, list] = {"created": [], "altered": [], "dropped": [], "references": []}
     if isinstance(node, ast.CreateStmt):
         table = _name(node.relation)
@@ -298,12 +479,15 @@ def file_inventory(folder: MigrationFolder) -> pd.DataFrame:
     """One row per file: statements, tables created/altered/dropped, policies, functions, triggers, views,
     indexes, parse errors and a category guessed from its tables."""
     rows = []
+    by_file: dict[str, list[Statement]] = {name: [] for name in folder.files}
+    for statement in folder.statements:
+        by_file[statement.file].append(statement)
     for name in folder.files:
-        statements = [s for s in folder.statements if s.file == name]
+        statements = by_file[name]
         bucket: dict[str, list[str]] = {k: [] for k in ("tables_created", "tables_altered", "tables_dropped",
                                                          "policies", "functions", "triggers", "views", "indexes")}
         for statement in statements:
-            if statement.node is None:
+            if statement.node_type not in _INSPECTED_TYPES:
                 continue
             effects = statement_effects(statement)
             for kind, target in effects["created"]:
@@ -355,6 +539,22 @@ def sql_parse_error_findings(folder: MigrationFolder) -> list[Finding]:
     return findings
 
 
+def not_utf8_findings(folder: MigrationFolder) -> list[Finding]:
+    """Files that are not valid UTF-8 (the audit read them as Latin-1), with where their first invalid byte is."""
+    findings = []
+    for name, where in folder.invalid_utf8.items():
+        findings.append(Finding(
+            schema=None, table=None, column=None, object=name,
+            title="Migration file is not valid UTF-8",
+            detail=f"{name} line {where.line}, column {where.column}: byte 0x{where.byte:02x} (offset {where.offset} "
+                   "in the file) is not valid UTF-8; auditlib read the file as Latin-1, but psql and migration tools "
+                   "read UTF-8 and reject the statement that holds it.",
+            evidence={"line": where.line, "column": where.column, "byte_offset": where.offset,
+                      "byte": f"0x{where.byte:02x}", "read_as": folder.decoding.get(name, "latin-1")},
+            file=name, line=where.line))
+    return findings
+
+
 def table_defined_multiple_findings(folder: MigrationFolder,
                                     applied: list[AppliedStatement] | None = None) -> list[Finding]:
     """The same table created by CREATE TABLE in more than one file, with the definition that ends up in force.
@@ -366,6 +566,8 @@ def table_defined_multiple_findings(folder: MigrationFolder,
     definitions: dict[tuple[str, str], list[dict]] = {}
     exists: dict[tuple[str, str], int | None] = {}  # table -> index in definitions list of the one in force
     for statement in folder.parsed():
+        if statement.node_type not in ("CreateStmt", "DropStmt"):
+            continue
         node = statement.node
         if isinstance(node, ast.CreateStmt):
             table = _name(node.relation)
@@ -474,7 +676,7 @@ def stub_sql(stubs: str, folder: MigrationFolder) -> str:
 
 
 def _transaction_control(statement: Statement) -> bool:
-    return isinstance(statement.node, ast.TransactionStmt)
+    return statement.node_type == "TransactionStmt"
 
 
 @dataclass
@@ -486,48 +688,122 @@ class AppliedStatement:
     caused_by: int | None = None  # index of the earlier failed statement this failure follows from
 
 
-def apply_folder(folder: MigrationFolder, url, stub: str) -> list[AppliedStatement]:
-    """Run every parsed statement in order on the scratch database, each on its own, continuing past errors."""
+# Statement types applied in batches. A batch is one multi-statement query, which the server runs as one implicit
+# transaction, and none of these types behaves differently there than alone (unlike LOCK, SET LOCAL, VACUUM, CREATE
+# INDEX CONCURRENTLY, temporary tables, cursors or COPY, which always run alone). Deferred constraints are made
+# immediate in a batch, so they are checked after each statement as they are alone. A batch that fails has changed
+# nothing, so its statements run again one at a time and each failure keeps its own statement, SQLSTATE and message.
+_BATCHED_TYPES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "CommentStmt", "GrantStmt", "CreateStmt",
+                            "IndexStmt", "AlterTableStmt", "CreatePolicyStmt", "CreateFunctionStmt",
+                            "CreateTrigStmt", "ViewStmt"})
+_BATCH_STATEMENTS, _BATCH_CHARACTERS = 512, 1_000_000
+
+
+def _batchable(statement: Statement) -> bool:
+    if statement.node_type not in _BATCHED_TYPES:
+        return False
+    if statement.node_type == "CreateStmt":
+        return statement.node.relation.relpersistence != "t"
+    if statement.node_type == "IndexStmt":
+        return not statement.node.concurrent
+    return True
+
+
+def _batch_sql(batch: list[Statement]) -> str:
+    # A newline before each separator: a statement may end in a -- comment.
+    return "SET CONSTRAINTS ALL IMMEDIATE;\n" + "\n;\n".join(s.text for s in batch)
+
+
+def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | None = None) -> list[AppliedStatement]:
+    """Run every parsed statement in order on the scratch database, continuing past errors, as if each ran on its
+    own (consecutive simple statements go in batches; a failed batch is rerun one statement at a time)."""
     import psycopg
 
     from auditlib.connect import to_url
 
     target = to_url(url)
     conninfo = {"dbname": target.database, "user": target.username, "host": target.query.get("host") or target.host}
+    progress = progress or Progress()
+    # unparsed statements and meta-commands are reported by the static pass; BEGIN/COMMIT are moot here
+    runnable = [s for s in folder.statements if s.node_type is not None and not _transaction_control(s)]
+    totals: dict[str, int] = {}
+    for statement in runnable:
+        totals[statement.file] = totals.get(statement.file, 0) + 1
     results: list[AppliedStatement] = []
     failed_objects: dict[str, int] = {}
     failed_columns: dict[tuple[str, str], dict[str, int]] = {}
+
+    def run_alone(conn, statement: Statement) -> bool:
+        try:
+            conn.execute(statement.text, prepare=False)
+        except psycopg.Error as error:
+            sqlstate = error.sqlstate or ""
+            message = (error.diag.message_primary or str(error)).strip()
+            caused_by = None
+            missing = _MISSING_OBJECT.search(message)
+            if missing:
+                name = missing.group(1).split(".")[-1].strip('"')
+                caused_by = failed_objects.get(name)
+            if caused_by is None:  # e.g. an FK on a column whose type change failed just before
+                for table in _tables_touched(statement):
+                    for column, index in failed_columns.get(table, {}).items():
+                        if re.search(rf'\b{re.escape(column)}\b', message + " " + statement.text):
+                            caused_by = index
+                            break
+            results.append(AppliedStatement(statement, ok=False, sqlstate=sqlstate, message=message,
+                                            caused_by=caused_by))
+            for kind, created in statement_effects(statement)["created"]:
+                failed_objects.setdefault(created[-1] if kind not in ("policy", "trigger", "index")
+                                          else created[1], statement.index)
+            for table, column in _columns_altered(statement):
+                failed_columns.setdefault(table, {}).setdefault(column, statement.index)
+            return False
+        results.append(AppliedStatement(statement, ok=True))
+        return True
+
+    batch: list[Statement] = []
+    batch_limit, batch_characters, successes_alone = 16, 0, 0
+
+    def flush(conn) -> None:
+        # Batches grow while they succeed and shrink when they fail, so a folder full of failures soon runs its
+        # statements one at a time instead of running each twice.
+        nonlocal batch_limit, batch_characters, successes_alone
+        if len(batch) > 1:
+            try:
+                conn.execute(_batch_sql(batch), prepare=False)
+            except psycopg.Error:
+                batch_limit = max(batch_limit // 4, 1)
+            else:
+                results.extend(AppliedStatement(s, ok=True) for s in batch)
+                batch_limit = min(batch_limit * 2, _BATCH_STATEMENTS)
+                batch.clear()
+                batch_characters = 0
+                return
+        for statement in batch:
+            if run_alone(conn, statement) and batch_limit == 1:
+                successes_alone += 1
+                if successes_alone >= 32:
+                    batch_limit, successes_alone = 2, 0
+        batch.clear()
+        batch_characters = 0
+
+    done: dict[str, int] = {}
     with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True,
                          application_name="auditlib-migrations") as conn:
         if stub:
             conn.execute(stub)
-        for statement in folder.statements:
-            if statement.node is None or _transaction_control(statement):
-                continue  # unparsed and meta-commands are reported by the static pass; BEGIN/COMMIT are moot here
-            try:
-                conn.execute(statement.text, prepare=False)
-                results.append(AppliedStatement(statement, ok=True))
-            except psycopg.Error as error:
-                sqlstate = error.sqlstate or ""
-                message = (error.diag.message_primary or str(error)).strip()
-                caused_by = None
-                missing = _MISSING_OBJECT.search(message)
-                if missing:
-                    name = missing.group(1).split(".")[-1].strip('"')
-                    caused_by = failed_objects.get(name)
-                if caused_by is None:  # e.g. an FK on a column whose type change failed just before
-                    for table in _tables_touched(statement):
-                        for column, index in failed_columns.get(table, {}).items():
-                            if re.search(rf'\b{re.escape(column)}\b', message + " " + statement.text):
-                                caused_by = index
-                                break
-                results.append(AppliedStatement(statement, ok=False, sqlstate=sqlstate, message=message,
-                                                caused_by=caused_by))
-                for kind, created in statement_effects(statement)["created"]:
-                    failed_objects.setdefault(created[-1] if kind not in ("policy", "trigger", "index")
-                                              else created[1], statement.index)
-                for table, column in _columns_altered(statement):
-                    failed_columns.setdefault(table, {}).setdefault(column, statement.index)
+        for statement in runnable:
+            done[statement.file] = done.get(statement.file, 0) + 1
+            progress.update(f"applying {statement.file}", done[statement.file], totals[statement.file])
+            if _batchable(statement):
+                batch.append(statement)
+                batch_characters += len(statement.text)
+                if len(batch) >= batch_limit or batch_characters >= _BATCH_CHARACTERS:
+                    flush(conn)
+            else:
+                flush(conn)
+                run_alone(conn, statement)
+        flush(conn)
     return results
 
 
@@ -538,7 +814,7 @@ def _tables_touched(statement: Statement) -> list[tuple[str, str]]:
 
 def _columns_altered(statement: Statement) -> list[tuple[tuple[str, str], str]]:
     """(table, column) pairs an ALTER TABLE changes (type, default, nullability, rename)."""
-    node = statement.node
+    node = statement.node if statement.node_type == "AlterTableStmt" else None
     if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
         return []
     table = _name(node.relation)
@@ -585,7 +861,7 @@ def origins(results: list[AppliedStatement]) -> dict[tuple, tuple[str, int]]:
                 found.setdefault(target, (result.statement.file, result.statement.line))
         for _, target in effects["dropped"]:
             found.pop(target, None)
-        node = result.statement.node
+        node = result.statement.node if result.statement.node_type == "AlterTableStmt" else None
         if isinstance(node, ast.AlterTableStmt) and node.relation is not None:
             table = _name(node.relation)
             for command in node.cmds or ():

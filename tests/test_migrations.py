@@ -1,4 +1,4 @@
-"""Auditing a folder of migration files: the four migration checks, ordering, broken and odd files, the CLI."""
+"""Auditing a folder of migration files: the migration checks, ordering, broken and odd files, the CLI."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from auditlib.audit import audit_migrations
-from auditlib.migrations import MigrationsError, file_inventory, load_folder
+from auditlib.migrations import MigrationsError, file_inventory, load_folder, read_sql_file
 from tests.conftest import write_files
 from tests.test_cli import run_cli
 
@@ -101,10 +101,32 @@ def test_concurrent_index_meta_commands_and_transactions_are_handled(audit):
     assert [(m["line"], m["severity"]) for m in meta] == [(5, "low")]
 
 
-def test_non_utf8_file_is_read(audit):
-    result = audit({"001.sql": "CREATE TABLE caf\xe9 (id int PRIMARY KEY);".encode("latin-1")})
+def test_non_utf8_file_is_read_and_reported_with_file_and_line(audit):
+    result = audit({"001.sql": "CREATE TABLE caf\xe9 (id int PRIMARY KEY);".encode("latin-1"),
+                    "002.sql": "-- Crème brûlée, in UTF-8\nCREATE TABLE b (id int PRIMARY KEY);\n".encode()
+                               + "COMMENT ON TABLE b IS 'd\xe9j\xe0 vu';".encode("latin-1")})
     assert result.catalog.has_table("public", "café")
-    assert result.extras["migration_inventory"]["encoding"].tolist() == ["latin-1"]
+    assert result.extras["migration_inventory"]["encoding"].tolist() == ["latin-1", "latin-1"]
+    found = result.findings[result.findings["check"] == "migration_file_not_utf8"].to_dict("records")
+    assert [(f["object"], f["file"], f["line"], f["severity"]) for f in found] == [
+        ("001.sql", "001.sql", 1, "low"), ("002.sql", "002.sql", 3, "low")]
+    assert found[1]["evidence"]["column"] == len("COMMENT ON TABLE b IS 'd") + 1
+    assert found[1]["evidence"]["byte"] == "0xe9"
+    assert "002.sql line 3, column 25" in found[1]["detail"]
+
+
+def test_utf8_file_with_accents_is_not_reported(audit):
+    result = audit({"001.sql": "\ufeffCREATE TABLE café (id int PRIMARY KEY);\n-- crème brûlée ✓\n"})
+    assert objects(result, "migration_file_not_utf8") == []
+    assert result.catalog.has_table("public", "café")
+
+
+def test_invalid_byte_position_counts_characters_after_a_bom(tmp_path):
+    path = tmp_path / "001.sql"
+    path.write_bytes(b"\xef\xbb\xbfSELECT 1;\n-- \xc3\xa9t\xc3\xa9 \xff\n")
+    text, invalid = read_sql_file(path)
+    assert text.startswith("\xef\xbb\xbfSELECT 1;")  # read as Latin-1, byte for byte
+    assert (invalid.line, invalid.column, invalid.offset, invalid.byte) == (2, 8, 22, 0xFF)  # "-- été " is 7 characters, 9 bytes
 
 
 def test_order_is_lexical_and_up_sql_only(tmp_path):

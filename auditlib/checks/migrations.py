@@ -10,6 +10,7 @@ from auditlib.config import AuditConfig
 from auditlib.findings import Finding
 from auditlib.migrations import (
     MigrationRun,
+    not_utf8_findings,
     ref_target_missing_findings,
     sql_parse_error_findings,
     statement_failed_findings,
@@ -28,6 +29,20 @@ def sql_parse_error(catalog: Catalog, config: AuditConfig, migration_run: Migrat
     psql meta-commands such as \\i and \\set out of migration files.
     """
     yield from sql_parse_error_findings(migration_run.folder)
+
+
+@check(name="migration_file_not_utf8", category="migrations", severity="low", kind="migrations")
+def migration_file_not_utf8(catalog: Catalog, config: AuditConfig, migration_run: MigrationRun) -> Iterator[Finding]:
+    """A migration file is not valid UTF-8 (typically Latin-1 or Windows-1252 text from an old editor).
+
+    Why it matters: psql and migration tools send files as UTF-8, and the server rejects a statement holding an
+    invalid byte ("invalid byte sequence for encoding UTF8"), even inside a comment; auditlib reads the file as
+    Latin-1 to go on, so names and strings may not be what a UTF-8 reader sees.
+
+    How to fix: convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`) or correct the byte at the reported
+    line and column.
+    """
+    yield from not_utf8_findings(migration_run.folder)
 
 
 @check(name="table_defined_multiple", category="duplicates", severity="high", kind="migrations")
