@@ -722,7 +722,10 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
     from auditlib.connect import to_url
 
     target = to_url(url)
-    conninfo = {"dbname": target.database, "user": target.username, "host": target.query.get("host") or target.host}
+    # The URL's query carries the socket, the port and the settings the embedded server pins against the user's PG*
+    # variables (an empty value is one of them: it keeps libpq from reading the variable).
+    conninfo = {"host": target.host, "port": target.port, **target.query, "dbname": target.database,
+                "user": target.username}
     progress = progress or Progress()
     # unparsed statements and meta-commands are reported by the static pass; BEGIN/COMMIT are moot here
     runnable = [s for s in folder.statements if s.node_type is not None and not _transaction_control(s)]
@@ -788,7 +791,7 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
         batch_characters = 0
 
     done: dict[str, int] = {}
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True,
+    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}, autocommit=True,
                          application_name="auditlib-migrations") as conn:
         if stub:
             conn.execute(stub)

@@ -165,3 +165,15 @@ def test_cli_json_carries_file_and_line(tmp_path, embedded_server):
     missing = [f for f in document["findings"] if f["check"] == "fk_missing"]
     assert [(f["object"], f["file"], f["line"]) for f in missing] == [("public.invoices.project_id", "001.sql", 2)]
     assert document["source"]["kind"] == "migrations"
+
+
+def test_pg_variables_of_the_shell_do_not_reach_the_scratch_database(audit, monkeypatch):
+    # Meant for the user's own databases: a PGPORT would move the socket, a PGOPTIONS would make the scratch session
+    # read-only, so every CREATE would fail.
+    monkeypatch.setenv("PGPORT", "55432")
+    monkeypatch.setenv("PGOPTIONS", "-c default_transaction_read_only=on")
+    result = audit({"001_init.sql": "CREATE TABLE projects (id bigint PRIMARY KEY);\n"
+                                    "CREATE TABLE tasks (id bigint PRIMARY KEY, project_id bigint REFERENCES projects);"})
+    assert not len(result.findings.query("check == 'migration_statement_failed'"))
+    assert {"public.projects", "public.tasks"} <= set(result.catalog.tables["schema"] + "." +
+                                                      result.catalog.tables["name"])
