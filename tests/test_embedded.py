@@ -191,7 +191,7 @@ def test_demo_reset_rebuilds_a_half_built_data_folder_with_a_stale_lock(scratch_
     srv.pgdata.mkdir(mode=0o700, exist_ok=True)
     if run_as:
         shutil.chown(srv.pgdata, run_as, run_as)
-    initdb = subprocess.Popen([str(_installed_programs() / "initdb"), "-D", str(srv.pgdata), "--auth=trust",
+    initdb = subprocess.Popen([str(srv._binaries(run_as) / "initdb"), "-D", str(srv.pgdata), "--auth=trust",
                                "-U", "postgres", "--no-sync"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               cwd=scratch_home, start_new_session=True, **({"user": run_as} if run_as else {}))
     deadline = time.time() + 60
