@@ -1,17 +1,18 @@
-"""Checks on a folder of SQL migration files (kind "migrations"): they read the parsed folder and the apply pass."""
+"""Checks on a folder of SQL migration files (kind "migrations"): they read the parsed folder and the apply pass.
+
+Their input is a MigrationRun: the folder's files and statements, what each statement creates, drops and references
+(``statement_effects``, ``created_table``), and what happened to each in the apply pass. They read no parse trees.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
-from pglast.enums import ObjectType
-
 from auditlib.catalog import Catalog
 from auditlib.checks import check
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
-from auditlib.migrations import MigrationRun, relation_name, statement_effects, table_definition
+from auditlib.migrations import MigrationRun, created_table, statement_effects
 
 PLATFORM_REFERENCES = {("public", "users"): ("auth", "users")}  # a bare `users` where the platform has auth.users
 
@@ -89,13 +90,11 @@ def table_defined_multiple(catalog: Catalog, config: AuditConfig, migration_run:
     definitions: dict[tuple[str, str], list[dict]] = {}
     exists: dict[tuple[str, str], int | None] = {}  # table -> index in definitions list of the one in force
     for statement in folder.parsed():
-        if statement.node_type not in ("CreateStmt", "DropStmt"):
-            continue
-        node = statement.node
-        if isinstance(node, ast.CreateStmt):
-            table = relation_name(node.relation)
-            entry = {"file": statement.file, "line": statement.line, "if_not_exists": bool(node.if_not_exists),
-                     **table_definition(node)}
+        created = created_table(statement)
+        if created is not None:
+            table = created["table"]
+            entry = {"file": statement.file, "line": statement.line, "if_not_exists": created["if_not_exists"],
+                     "columns": created["columns"], "foreign_keys": created["foreign_keys"]}
             definitions.setdefault(table, []).append(entry)
             applied_result = outcome_of.get(statement.index)
             if applied_result is not None and not applied_result.ok:
@@ -104,12 +103,12 @@ def table_defined_multiple(catalog: Catalog, config: AuditConfig, migration_run:
                 exists[table] = len(definitions[table]) - 1
                 entry["outcome"] = "creates the table"
             else:
-                entry["outcome"] = ("skipped: the table already exists (IF NOT EXISTS)" if node.if_not_exists
+                entry["outcome"] = ("skipped: the table already exists (IF NOT EXISTS)" if created["if_not_exists"]
                                     else "fails: the table already exists")
-        elif isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
-            for names in node.objects or ():
-                parts = [n.sval for n in names]
-                exists[(parts[-2] if len(parts) > 1 else "public", parts[-1])] = None
+        elif statement.node_type == "DropStmt":
+            for kind, dropped in statement_effects(statement)["dropped"]:
+                if kind == "table":
+                    exists[dropped] = None
     for table, entries in sorted(definitions.items()):
         files = sorted({e["file"] for e in entries})
         if len(files) < 2:

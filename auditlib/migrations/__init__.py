@@ -48,6 +48,7 @@ from auditlib.migrations.reading import (
 from auditlib.migrations.static import (
     INSPECTED_TYPES,
     categorize,
+    created_table,
     file_inventory,
     relation_name,
     statement_effects,
@@ -56,6 +57,6 @@ from auditlib.migrations.static import (
 
 __all__ = ["INSPECTED_TYPES", "AppliedStatement", "InvalidUtf8", "LineIndex", "MigrationFolder", "MigrationRun",
            "MigrationsError", "Progress", "Statement", "apply_folder", "attach_origins", "blank_meta_commands",
-           "categorize", "discover", "file_inventory", "load_folder", "needs_supabase_stub", "origins",
+           "categorize", "created_table", "discover", "file_inventory", "load_folder", "needs_supabase_stub", "origins",
            "read_sql_file", "relation_name", "scratch_database_name", "split_parsed", "split_statements",
            "statement_effects", "stub_sql", "table_definition"]

@@ -66,6 +66,16 @@ def table_definition(node: ast.CreateStmt) -> dict[str, Any]:
     return {"columns": columns, "foreign_keys": foreign_keys}
 
 
+def created_table(statement: Statement) -> dict[str, Any] | None:
+    """What a CREATE TABLE statement defines: ``table`` (schema, name), ``if_not_exists``, ``columns`` (name → type)
+    and ``foreign_keys`` (column → target table); None for any other statement."""
+    if statement.node_type != "CreateStmt":
+        return None
+    node = statement.node
+    return {"table": relation_name(node.relation), "if_not_exists": bool(node.if_not_exists),
+            **table_definition(node)}
+
+
 def statement_effects(statement: Statement) -> dict[str, list]:
     """What one statement creates, alters, drops and references: lists of (kind, schema.name) and FK targets."""
     if statement._effects is None:
