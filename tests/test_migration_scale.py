@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from auditlib import migrations
-from auditlib.migrations import Progress, apply_folder, file_inventory, load_folder
+from auditlib.migrations import Progress, apply_folder, file_inventory, load_folder, reading
 from tests.conftest import write_files
 
 _ROWS_PER_INSERT = 40
@@ -114,9 +113,9 @@ def test_line_numbers_and_parsing_of_a_big_file_take_one_pass(tmp_path, monkeypa
             counter[0] += len(arg) if size else 1
             return function(arg, *args, **kwargs)
         return wrapper
-    monkeypatch.setattr(migrations, "scan", counting(scanned, migrations.scan, size=True))
-    monkeypatch.setattr(migrations, "parse_sql_json", counting(parsed, migrations.parse_sql_json))
-    monkeypatch.setattr(migrations.pglast, "parse_sql", counting(built, migrations.pglast.parse_sql))
+    monkeypatch.setattr(reading, "scan", counting(scanned, reading.scan, size=True))
+    monkeypatch.setattr(reading, "parse_sql_json", counting(parsed, reading.parse_sql_json))
+    monkeypatch.setattr(reading.pglast, "parse_sql", counting(built, reading.pglast.parse_sql))
     folder = load_folder(tmp_path)
     inventory = file_inventory(folder)
 

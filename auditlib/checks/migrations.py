@@ -1,4 +1,8 @@
-"""Checks on a folder of SQL migration files (kind "migrations"): they read the parsed folder and the apply pass."""
+"""Checks on a folder of SQL migration files (kind "migrations"): they read the parsed folder and the apply pass.
+
+Their input is a MigrationRun: the folder's files and statements, what each statement creates, drops and references
+(``statement_effects``, ``created_table``), and what happened to each in the apply pass. They read no parse trees.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,9 @@ from auditlib.catalog import Catalog
 from auditlib.checks import check
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
-from auditlib.migrations import (
-    MigrationRun,
-    not_utf8_findings,
-    ref_target_missing_findings,
-    sql_parse_error_findings,
-    statement_failed_findings,
-    table_defined_multiple_findings,
-)
+from auditlib.migrations import MigrationRun, created_table, statement_effects
+
+PLATFORM_REFERENCES = {("public", "users"): ("auth", "users")}  # a bare `users` where the platform has auth.users
 
 
 @check(name="sql_parse_error", category="migrations", severity="high", kind="migrations")
@@ -28,7 +27,25 @@ def sql_parse_error(catalog: Catalog, config: AuditConfig, migration_run: Migrat
     How to fix: correct the statement at the reported line (the parser's message says what it expected), or move
     psql meta-commands such as \\i and \\set out of migration files.
     """
-    yield from sql_parse_error_findings(migration_run.folder)
+    folder = migration_run.folder
+    for statement in folder.statements:
+        if statement.parse_error:
+            first = statement.text.strip().splitlines()[0][:120] if statement.text.strip() else ""
+            yield Finding(
+                schema=None, table=None, column=None, object=f"{statement.file}:{statement.line}",
+                title="Statement does not parse",
+                detail=f"{statement.file} line {statement.error_line or statement.line}: {statement.parse_error}; "
+                       "this statement is skipped and the rest of the folder is still audited.",
+                evidence={"message": statement.parse_error, "statement_start": first,
+                          "error_line": statement.error_line},
+                file=statement.file, line=statement.error_line or statement.line)
+        elif statement.meta_command:
+            yield Finding(
+                schema=None, table=None, column=None, object=f"{statement.file}:{statement.line}",
+                title="psql meta-command", severity="low",
+                detail=f"{statement.file} line {statement.line}: {statement.text!r} is a psql meta-command, not "
+                       "SQL; migration tools other than psql fail on it, and auditlib does not run it.",
+                evidence={"command": statement.text}, file=statement.file, line=statement.line)
 
 
 @check(name="migration_file_not_utf8", category="migrations", severity="low", kind="migrations")
@@ -42,7 +59,17 @@ def migration_file_not_utf8(catalog: Catalog, config: AuditConfig, migration_run
     How to fix: convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`) or correct the byte at the reported
     line and column.
     """
-    yield from not_utf8_findings(migration_run.folder)
+    folder = migration_run.folder
+    for name, where in folder.invalid_utf8.items():
+        yield Finding(
+            schema=None, table=None, column=None, object=name,
+            title="Migration file is not valid UTF-8",
+            detail=f"{name} line {where.line}, column {where.column}: byte 0x{where.byte:02x} (offset {where.offset} "
+                   "in the file) is not valid UTF-8; auditlib read the file as Latin-1, but psql and migration tools "
+                   "read UTF-8 and reject the statement that holds it.",
+            evidence={"line": where.line, "column": where.column, "byte_offset": where.offset,
+                      "byte": f"0x{where.byte:02x}", "read_as": folder.decoding.get(name, "latin-1")},
+            file=name, line=where.line)
 
 
 @check(name="table_defined_multiple", category="duplicates", severity="high", kind="migrations")
@@ -56,7 +83,55 @@ def table_defined_multiple(catalog: Catalog, config: AuditConfig, migration_run:
     How to fix: keep one definition, move the differences into ALTER TABLE migrations, and consolidate the data
     of any copies; the evidence lists the columns that differ and which definition is in force.
     """
-    yield from table_defined_multiple_findings(migration_run.folder, migration_run.results)
+    # What each CREATE did is what the apply pass saw happen (a first CREATE that failed leaves the table
+    # to a later one); a statement the apply pass did not run is simulated.
+    folder, applied = migration_run.folder, migration_run.results
+    outcome_of = {a.statement.index: a for a in applied or []}
+    definitions: dict[tuple[str, str], list[dict]] = {}
+    exists: dict[tuple[str, str], int | None] = {}  # table -> index in definitions list of the one in force
+    for statement in folder.parsed():
+        created = created_table(statement)
+        if created is not None:
+            table = created["table"]
+            entry = {"file": statement.file, "line": statement.line, "if_not_exists": created["if_not_exists"],
+                     "columns": created["columns"], "foreign_keys": created["foreign_keys"]}
+            definitions.setdefault(table, []).append(entry)
+            applied_result = outcome_of.get(statement.index)
+            if applied_result is not None and not applied_result.ok:
+                entry["outcome"] = f"fails: {applied_result.message}"
+            elif exists.get(table) is None:
+                exists[table] = len(definitions[table]) - 1
+                entry["outcome"] = "creates the table"
+            else:
+                entry["outcome"] = ("skipped: the table already exists (IF NOT EXISTS)" if created["if_not_exists"]
+                                    else "fails: the table already exists")
+        elif statement.node_type == "DropStmt":
+            for kind, dropped in statement_effects(statement)["dropped"]:
+                if kind == "table":
+                    exists[dropped] = None
+    for table, entries in sorted(definitions.items()):
+        files = sorted({e["file"] for e in entries})
+        if len(files) < 2:
+            continue
+        in_force = entries[exists[table]] if exists.get(table) is not None else None
+        all_columns = sorted({c for e in entries for c in e["columns"]})
+        diff = [{"column": column, **{f"{e['file']}:{e['line']}": (e["columns"].get(column, "—")
+                                                                   + (f" → {e['foreign_keys'][column]}"
+                                                                      if column in e["foreign_keys"] else ""))
+                                      for e in entries}} for column in all_columns
+                if len({(e["columns"].get(column), e["foreign_keys"].get(column)) for e in entries}) > 1]
+        first = entries[0]
+        yield Finding(
+            schema=table[0], table=table[1], column=None,
+            title=f"Table defined {len(entries)} times in {len(files)} files",
+            detail=f"{'.'.join(table)} is created in {', '.join(files)}; "
+                   + (f"the definition in force is {in_force['file']} line {in_force['line']}" if in_force else
+                      "no definition survives (dropped last)")
+                   + f", and {len(diff)} columns differ between the definitions.",
+            evidence={"definitions": [{k: v for k, v in e.items()} for e in entries],
+                      "in_force": {"file": in_force["file"], "line": in_force["line"]} if in_force else None,
+                      "column_diff": diff},
+            file=first["file"], line=first["line"])
 
 
 @check(name="ref_target_missing", category="migrations", severity="high", kind="migrations")
@@ -70,7 +145,40 @@ def ref_target_missing(catalog: Catalog, config: AuditConfig, migration_run: Mig
     How to fix: create the parent table first (reorder or split the migration), or point the reference at the
     table that exists (e.g. auth.users).
     """
-    yield from ref_target_missing_findings(migration_run.folder, migration_run.platform_tables)
+    folder, platform_tables = migration_run.folder, migration_run.platform_tables
+    created_at: dict[tuple[str, str], tuple[int, str, int]] = {}
+    for statement in folder.parsed():
+        for kind, target in statement_effects(statement)["created"]:
+            if kind in ("table", "view"):
+                created_at.setdefault(target[:2], (statement.index, statement.file, statement.line))
+    for statement in folder.parsed():
+        effects = statement_effects(statement)
+        source = (effects["created"] or effects["altered"] or [(None, ("public", "?"))])[0][1][:2]
+        for column, target in effects["references"]:
+            target = tuple(target)
+            if target in platform_tables:
+                continue
+            creation = created_at.get(target)
+            platform = PLATFORM_REFERENCES.get(target)
+            if creation is None:
+                reason = "no file creates it"
+                if platform and platform in platform_tables:
+                    reason = f"no file creates it; the platform provides {'.'.join(platform)}"
+            elif creation[0] > statement.index:
+                reason = f"it is only created later, in {creation[1]} line {creation[2]} (forward reference)"
+            else:
+                continue
+            yield Finding(
+                schema=source[0], table=source[1], column=column, severity="critical" if creation is None and not
+                platform else None,
+                object=f"{source[0]}.{source[1]}.{column}->{'.'.join(target)}",
+                title=f"REFERENCES {'.'.join(target)}: {reason.split(';')[0]}",
+                detail=f"{statement.file} line {statement.line}: {'.'.join(source)}.{column} references "
+                       f"{'.'.join(target)}, but {reason}; the statement fails when the files run in order.",
+                evidence={"target": ".".join(target), "reason": reason, "platform_table":
+                          ".".join(platform) if platform else None,
+                          "created_in": {"file": creation[1], "line": creation[2]} if creation else None},
+                remediation_sql=None, file=statement.file, line=statement.line)
 
 
 @check(name="migration_statement_failed", category="migrations", severity="high", kind="migrations")
@@ -84,4 +192,24 @@ def migration_statement_failed(catalog: Catalog, config: AuditConfig,
     How to fix: fix the root-cause statements first (the evidence marks them); knock-on failures usually disappear
     with them.
     """
-    yield from statement_failed_findings(migration_run.results)
+    results = migration_run.results
+    by_index = {r.statement.index: r for r in results}
+    for result in results:
+        if result.ok:
+            continue
+        statement = result.statement
+        cause = by_index.get(result.caused_by) if result.caused_by is not None else None
+        detail = f"{statement.file} line {statement.line} failed with {result.sqlstate}: {result.message}"
+        if cause:
+            detail += (f" — a knock-on failure: the object comes from {cause.statement.file} line "
+                       f"{cause.statement.line}, which failed first.")
+        else:
+            detail += "."
+        yield Finding(
+            schema=None, table=None, column=None, object=f"{statement.file}:{statement.line}",
+            title=("Statement fails (knock-on)" if cause else "Statement fails when the files run in order"),
+            severity="medium" if cause else None, detail=detail,
+            evidence={"sqlstate": result.sqlstate, "message": result.message, "root_cause": cause is None,
+                      "caused_by": {"file": cause.statement.file, "line": cause.statement.line} if cause else None,
+                      "statement": statement.text[:400]},
+            file=statement.file, line=statement.line)

@@ -1,0 +1,195 @@
+"""The static pass: what each parsed statement creates, alters, drops and references, and a per-file inventory.
+
+Only the statement types listed in ``INSPECTED_TYPES`` get their pglast node built; data statements (most of a big
+file) are never inspected.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType, ObjectType
+from pglast.stream import RawStream
+
+from auditlib.migrations.reading import MigrationFolder, Statement
+
+# Statement types whose node the static pass inspects (statement_effects, origins); the nodes of all others (data
+# statements above all, most of a big file) are never built.
+INSPECTED_TYPES = frozenset({"CreateStmt", "AlterTableStmt", "DropStmt", "CreatePolicyStmt", "CreateFunctionStmt",
+                             "CreateTrigStmt", "ViewStmt", "CreateTableAsStmt", "IndexStmt"})
+
+
+def relation_name(range_var) -> tuple[str, str]:
+    """(schema, name) of a pglast RangeVar; an unqualified name is in public."""
+    return (range_var.schemaname or "public", range_var.relname)
+
+
+def _type_text(type_name) -> str:
+    if type_name is None:
+        return ""
+    if type_name.typmods or type_name.setof or type_name.pct_type:
+        return RawStream()(type_name)
+    # Most columns have one of a few plain types; printing a node costs far more than looking its text up.
+    return _plain_type_text(tuple(name.sval for name in type_name.names),
+                            tuple(bound.ival for bound in type_name.arrayBounds or ()), type_name.typemod)
+
+
+@lru_cache(maxsize=4096)
+def _plain_type_text(names: tuple[str, ...], array_bounds: tuple[int, ...], typemod: int) -> str:
+    return RawStream()(ast.TypeName(names=tuple(ast.String(sval=name) for name in names), typemod=typemod,
+                                    arrayBounds=tuple(ast.Integer(ival=b) for b in array_bounds) or None))
+
+
+def _references(column: str | None, constraint) -> tuple[str | None, tuple[str, str], list[str]]:
+    attrs = [a.sval for a in (constraint.fk_attrs or ())]
+    return (column if column else ",".join(attrs)), relation_name(constraint.pktable), [
+        a.sval for a in (constraint.pk_attrs or ())]
+
+
+def table_definition(node: ast.CreateStmt) -> dict[str, Any]:
+    """Columns (name → type) and foreign keys (column → target table) of a CREATE TABLE."""
+    columns: dict[str, str] = {}
+    foreign_keys: dict[str, str] = {}
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef):
+            columns[element.colname] = _type_text(element.typeName)
+            for constraint in element.constraints or ():
+                if constraint.contype == ConstrType.CONSTR_FOREIGN:
+                    _, target, _ = _references(element.colname, constraint)
+                    foreign_keys[element.colname] = ".".join(target)
+        elif isinstance(element, ast.Constraint) and element.contype == ConstrType.CONSTR_FOREIGN:
+            column, target, _ = _references(None, element)
+            foreign_keys[column] = ".".join(target)
+    return {"columns": columns, "foreign_keys": foreign_keys}
+
+
+def created_table(statement: Statement) -> dict[str, Any] | None:
+    """What a CREATE TABLE statement defines: ``table`` (schema, name), ``if_not_exists``, ``columns`` (name → type)
+    and ``foreign_keys`` (column → target table); None for any other statement."""
+    if statement.node_type != "CreateStmt":
+        return None
+    node = statement.node
+    return {"table": relation_name(node.relation), "if_not_exists": bool(node.if_not_exists),
+            **table_definition(node)}
+
+
+def statement_effects(statement: Statement) -> dict[str, list]:
+    """What one statement creates, alters, drops and references: lists of (kind, schema.name) and FK targets."""
+    if statement._effects is None:
+        statement._effects = _effects(statement.node if statement.node_type in INSPECTED_TYPES else None)
+    return statement._effects
+
+
+def _effects(node: Any) -> dict[str, list]:
+    effects: dict[str, list] = {"created": [], "altered": [], "dropped": [], "references": []}
+    if isinstance(node, ast.CreateStmt):
+        table = relation_name(node.relation)
+        effects["created"].append(("table", table))
+        for column, target in table_definition(node)["foreign_keys"].items():
+            effects["references"].append((column, tuple(target.split(".", 1))))
+    elif isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
+        table = relation_name(node.relation)
+        effects["altered"].append(("table", table))
+        for command in node.cmds or ():
+            definition = command.def_
+            if command.subtype == AlterTableType.AT_AddColumn and isinstance(definition, ast.ColumnDef):
+                for constraint in definition.constraints or ():
+                    if constraint.contype == ConstrType.CONSTR_FOREIGN:
+                        column, target, _ = _references(definition.colname, constraint)
+                        effects["references"].append((column, target))
+            elif command.subtype == AlterTableType.AT_AddConstraint and isinstance(definition, ast.Constraint) \
+                    and definition.contype == ConstrType.CONSTR_FOREIGN:
+                column, target, _ = _references(None, definition)
+                effects["references"].append((column, target))
+    elif isinstance(node, ast.DropStmt) and node.removeType in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW):
+        kind = "table" if node.removeType == ObjectType.OBJECT_TABLE else "view"
+        for names in node.objects or ():
+            parts = [n.sval for n in names]
+            effects["dropped"].append((kind, (parts[-2] if len(parts) > 1 else "public", parts[-1])))
+    elif isinstance(node, ast.CreatePolicyStmt):
+        effects["created"].append(("policy", (*relation_name(node.table), node.policy_name)))
+    elif isinstance(node, ast.CreateFunctionStmt):
+        parts = [n.sval for n in node.funcname]
+        effects["created"].append(("procedure" if node.is_procedure else "function",
+                                   (parts[-2] if len(parts) > 1 else "public", parts[-1])))
+    elif isinstance(node, ast.CreateTrigStmt):
+        effects["created"].append(("trigger", (*relation_name(node.relation), node.trigname)))
+    elif isinstance(node, ast.ViewStmt):
+        effects["created"].append(("view", relation_name(node.view)))
+    elif isinstance(node, ast.CreateTableAsStmt):
+        effects["created"].append(("view" if node.objtype == ObjectType.OBJECT_MATVIEW else "table",
+                                   relation_name(node.into.rel)))
+    elif isinstance(node, ast.IndexStmt):
+        effects["created"].append(("index", (*relation_name(node.relation), node.idxname or "")))
+    return effects
+
+
+def categorize(tables: list[str], config=None) -> str:
+    """A domain for a file: the category most of the tables it touches belong to (``tenancy.categories``)."""
+    from auditlib.checks.tenancy import table_category
+
+    votes: dict[str, int] = {}
+    for table in tables:
+        category = table_category(table.rsplit(".", 1)[-1], config)
+        if category != "Other":
+            votes[category] = votes.get(category, 0) + 1
+    if not votes:
+        return "Other"
+    return sorted(votes.items(), key=lambda item: (-item[1], item[0]))[0][0]
+
+
+def file_inventory(folder: MigrationFolder) -> pd.DataFrame:
+    """One row per file: statements, tables created/altered/dropped, policies, functions, triggers, views,
+    indexes, parse errors and a category guessed from its tables."""
+    rows = []
+    by_file: dict[str, list[Statement]] = {name: [] for name in folder.files}
+    for statement in folder.statements:
+        by_file[statement.file].append(statement)
+    for name in folder.files:
+        statements = by_file[name]
+        bucket: dict[str, list[str]] = {k: [] for k in ("tables_created", "tables_altered", "tables_dropped",
+                                                         "policies", "functions", "triggers", "views", "indexes")}
+        for statement in statements:
+            if statement.node_type not in INSPECTED_TYPES:
+                continue
+            effects = statement_effects(statement)
+            for kind, target in effects["created"]:
+                label = ".".join(target[1:]) if target[0] == "public" else ".".join(target)
+                key = {"table": "tables_created", "policy": "policies", "function": "functions",
+                       "procedure": "functions", "trigger": "triggers", "view": "views", "index": "indexes"}[kind]
+                bucket[key].append(label)
+            for _, target in effects["altered"]:
+                bucket["tables_altered"].append(_short(target))
+            for _, target in effects["dropped"]:
+                bucket["tables_dropped"].append(_short(target))
+        tables = sorted(set(bucket["tables_created"] + bucket["tables_altered"]))
+        rows.append({"file": name, "category": categorize(tables), "statements": len(statements),
+                     **{k: sorted(set(v)) for k, v in bucket.items()},
+                     "parse_errors": sum(1 for s in statements if s.parse_error),
+                     "meta_commands": sum(1 for s in statements if s.meta_command),
+                     "encoding": folder.decoding.get(name, "utf-8")})
+    return pd.DataFrame(rows, columns=["file", "category", "statements", "tables_created", "tables_altered",
+                                       "tables_dropped", "policies", "functions", "triggers", "views", "indexes",
+                                       "parse_errors", "meta_commands", "encoding"])
+
+
+def _short(target: tuple[str, str]) -> str:
+    return target[1] if target[0] == "public" else ".".join(target)
+
+
+def tables_touched(statement: Statement) -> list[tuple[str, str]]:
+    """The tables a statement creates or alters."""
+    effects = statement_effects(statement)
+    return [target[:2] for _, target in effects["altered"] + effects["created"]]
+
+
+def columns_altered(statement: Statement) -> list[tuple[tuple[str, str], str]]:
+    """(table, column) pairs an ALTER TABLE changes (type, default, nullability, rename)."""
+    node = statement.node if statement.node_type == "AlterTableStmt" else None
+    if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
+        return []
+    table = relation_name(node.relation)
+    return [(table, command.name) for command in node.cmds or () if getattr(command, "name", None)]
