@@ -1,7 +1,7 @@
 """Code checks: what the application's source names (a ``CodeScan``) against what the database has (a ``Catalog``).
 
-Each check reads the scan of ``auditlib audit --code DIR`` (see ``auditlib/codescan.py``); none reads files or the
-database. A name the code uses several times in one file is one finding, at its first line, with every line in the
+Each check reads the scan of ``auditlib audit --code DIR`` (see the ``auditlib.codescan`` package); none reads files
+or the database. A name the code uses several times in one file is one finding, at its first line, with every line in the
 evidence; the object is ``code:<file>:<line>:<name>`` so keys stay unique per place.
 """
 
