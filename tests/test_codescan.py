@@ -4,6 +4,7 @@ and the demo app folder against the demo database (auditlib/demo/app/README.md i
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -158,11 +159,11 @@ def test_unknown_table_and_rpc_with_closest_names(audit):
             await supabase.rpc('check_seat_limit', { org: id });
         }
     """})
-    assert found["code_table_unknown"] == ["code:src/store.js:3:crew_contacts",
-                                          "code:src/store.js:6:check_seat_limit()"]
-    first = evidence(audit.findings, "code:src/store.js:3:crew_contacts")
+    assert found["code_table_unknown"] == ["code:src/store.js:check_seat_limit()",
+                                          "code:src/store.js:crew_contacts"]
+    first = evidence(audit.findings, "code:src/store.js:crew_contacts")
     assert first["closest"][0] == "crew" and first["lines"] == [3, 4]
-    [finding] = [f for f in audit.findings if f.object == "code:src/store.js:3:crew_contacts"]
+    [finding] = [f for f in audit.findings if f.object == "code:src/store.js:crew_contacts"]
     assert (finding.file, finding.line, finding.schema, finding.severity) == ("src/store.js", 3, "public", "high")
 
 
@@ -173,7 +174,7 @@ def test_template_literals(audit):
         export const tokens = (provider) => supabase.from(`${provider}_tokens`).select('id');
         export const byTable = (table) => supabase.from(table).select('id');
     """})
-    assert found["code_table_unknown"] == ["code:src/email.js:2:email_thread"]
+    assert found["code_table_unknown"] == ["code:src/email.js:email_thread"]
     assert "public.email_threads" not in found["table_unused_in_code"]
     assert "public.gmail_tokens" in found["table_unused_in_code"]
     assert evidence(audit.findings, "public.gmail_tokens")["dynamic_references"] == \
@@ -215,9 +216,9 @@ def test_strings_that_only_look_like_sql(audit):
             throw new Error('Could not delete from queue: nothing to update');
         }
     """})
-    assert found["code_table_unknown"] == ["code:src/report.js:10:ghost_pattern", "code:src/report.js:16:ghost_prisma",
-                                          "code:src/report.js:4:ghost_clients", "code:src/report.js:6:ghost_stage",
-                                          "code:src/report.js:9:ghost_lower"]
+    assert found["code_table_unknown"] == ["code:src/report.js:ghost_clients", "code:src/report.js:ghost_lower",
+                                          "code:src/report.js:ghost_pattern", "code:src/report.js:ghost_prisma",
+                                          "code:src/report.js:ghost_stage"]
     tables = {(r.table, r.line) for r in audit.scan.tables if r.via == "sql"}
     assert {("invoices", 3), ("clients", 6), ("invoices", 11)} <= tables
     assert not {t for t, _ in tables} & {"the", "queue", "server", "recent", "menu", "list"}
@@ -231,8 +232,8 @@ def test_schema_chained_before_from(audit):
         const crm = supabase.schema('crm');
         export const scores = () => crm.from('leads').select('score, bogus_crm');
     """})
-    assert found["code_table_unknown"] == ["code:src/crm.ts:2:clients"]
-    assert found["code_column_unknown"] == ["code:src/crm.ts:5:leads.bogus_crm"]
+    assert found["code_table_unknown"] == ["code:src/crm.ts:crm.clients"]
+    assert found["code_column_unknown"] == ["code:src/crm.ts:crm.leads.bogus_crm"]
     [finding] = [f for f in audit.findings if f.check == "code_table_unknown"]
     assert finding.schema == "crm" and finding.evidence["in_other_schemas"] == ["public"]
     # findings in a schema that is not audited are dropped like every other finding
@@ -261,9 +262,9 @@ def test_realtime_and_orm_declarations(audit):
         @Entity({ name: 'ghost_entity' })
         export class Thing {}
     """})
-    assert found["code_table_unknown"] == ["code:src/entity.ts:1:ghost_entity",
-                                          "code:src/realtime.js:2:ghost_live",
-                                          "code:src/realtime.js:4:ghost_sequelize"]
+    assert found["code_table_unknown"] == ["code:src/entity.ts:ghost_entity",
+                                          "code:src/realtime.js:ghost_live",
+                                          "code:src/realtime.js:ghost_sequelize"]
     assert {"public.clients", "public.invoices"}.isdisjoint(found["table_unused_in_code"])
 
 
@@ -278,13 +279,13 @@ def test_select_aliases_and_nested_relations(audit):
             .eq('client.company', 'Acme');
         export const crew = () => supabase.from('crew').select('first_name, full_name, department:department_id(name)');
     """})
-    assert found["code_column_unknown"] == ["code:src/invoices.js:3:invoices.nope",
-                                           "code:src/invoices.js:4:contacts.shoe_size"]
-    assert found["code_table_unknown"] == ["code:src/invoices.js:4:ghost_rel"]
-    assert evidence(audit.findings, "code:src/invoices.js:4:ghost_rel")["embedded_in"] == "public.invoices"
-    assert evidence(audit.findings, "code:src/invoices.js:3:invoices.nope")["closest"] == []
+    assert found["code_column_unknown"] == ["code:src/invoices.js:contacts.shoe_size",
+                                           "code:src/invoices.js:invoices.nope"]
+    assert found["code_table_unknown"] == ["code:src/invoices.js:invoices(ghost_rel)"]
+    assert evidence(audit.findings, "code:src/invoices.js:invoices(ghost_rel)")["embedded_in"] == "public.invoices"
+    assert evidence(audit.findings, "code:src/invoices.js:invoices.nope")["closest"] == []
     # clients has a JSON column named contacts: with parentheses it is the embedded table
-    assert evidence(audit.findings, "code:src/invoices.js:4:contacts.shoe_size")["embedded_path"] == \
+    assert evidence(audit.findings, "code:src/invoices.js:contacts.shoe_size")["embedded_path"] == \
         ["clients", "contacts"]
 
 
@@ -303,12 +304,12 @@ def test_filters_order_and_logic_filters(audit):
             return await query;
         }
     """})
-    assert found["code_column_unknown"] == ["code:src/clients.js:10:clients.ghost_refined",
-                                           "code:src/clients.js:3:clients.status_code",
-                                           "code:src/clients.js:5:clients.regoin",
-                                           "code:src/clients.js:6:clients.bogus_or",
-                                           "code:src/clients.js:7:clients.created_at"]
-    assert evidence(audit.findings, "code:src/clients.js:3:clients.status_code")["closest"] == ["status"]
+    assert found["code_column_unknown"] == ["code:src/clients.js:clients.bogus_or",
+                                           "code:src/clients.js:clients.created_at",
+                                           "code:src/clients.js:clients.ghost_refined",
+                                           "code:src/clients.js:clients.regoin",
+                                           "code:src/clients.js:clients.status_code"]
+    assert evidence(audit.findings, "code:src/clients.js:clients.status_code")["closest"] == ["status"]
 
 
 def test_written_objects_and_camel_case_keys(audit):
@@ -341,15 +342,15 @@ def test_written_objects_and_camel_case_keys(audit):
         }
     """})
     assert found["code_column_unknown"] == [
-        "code:src/lib/rows.js:5:contacts.isPrimary", "code:src/store/crewStore.js:17:crew_bookings.dayCount",
-        "code:src/store/crewStore.js:6:crew_bookings.dayRate", "code:src/store/crewStore.js:8:crew_bookings.weeks",
-        "code:src/store/crewStore.js:9:crew_bookings.shift"]
-    assert evidence(audit.findings, "code:src/store/crewStore.js:6:crew_bookings.dayRate")["probably"] == \
+        "code:src/lib/rows.js:contacts.isPrimary", "code:src/store/crewStore.js:crew_bookings.dayCount",
+        "code:src/store/crewStore.js:crew_bookings.dayRate", "code:src/store/crewStore.js:crew_bookings.shift",
+        "code:src/store/crewStore.js:crew_bookings.weeks"]
+    assert evidence(audit.findings, "code:src/store/crewStore.js:crew_bookings.dayRate")["probably"] == \
         "day_rate (camelCase not mapped)"
-    primary = evidence(audit.findings, "code:src/lib/rows.js:5:contacts.isPrimary")
+    primary = evidence(audit.findings, "code:src/lib/rows.js:contacts.isPrimary")
     assert primary["probably"] == "is_primary (camelCase not mapped)"
     assert primary["calls"] == ["src/store/crewStore.js:11", "src/store/crewStore.js:12"]
-    assert "probably" not in evidence(audit.findings, "code:src/store/crewStore.js:17:crew_bookings.dayCount")
+    assert "probably" not in evidence(audit.findings, "code:src/store/crewStore.js:crew_bookings.dayCount")
 
 
 def test_camel_case_keys_inside_json_values(audit):
@@ -367,9 +368,9 @@ def test_camel_case_keys_inside_json_values(audit):
         });
     """})
     # kitItemId has no mapping anywhere: the JSON may legitimately use camelCase, so it is not reported
-    assert found["code_field_unmapped"] == ["code:src/invoices.js:5:invoices.line_items.rateCardItemId"]
+    assert found["code_field_unmapped"] == ["code:src/invoices.js:invoices.line_items.rateCardItemId"]
     assert found["code_column_unknown"] == []
-    assert evidence(audit.findings, "code:src/invoices.js:5:invoices.line_items.rateCardItemId")["mapped_at"] == \
+    assert evidence(audit.findings, "code:src/invoices.js:invoices.line_items.rateCardItemId")["mapped_at"] == \
         ["src/mapping.js:1", "src/mapping.js:2"]
 
 
@@ -391,6 +392,50 @@ def test_unused_tables_through_views_functions_triggers(audit):
 
 def test_folder_without_database_code_reports_nothing(audit):
     assert audit({"src/util.js": "export const add = (a, b) => a + b;"}) == {name: [] for name in CODE_CHECKS}
+
+
+# -- keys ------------------------------------------------------------------------------------------------------------
+KEYED_APP = {"src/store.js": """
+    import { FIELD_MAP } from './map';
+    export async function save(items) {
+        await supabase.from('ghost_store').select('id');
+        await supabase.rpc('ghost_rpc');
+        await supabase.from('invoices').select('id, ghost_rel(id), status_code');
+        await supabase.schema('crm').from('ghost_store').select('id');
+        await supabase.from('invoices').insert({ line_items: items.map((i) => ({ rateCardItemId: i.id })) });
+    }
+""", "src/map.js": "export const FIELD_MAP = { rateCardItemId: 'rate_card_item_id' };\n"}
+
+
+def test_keys_survive_edits_that_move_code(audit):
+    """A finding's key names the file and the name, not the line: code moved down keeps its keys."""
+    audit(KEYED_APP)
+    before = {f.key: f.line for f in audit.findings if f.check != "table_unused_in_code"}
+    header = "// a new header comment\n\n"
+    moved = {**KEYED_APP, "src/store.js": header + textwrap.dedent(KEYED_APP["src/store.js"]).lstrip("\n")}
+    audit(moved)
+    after = {f.key: f.line for f in audit.findings if f.check != "table_unused_in_code"}
+    assert sorted(after) == sorted(before) == [
+        "code_column_unknown:code:src/store.js:invoices.status_code",
+        "code_field_unmapped:code:src/store.js:invoices.line_items.rateCardItemId",
+        "code_table_unknown:code:src/store.js:crm.ghost_store",
+        "code_table_unknown:code:src/store.js:ghost_rpc()",
+        "code_table_unknown:code:src/store.js:ghost_store",
+        "code_table_unknown:code:src/store.js:invoices(ghost_rel)"]
+    assert all(after[key] == line + 2 for key, line in before.items())  # the line moved, in file/line and detail
+
+
+def test_a_json_key_written_in_several_places_of_a_file_is_one_finding(audit):
+    found = audit({"src/map.js": "export const FIELD_MAP = { rateCardItemId: 'rate_card_item_id' };\n",
+                   "src/invoices.js": """
+        export const draft = (id) => supabase.from('invoices').insert({ line_items: [{ rateCardItemId: id }] });
+        export const copy = (id) => supabase.from('invoices').update({ line_items: [{ rateCardItemId: id }] });
+    """})
+    assert found["code_field_unmapped"] == ["code:src/invoices.js:invoices.line_items.rateCardItemId"]
+    [finding] = [f for f in audit.findings if f.check == "code_field_unmapped"]
+    assert (finding.line, finding.evidence["lines"]) == (1, [1, 2])
+    assert finding.evidence["calls"] == ["src/invoices.js:1", "src/invoices.js:2"]
+    assert "(2 places in this file; the write at src/invoices.js:1)" in finding.detail
 
 
 # -- languages and files -------------------------------------------------------------------------------------------
@@ -424,10 +469,10 @@ def test_python_sources(audit):
         class Invoice(Base):
             __tablename__ = "invoices"
     '''})
-    assert found["code_table_unknown"] == ["code:app/db.py:10:ghost_sql", "code:app/db.py:7:ghost_py",
-                                          "code:app/models.py:2:ghost_orm"]
-    assert found["code_column_unknown"] == ["code:app/db.py:13:invoices.ghost_refined",
-                                           "code:app/db.py:8:leads.bogus_py", "code:app/rows.py:2:contacts.isPrimary"]
+    assert found["code_table_unknown"] == ["code:app/db.py:ghost_py", "code:app/db.py:ghost_sql",
+                                          "code:app/models.py:ghost_orm"]
+    assert found["code_column_unknown"] == ["code:app/db.py:crm.leads.bogus_py",
+                                           "code:app/db.py:invoices.ghost_refined", "code:app/rows.py:contacts.isPrimary"]
 
 
 def test_typescript_vue_and_svelte(audit):
@@ -447,9 +492,9 @@ def test_typescript_vue_and_svelte(audit):
         </script>
         <p>from('ghost_markup')</p>
     """})
-    assert found["code_table_unknown"] == ["code:src/Card.svelte:2:ghost_svelte", "code:src/Card.vue:3:ghost_vue",
-                                          "code:src/View.tsx:1:ghost_tsx"]
-    assert found["code_column_unknown"] == ["code:src/api.ts:2:clients.ghost_ts"]
+    assert found["code_table_unknown"] == ["code:src/Card.svelte:ghost_svelte", "code:src/Card.vue:ghost_vue",
+                                          "code:src/View.tsx:ghost_tsx"]
+    assert found["code_column_unknown"] == ["code:src/api.ts:clients.ghost_ts"]
 
 
 def test_skipped_and_odd_files(audit):
@@ -467,7 +512,7 @@ def test_skipped_and_odd_files(audit):
         "src/partial.js": "supabase.from('ghost_partial').select('id');\nfunction (\n",
         "src/readme.md": ghost.format("markdown"),
     })
-    assert found["code_table_unknown"] == ["code:src/latin1.js:2:ghost_latin1", "code:src/partial.js:1:ghost_partial"]
+    assert found["code_table_unknown"] == ["code:src/latin1.js:ghost_latin1", "code:src/partial.js:ghost_partial"]
     reasons = {s["file"]: s["reason"] for s in audit.scan.skipped}
     assert set(reasons) == {"src/app.min.js", "src/big.js", "src/binary.js", "src/broken.py"}
     assert reasons["src/broken.py"].startswith("does not parse as Python 3")
@@ -502,28 +547,28 @@ def test_demo_app_against_demo_database(demo_url):
     findings = run_checks(catalog, AuditConfig(), kinds=("code",), code_scan=scan, schemas=["public"])
     by_check = {name: sorted(f.object for f in findings if f.check == name) for name in CODE_CHECKS}
     assert by_check["code_table_unknown"] == [
-        "code:src/services/subscriptionGuard.js:59:check_seat_limit()",   # 2
-        "code:src/store/quoteStore.js:104:quote_line_items",                # 1 (lines 104, 105)
+        "code:src/services/subscriptionGuard.js:check_seat_limit()",   # 2
+        "code:src/store/quoteStore.js:quote_line_items",                # 1 (lines 104, 105)
     ]
     assert by_check["code_column_unknown"] == [
-        "code:src/store/contactStore.js:15:contacts.isPrimary",           # 5, through toRow() into insert/update
-        "code:src/store/crewStore.js:49:crew_bookings.dayRate",           # 4
-        "code:src/store/invoiceStore.js:25:invoices.status_code",         # 3
+        "code:src/store/contactStore.js:contacts.isPrimary",           # 5, through toRow() into insert/update
+        "code:src/store/crewStore.js:crew_bookings.dayRate",           # 4
+        "code:src/store/invoiceStore.js:invoices.status_code",         # 3
     ]
     assert by_check["code_field_unmapped"] == [
-        "code:src/store/invoiceStore.js:50:invoices.line_items.rateCardItemId"]  # 6
+        "code:src/store/invoiceStore.js:invoices.line_items.rateCardItemId"]  # 6
     assert "public.activities" in by_check["table_unused_in_code"]         # 7
     by_object = {f.object: f for f in findings}
-    assert by_object["code:src/store/quoteStore.js:104:quote_line_items"].evidence["lines"] == [104, 105]
+    assert by_object["code:src/store/quoteStore.js:quote_line_items"].evidence["lines"] == [104, 105]
     assert {"quote_versions", "quote_templates"} <= set(
-        by_object["code:src/store/quoteStore.js:104:quote_line_items"].evidence["closest"])
-    assert by_object["code:src/store/invoiceStore.js:25:invoices.status_code"].evidence["closest"] == ["status"]
-    assert by_object["code:src/store/crewStore.js:49:crew_bookings.dayRate"].evidence["probably"] == \
+        by_object["code:src/store/quoteStore.js:quote_line_items"].evidence["closest"])
+    assert by_object["code:src/store/invoiceStore.js:invoices.status_code"].evidence["closest"] == ["status"]
+    assert by_object["code:src/store/crewStore.js:crew_bookings.dayRate"].evidence["probably"] == \
         "day_rate (camelCase not mapped)"
-    assert by_object["code:src/store/contactStore.js:15:contacts.isPrimary"].evidence["calls"] == \
+    assert by_object["code:src/store/contactStore.js:contacts.isPrimary"].evidence["calls"] == \
         ["src/store/contactStore.js:45", "src/store/contactStore.js:46"]
     assert "src/utils/dbFieldMapping.js:9" in \
-        by_object["code:src/store/invoiceStore.js:50:invoices.line_items.rateCardItemId"].evidence["mapped_at"]
+        by_object["code:src/store/invoiceStore.js:invoices.line_items.rateCardItemId"].evidence["mapped_at"]
     assert by_object["public.activities"].evidence["mentioned_in_comments"] == ["src/store/activityStore.js:16"]
     # must not be reported: legacy crew_contacts (both tables exist), crew_members (comment), dynamic and variable
     # table names, log text that looks like SQL, aliases and nested relations (none of those in the lists above),

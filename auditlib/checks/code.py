@@ -1,8 +1,11 @@
 """Code checks: what the application's source names (a ``CodeScan``) against what the database has (a ``Catalog``).
 
-Each check reads the scan of ``auditlib audit --code DIR`` (see ``auditlib/codescan.py``); none reads files or the
-database. A name the code uses several times in one file is one finding, at its first line, with every line in the
-evidence; the object is ``code:<file>:<line>:<name>`` so keys stay unique per place.
+Each check reads the scan of ``auditlib audit --code DIR`` (see the ``auditlib.codescan`` package); none reads files
+or the database. A name the code uses several times in one file is one finding, at its first line, with every line in
+the evidence. The object is ``code:<file>:<name>``, without a line number, so a finding keeps its key
+(``check:object``) when edits move the code. ``<name>`` is a table as written, ``name()`` a function,
+``table(relation)`` a relation embedded in a select, ``table.column`` a column, ``table.column.key`` a JSON key; it is
+schema-qualified when outside the scan's default schema.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ _VIA = {"from": "queries", "rpc": "calls", "sql": "names in SQL", "realtime": "s
 
 def _where(file: str, line: int) -> str:
     return f"{file}:{line}"
+
+
+def _object(code_scan: CodeScan, file: str, schema: str, name: str) -> str:
+    """A code finding's object: ``code:<file>:<name>``, the name qualified when its schema is not the scan's default
+    one. No line: the key stays the same when the code moves."""
+    return f"code:{file}:{name if schema == code_scan.default_schema else f'{schema}.{name}'}"
 
 
 def _grouped(items: list[tuple], key) -> Iterator[list[tuple]]:
@@ -67,7 +76,15 @@ def code_table_unknown(catalog: Catalog, config: AuditConfig, code_scan: CodeSca
                 unknown.append((ref, "relation", f"{parent[0]}.{parent[1]}"))
         elif not resolver.exists(ref.schema, ref.table) and ref.table not in code_scan.created:
             unknown.append((ref, "table", ""))  # a table the code's own SQL creates (a temporary table) is known
-    for group in _grouped(unknown, key=lambda u: (u[0].file, u[1], u[0].schema, u[0].written, u[2])):
+
+    def table_object(item: tuple[TableRef, str, str]) -> str:
+        ref, what, parent = item
+        if what == "relation":
+            parent_schema, parent_table = parent.split(".", 1)
+            return _object(code_scan, ref.file, parent_schema, f"{parent_table}({ref.written})")
+        return _object(code_scan, ref.file, ref.schema, f"{ref.written}()" if what == "function" else ref.written)
+
+    for group in _grouped(unknown, key=table_object):
         ref, what, parent = group[0]
         name = ref.written
         if what == "function":
@@ -101,7 +118,7 @@ def code_table_unknown(catalog: Catalog, config: AuditConfig, code_scan: CodeSca
             evidence={"name": name, "kind": what, "schema": ref.schema, "via": sorted({r.via for r, _, _ in group}),
                       "lines": lines, "closest": closest, "in_other_schemas": elsewhere,
                       **({"embedded_in": parent} if parent else {})},
-            object=f"code:{ref.file}:{ref.line}:{shown}", file=ref.file, line=ref.line)
+            object=table_object(group[0]), file=ref.file, line=ref.line)
 
 
 @check(name="code_column_unknown", category="code", severity="high", kind="code")
@@ -122,7 +139,12 @@ def code_column_unknown(catalog: Catalog, config: AuditConfig, code_scan: CodeSc
         target = resolver.resolve(ref)
         if target is not None and not resolver.has_column(target, ref.column):
             unknown.append((ref, target))
-    for group in _grouped(unknown, key=lambda u: (u[0].file, u[1], u[0].column)):
+
+    def column_object(item: tuple[ColumnRef, tuple[str, str]]) -> str:
+        ref, (schema, table) = item
+        return _object(code_scan, ref.file, schema, f"{table}.{ref.column}")
+
+    for group in _grouped(unknown, key=column_object):
         ref, (schema, table) = group[0]
         column = ref.column
         snake = snake_case(column) if is_camel(column) else None
@@ -148,7 +170,7 @@ def code_column_unknown(catalog: Catalog, config: AuditConfig, code_scan: CodeSc
             title=f"Code {verb} column {column}, which {table} does not have",
             detail=f"{_where(ref.file, ref.line)} {verb} {column} on {schema}.{table}{through}, but the table has "
                    f"no such column{hint}.",
-            evidence=evidence, object=f"code:{ref.file}:{ref.line}:{table}.{column}", file=ref.file, line=ref.line)
+            evidence=evidence, object=column_object(group[0]), file=ref.file, line=ref.line)
 
 
 @check(name="code_field_unmapped", category="code", severity="medium", kind="code")
@@ -171,21 +193,30 @@ def code_field_unmapped(catalog: Catalog, config: AuditConfig, code_scan: CodeSc
         target = (ref.schema, ref.table)
         if ref.key in mappings and resolver.exists(*target) and resolver.has_column(target, ref.column):
             found.append((ref, target))
-    for group in _grouped(found, key=lambda f: (f[0].file, f[0].line, f[1], f[0].column, f[0].key)):
+
+    def key_object(item: tuple[JsonKeyRef, tuple[str, str]]) -> str:
+        ref, (schema, table) = item
+        return _object(code_scan, ref.file, schema, f"{table}.{ref.column}.{ref.key}")
+
+    for group in _grouped(found, key=key_object):
         ref, (schema, table) = group[0]
+        lines = sorted({r.line for r, _ in group})
         sites = sorted(mappings[ref.key], key=lambda m: (m.file, m.line))
         snake = sites[0].snake
         mapped_at = [_where(m.file, m.line) for m in sites]
         calls = sorted({_where(r.call_file, r.call_line) for r, _ in group if r.call_file})
+        notes = [*([f"{len(lines)} places in this file"] if len(lines) > 1 else []),
+                 *([f"the write at {calls[0]}"] if calls else [])]
+        noted = f" ({'; '.join(notes)})" if notes else ""
         yield Finding(
             schema=schema, table=table, column=ref.column,
             title=f"camelCase key {ref.key} written into {table}.{ref.column} without the field mapping",
             detail=f"{_where(ref.file, ref.line)} writes {ref.key} inside {schema}.{table}.{ref.column}"
-                   f"{f' (the write at {calls[0]})' if calls else ''}, while the code maps {ref.key} to {snake} "
+                   f"{noted}, while the code maps {ref.key} to {snake} "
                    f"elsewhere ({', '.join(mapped_at[:3])}): the JSON holds both spellings.",
             evidence={"key": ref.key, "mapped_to": snake, "mapped_at": mapped_at, "column": ref.column,
-                      "table": f"{schema}.{table}", "calls": calls},
-            object=f"code:{ref.file}:{ref.line}:{table}.{ref.column}.{ref.key}", file=ref.file, line=ref.line)
+                      "table": f"{schema}.{table}", "lines": lines, "calls": calls},
+            object=key_object(group[0]), file=ref.file, line=ref.line)
 
 
 @check(name="table_unused_in_code", category="code", severity="info", kind="code")
