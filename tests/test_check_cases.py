@@ -66,7 +66,7 @@ def test_every_check_has_positive_and_negative_cases_and_docs():
     assert not unknown, f"case files for checks that do not exist: {unknown}"
     docs = (Path(__file__).parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
     for name, spec in registry.items():
-        if spec.kind == "schema":  # data, migration and code checks are tested in their own modules
+        if spec.kind == "schema":  # migration and code checks: test_migration_check_cases.py, test_code_check_cases.py
             cases = by_check.get(name, [])
             assert any(c["expect"] for c in cases), f"{name} has no positive case"
             assert any(not c["expect"] for c in cases), f"{name} has no negative case"
