@@ -27,11 +27,13 @@ from auditlib.connect import (
     resolve_dsn,
 )
 from auditlib.findings import Finding, findings_frame, frame_records, summarize
+from auditlib.model import Analysis
 
 
 @dataclass
 class AuditResult:
-    """What one audit produced: findings (DataFrame, worst first), the catalog, skipped checks, and run facts."""
+    """What one audit produced: findings (DataFrame, worst first), the catalog and what it means (``analysis``),
+    skipped checks, and run facts."""
 
     findings: pd.DataFrame
     catalog: Catalog | None
@@ -42,6 +44,7 @@ class AuditResult:
     schemas: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    analysis: Analysis | None = field(default=None, repr=False)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -76,10 +79,14 @@ def validate_config_checks(config: AuditConfig, registry: dict[str, CheckSpec]) 
 
 def run_checks(catalog: Catalog, config: AuditConfig, *, only: list[str] | None = None,
                kinds: tuple[str, ...] = ("schema",), schemas: list[str] | None = None,
-               skipped: list[dict[str, str]] | None = None, **context: Any) -> list[Finding]:
+               skipped: list[dict[str, str]] | None = None, analysis: Analysis | None = None,
+               **context: Any) -> list[Finding]:
     """Run the registered checks of the given kinds on a catalog; findings outside ``schemas`` are dropped.
 
-    A check that raises is recorded in ``skipped`` with the reason and the others go on.
+    Each check is given the inputs it declares (``needs``): the run's ``analysis`` (built here when none is passed;
+    pass the audit's own so that all its runs share one), the ``audited`` schemas, and the ``context`` keywords
+    (``data``, ``code_scan``, ``migration_run``). A check that raises is recorded in ``skipped`` with the reason and
+    the others go on.
     """
     registry = load_checks()
     validate_config_checks(config, registry)
@@ -88,14 +95,17 @@ def run_checks(catalog: Catalog, config: AuditConfig, *, only: list[str] | None 
     selected = [(name, spec) for name, spec in sorted(registry.items())
                 if spec.kind in kinds and name not in disabled and (only is None or name in only)]
     data = context.get("data")
+    if analysis is None:
+        analysis = Analysis(catalog, config)
+    inputs = {"analysis": analysis, "audited": audited, **context}
 
     def run_one(item: tuple[str, CheckSpec]) -> tuple[str, CheckSpec, list[Finding], Exception | None, Any]:
         name, spec = item
-        own = dict(context)
+        own = dict(inputs)
         if data is not None:
             own["data"] = data.for_check()  # its own skipped list and query count, merged below in check order
         try:
-            return name, spec, list(_call(spec, catalog, config, audited, own)), None, own.get("data")
+            return name, spec, list(_call(spec, catalog, config, own)), None, own.get("data")
         except Exception as error:  # one broken check must not lose the rest of the audit
             return name, spec, [], error, own.get("data")
 
@@ -122,12 +132,11 @@ def run_checks(catalog: Catalog, config: AuditConfig, *, only: list[str] | None 
     return results
 
 
-def _call(spec: CheckSpec, catalog: Catalog, config: AuditConfig, audited: set[str], context: dict[str, Any]):
-    import inspect
-
-    parameters = inspect.signature(spec.func).parameters
-    kwargs = {k: v for k, v in {"audited": audited, **context}.items() if k in parameters}
-    return spec.func(catalog, config, **kwargs)
+def _call(spec: CheckSpec, catalog: Catalog, config: AuditConfig, inputs: dict[str, Any]):
+    missing = [need for need in spec.inputs if inputs.get(need) is None]
+    if missing:
+        raise TypeError(f"check {spec.name} needs {', '.join(missing)}, which this run does not provide")
+    return spec.func(catalog, config, **{need: inputs[need] for need in spec.inputs})
 
 
 def audit_catalog(catalog: Catalog, config: AuditConfig | None = None, *,
@@ -137,11 +146,12 @@ def audit_catalog(catalog: Catalog, config: AuditConfig | None = None, *,
     skipped: list[dict[str, str]] = []
     started = time.perf_counter()
     audited = schemas if schemas is not None else config.audited_schemas(list(catalog.schemas["name"]))
-    findings = run_checks(catalog, config, schemas=audited, skipped=skipped)
+    analysis = Analysis(catalog, config)
+    findings = run_checks(catalog, config, schemas=audited, skipped=skipped, analysis=analysis)
     frame = findings_frame(_unique(findings))
     return AuditResult(findings=frame, catalog=catalog, skipped=skipped, source=dict(catalog.source),
                        config=config, schemas=list(audited),
-                       timings={"checks_s": round(time.perf_counter() - started, 3)})
+                       timings={"checks_s": round(time.perf_counter() - started, 3)}, analysis=analysis)
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:
@@ -346,12 +356,13 @@ def audit_migrations(folder: str | Path, config: AuditConfig | None = None, *, s
     _check_schemas_exist(catalog, config)
     audited = config.audited_schemas(list(catalog.schemas["name"]))
     skipped: list[dict[str, str]] = []
+    analysis = Analysis(catalog, config)
     findings = run_checks(catalog, config, kinds=("schema", "migrations"), schemas=audited, skipped=skipped,
-                          migration_run=run)
+                          analysis=analysis, migration_run=run)
     attach_origins(findings, origins(applied))
     result = AuditResult(findings=findings_frame(_unique(findings)), catalog=catalog, skipped=skipped,
                          source=dict(catalog.source), config=config, schemas=audited,
-                         timings={"migrations_s": round(time.perf_counter() - started, 3)})
+                         timings={"migrations_s": round(time.perf_counter() - started, 3)}, analysis=analysis)
     result.extras["migration_inventory"] = file_inventory(folder)
     result.extras["statements"] = len(folder.statements)
     result.extras["failed_statements"] = sum(1 for a in applied if not a.ok)
@@ -371,7 +382,7 @@ def audit_code(result: AuditResult, folder: str | Path) -> None:
     started = time.perf_counter()
     scan = scan_code(folder, result.config)
     more = run_checks(result.catalog, result.config, kinds=("code",), schemas=result.schemas,
-                      skipped=result.skipped, code_scan=scan)
+                      skipped=result.skipped, analysis=result.analysis, code_scan=scan)
     result.findings = findings_frame(_unique([*_frame_to_findings(result.findings), *more]))
     result.extras["code_scan"] = {**scan.summary(), "skipped_files": scan.skipped, "notes": scan.notes}
     result.extras["code_matrix"] = reference_matrix(scan, result.catalog)
@@ -419,7 +430,8 @@ def _audit_database(dsn: Any, config: AuditConfig, *, data: bool, source: dict |
             from auditlib.data import DataContext
 
             context = DataContext(engine=engine, config=config, skipped=skipped)
-            more = run_checks(catalog, config, kinds=("data",), schemas=audited, skipped=skipped, data=context)
+            more = run_checks(catalog, config, kinds=("data",), schemas=audited, skipped=skipped,
+                              analysis=result.analysis, data=context)
             result.extras["data_queries"] = context.queries
             if more:
                 combined = [*_frame_to_findings(result.findings), *more]

@@ -110,7 +110,7 @@ def tenant_coverage_by_category(scope_df: pd.DataFrame | None) -> go.Figure:
     """Horizontal stacked bars per table category: tables with the tenant column, missing it, global, root.
 
     ``scope_df`` has ``category`` and ``has_tenant_column`` and/or ``scope`` (root | tenant | inherits | global |
-    platform), as returned by ``auditlib.checks.tenancy.tenant_scope``; platform tables are left out.
+    platform), as returned by ``Analysis.tenant_scope``; platform tables are left out.
     """
     title = "Tenant column coverage by table category"
     frame = scope_df if scope_df is not None else pd.DataFrame()

@@ -33,6 +33,9 @@ from auditlib.catalog import Catalog
 from auditlib.charts import SEVERITY_COLORS
 from auditlib.config import AuditConfig
 from auditlib.findings import SEVERITIES, evidence_dict
+from auditlib.model import Analysis, Reference
+from auditlib.model.cascade import cascade_walk
+from auditlib.model.tenancy import table_category
 
 log = logging.getLogger(__name__)
 
@@ -198,34 +201,6 @@ def _placeholder_svg(name: str, reason: str) -> str:
 
 
 # -- the catalog as a graph -----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Reference:
-    """One edge of an ER diagram: a declared foreign key, or a reference no foreign key enforces (``missing``)."""
-
-    schema: str
-    table: str
-    columns: tuple[str, ...]
-    ref_schema: str
-    ref_table: str
-    ref_columns: tuple[str, ...]
-    on_delete: str | None
-    missing: bool = False
-    name: str | None = None
-
-    @property
-    def source(self) -> Table:
-        return (self.schema, self.table)
-
-    @property
-    def target(self) -> Table:
-        return (self.ref_schema, self.ref_table)
-
-    def describe(self) -> str:
-        how = "no foreign key" if self.missing else f"ON DELETE {self.on_delete}"
-        return (f"{self.schema}.{self.table}({', '.join(self.columns)}) → {self.ref_schema}.{self.ref_table}"
-                f"({', '.join(self.ref_columns)}): {how}")
-
-
 def _records(frame: pd.DataFrame | Iterable | None) -> list[dict]:
     """Rows as dicts, from a DataFrame or (for findings) a list of ``Finding`` objects."""
     if frame is None:
@@ -237,26 +212,16 @@ def _records(frame: pd.DataFrame | Iterable | None) -> list[dict]:
 
 
 
-def _missing_references(catalog: Catalog, config: AuditConfig) -> list[Reference]:
-    """References without a foreign key, from the relationships checks (none when that module is unavailable)."""
+def _missing_references(analysis: Analysis) -> list[Reference]:
+    """References without a foreign key, from the run's model (none when the inference fails)."""
     try:
-        from auditlib.checks.relationships import inferred_references
-    except ImportError:  # pragma: no cover - the relationships checks ship with auditlib
-        return []
-    try:
-        frame = inferred_references(catalog, config)
+        return list(analysis.inferred)
     except Exception as error:  # a heuristics failure must not cost the diagram
         log.warning("inferred references unavailable for diagrams: %s", error)
         return []
-    return [Reference(r["schema"], r["table"], (r["column"],), r["ref_schema"], r["ref_table"], (r["ref_column"],),
-                      None, missing=True) for r in _records(frame)]
 
 
 def _category_function(config: AuditConfig) -> Callable[[str], str]:
-    try:
-        from auditlib.checks.tenancy import table_category
-    except ImportError:  # pragma: no cover - the tenancy checks ship with auditlib
-        return _prefix
     return lambda name: table_category(name, config)
 
 
@@ -265,12 +230,17 @@ def _prefix(table: str) -> str:
 
 
 class Graph:
-    """The catalog seen as a graph of tables, built once per diagram call: keys, references, domains, findings."""
+    """The catalog seen as a graph of tables, built once per diagram call: keys, references, domains, findings.
+
+    The references are the run's model (``analysis``, built here when none is given): declared foreign keys and
+    the inferred references no constraint enforces.
+    """
 
     def __init__(self, catalog: Catalog, config: AuditConfig | None = None, findings: pd.DataFrame | None = None,
-                 schemas: list[str] | str | None = None):
+                 schemas: list[str] | str | None = None, analysis: Analysis | None = None):
         self.catalog = catalog
-        self.config = config or AuditConfig()
+        self.config = config or (analysis.config if analysis is not None else AuditConfig())
+        analysis = analysis if analysis is not None else Analysis(catalog, self.config)
         self.tenant_column = self.config.tenant_column
         tables = catalog.user_tables()
         self.relations: dict[Table, dict] = {(r["schema"], r["name"]): r for r in _records(tables)}
@@ -289,14 +259,11 @@ class Graph:
             cols.sort(key=lambda c: c["position"])
         self.primary_keys = {key: list(catalog.primary_key(*key)) for key in self.relations}
 
-        references = [Reference(r["schema"], r["table"], tuple(r["columns"]), r["ref_schema"], r["ref_table"],
-                                tuple(r["ref_columns"]), r["on_delete"], name=r["name"])
-                      for r in _records(catalog.foreign_keys)]
+        references = list(analysis.declared)
         declared = {(r.schema, r.table, r.columns) for r in references}
-        references += [r for r in _missing_references(catalog, self.config)
-                       if (r.schema, r.table, r.columns) not in declared]
+        references += [r for r in _missing_references(analysis) if (r.schema, r.table, r.columns) not in declared]
         self.references = sorted(references, key=lambda r: (r.schema, r.table, r.columns, r.ref_schema,
-                                                            r.ref_table, r.missing, r.name or ""))
+                                                            r.ref_table, not r.declared, r.constraint or ""))
         self.outgoing: dict[Table, list[Reference]] = defaultdict(list)
         self.incoming: dict[Table, list[Reference]] = defaultdict(list)
         for ref in self.references:
@@ -350,8 +317,8 @@ class Graph:
     def key_columns(self, key: Table) -> list[tuple[str, dict]]:
         """(marker, column) for the columns worth drawing: primary key, foreign keys, references, tenant column."""
         pk = set(self.primary_keys.get(key, []))
-        fk = {c for r in self.outgoing.get(key, []) if not r.missing for c in r.columns}
-        inferred = {c for r in self.outgoing.get(key, []) if r.missing for c in r.columns}
+        fk = {c for r in self.outgoing.get(key, []) if r.declared for c in r.columns}
+        inferred = {c for r in self.outgoing.get(key, []) if not r.declared for c in r.columns}
         rows = []
         for column in self.columns.get(key, []):
             name = column["name"]
@@ -436,7 +403,7 @@ class Graph:
         port = ports.get(ref.source, {}).get(ref.columns[0]) if ref.columns else None
         if port:
             tail = f"{tail}:{port}"
-        if ref.missing:
+        if not ref.declared:
             attrs = {"style": "dashed", "color": MISSING_COLOR, "fontcolor": MISSING_COLOR, "penwidth": "1.4"}
             text = label or "no FK"
         else:
@@ -447,7 +414,7 @@ class Graph:
             text = label or (ref.on_delete or "")
         if not constraint:
             attrs["constraint"] = "false"
-        graph.edge(tail, node_id(*ref.target), xlabel=_text(text), tooltip=_text(ref.describe()), **attrs)
+        graph.edge(tail, node_id(*ref.target), xlabel=_text(text), tooltip=_text(ref.label()), **attrs)
 
 
 def _new_diagram(name: str, kind: str) -> Diagram:
@@ -584,11 +551,12 @@ def _externals(model: Graph, tables: Iterable[Table]) -> list[Table]:
 
 # -- views ----------------------------------------------------------------------------------------------------------
 def er_overview(catalog: Catalog, findings: pd.DataFrame | None = None, config: AuditConfig | None = None,
-                max_nodes: int = 150, schemas: list[str] | None = None, hide_hubs: bool = True) -> Diagram:
+                max_nodes: int = 150, schemas: list[str] | None = None, hide_hubs: bool = True,
+                analysis: Analysis | None = None) -> Diagram:
     """Every audited table clustered by domain (with greyed tables they reference elsewhere), or — past
     ``max_nodes`` nodes — the domain-level summary (one node per domain, edges weighted by foreign-key counts).
     ``hide_hubs`` leaves out the edges into tables most others reference (the tenant root, users)."""
-    model = Graph(catalog, config, findings, schemas)
+    model = Graph(catalog, config, findings, schemas, analysis=analysis)
     summary = _domain_summary(model, max_nodes)
     externals = _externals(model, model.scope)
     if len(model.scope) + len(externals) > max_nodes:
@@ -601,9 +569,9 @@ def er_overview(catalog: Catalog, findings: pd.DataFrame | None = None, config: 
 
 
 def er_summary(catalog: Catalog, findings: pd.DataFrame | None = None, config: AuditConfig | None = None,
-               max_nodes: int = 150, schemas: list[str] | None = None) -> Diagram:
+               max_nodes: int = 150, schemas: list[str] | None = None, analysis: Analysis | None = None) -> Diagram:
     """The domain-level summary: one node per domain with its table count, edges weighted by foreign keys."""
-    return _domain_summary(Graph(catalog, config, findings, schemas), max_nodes)
+    return _domain_summary(Graph(catalog, config, findings, schemas, analysis=analysis), max_nodes)
 
 
 def _domain_summary(model: Graph, max_nodes: int) -> Diagram:
@@ -660,7 +628,7 @@ def _domain_summary(model: Graph, max_nodes: int) -> Diagram:
         else:
             continue
         if source != target:
-            counts[(source, target, ref.missing)] += 1
+            counts[(source, target, not ref.declared)] += 1
     names_of = {node: name for name, node in ids.items()} | {node: schema for schema, node in outside.items()}
     for (source, target, missing), count in sorted(counts.items()):
         attrs = {"penwidth": f"{1 + math.log2(count):.2f}"}
@@ -675,11 +643,12 @@ def _domain_summary(model: Graph, max_nodes: int) -> Diagram:
 
 
 def er_domains(catalog: Catalog, findings: pd.DataFrame | None = None, config: AuditConfig | None = None,
-               max_nodes: int = 150, schemas: list[str] | None = None) -> dict[str, Diagram]:
+               max_nodes: int = 150, schemas: list[str] | None = None,
+               analysis: Analysis | None = None) -> dict[str, Diagram]:
     """One ER diagram per domain: its tables plus, greyed, the tables they reference outside it. A domain too big
     for ``max_nodes`` is split into parts ("CRM (1/3)") that keep tables sharing a name prefix together; when the
     referenced tables alone would overflow a part, they are drawn as one node per domain instead."""
-    model = Graph(catalog, config, findings, schemas)
+    model = Graph(catalog, config, findings, schemas, analysis=analysis)
     members: dict[str, list[Table]] = defaultdict(list)
     for key in model.scope:
         members[model.domain(key)].append(key)
@@ -760,10 +729,10 @@ def _domain_diagram(model: Graph, title: str, tables: list[Table], max_nodes: in
 
 
 def er_ego(catalog: Catalog, schema: str, table: str, hops: int = 1, findings: pd.DataFrame | None = None,
-           config: AuditConfig | None = None, max_nodes: int = 150) -> Diagram:
+           config: AuditConfig | None = None, max_nodes: int = 150, analysis: Analysis | None = None) -> Diagram:
     """A table and the tables within ``hops`` references of it, both directions (nearest kept past
     ``max_nodes``)."""
-    model = Graph(catalog, config, findings, schemas="all")
+    model = Graph(catalog, config, findings, schemas="all", analysis=analysis)
     centre = (schema, table)
     if centre not in model.relations:
         raise KeyError(f"{schema}.{table} is not a table of this catalog")
@@ -775,6 +744,18 @@ def er_ego(catalog: Catalog, schema: str, table: str, hops: int = 1, findings: p
     _titled(graph, f"{schema}.{table} and its neighbours within {hops} hop{'s' if hops != 1 else ''}", subtitle)
     options = {centre: {"fill": FOCUS_COLOR, "border": "#f9a825"}}
     _draw_tables(model, graph, sorted(tables), [], cluster=False, label_options=options)
+    return graph
+
+
+def neighbourhood_diagram(model: Graph, starts: list[Table], hops: int, max_nodes: int, *, name: str, kind: str,
+                          title: str, subtitle: str, label_options: dict[Table, dict] | None = None) -> Diagram:
+    """The tables within ``hops`` references (either direction) of ``starts``, nearest kept past ``max_nodes``, drawn
+    without clusters under ``title`` and ``subtitle``; ``label_options`` style tables (fill, border, note,
+    highlight)."""
+    distance = _neighbourhood(model, starts, hops, max_nodes)
+    graph = _new_diagram(name, kind)
+    _titled(graph, title, subtitle)
+    _draw_tables(model, graph, sorted(distance), [], cluster=False, label_options=label_options)
     return graph
 
 
@@ -801,33 +782,31 @@ def _neighbourhood_size(model: Graph, starts: list[Table], hops: int) -> int:
     return len(_neighbourhood(model, starts, hops, limit=10 ** 9))
 
 
-def cascade_tree(catalog: Catalog, schema: str, table: str, max_depth: int = 6) -> list[tuple[int, Reference]]:
+def cascade_tree(catalog: Catalog, schema: str, table: str, max_depth: int = 6,
+                 analysis: Analysis | None = None) -> list[tuple[int, Reference]]:
     """What deleting one row of ``schema.table`` reaches: (depth, foreign key) for every foreign key met on the way.
 
     Only ON DELETE CASCADE keys are followed further; SET NULL/SET DEFAULT (rows updated), RESTRICT and NO ACTION
     (the delete is blocked while children exist) end there. Each table is expanded once, at its shallowest depth.
     """
-    from auditlib.checks.cascade import _children, cascade_walk
-
+    graph = (analysis if analysis is not None else Analysis(catalog)).cascade
     children = {parent: sorted(fks, key=lambda f: (f["schema"], f["table"], f["name"]))
-                for parent, fks in _children(catalog).items()}
-    return [(depth, Reference(fk["schema"], fk["table"], tuple(fk["columns"]), fk["ref_schema"], fk["ref_table"],
-                              tuple(fk["ref_columns"]), fk["on_delete"], name=fk["name"]))
-            for depth, fk in cascade_walk(children, schema, table, max_depth)]
+                for parent, fks in graph.children.items()}
+    return [(depth, Reference.from_foreign_key(fk)) for depth, fk in cascade_walk(children, schema, table, max_depth)]
 
 
 def cascade_diagram(catalog: Catalog, schema: str, table: str, config: AuditConfig | None = None,
                     findings: pd.DataFrame | None = None, max_depth: int | None = None,
-                    max_nodes: int = 150) -> Diagram:
+                    max_nodes: int = 150, analysis: Analysis | None = None) -> Diagram:
     """The cascade tree of deleting one row of ``schema.table``: red edges delete, blue edges set NULL, grey edges
     block the delete; protected tables (``cascade.protected_tables``) are filled red."""
     config = config or AuditConfig()
-    model = Graph(catalog, config, findings, schemas="all")
+    model = Graph(catalog, config, findings, schemas="all", analysis=analysis)
     root = (schema, table)
     if root not in model.relations:
         raise KeyError(f"{schema}.{table} is not a table of this catalog")
     depth_limit = max_depth if max_depth is not None else int(config.get("cascade", "max_depth"))
-    steps = cascade_tree(catalog, schema, table, depth_limit)
+    steps = cascade_tree(catalog, schema, table, depth_limit, analysis=analysis)
     order: dict[Table, int] = {root: 0}
     for depth, ref in steps:
         order.setdefault(ref.source, depth)
@@ -865,7 +844,7 @@ def cascade_diagram(catalog: Catalog, schema: str, table: str, config: AuditConf
         colour = RULE_COLORS.get(ref.on_delete or "", "#8d8d8d")
         # Drawn parent → child: the direction the delete travels.
         graph.edge(node_id(*ref.target), node_id(*ref.source), xlabel=_text(label), color=colour, fontcolor=colour,
-                   tooltip=_text(ref.describe()), penwidth="1.6" if ref.on_delete == "CASCADE" else "1", **extra)
+                   tooltip=_text(ref.label()), penwidth="1.6" if ref.on_delete == "CASCADE" else "1", **extra)
     graph.node_count = len(kept)
     graph.tables = sorted(kept)
     return graph
@@ -910,12 +889,13 @@ def _mentioned_tables(model: Graph, evidence: Any) -> list[tuple[Table, str | No
 
 
 def finding_diagram(catalog: Catalog, finding: pd.Series | dict, config: AuditConfig | None = None,
-                    findings: pd.DataFrame | None = None, max_nodes: int = 40) -> Diagram:
+                    findings: pd.DataFrame | None = None, max_nodes: int = 40,
+                    analysis: Analysis | None = None) -> Diagram:
     """The objects of one finding and their direct neighbours: the finding's table highlighted (its column
     marked), the tables its evidence names, and for a missing foreign key the missing edge dashed."""
     record = dict(finding)
     config = config or AuditConfig()
-    model = Graph(catalog, config, findings, schemas="all")
+    model = Graph(catalog, config, findings, schemas="all", analysis=analysis)
     evidence = evidence_dict(record.get("evidence"))
     check = str(record.get("check") or "finding")
     focus: list[Table] = []
@@ -937,7 +917,7 @@ def finding_diagram(catalog: Catalog, finding: pd.Series | dict, config: AuditCo
             columns[key].add(column)
     if check == "cascade_reach" and len(focus) >= 2:
         source = _resolve_table(model, str(evidence.get("source", ""))) or (focus[0], None)
-        graph = cascade_diagram(catalog, *source[0], config=config, findings=findings)
+        graph = cascade_diagram(catalog, *source[0], config=config, findings=findings, analysis=analysis)
         graph.attr("graph", label=f"<<B>{_html(record.get('title') or check)}</B>>")
         return graph
 
@@ -962,6 +942,7 @@ def finding_diagram(catalog: Catalog, finding: pd.Series | dict, config: AuditCo
                 distance[target[0]] = 1
                 tables.append(target[0])
             references.append(Reference(own[0], own[1], (column,), target[0][0], target[0][1],
-                                        (target[1] or "",), None, missing=check == "fk_missing"))
+                                        (target[1] or "",), kind="inferred" if check == "fk_missing" else "declared",
+                                        rule="the finding"))
     _draw_tables(model, graph, sorted(tables), [], cluster=False, references=references, label_options=options)
     return graph

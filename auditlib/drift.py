@@ -542,8 +542,6 @@ def changed_diagram(catalog: Catalog, diff: pd.DataFrame, old: Catalog | None = 
         present = [t for t in touched if t in model.relations]
     if not present:
         return Note("The changed objects are not tables, so there is no diagram.")
-    distance = diagrams._neighbourhood(model, present, hops, max_nodes)
-    tables = sorted(distance)
     added = set(zip(diff.loc[(diff["kind"] == "table") & (diff["change"] == "added"), "schema"],
                     diff.loc[(diff["kind"] == "table") & (diff["change"] == "added"), "table"], strict=True))
     columns: dict[Table, set[str]] = {}
@@ -554,16 +552,15 @@ def changed_diagram(catalog: Catalog, diff: pd.DataFrame, old: Catalog | None = 
         fill, note = ("#e6f4ea", "added") if key in added else ("#fffbe0", "changed")
         options[key] = {"fill": fill, "border": "#2e7d32" if key in added else "#f9a825", "note": note,
                         "highlight": columns.get(key, set())}
-    graph = diagrams._new_diagram("schema_drift", "drift")
     removed = [f"{r['schema']}.{r['table']}" for r in _rows(diff[(diff["kind"] == "table")
                                                                & (diff["change"] == "removed")])]
     subtitle = "green: added tables · amber: changed tables (changed key columns marked) · others: their neighbours"
     if removed:
         subtitle += f"; removed: {', '.join(removed)}"
-    diagrams._titled(graph, f"Changed tables and their neighbours within {hops} hop{'s' if hops != 1 else ''}",
-                     subtitle)
-    diagrams._draw_tables(model, graph, tables, [], cluster=False, label_options=options)
-    return graph
+    return diagrams.neighbourhood_diagram(
+        model, present, hops, max_nodes, name="schema_drift", kind="drift",
+        title=f"Changed tables and their neighbours within {hops} hop{'s' if hops != 1 else ''}", subtitle=subtitle,
+        label_options=options)
 
 
 def open_drift(*, history_path: str = "", source_key: str = "", run_a: int = 0, run_b: int = 0,

@@ -25,6 +25,7 @@ from auditlib import __version__
 from auditlib.audit import AuditResult, run_audit
 from auditlib.config import AuditConfig, load_config
 from auditlib.findings import SEVERITIES, frame_records, severity_rank, skipped_checks, skipped_warning
+from auditlib.model import Analysis
 
 SEVERITY_COLOURS = {"critical": "#8b0000", "high": "#d9480f", "medium": "#e8a317", "low": "#4a7ab5",
                     "info": "#7a7a7a"}
@@ -143,6 +144,13 @@ class Report:
         self.findings = findings[findings["severity"].map(severity_rank) <= threshold].reset_index(drop=True) \
             if len(findings) else findings
 
+    @property
+    def analysis(self) -> Analysis:
+        """The audit's model of the catalog (references, tenancy, cascade graph, comments), shared with its checks."""
+        if self.result.analysis is None:
+            self.result.analysis = Analysis(self.catalog, self.config)
+        return self.result.analysis
+
     # data helpers --------------------------------------------------------------------------------------------
     def of(self, *checks: str) -> pd.DataFrame:
         """Findings of the given checks."""
@@ -238,11 +246,10 @@ class Report:
     def schema_overview(self) -> Section:
         """Tables per category, primary-key and timestamp patterns."""
         from auditlib import charts
-        from auditlib.checks.tenancy import tenant_scope
 
         if not self.catalog or not len(self.catalog.tables):
             return Section("Schema overview", "schema")
-        scope = self._scope(tenant_scope)
+        scope = self._scope()
         section = Section("Schema overview", "schema",
                           f"{len(scope)} tables in {scope['schema'].nunique()} schema(s), grouped by domain.")
         per_category = (scope.groupby("category").agg(tables=("table", "count"),
@@ -296,11 +303,10 @@ class Report:
     def foreign_keys(self) -> Section:
         """ER diagram, ON DELETE rules with a risk assessment, missing FKs and type mismatches."""
         from auditlib import charts, diagrams
-        from auditlib.checks.cascade import on_delete_rules
 
         if not self.catalog or not len(self.catalog.tables):
             return Section("Foreign keys", "foreign-keys")
-        rules = on_delete_rules(self.catalog, self.config, schemas=self.result.schemas)
+        rules = self.analysis.on_delete_rules(schemas=self.result.schemas)
         missing = self.of("fk_missing")
         section = Section("Foreign keys and relationships", "foreign-keys",
                           f"{int(rules['declared'].sum()) if len(rules) else 0} declared foreign keys; "
@@ -331,10 +337,11 @@ class Report:
         return section
 
     def _er_svgs(self, diagrams) -> list[tuple[str, str]]:
-        overview = diagrams.er_overview(self.catalog, self.findings, self.config)
+        overview = diagrams.er_overview(self.catalog, self.findings, self.config, analysis=self.analysis)
         result = [("", diagrams.to_svg(overview))]
         if overview.kind == "summary":  # too many tables for one readable diagram: one per domain as well
-            for domain, graph in diagrams.er_domains(self.catalog, self.findings, self.config).items():
+            for domain, graph in diagrams.er_domains(self.catalog, self.findings, self.config,
+                                                         analysis=self.analysis).items():
                 result.append((f"Domain: {domain}", diagrams.to_svg(graph)))
         return result
 
@@ -352,7 +359,8 @@ class Report:
         for record in shown:
             section.add(f"<h4>{esc(record['title'])}</h4>")
             section.add(svg_html(diagrams.to_svg(diagrams.finding_diagram(self.catalog, record, config=self.config,
-                                                                          findings=self.findings))))
+                                                                          findings=self.findings,
+                                                                          analysis=self.analysis))))
         return section
 
     def duplicates(self) -> Section:
@@ -372,11 +380,10 @@ class Report:
     def tenancy(self) -> Section:
         """Tenant-column coverage by category, the RLS policy review and the leak probe."""
         from auditlib import charts
-        from auditlib.checks.tenancy import tenant_scope
 
         if not self.catalog or not len(self.catalog.tables):
             return Section("Multi-tenancy and row-level security", "tenancy")
-        scope = self._scope(tenant_scope)
+        scope = self._scope()
         column = self.config.tenant_column
         section = Section("Multi-tenancy and row-level security", "tenancy",
                           f"Tenant column {column}: coverage per category, tables that hold tenant data without it, "
@@ -480,8 +487,6 @@ class Report:
 
     def documentation_and_constraints(self) -> Section:
         """Comment coverage, CHECK constraints the data already obeys, and conversions with no way back."""
-        from auditlib.checks.comments import comment_coverage
-
         candidates = self.of("check_candidate")
         reverse = self.of("reverse_ref_missing")
         section = Section("Comments, constraints and conversions", "documentation",
@@ -490,7 +495,7 @@ class Report:
                           "back.")
         if self.catalog is not None and len(self.catalog.tables):
             section.add_heading("Comment coverage by category")
-            section.add(table_html(comment_coverage(self.catalog, self.config, self.result.schemas)))
+            section.add(table_html(self.analysis.comment_coverage(self.result.schemas)))
         if len(candidates):
             section.add_heading("CHECK constraints the data already obeys")
             section.add(table_html(candidates.assign(rule=candidates["evidence"].map(lambda e: (e or {}).get("check")))
@@ -644,8 +649,8 @@ class Report:
     def _table_count(self) -> int:
         return len(self._audited_tables()) if self.catalog is not None else 0
 
-    def _scope(self, tenant_scope) -> pd.DataFrame:
-        scope = tenant_scope(self.catalog, self.config)
+    def _scope(self) -> pd.DataFrame:
+        scope = self.analysis.tenant_scope()
         return scope[scope["schema"].isin(self.result.schemas)].reset_index(drop=True)
 
     def _checks_run(self) -> list[str]:
@@ -797,7 +802,8 @@ class TableExplorer:
 
         section = Section("Neighbourhood", "diagram", f"Tables within {self.hops} hop(s) of {self.name}.")
         graph = diagrams.er_ego(self.catalog, self.schema, self.table, hops=self.hops,
-                                findings=self.result.findings, config=self.result.config)
+                                findings=self.result.findings, config=self.result.config,
+                                analysis=self.result.analysis)
         section.add(svg_html(diagrams.to_svg(graph)))
         return section
 

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 
 from auditlib.audit import run_audit, run_checks
 from auditlib.catalog import load_catalog
-from auditlib.checks.comments import comment_coverage
 from auditlib.config import AuditConfig
 from auditlib.data import DataContext
 from auditlib.demo import load_demo
 from auditlib.demo.planted import PLANTED_FLAWS
+from auditlib.model import Analysis
 from tests.conftest import libpq
 
 DATA_CHECKS = ["check_candidate", "reverse_ref_missing"]
@@ -115,7 +115,7 @@ def test_comment_missing_quotes_names_and_texts(make_db):
 
 def test_comment_coverage_by_category(make_db):
     url = make_db(COMMENT_SCHEMA)
-    coverage = comment_coverage(load_catalog(url), AuditConfig(), ["public"])
+    coverage = Analysis(load_catalog(url), AuditConfig()).comment_coverage(["public"])
     rows_by = coverage.set_index("category").to_dict("index")
     assert rows_by["Financial"] == {"tables": 1, "tables_commented": 0, "table_coverage_pct": 0.0,
                                     "json_columns": 1, "json_commented": 0, "unclear_columns": 4,
@@ -354,7 +354,7 @@ def test_demo_comment_coverage(demo_url):
     # commented tables appear only for uncommented JSON columns; quotes.sections is commented, its others are not
     assert findings["public.quotes"].column == "client,project,fees,proposal"
     assert "public.projects" not in findings and "public.kit_categories" not in findings
-    coverage = comment_coverage(catalog, AuditConfig())
+    coverage = Analysis(catalog, AuditConfig()).comment_coverage()
     total = coverage[coverage["category"] == "All"].iloc[0]
     assert total["tables"] == len(catalog.user_tables(["public"])) and total["tables_commented"] == 5
     assert len(findings) == total["tables"] - 2

@@ -4,6 +4,11 @@ A schema check is a pure function of the catalog: ``fn(catalog, config) -> Itera
 so one catalog read serves every check, and the same checks run on a live database, on a snapshot and on a database
 built from migration files. The check's docstring is its documentation: a summary line, then ``Why it matters:``
 and ``How to fix:`` paragraphs (docs/checks.md and the report's appendix are generated from it).
+
+What else a check is given is declared with ``needs``: each name is passed as a keyword argument of that name.
+``analysis`` is the run's ``auditlib.model.Analysis`` (references, tenancy, cascade graph, comments), ``audited``
+the set of audited schemas, ``data`` a ``DataContext`` (data checks), ``code_scan`` a ``CodeScan`` (code checks)
+and ``migration_run`` a ``MigrationRun`` (migration checks). Without ``needs`` a check gets what its kind implies.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from dataclasses import dataclass
 from auditlib.findings import CATEGORIES, SEVERITIES, Finding
 
 KINDS = ("schema", "data", "migrations", "code")
+INPUTS = ("analysis", "audited", "data", "code_scan", "migration_run")
+# What a check of each kind is given when it declares nothing.
+DEFAULT_NEEDS = {"schema": (), "data": ("data",), "migrations": ("migration_run",), "code": ("code_scan",)}
 FAMILIES = ("structure", "relationships", "cascade", "tenancy", "rls", "duplicates", "functions", "migrations",
             "comments", "integrity", "json", "probe", "candidates", "code")
 
@@ -29,6 +37,12 @@ class CheckSpec:
     severity: str
     kind: str
     func: Callable[..., Iterable[Finding]]
+    needs: tuple[str, ...] | None = None
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The keyword arguments the check is called with besides the catalog and the config."""
+        return self.needs if self.needs is not None else DEFAULT_NEEDS[self.kind]
 
     @property
     def doc(self) -> str:
@@ -65,19 +79,23 @@ class CheckSpec:
 REGISTRY: dict[str, CheckSpec] = {}
 
 
-def check(name: str, category: str, severity: str, kind: str = "schema"):
-    """Register a check function under a stable snake_case name."""
+def check(name: str, category: str, severity: str, kind: str = "schema", needs: tuple[str, ...] | None = None):
+    """Register a check function under a stable snake_case name; ``needs`` names its inputs (see the module doc)."""
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}")
     if severity not in SEVERITIES:
         raise ValueError(f"unknown severity {severity!r}")
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
+    unknown = sorted(set(needs or ()) - set(INPUTS))
+    if unknown:
+        raise ValueError(f"unknown input(s) {', '.join(unknown)}; a check can need {', '.join(INPUTS)}")
 
     def register(func: Callable[..., Iterable[Finding]]):
         if name in REGISTRY and REGISTRY[name].func.__qualname__ != func.__qualname__:
             raise ValueError(f"check {name!r} registered twice")
-        REGISTRY[name] = CheckSpec(name=name, category=category, severity=severity, kind=kind, func=func)
+        REGISTRY[name] = CheckSpec(name=name, category=category, severity=severity, kind=kind, func=func,
+                                   needs=tuple(needs) if needs is not None else None)
         return func
 
     return register

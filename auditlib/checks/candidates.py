@@ -18,11 +18,12 @@ from typing import Any
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
-from auditlib.checks.comments import glob_matcher
-from auditlib.checks.relationships import add_foreign_key_sql, inferred_references, object_name, types_differ
-from auditlib.config import AuditConfig, split_table
+from auditlib.checks.fixes import add_foreign_key_sql, object_name
+from auditlib.config import AuditConfig, glob_matcher, split_table
 from auditlib.data import DataContext, compose
 from auditlib.findings import Finding
+from auditlib.model import Analysis, Reference
+from auditlib.model.references import types_differ
 from auditlib.quoting import ident, literal
 
 NUMERIC_TYPES = ("int2", "int4", "int8", "numeric", "float4", "float8")
@@ -107,14 +108,13 @@ def _checked_columns(catalog: Catalog) -> dict[tuple[str, str], list[set[str]]]:
     return checks
 
 
-def _key_columns(catalog: Catalog, config: AuditConfig) -> set[tuple[str, str, str]]:
+def _key_columns(catalog: Catalog, analysis: Analysis) -> set[tuple[str, str, str]]:
     """Columns that are keys or point at keys: PK and single-column unique columns, FK and inferred references."""
     keys: set[tuple[str, str, str]] = set()
     for con in catalog.constraints.to_dict("records"):
         if con["type"] in ("primary key", "foreign key") or (con["type"] == "unique" and len(con["columns"]) == 1):
             keys.update((con["schema"], con["table"], c) for c in con["columns"])
-    inferred = inferred_references(catalog, config)
-    keys.update(zip(inferred["schema"], inferred["table"], inferred["column"], strict=True))
+    keys.update((ref.schema, ref.table, ref.column) for ref in analysis.inferred)
     return keys
 
 
@@ -134,7 +134,7 @@ def _pair_ends(name: str, pairs: list[tuple[str, str]], names: set[str]) -> list
     return ends
 
 
-def table_candidates(catalog: Catalog, config: AuditConfig, schemas: set[str] | None = None
+def table_candidates(catalog: Catalog, config: AuditConfig, analysis: Analysis, schemas: set[str] | None = None
                      ) -> dict[tuple[str, str], list[Candidate]]:
     """Per table, what ``check_candidate`` measures: columns named like the configured patterns, of the right type,
     not keys, references, the tenant column, ids, domains, arrays or generated, and not already in a CHECK."""
@@ -143,7 +143,7 @@ def table_candidates(catalog: Catalog, config: AuditConfig, schemas: set[str] | 
     pairs = [(str(a).lower(), str(b).lower()) for a, b in config.get("candidates", "date_pairs")]
     tenant = config.tenant_column
     checks = _checked_columns(catalog)
-    keys = _key_columns(catalog, config)
+    keys = _key_columns(catalog, analysis)
     plans: dict[tuple[str, str], list[Candidate]] = {}
     for record in catalog.user_tables(sorted(schemas) if schemas is not None else None).to_dict("records"):
         schema, table = record["schema"], record["name"]
@@ -301,9 +301,10 @@ def _judge(catalog: Catalog, config: AuditConfig, schema: str, table: str, candi
     return _closed_set_finding(catalog, config, schema, table, candidate.column, row, evidence, rows_text)
 
 
-@check(name="check_candidate", category="data", severity="low", kind="data")
-def check_candidate(catalog: Catalog, config: AuditConfig, data: DataContext,
-                    audited: set[str] | None = None) -> Iterator[Finding]:
+@check(name="check_candidate", category="data", severity="low", kind="data",
+       needs=("data", "audited", "analysis"))
+def check_candidate(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
+                    analysis: Analysis) -> Iterator[Finding]:
     """The data already obeys a rule (never negative, end never before start, a few fixed values) that no CHECK enforces.
 
     Why it matters: what the data does today by convention it won't do tomorrow: one bug, import or manual
@@ -319,7 +320,7 @@ def check_candidate(catalog: Catalog, config: AuditConfig, data: DataContext,
     """
     min_rows = int(config.get("data", "min_rows"))
     max_values = int(config.get("candidates", "max_values"))
-    for (schema, table), candidates in sorted(table_candidates(catalog, config, audited).items()):
+    for (schema, table), candidates in sorted(table_candidates(catalog, config, analysis, audited).items()):
         estimate = catalog.row_estimate(schema, table)
         if estimate is not None and 0 <= estimate < min_rows:
             continue  # the statistics say the table is too small to infer anything from
@@ -343,20 +344,6 @@ def check_candidate(catalog: Catalog, config: AuditConfig, data: DataContext,
 
 
 # -- reverse references ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Conversion:
-    """A conversion-style reference A.column -> B.ref_column, declared or inferred."""
-
-    schema: str
-    table: str
-    column: str
-    ref_schema: str
-    ref_table: str
-    ref_column: str
-    declared: bool
-    rule: str
-
-
 def _singular(word: str) -> str:
     if word.endswith("ies") and len(word) > 3:
         return word[:-3] + "y"
@@ -367,19 +354,13 @@ def _singular(word: str) -> str:
     return word
 
 
-def conversions(catalog: Catalog, config: AuditConfig) -> list[Conversion]:
+def conversions(analysis: Analysis) -> list[Reference]:
     """References (declared single-column FKs and inferred ones) from columns named like a conversion
     (``candidates.reverse_ref_columns``) to another table that has no reference back, users tables excepted."""
+    config = analysis.config
     matches = glob_matcher(config.get("candidates", "reverse_ref_columns"))
     users = {split_table(t) for t in config.get("relationships", "user_tables")}
-    references: list[Conversion] = []
-    for fk in catalog.foreign_keys.to_dict("records"):
-        if len(fk["columns"]) == 1:
-            references.append(Conversion(fk["schema"], fk["table"], fk["columns"][0], fk["ref_schema"],
-                                         fk["ref_table"], fk["ref_columns"][0], True, "foreign key"))
-    for row in inferred_references(catalog, config).to_dict("records"):
-        references.append(Conversion(row["schema"], row["table"], row["column"], row["ref_schema"], row["ref_table"],
-                                     row["ref_column"], False, row["rule"]))
+    references = [ref for ref in analysis.references if len(ref.columns) == 1]
     pointing = {((r.schema, r.table), (r.ref_schema, r.ref_table)) for r in references}
     found = []
     for ref in references:
@@ -398,7 +379,7 @@ def _unique_alone(catalog: Catalog, schema: str, table: str, column: str) -> boo
                for r in mine.to_dict("records"))
 
 
-def _reverse_sql(catalog: Catalog, ref: Conversion, key: str, back: str) -> str:
+def _reverse_sql(catalog: Catalog, ref: Reference, key: str, back: str) -> str:
     """Add B.back, backfill it from A, add its FK (NOT VALID, VALIDATE) and a unique index."""
     a_column = catalog.column(ref.schema, ref.table, key)
     b_table = ident(ref.ref_schema, ref.ref_table)
@@ -425,9 +406,10 @@ def _reverse_sql(catalog: Catalog, ref: Conversion, key: str, back: str) -> str:
     ])
 
 
-@check(name="reverse_ref_missing", category="relationships", severity="info", kind="data")
-def reverse_ref_missing(catalog: Catalog, config: AuditConfig, data: DataContext,
-                        audited: set[str] | None = None) -> Iterator[Finding]:
+@check(name="reverse_ref_missing", category="relationships", severity="info", kind="data",
+       needs=("data", "audited", "analysis"))
+def reverse_ref_missing(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
+                        analysis: Analysis) -> Iterator[Finding]:
     """A one-to-one conversion reference (converted_to_quote_id) has no way back from the row it points at.
 
     Why it matters: "which opportunity became this quote?" needs a scan of the other table (its column is
@@ -439,7 +421,7 @@ def reverse_ref_missing(catalog: Catalog, config: AuditConfig, data: DataContext
     in the data (no target referenced twice, at least ``candidates.reverse_ref_min_rows`` references).
     """
     min_refs = int(config.get("candidates", "reverse_ref_min_rows"))
-    for ref in conversions(catalog, config):
+    for ref in conversions(analysis):
         if audited is not None and ref.schema not in audited:
             continue
         key = catalog.primary_key(ref.schema, ref.table)

@@ -21,6 +21,7 @@ from auditlib.catalog import Catalog
 from auditlib.checks import check
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
+from auditlib.model import Analysis
 
 Table = tuple[str, str]
 Pair = tuple[Table, Table]
@@ -91,17 +92,13 @@ def _name_candidates(tables: set[Table]) -> dict[Pair, str]:
     return pairs
 
 
-def _linked(catalog: Catalog, config: AuditConfig) -> set[frozenset]:
+def _linked(analysis: Analysis) -> set[frozenset]:
     """Pairs of tables where one references the other (declared or inferred): parent and child, not copies."""
-    from auditlib.checks.relationships import inferred_references
-
-    frames = [catalog.foreign_keys, inferred_references(catalog, config)]
-    return {frozenset({(r["schema"], r["table"]), (r["ref_schema"], r["ref_table"])})
-            for frame in frames for r in frame[["schema", "table", "ref_schema", "ref_table"]].to_dict("records")}
+    return {frozenset({ref.source, ref.target}) for ref in analysis.references}
 
 
-@check(name="table_lookalike", category="duplicates", severity="medium")
-def table_lookalike(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+@check(name="table_lookalike", category="duplicates", severity="medium", needs=("analysis",))
+def table_lookalike(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """Two tables hold mostly the same columns, or have names that differ by a prefix or suffix and share much of
     their columns.
 
@@ -128,7 +125,7 @@ def table_lookalike(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
         candidates.add(_ordered(buckets[cols_a][0], buckets[cols_b][0]))
     by_name = _name_candidates(tables)
     candidates.update(by_name)
-    linked = _linked(catalog, config) if candidates else set()
+    linked = _linked(analysis) if candidates else set()
 
     for a, b in sorted(candidates):
         if frozenset((a, b)) in linked:

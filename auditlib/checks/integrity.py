@@ -5,180 +5,43 @@ These checks read rows (``kind="data"``). Each runs one aggregate query per refe
 and brings back counts and at most five sample keys: tables never travel to Python. A query that times out or is
 denied becomes a ``skipped`` entry and the check goes on with the next object.
 
-``render`` and the small helpers below are shared with the JSON and probe checks.
+The references come from the run's model (``Analysis.unenforced``, ``Analysis.references``, ``Analysis.tenancy``);
+the query helpers from ``auditlib.checks.queries``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 from psycopg import sql
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
-from auditlib.checks.relationships import inferred_references, object_name, type_family
-from auditlib.checks.tenancy import _backfill_from, _direct_parents, build_model, table_references
+from auditlib.checks.fixes import object_name
+from auditlib.checks.queries import (
+    audited_schemas,
+    column_ref,
+    comparable,
+    comparable_sql,
+    distinct_samples,
+    in_values,
+    key_text,
+    plural,
+    render,
+    verb,
+    without_header,
+)
 from auditlib.config import AuditConfig
-from auditlib.data import SAMPLE_SIZE, DataContext, compose
+from auditlib.data import SAMPLE_SIZE, DataContext
 from auditlib.findings import Finding
+from auditlib.model import Analysis, Reference
+from auditlib.model.references import type_family
+from auditlib.model.tenancy import backfill_from, direct_parents
 from auditlib.quoting import ident, ident_list
-
-# Built-in key types whose text form casts back exactly, so sampled values can be compared in the column's own
-# type (and its index used); any other type is compared as text.
-CASTABLE_TYPES = {"uuid", "int2", "int4", "int8", "text", "varchar", "bpchar", "numeric"}
-
-
-# -- shared helpers ----------------------------------------------------------------------------------------------
-def render(name: str, **parts: Any) -> str:
-    """A query from ``auditlib/sql/data/<name>.sql`` with its ``{placeholders}`` filled.
-
-    A psycopg ``Composable`` goes in as it is (fragments built from ``sql.Identifier``), a str is an identifier, a
-    tuple a qualified name and a list a column list. Values are never pasted: they are bound as ``:parameters``.
-    """
-    return compose(f"{name}.sql", **parts)
-
-
-def audited_schemas(catalog: Catalog, config: AuditConfig, audited: set[str] | None) -> set[str]:
-    """The schemas whose rows a data check reads: those the runner audits (all but the platform ones by default)."""
-    if audited is not None:
-        return set(audited)
-    return set(config.audited_schemas(list(catalog.schemas["name"])))
-
-
-def column_ref(alias: str, column: str) -> sql.Composable:
-    """``alias."column"``."""
-    return sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(column))
-
-
-def key_text(catalog: Catalog, schema: str, table: str, alias: str) -> tuple[sql.Composable, str]:
-    """A row's key as text (its primary key, else its ctid) and a description of what that key is."""
-    pk = catalog.primary_key(schema, table)
-    if len(pk) == 1:
-        return sql.SQL("CAST({} AS text)").format(column_ref(alias, pk[0])), pk[0]
-    if pk:
-        row = sql.SQL(", ").join(column_ref(alias, c) for c in pk)
-        return sql.SQL("CAST(ROW({}) AS text)").format(row), f"({', '.join(pk)})"
-    return sql.SQL("CAST({} AS text)").format(column_ref(alias, "ctid")), "ctid (the table has no primary key)"
-
-
-def comparable(left: sql.Composable, left_column: dict, right: sql.Composable, right_column: dict) -> sql.Composable:
-    """``left = right``, both cast to text when their types belong to different families (uuid vs text)."""
-    if type_family(left_column["base_type"]) == type_family(right_column["base_type"]) \
-            and left_column["is_array"] == right_column["is_array"]:
-        return sql.SQL("{} = {}").format(left, right)
-    return sql.SQL("CAST({} AS text) = CAST({} AS text)").format(left, right)
-
-
-def comparable_sql(left: str, left_column: dict, right: str, right_column: dict) -> str:
-    """``comparable`` for remediation text built from already quoted operands."""
-    if type_family(left_column["base_type"]) == type_family(right_column["base_type"]) \
-            and left_column["is_array"] == right_column["is_array"]:
-        return f"{left} = {right}"
-    return f"{left}::text = {right}::text"
-
-
-def in_values(alias: str, column: dict, parameter: str = "values") -> sql.Composable:
-    """``alias.column`` is one of the text values bound as ``:values`` (or ``:<parameter>``), compared in the
-    column's type if it can be."""
-    target = column_ref(alias, column["name"])
-    bound = sql.SQL(f":{parameter}")
-    if column["base_type"] in CASTABLE_TYPES and not column["is_array"]:
-        return sql.SQL("{} = ANY (CAST(CAST({} AS text[]) AS {}[]))").format(
-            target, bound, sql.Identifier("pg_catalog", column["base_type"]))
-    return sql.SQL("CAST({} AS text) = ANY (CAST({} AS text[]))").format(target, bound)
-
-
-def distinct_samples(values: list | None, limit: int = SAMPLE_SIZE) -> list:
-    """Sample values from a percentile array: NULLs and repeats dropped, order kept, at most ``limit``."""
-    seen: list = []
-    for value in values or []:
-        if value is not None and value not in seen:
-            seen.append(value)
-    return seen[:limit]
-
-
-def sample_percent(catalog: Catalog, schema: str, table: str, budget: int) -> float:
-    """The share of a table's pages to read for a bounded scan: 100 up to ``budget`` rows (planner estimate), else
-    the percentage holding about ``budget`` rows; 100 when the budget is 0 (always every row)."""
-    estimate = catalog.row_estimate(schema, table)
-    if not budget or not estimate or estimate <= budget:
-        return 100.0
-    return max(0.0001, round(100.0 * budget / estimate, 4))
-
-
-def table_sample(percent: float) -> sql.Composable:
-    """Nothing for a whole table, else a repeatable page sample bound to ``:percent`` (see sample_parameters)."""
-    if percent >= 100.0:
-        return sql.SQL("")
-    return sql.SQL("TABLESAMPLE SYSTEM (CAST(:percent AS real)) REPEATABLE (0)")
-
-
-def sample_parameters(percent: float) -> dict[str, float]:
-    """The parameter ``table_sample`` binds: none for a whole table."""
-    return {"percent": percent} if percent < 100.0 else {}
-
-
-def scaled(count: int, percent: float) -> int:
-    """A count read from ``percent`` of a table's pages, scaled to the whole table."""
-    return round(count * 100.0 / percent)
-
-
-def plural(n: int, word: str) -> str:
-    """``1 row``, ``7 rows``."""
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
-def verb(n: int, singular: str, plural_form: str) -> str:
-    """The verb agreeing with a count: ``verb(1, "has", "have")``."""
-    return singular if n == 1 else plural_form
-
-
-def without_header(query: str) -> str:
-    """A rendered query without the comment lines that open its file (for evidence)."""
-    lines = query.splitlines()
-    while lines and lines[0].startswith("--"):
-        lines.pop(0)
-    return "\n".join(lines)
 
 
 # -- orphan_rows ---------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Link:
-    """A reference whose rows are not guaranteed by the database: an inferred one, or a NOT VALID foreign key."""
-
-    schema: str
-    table: str
-    columns: tuple[str, ...]
-    ref_schema: str
-    ref_table: str
-    ref_columns: tuple[str, ...]
-    source: str                 # "inferred (name)" or "NOT VALID foreign key <name>"
-    constraint: str | None = None
-
-    @property
-    def object(self) -> str:
-        return qualified(self.schema, self.table, ",".join(self.columns))
-
-    @property
-    def parent(self) -> str:
-        return qualified(self.ref_schema, self.ref_table)
-
-
-def unenforced_references(catalog: Catalog, config: AuditConfig) -> list[Link]:
-    """The references orphans can hide behind: fk_missing's inferred ones and the foreign keys declared NOT VALID."""
-    links = [Link(r["schema"], r["table"], (r["column"],), r["ref_schema"], r["ref_table"], (r["ref_column"],),
-                  f"inferred ({r['rule']})")
-             for r in inferred_references(catalog, config).to_dict("records")]
-    fks = catalog.foreign_keys
-    for fk in fks[~fks["validated"]].to_dict("records"):
-        links.append(Link(fk["schema"], fk["table"], tuple(fk["columns"]), fk["ref_schema"], fk["ref_table"],
-                          tuple(fk["ref_columns"]), f"NOT VALID foreign key {fk['name']}", fk["name"]))
-    return sorted(links, key=lambda link: (link.schema, link.table, link.columns))
-
-
-def _orphan_query(catalog: Catalog, link: Link, columns: list[dict], ref_columns: list[dict]) -> str:
+def _orphan_query(catalog: Catalog, link: Reference, columns: list[dict], ref_columns: list[dict]) -> str:
     names = [f"v{n}" for n in range(1, len(columns) + 1)]
     values = sql.SQL(", ").join(sql.SQL("{} AS {}").format(column_ref("c", c["name"]), sql.Identifier(v))
                                 for c, v in zip(columns, names, strict=True))
@@ -195,7 +58,7 @@ def _orphan_query(catalog: Catalog, link: Link, columns: list[dict], ref_columns
                   probe=ref_columns[0]["name"])
 
 
-def _walkable(catalog: Catalog, config: AuditConfig, data: DataContext, link: Link) -> dict | None:
+def _walkable(catalog: Catalog, config: AuditConfig, data: DataContext, link: Reference) -> dict | None:
     """Planner estimates when the reference can be walked through an index (few distinct values), else None."""
     if len(link.columns) != 1:
         return None
@@ -215,13 +78,13 @@ def _walkable(catalog: Catalog, config: AuditConfig, data: DataContext, link: Li
     return {"row_estimate": int(row.row_estimate), "distinct_estimate": int(distinct)}
 
 
-def _orphan_walk_query(link: Link, column: dict, ref_column: dict) -> str:
+def _orphan_walk_query(link: Reference, column: dict, ref_column: dict) -> str:
     match = comparable(column_ref("p", ref_column["name"]), ref_column, column_ref("w", "v"), column)
     return render("orphan_rows_walk", child=(link.schema, link.table), parent=(link.ref_schema, link.ref_table),
                   column=column["name"], match=match, probe=ref_column["name"])
 
 
-def _orphan_samples_query(catalog: Catalog, link: Link, columns: list[dict]) -> str:
+def _orphan_samples_query(catalog: Catalog, link: Reference, columns: list[dict]) -> str:
     key, _ = key_text(catalog, link.schema, link.table, "c")
     if len(columns) == 1:
         condition = in_values("c", columns[0])
@@ -231,7 +94,7 @@ def _orphan_samples_query(catalog: Catalog, link: Link, columns: list[dict]) -> 
     return render("orphan_samples", child=(link.schema, link.table), key_text=key, condition=condition)
 
 
-def _orphan_cleanup(link: Link, columns: list[dict], ref_columns: list[dict], orphans: int) -> str:
+def _orphan_cleanup(link: Reference, columns: list[dict], ref_columns: list[dict], orphans: int) -> str:
     child, parent = ident(link.schema, link.table), ident(link.ref_schema, link.ref_table)
     present = " AND ".join(f"c.{ident(c['name'])} IS NOT NULL" for c in columns)
     match = " AND ".join(comparable_sql(f"p.{ident(r['name'])}", r, f"c.{ident(c['name'])}", c)
@@ -254,9 +117,9 @@ def _orphan_cleanup(link: Link, columns: list[dict], ref_columns: list[dict], or
     return "\n".join(lines)
 
 
-@check(name="orphan_rows", category="data", severity="high", kind="data")
-def orphan_rows(catalog: Catalog, config: AuditConfig, data: DataContext,
-                audited: set[str] | None = None) -> Iterator[Finding]:
+@check(name="orphan_rows", category="data", severity="high", kind="data", needs=("data", "audited", "analysis"))
+def orphan_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
+                analysis: Analysis) -> Iterator[Finding]:
     """Rows whose reference names a parent row that does not exist (a reference no valid foreign key enforces).
 
     Why it matters: the schema checks say orphans can happen; this counts the rows where they already have.
@@ -268,7 +131,7 @@ def orphan_rows(catalog: Catalog, config: AuditConfig, data: DataContext,
     from one anti-join per reference over the whole child table, run by the server.
     """
     schemas = audited_schemas(catalog, config, audited)
-    for link in unenforced_references(catalog, config):
+    for link in analysis.unenforced:
         if link.schema not in schemas:
             continue
         columns = [catalog.column(link.schema, link.table, c) for c in link.columns]
@@ -293,7 +156,7 @@ def orphan_rows(catalog: Catalog, config: AuditConfig, data: DataContext,
                 "dangling_values": int(row.dangling_values), "sample_keys": keys, "sample_key_column": key_name,
                 "sample_values": values, "references": qualified(link.ref_schema, link.ref_table,
                                                                  ",".join(link.ref_columns)),
-                "reference": link.source, "share": round(orphans / with_value, 4) if with_value else None,
+                "reference": link.provenance, "share": round(orphans / with_value, 4) if with_value else None,
                 "query": without_header(query), "samples_query": without_header(samples_query),
                 "sample_size": SAMPLE_SIZE, "statement_timeout_ms": data.statement_timeout_ms,
                 "strategy": ("index walk: few distinct values, read through the index" if walk else
@@ -314,21 +177,22 @@ def orphan_rows(catalog: Catalog, config: AuditConfig, data: DataContext,
 
 
 # -- tenant_null_rows ----------------------------------------------------------------------------------------------
-def _tenant_backfill(catalog: Catalog, config: AuditConfig, key: tuple[str, str]) -> str | None:
+def _tenant_backfill(analysis: Analysis, key: tuple[str, str]) -> str | None:
     """An UPDATE that copies the tenant from a parent row, for the best parent that carries it (or None)."""
-    model = build_model(catalog, config)
-    for ref in _direct_parents(model, key):
+    model = analysis.tenancy
+    for ref in direct_parents(model, key):
         if model.column in ref.columns:
             continue  # the tenant column's own reference to the root: nothing to copy from
-        backfill = _backfill_from(model, key, [ref])
+        backfill = backfill_from(model, key, [ref])
         if backfill:
             return backfill
     return None
 
 
-@check(name="tenant_null_rows", category="data", severity="high", kind="data")
-def tenant_null_rows(catalog: Catalog, config: AuditConfig, data: DataContext,
-                     audited: set[str] | None = None) -> Iterator[Finding]:
+@check(name="tenant_null_rows", category="data", severity="high", kind="data",
+       needs=("data", "audited", "analysis"))
+def tenant_null_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
+                     analysis: Analysis) -> Iterator[Finding]:
     """Rows of a tenant-scoped table whose tenant column is NULL: they belong to no organisation.
 
     Why it matters: tenant filters skip these rows, and a policy written to tolerate them (``OR organization_id
@@ -339,7 +203,7 @@ def tenant_null_rows(catalog: Catalog, config: AuditConfig, data: DataContext,
     parent carries the tenant), assign or delete what remains by hand, then make the column NOT NULL.
     """
     schemas = audited_schemas(catalog, config, audited)
-    model = build_model(catalog, config)
+    model = analysis.tenancy
     column = model.column
     for key, row in sorted(model.tables.items()):
         if row["scope"] != "tenant" or not row["tenant_nullable"] or key[0] not in schemas:
@@ -352,7 +216,7 @@ def tenant_null_rows(catalog: Catalog, config: AuditConfig, data: DataContext,
             nulls, total = int(result.nulls), int(result.total)
             if not nulls:
                 continue
-            backfill = _tenant_backfill(catalog, config, key)
+            backfill = _tenant_backfill(analysis, key)
             target = ident(*key)
             remediation = ("-- review first: copy the tenant from the parent row\n" + backfill
                            if backfill else
@@ -388,9 +252,10 @@ def _composite_fk_sql(key: tuple[str, str], ref_key: tuple[str, str], columns: t
             f"ALTER TABLE {child} VALIDATE CONSTRAINT {ident(fk)};")
 
 
-@check(name="tenant_mismatch_rows", category="data", severity="high", kind="data")
-def tenant_mismatch_rows(catalog: Catalog, config: AuditConfig, data: DataContext,
-                         audited: set[str] | None = None) -> Iterator[Finding]:
+@check(name="tenant_mismatch_rows", category="data", severity="high", kind="data",
+       needs=("data", "audited", "analysis"))
+def tenant_mismatch_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
+                         analysis: Analysis) -> Iterator[Finding]:
     """Rows that reference a row of another tenant (the child's and the parent's tenant columns differ).
 
     Why it matters: a quote of one organisation pointing at another organisation's client shows that client's data
@@ -402,9 +267,9 @@ def tenant_mismatch_rows(catalog: Catalog, config: AuditConfig, data: DataContex
     child make the database refuse cross-tenant references.
     """
     schemas = audited_schemas(catalog, config, audited)
-    model = build_model(catalog, config)
+    model = analysis.tenancy
     tenant = model.column
-    for ref in sorted(table_references(catalog, config), key=lambda r: (r.schema, r.table, r.columns)):
+    for ref in sorted(analysis.references, key=lambda r: (r.schema, r.table, r.columns)):
         source, target = model.tables.get(ref.source), model.tables.get(ref.target)
         if source is None or target is None or ref.schema not in schemas:
             continue

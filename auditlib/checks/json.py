@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import copy
 import re
-import threading
-import weakref
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,7 +25,7 @@ from psycopg import sql
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
-from auditlib.checks.integrity import (
+from auditlib.checks.queries import (
     audited_schemas,
     distinct_samples,
     in_values,
@@ -41,13 +39,14 @@ from auditlib.checks.integrity import (
     verb,
     without_header,
 )
-from auditlib.checks.relationships import Model, name_forms, type_family
 from auditlib.config import AuditConfig, split_table
 from auditlib.data import SAMPLE_SIZE, DataContext
 from auditlib.findings import Finding
+from auditlib.model import Analysis
+from auditlib.model.documents import json_columns
+from auditlib.model.references import CatalogIndex, name_forms, type_family
 from auditlib.quoting import ident, literal
 
-JSON_TYPES = ("json", "jsonb")
 STRUCTURE_COLUMNS = ["schema", "table", "column", "path", "depth", "types", "documents", "sampled", "frequency",
                      "occurrences", "example", "id_like"]
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
@@ -228,7 +227,7 @@ def id_hint(steps: list[Step], column: str) -> tuple[str, str] | None:
     return None
 
 
-def name_candidates(model: Model, config: AuditConfig, words: list[str], schema: str) -> list[tuple[str, str]]:
+def name_candidates(model: CatalogIndex, config: AuditConfig, words: list[str], schema: str) -> list[tuple[str, str]]:
     """Tables a name may stand for, best first: all its words, then shorter prefixes, then shorter suffixes
     (``rate_card_item`` → rate_card_items?, rate_cards …); a user word also points at ``relationships.user_tables``."""
     runs = [words[:n] for n in range(len(words), 0, -1)] + [words[i:] for i in range(1, len(words))]
@@ -329,16 +328,6 @@ class ColumnAnalysis:
         return rows
 
 
-def json_columns(catalog: Catalog, schemas: set[str]) -> list[dict]:
-    """The json and jsonb columns of the given schemas' tables (foreign tables left out), as column records."""
-    columns = catalog.columns
-    tables = catalog.user_tables()
-    tables = tables[tables["kind"] != "foreign table"]  # sampling another server's table is not ours to do
-    keys = set(zip(tables["schema"], tables["name"], strict=True))
-    chosen = columns[columns["base_type"].isin(JSON_TYPES) & ~columns["is_array"] & columns["schema"].isin(schemas)]
-    return [c for c in chosen.to_dict("records") if (c["schema"], c["table"]) in keys]
-
-
 def _sample(catalog: Catalog, config: AuditConfig, data: DataContext, column: dict) -> list[Any]:
     limit = int(config.get("data", "sample_rows"))
     # SYSTEM sampling reads whole pages: aim at three times the rows wanted, all of a small table.
@@ -349,7 +338,7 @@ def _sample(catalog: Catalog, config: AuditConfig, data: DataContext, column: di
     return [row.document for row in rows]
 
 
-def hit_rates(data: DataContext, model: Model, tables: list[tuple[str, str]],
+def hit_rates(data: DataContext, model: CatalogIndex, tables: list[tuple[str, str]],
               values: list[str]) -> dict[tuple[str, str], dict]:
     """For each candidate table with a single-column key: how many of the sampled ids it holds (one query)."""
     rates: dict[tuple[str, str], dict] = {}
@@ -377,7 +366,7 @@ def hit_rates(data: DataContext, model: Model, tables: list[tuple[str, str]],
     return rates
 
 
-def _resolve(data: DataContext, model: Model, config: AuditConfig, analysis: ColumnAnalysis, steps: list[Step],
+def _resolve(data: DataContext, model: CatalogIndex, config: AuditConfig, analysis: ColumnAnalysis, steps: list[Step],
              node: Shape) -> JsonReference | None:
     hint = id_hint(steps, analysis.column)
     if hint is None or not node.values:
@@ -417,13 +406,13 @@ def _resolve(data: DataContext, model: Model, config: AuditConfig, analysis: Col
         shape=node, sampled=analysis.sampled)
 
 
-def _uuid_keyed(model: Model, table: tuple[str, str]) -> bool:
+def _uuid_keyed(model: CatalogIndex, table: tuple[str, str]) -> bool:
     key = model.key_column(*table)
     column = model.column_index.get((*table, key)) if key else None
     return column is not None and type_family(column["base_type"]) == "uuid" and not column["is_array"]
 
 
-def analyse_column(data: DataContext, model: Model, config: AuditConfig, column: dict,
+def analyse_column(data: DataContext, model: CatalogIndex, config: AuditConfig, column: dict,
                    resolve: bool = True) -> ColumnAnalysis:
     """Sample one JSON column, infer its structure, and resolve its id-like paths (raises QuerySkipped)."""
     documents = _sample(model.catalog, config, data, column)
@@ -441,31 +430,25 @@ def analyse_column(data: DataContext, model: Model, config: AuditConfig, column:
     return analysis
 
 
-_LAST: dict[str, tuple] = {}
-_ANALYSIS_LOCK = threading.Lock()
-
-
-def analyse_json(catalog: Catalog, config: AuditConfig, data: DataContext, schemas: set[str],
+def analyse_json(analysis: Analysis, data: DataContext, schemas: set[str],
                  check_name: str) -> list[ColumnAnalysis]:
     """Every JSON column of the audited schemas analysed once per run (json_reference and json_orphans share it).
 
-    A column whose sample cannot be read becomes a skipped entry of ``check_name`` (of each check that asks).
+    The result is kept on the run's ``analysis``; the two checks may run at once, and the second then waits for
+    the first one's sampling. A column whose sample cannot be read becomes a skipped entry of ``check_name`` (of
+    each check that asks).
     """
-    with _ANALYSIS_LOCK:  # the two checks may run at once: the second waits for the first one's analysis
-        cached = _LAST.get("analyses")
-        if not (cached and cached[0]() is data.engine and cached[1]() is catalog and cached[2] == config.values
-                and cached[3] == schemas):
-            model = Model(catalog, config)
-            analyses, work = [], data.for_check()
-            for column in json_columns(catalog, schemas):
-                with work.guard(check_name, qualified(column["schema"], column["table"], column["name"])):
-                    analyses.append(analyse_column(work, model, config, column))
-            data.queries += work.queries
-            cached = (weakref.ref(data.engine), weakref.ref(catalog), copy.deepcopy(config.values), set(schemas),
-                      analyses, work.skipped)
-            _LAST["analyses"] = cached
-    data.skipped.extend({**entry, "check": check_name} for entry in cached[5])
-    return cached[4]
+    def build() -> tuple[list[ColumnAnalysis], list[dict[str, str]]]:
+        analyses, work = [], data.for_check()
+        for column in json_columns(analysis.catalog, schemas):
+            with work.guard(check_name, qualified(column["schema"], column["table"], column["name"])):
+                analyses.append(analyse_column(work, analysis.index, analysis.config, column))
+        data.queries += work.queries
+        return analyses, work.skipped
+
+    analyses, skipped = analysis.once(("json", frozenset(schemas)), build)
+    data.skipped.extend({**entry, "check": check_name} for entry in skipped)
+    return analyses
 
 
 def json_structure(catalog: Catalog, data: DataContext, config: AuditConfig | None = None, *,
@@ -478,7 +461,7 @@ def json_structure(catalog: Catalog, data: DataContext, config: AuditConfig | No
     """
     config = config or data.config
     schemas = audited_schemas(catalog, config, None)
-    model = Model(catalog, config)
+    model = CatalogIndex(catalog, config)
     rows: list[dict] = []
     for column in json_columns(catalog, set(catalog.schemas["name"]) if columns else schemas):
         name = qualified(column["schema"], column["table"], column["name"])
@@ -490,9 +473,10 @@ def json_structure(catalog: Catalog, data: DataContext, config: AuditConfig | No
 
 
 # -- checks --------------------------------------------------------------------------------------------------------
-@check(name="json_reference", category="json", severity="medium", kind="data")
-def json_reference(catalog: Catalog, config: AuditConfig, data: DataContext,
-                   audited: set[str] | None = None) -> Iterator[Finding]:
+@check(name="json_reference", category="json", severity="medium", kind="data",
+       needs=("data", "audited", "analysis"))
+def json_reference(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
+                   analysis: Analysis) -> Iterator[Finding]:
     """A JSON column holds ids of another table's rows: a reference no foreign key can enforce.
 
     The ids are found under id-like keys (``rateCardItemId`` in quote line items, ``id`` in a ``client`` object).
@@ -506,10 +490,10 @@ def json_reference(catalog: Catalog, config: AuditConfig, data: DataContext,
     or the API). json_orphans counts the ids that already dangle.
     """
     schemas = audited_schemas(catalog, config, audited)
-    for analysis in analyse_json(catalog, config, data, schemas, "json_reference"):
-        structure = analysis.structure()
+    for column_analysis in analyse_json(analysis, data, schemas, "json_reference"):
+        structure = column_analysis.structure()
         paths = [{k: row[k] for k in ("path", "types", "documents", "frequency")} for row in structure]
-        for ref in analysis.references:
+        for ref in column_analysis.references:
             node = ref.shape
             target = qualified(*ref.target)
             rate = ref.hit_rates[target]
@@ -538,9 +522,10 @@ def _orphans_query(catalog: Catalog, ref: JsonReference, percent: float) -> str:
                   key_text=key_sql, sample=table_sample(percent))
 
 
-@check(name="json_orphans", category="json", severity="medium", kind="data")
-def json_orphans(catalog: Catalog, config: AuditConfig, data: DataContext,
-                 audited: set[str] | None = None) -> Iterator[Finding]:
+@check(name="json_orphans", category="json", severity="medium", kind="data",
+       needs=("data", "audited", "analysis"))
+def json_orphans(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
+                 analysis: Analysis) -> Iterator[Finding]:
     """Ids inside JSON documents that name rows which no longer exist (a deleted rate card still quoted).
 
     Tables beyond ``data.json_scan_rows`` rows are read through a page sample of about that many rows, so their
@@ -554,11 +539,12 @@ def json_orphans(catalog: Catalog, config: AuditConfig, data: DataContext,
     ones from appearing by moving the ids into a column with a foreign key, or by checking them on write.
     """
     schemas = audited_schemas(catalog, config, audited)
-    for analysis in analyse_json(catalog, config, data, schemas, "json_orphans"):
+    for column_analysis in analyse_json(analysis, data, schemas, "json_orphans"):
         counted: set[str] = set()
-        percent = sample_percent(catalog, analysis.schema, analysis.table, int(config.get("data", "json_scan_rows")))
+        percent = sample_percent(catalog, column_analysis.schema, column_analysis.table,
+                                 int(config.get("data", "json_scan_rows")))
         sampled = percent < 100.0
-        for ref in analysis.references:
+        for ref in column_analysis.references:
             if ref.count_path in counted:
                 continue  # two sampled places of one id key: counted once, anywhere in the document
             counted.add(ref.count_path)

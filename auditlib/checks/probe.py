@@ -21,7 +21,7 @@ from psycopg import sql
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
-from auditlib.checks.integrity import (
+from auditlib.checks.queries import (
     CASTABLE_TYPES,
     audited_schemas,
     column_ref,
@@ -33,10 +33,11 @@ from auditlib.checks.integrity import (
     table_sample,
     without_header,
 )
-from auditlib.checks.tenancy import Reference, TenancyModel, _direct_parents, build_model
 from auditlib.config import AuditConfig
 from auditlib.data import DataContext, QuerySkipped, explain_query_error
 from auditlib.findings import Finding
+from auditlib.model import Analysis, Reference
+from auditlib.model.tenancy import TenancyModel, direct_parents
 
 
 @dataclass
@@ -137,7 +138,7 @@ def _chain(model: TenancyModel, hops: list[Reference]) -> Chain | None:
 def parent_chains(model: TenancyModel, key: tuple[str, str]) -> list[Chain]:
     """How a table without the tenant column reaches one: each parent that carries it (best first, as the tenancy
     checks rank them), else the shortest path the tenancy model found (possibly to a users table)."""
-    chains = [c for c in (_chain(model, [ref]) for ref in _direct_parents(model, key)) if c is not None]
+    chains = [c for c in (_chain(model, [ref]) for ref in direct_parents(model, key)) if c is not None]
     if not chains:
         chain = _chain(model, model.path(key))
         chains = [chain] if chain else []
@@ -354,11 +355,12 @@ class Probe:
 
 
 def probe_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None = None,
-               check_name: str = "rls_leak") -> Probe | None:
+               check_name: str = "rls_leak", analysis: Analysis | None = None) -> Probe | None:
     """Impersonate the chosen members and count, per table they can read, the rows they see (None when the probe
-    cannot run; the reason is a skipped entry of ``check_name``)."""
+    cannot run; the reason is a skipped entry of ``check_name``). ``analysis`` is the run's model (built here when
+    none is given)."""
     schemas = audited_schemas(catalog, config, audited)
-    model = build_model(catalog, config)
+    model = (analysis or Analysis(catalog, config)).tenancy
     if not model.multi_tenant:
         return None
     role = impersonated_role(config)
@@ -415,9 +417,9 @@ def probe_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited
     return Probe(role, members, [t for t in targets if t.key in counts], counts, left_out)
 
 
-@check(name="rls_leak", category="security", severity="critical", kind="data")
-def rls_leak(catalog: Catalog, config: AuditConfig, data: DataContext,
-             audited: set[str] | None = None) -> Iterator[Finding]:
+@check(name="rls_leak", category="security", severity="critical", kind="data", needs=("data", "audited", "analysis"))
+def rls_leak(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
+             analysis: Analysis) -> Iterator[Finding]:
     """Signed in as a real member, a user can read rows of another organisation, or rows that belong to none.
 
     Tables beyond ``probe.scan_rows`` rows are read through a page sample of about that many rows, so their counts
@@ -432,7 +434,7 @@ def rls_leak(catalog: Catalog, config: AuditConfig, data: DataContext,
     organisation (and drop ``OR organization_id IS NULL``), give tables without the tenant column one or a policy
     that checks the parent's tenant, enable row level security where it is off, then run the probe again.
     """
-    probe = probe_rows(catalog, config, data, audited)
+    probe = probe_rows(catalog, config, data, audited, analysis=analysis)
     if probe is None:
         return
     organizations = sorted({o for m in probe.members for o in m.organizations})

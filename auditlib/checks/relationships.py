@@ -1,12 +1,11 @@
 """Relationship checks: references no foreign key enforces, key type mismatches, unindexed and inconsistent keys.
 
-``inferred_references`` is the shared heuristic that finds columns which evidently point at another table's key
-without a constraint; the tenancy and data-level orphan checks read it too, so its columns are fixed.
+The references themselves (declared, and those inferred from column names) are the run's model:
+``auditlib.model.Analysis.references`` / ``.inferred``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -15,334 +14,17 @@ import pandas as pd
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
-from auditlib.config import AuditConfig, split_table
+from auditlib.checks.fixes import add_foreign_key_sql, alter_type_sql, object_name, type_change_blockers
+from auditlib.config import AuditConfig
 from auditlib.findings import Finding
+from auditlib.model import Analysis
+from auditlib.model.references import INTEGER_WIDTH, can_cast, can_declare_fk, type_family, types_differ
 from auditlib.quoting import ident, ident_list
-
-REFERENCE_COLUMNS = ["schema", "table", "column", "data_type", "ref_schema", "ref_table", "ref_column",
-                     "ref_data_type", "rule"]
-
-# Type families: a foreign key can be declared between two columns of the same family (PostgreSQL needs an
-# equality operator between them in the referenced index's operator family).
-_FAMILIES = {"uuid": "uuid", "int2": "integer", "int4": "integer", "int8": "integer", "text": "text",
-             "varchar": "text", "bpchar": "text", "citext": "text", "name": "text"}
-_INTEGER_WIDTH = {"int2": 2, "int4": 4, "int8": 8}
-# Casts that ALTER COLUMN ... TYPE ... USING col::type can do (from family -> to families).
-_CASTABLE = {"text": {"uuid", "integer", "text", "numeric"}, "integer": {"integer", "text", "numeric"},
-             "uuid": {"uuid", "text"}, "numeric": {"integer", "numeric", "text"}}
-
-
-# -- small shared helpers (cascade.py and structure.py use them too) ------------------------------------------------
-def type_family(base_type: str | None) -> str | None:
-    """The family a column's base type belongs to for key comparisons (uuid, integer, text), else the type."""
-    if base_type is None:
-        return None
-    return _FAMILIES.get(base_type, base_type)
-
-
-def key_like_type(column: dict) -> bool:
-    """True for a scalar column whose type can hold a key (uuid, integers, text): never arrays or JSON."""
-    return not column["is_array"] and type_family(column["base_type"]) in ("uuid", "integer", "text")
-
-
-def types_differ(column: dict, ref_column: dict) -> bool:
-    """True when a referencing column's type is not the referenced key's (int4 vs int8 differs; varchar vs text not)."""
-    if column["is_array"] != ref_column["is_array"]:
-        return True
-    a, b = column["base_type"], ref_column["base_type"]
-    if type_family(a) != type_family(b):
-        return True
-    return type_family(a) == "integer" and _INTEGER_WIDTH.get(a) != _INTEGER_WIDTH.get(b)
-
-
-def can_declare_fk(column: dict, ref_column: dict) -> bool:
-    """True when PostgreSQL accepts a foreign key between the two columns as they are typed today."""
-    return not column["is_array"] and not ref_column["is_array"] and \
-        type_family(column["base_type"]) == type_family(ref_column["base_type"])
-
-
-def can_cast(from_column: dict, to_column: dict) -> bool:
-    """True when ``ALTER COLUMN ... TYPE <to> USING col::<to>`` is a plausible mechanical fix."""
-    if from_column["is_array"] or to_column["is_array"]:
-        return False
-    source, target = type_family(from_column["base_type"]), type_family(to_column["base_type"])
-    return target in _CASTABLE.get(source, set())
-
-
-def object_name(*parts: str, suffix: str) -> str:
-    """A constraint/index name ``part_part_suffix`` that fits PostgreSQL's 63-byte limit (hashed when too long)."""
-    name = "_".join([*parts, suffix])
-    if len(name.encode()) <= 63:
-        return name
-    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-    head = name.encode()[:63 - len(suffix) - 10].decode(errors="ignore")
-    return f"{head}_{digest}_{suffix}"
-
-
-def foreign_key_sql(schema: str, table: str, name: str, columns: list[str], ref_schema: str, ref_table: str,
-                    ref_columns: list[str], on_delete: str, on_update: str = "NO ACTION", *,
-                    not_valid: bool = True, deferrable: bool = False, deferred: bool = False) -> str:
-    """``ADD CONSTRAINT ... FOREIGN KEY ...`` (without ALTER TABLE) with quoted identifiers."""
-    clause = (f"ADD CONSTRAINT {ident(name)} FOREIGN KEY ({ident_list(columns)}) "
-              f"REFERENCES {ident(ref_schema, ref_table)} ({ident_list(ref_columns)})")
-    if on_delete and on_delete != "NO ACTION":
-        clause += f" ON DELETE {on_delete}"
-    if on_update and on_update != "NO ACTION":
-        clause += f" ON UPDATE {on_update}"
-    if deferrable:
-        clause += " DEFERRABLE INITIALLY DEFERRED" if deferred else " DEFERRABLE"
-    return clause + (" NOT VALID" if not_valid else "")
-
-
-def add_foreign_key_sql(catalog: Catalog, schema: str, table: str, name: str, columns: list[str],
-                        ref_schema: str, ref_table: str, ref_columns: list[str], on_delete: str,
-                        on_update: str = "NO ACTION", drop_first: bool = False, deferrable: bool = False,
-                        deferred: bool = False) -> str:
-    """The statements that add (or, with ``drop_first``, redefine) a foreign key without a long lock.
-
-    NOT VALID first, VALIDATE after, except on partitioned tables where PostgreSQL before 18 refuses NOT VALID.
-    """
-    relation = catalog.relation(schema, table) or {}
-    partitioned = relation.get("kind") == "partitioned table"
-    add = foreign_key_sql(schema, table, name, columns, ref_schema, ref_table, ref_columns, on_delete, on_update,
-                          not_valid=not partitioned, deferrable=deferrable, deferred=deferred)
-    drop = f"DROP CONSTRAINT {ident(name)}, " if drop_first else ""
-    statement = f"ALTER TABLE {ident(schema, table)} {drop}{add};"
-    if not partitioned:
-        statement += f"\nALTER TABLE {ident(schema, table)} VALIDATE CONSTRAINT {ident(name)};"
-    return statement
-
-
-def alter_type_sql(schema: str, table: str, column: str, data_type: str) -> str:
-    """``ALTER COLUMN ... TYPE`` with a USING cast. ``data_type`` is format_type() output, valid SQL as it is."""
-    return (f"ALTER TABLE {ident(schema, table)} ALTER COLUMN {ident(column)} TYPE {data_type} "
-            f"USING {ident(column)}::{data_type};")
-
-
-def type_change_blockers(catalog: Catalog, schema: str, table: str, column: str) -> list[str]:
-    """Policies and views that use a column: PostgreSQL refuses ALTER COLUMN ... TYPE while they exist.
-
-    Read from their expressions (the catalog holds no dependency rows): a policy of the table naming the column,
-    or any policy or view naming both the qualified table and the column.
-    """
-    word = re.compile(rf'\b"?{re.escape(column)}"?\b')
-    table_name = re.compile(rf'\b"?{re.escape(schema)}"?\."?{re.escape(table)}"?\b')
-    blockers = []
-    for policy in catalog.policies.to_dict("records"):
-        text = f"{policy['using_expression'] or ''} {policy['with_check'] or ''}"
-        own = (policy["schema"], policy["table"]) == (schema, table)
-        if word.search(text) and (own or table_name.search(text)):
-            blockers.append(f"policy {policy['name']!r} on {qualified(policy['schema'], policy['table'])}")
-    for view in catalog.views.to_dict("records"):
-        text = view["definition"] or ""
-        if table_name.search(text) and word.search(text):
-            blockers.append(f"view {qualified(view['schema'], view['name'])}")
-    return blockers
-
-
-def matches_column(schema: str, table: str, column: str, patterns: list[str]) -> bool:
-    """True when ``schema.table.column`` matches one of the glob patterns."""
-    from fnmatch import fnmatchcase
-
-    name = f"{schema}.{table}.{column}"
-    return any(fnmatchcase(name, p) for p in patterns)
-
-
-# -- the catalog seen as tables, keys and columns ------------------------------------------------------------------
-class Model:
-    """Dict indexes over a catalog built once per check run: tables, their columns, keys and FK-covered columns."""
-
-    def __init__(self, catalog: Catalog, config: AuditConfig):
-        self.catalog = catalog
-        self.config = config
-        tables = catalog.user_tables()
-        self.kinds = {(r["schema"], r["name"]): r["kind"] for r in tables.to_dict("records")}
-        self.columns: dict[tuple[str, str], list[dict]] = {
-            key: catalog.table_columns(*key) for key in self.kinds}
-        self.column_index = {(s, t, c["name"]): c for (s, t), cols in self.columns.items() for c in cols}
-        self.by_schema: dict[str, set[str]] = defaultdict(set)
-        for schema, name in self.kinds:
-            self.by_schema[schema].add(name)
-        platform = set(config.get("audit", "platform_schemas"))
-        others = sorted(s for s in self.by_schema if s not in platform and s != "public")
-        self.search_schemas = (["public"] if "public" in self.by_schema else []) + others
-        self.primary_keys = {key: catalog.primary_key(*key) for key in self.kinds}
-        self.fk_columns: set[tuple[str, str, str]] = set()
-        for fk in catalog.foreign_keys.to_dict("records"):
-            for column in fk["columns"]:
-                self.fk_columns.add((fk["schema"], fk["table"], column))
-        self._unique_columns = self._single_unique_columns()
-
-    def _single_unique_columns(self) -> dict[tuple[str, str], list[str]]:
-        unique: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for con in self.catalog.constraints.to_dict("records"):
-            if con["type"] == "unique" and len(con["columns"]) == 1:
-                unique[(con["schema"], con["table"])].append(con["columns"][0])
-        for index in self.catalog.indexes.to_dict("records"):
-            if index["is_unique"] and index["predicate"] is None and len(index["columns"]) == 1:
-                column = index["columns"][0]
-                if (index["schema"], index["table"], column) in self.column_index:
-                    unique[(index["schema"], index["table"])].append(column)
-        return unique
-
-    def key_column(self, schema: str, table: str) -> str | None:
-        """The column a reference to this table targets: its single-column PK, else a unique column (``id`` first)."""
-        pk = self.primary_keys.get((schema, table), [])
-        if len(pk) == 1:
-            return pk[0]
-        unique = self._unique_columns.get((schema, table), [])
-        if "id" in unique:
-            return "id"
-        return unique[0] if unique else None
-
-    def find_table(self, names: list[str], schemas: list[str]) -> tuple[str, str] | None:
-        """The first existing table among ``names`` (in order) searching ``schemas`` in order."""
-        for schema in schemas:
-            present = self.by_schema.get(schema, ())
-            for name in names:
-                if name in present:
-                    return (schema, name)
-        return None
-
-
-def name_forms(word: str) -> list[str]:
-    """Table names a singular or plural word may stand for: itself, plurals, then singulars."""
-    forms = [word, word + "s", word + "es"]
-    if word.endswith("y") and len(word) > 1:
-        forms.append(word[:-1] + "ies")
-    if word.endswith("ies"):
-        forms.append(word[:-3] + "y")
-    if word.endswith("es"):
-        forms.append(word[:-2])
-    if word.endswith("s"):
-        forms.append(word[:-1])
-    irregular = {"person": "people", "people": "person", "child": "children", "children": "child"}
-    if word in irregular:
-        forms.append(irregular[word])
-    return list(dict.fromkeys(forms))
-
-
-def _reference_rows(catalog: Catalog, config: AuditConfig) -> list[dict]:
-    """Inferred references with the column and key dicts attached (see ``inferred_references``)."""
-    model = Model(catalog, config)
-    ignore = config.get("relationships", "ignore_columns")
-    user_columns = set(config.get("relationships", "user_columns"))
-    external = tuple(p.lower() for p in config.get("relationships", "external_prefixes"))
-    user_tables = [split_table(t) for t in config.get("relationships", "user_tables")]
-    schemas_by_name = set(model.by_schema)
-    rows = []
-    for (schema, table), columns in model.columns.items():
-        if model.kinds[(schema, table)] == "foreign table":
-            continue  # foreign tables cannot carry constraints
-        others = [schema] + [s for s in model.search_schemas if s != schema]
-        for column in columns:
-            name = column["name"]
-            if (schema, table, name) in model.fk_columns or not key_like_type(column) \
-                    or matches_column(schema, table, name, ignore):
-                continue
-            match = _resolve(model, schema, table, name, others, user_columns, user_tables, external,
-                             schemas_by_name, column)
-            if match is None:
-                continue
-            (ref_schema, ref_table), rule = match
-            ref_name = model.key_column(ref_schema, ref_table)
-            if ref_name is None:
-                continue
-            if (ref_schema, ref_table, ref_name) == (schema, table, name):
-                continue  # the table's own key
-            ref_column = model.column_index.get((ref_schema, ref_table, ref_name))
-            if ref_column is None:
-                continue
-            if rule in ("prefix", "suffix") and not can_declare_fk(column, ref_column):
-                continue  # weak name evidence: only trusted when the types agree too
-            if rule in ("name", "user", "schema_prefix", "self") and not can_declare_fk(column, ref_column) \
-                    and type_family(column["base_type"]) != "text":
-                continue  # an integer can't hold a uuid; a text column can (and is reported as a type mismatch)
-            if name in model.primary_keys.get((schema, table), []) and len(model.primary_keys[(schema, table)]) == 1 \
-                    and not can_declare_fk(column, ref_column):
-                continue  # a single-column primary key only counts as a reference when its type fits
-            rows.append({"schema": schema, "table": table, "column": name, "data_type": column["data_type"],
-                         "ref_schema": ref_schema, "ref_table": ref_table, "ref_column": ref_name,
-                         "ref_data_type": ref_column["data_type"], "rule": rule,
-                         "_column": column, "_ref_column": ref_column})
-    rows.sort(key=lambda r: (r["schema"], r["table"], r["column"]))
-    return rows
-
-
-def _resolve(model: Model, schema: str, table: str, name: str, others: list[str], user_columns: set[str],
-             user_tables: list[tuple[str, str]], external: tuple[str, ...], schemas_by_name: set[str],
-             column: dict) -> tuple[tuple[str, str], str] | None:
-    """Which table a column name points at, and the rule that said so (None when it names no table)."""
-    lowered = name.lower()
-    if lowered.split("_", 1)[0] in external:
-        return None  # stripe_customer_id, google_event_id: ids in another system
-    stem = lowered[:-3] if lowered.endswith("_id") and len(lowered) > 3 else None
-    # auth_user_id -> auth.users: a leading word that names a schema holding the table.
-    if stem and "_" in stem:
-        head, rest = stem.split("_", 1)
-        if head in schemas_by_name and head != schema:
-            found = model.find_table(name_forms(rest), [head])
-            if found:
-                return found, "schema_prefix"
-    if lowered in ("parent_id",):
-        return (schema, table), "self"
-    if stem:
-        found = model.find_table(name_forms(stem), [schema])
-        if found == (schema, table):
-            return None  # crew.crew_id: the table's own (often external) number, not a reference
-        if found:
-            return found, "name"
-    # approved_by, booked_by …: unlisted *_by columns only count when typed like the user key (prepared_by text
-    # holds a name).
-    if lowered in user_columns or lowered.endswith("_by"):
-        for user_table in user_tables:
-            if model.kinds.get(user_table) not in ("table", "partitioned table"):
-                continue
-            if lowered not in user_columns:
-                key = model.key_column(*user_table)
-                key_column = model.column_index.get((*user_table, key)) if key else None
-                if key_column is None or not can_declare_fk(column, key_column):
-                    return None
-            return user_table, "user"
-    if stem is None:
-        return None
-    found = model.find_table(name_forms(stem), others[1:])
-    if found and found != (schema, table):
-        return found, "name"
-    words = stem.split("_")
-    # converted_to_quote_id -> quotes, related_client_id -> clients, parent_task_id -> tasks (itself).
-    for start in range(1, len(words)):
-        found = model.find_table(name_forms("_".join(words[start:])), others)
-        if found:
-            return found, "self" if found == (schema, table) else "prefix"
-    # thread_id -> email_threads: the only table of the schema whose name ends with the word.
-    forms = name_forms(stem)
-    candidates = [t for t in model.by_schema.get(schema, ()) if t != table
-                  and any(t.endswith("_" + form) for form in forms)]
-    if len(candidates) == 1:
-        return (schema, candidates[0]), "suffix"
-    return None
-
-
-def inferred_references(catalog: Catalog, config: AuditConfig) -> pd.DataFrame:
-    """Every column that evidently refers to another table's key but has no foreign key covering it.
-
-    One row per column: ``schema, table, column, data_type, ref_schema, ref_table, ref_column, ref_data_type,
-    rule``. ``rule`` says which naming rule matched: ``name`` (``project_id`` → projects), ``user``
-    (``created_by``/``user_id`` and the other ``relationships.user_columns``, or any ``*_by`` column typed like
-    the user key → the first existing table of ``relationships.user_tables``), ``schema_prefix`` (``auth_user_id`` →
-    auth.users), ``self`` (``parent_id``), ``prefix`` (``converted_to_quote_id`` → quotes) or ``suffix``
-    (``thread_id`` → email_threads, when only one table ends so). The target is always the referenced table's
-    single-column primary key or a unique column. Text columns pointing at a uuid/integer key are kept (their
-    type differs: see ``fk_type_mismatch``); for the weaker prefix/suffix rules the types must agree.
-    """
-    rows = _reference_rows(catalog, config)
-    return pd.DataFrame([{k: r[k] for k in REFERENCE_COLUMNS} for r in rows], columns=REFERENCE_COLUMNS)
 
 
 # -- checks ---------------------------------------------------------------------------------------------------------
-@check(name="fk_missing", category="relationships", severity="medium")
-def fk_missing(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+@check(name="fk_missing", category="relationships", severity="medium", needs=("analysis",))
+def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A column refers to another table's key, but no foreign key enforces it.
 
     Why it matters: nothing stops rows pointing at parents that don't exist, and deleting a parent leaves
@@ -353,42 +35,43 @@ def fk_missing(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """
     tenant_column = config.tenant_column
     tenant_root = config.tenant_root
-    for row in _reference_rows(catalog, config):
-        schema, table, column = row["schema"], row["table"], row["column"]
-        if column == tenant_column and (row["ref_schema"], row["ref_table"]) == tenant_root:
+    for reference in analysis.inferred:
+        schema, table, column = reference.schema, reference.table, reference.column
+        if column == tenant_column and reference.target == tenant_root:
             continue  # reported by tenant_fk_missing, with the tenancy context
-        ref = qualified(row["ref_schema"], row["ref_table"], row["ref_column"])
-        nullable = row["_column"]["nullable"]
+        column_record, ref_record = analysis.column_of(reference), analysis.ref_column_of(reference)
+        ref = qualified(reference.ref_schema, reference.ref_table, reference.ref_column)
+        nullable = column_record["nullable"]
         on_delete = "SET NULL" if nullable else "NO ACTION"
-        creatable = can_declare_fk(row["_column"], row["_ref_column"])
-        evidence = {"rule": row["rule"], "references": ref, "data_type": row["data_type"],
-                    "ref_data_type": row["ref_data_type"], "types_compatible": creatable,
+        creatable = can_declare_fk(column_record, ref_record)
+        evidence = {"rule": reference.rule, "references": ref, "data_type": column_record["data_type"],
+                    "ref_data_type": ref_record["data_type"], "types_compatible": creatable,
                     "nullable": nullable, "suggested_on_delete": on_delete}
         remediation = None
         if creatable:
             name = object_name(table, column, suffix="fkey")
             orphans = (f"SELECT t.* FROM {ident(schema, table)} AS t WHERE t.{ident(column)} IS NOT NULL AND NOT "
-                       f"EXISTS (SELECT 1 FROM {ident(row['ref_schema'], row['ref_table'])} AS p "
-                       f"WHERE p.{ident(row['ref_column'])} = t.{ident(column)})")
+                       f"EXISTS (SELECT 1 FROM {ident(reference.ref_schema, reference.ref_table)} AS p "
+                       f"WHERE p.{ident(reference.ref_column)} = t.{ident(column)})")
             evidence["orphans_query"] = orphans
             remediation = ("-- VALIDATE fails while rows point at missing parents: fix or null them first (see "
                            "evidence.orphans_query)\n"
-                           + add_foreign_key_sql(catalog, schema, table, name, [column], row["ref_schema"],
-                                                 row["ref_table"], [row["ref_column"]], on_delete))
+                           + add_foreign_key_sql(catalog, schema, table, name, [column], reference.ref_schema,
+                                                 reference.ref_table, [reference.ref_column], on_delete))
         else:
-            evidence["note"] = (f"{row['data_type']} cannot reference {row['ref_data_type']}: change the column's "
-                                "type first (see fk_type_mismatch), then add the foreign key.")
+            evidence["note"] = (f"{column_record['data_type']} cannot reference {ref_record['data_type']}: change the "
+                                "column's type first (see fk_type_mismatch), then add the foreign key.")
         yield Finding(
             schema=schema, table=table, column=column,
-            title=f"{column} refers to {row['ref_schema']}.{row['ref_table']} without a foreign key",
-            detail=(f"{qualified(schema, table, column)} holds ids of {ref} (matched by the {row['rule']!r} naming "
-                    f"rule) but no foreign key enforces it, so rows can point at {row['ref_table']} rows that "
+            title=f"{column} refers to {reference.ref_schema}.{reference.ref_table} without a foreign key",
+            detail=(f"{qualified(schema, table, column)} holds ids of {ref} (matched by the {reference.rule!r} naming "
+                    f"rule) but no foreign key enforces it, so rows can point at {reference.ref_table} rows that "
                     "do not exist."),
             evidence=evidence, remediation_sql=remediation)
 
 
-@check(name="fk_type_mismatch", category="relationships", severity="high")
-def fk_type_mismatch(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+@check(name="fk_type_mismatch", category="relationships", severity="high", needs=("analysis",))
+def fk_type_mismatch(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A referencing column's type differs from the type of the key it refers to.
 
     Why it matters: a text column holding uuids can't carry a foreign key at all, an integer pointing at a
@@ -397,7 +80,7 @@ def fk_type_mismatch(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]
     How to fix: change the referencing column to the key's type (ALTER COLUMN ... TYPE ... USING col::type,
     after fixing values that don't convert), then add or keep the foreign key.
     """
-    model = Model(catalog, config)
+    model = analysis.index
     for fk in catalog.foreign_keys.to_dict("records"):
         pairs = []
         for column, ref_name in zip(fk["columns"], fk["ref_columns"], strict=False):
@@ -409,11 +92,11 @@ def fk_type_mismatch(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]
         if pairs:
             yield _mismatch_finding(catalog, fk["schema"], fk["table"], pairs,
                                     qualified(fk["ref_schema"], fk["ref_table"]), declared=fk["name"])
-    for row in _reference_rows(catalog, config):
-        if types_differ(row["_column"], row["_ref_column"]):
-            yield _mismatch_finding(catalog, row["schema"], row["table"], [(row["_column"], row["_ref_column"])],
-                                    qualified(row["ref_schema"], row["ref_table"]), declared=None,
-                                    rule=row["rule"])
+    for ref in analysis.inferred:
+        column, ref_column = analysis.column_of(ref), analysis.ref_column_of(ref)
+        if types_differ(column, ref_column):
+            yield _mismatch_finding(catalog, ref.schema, ref.table, [(column, ref_column)],
+                                    qualified(ref.ref_schema, ref.ref_table), declared=None, rule=ref.rule)
 
 
 def _mismatch_finding(catalog: Catalog, schema: str, table: str, pairs: list[tuple[dict, dict]], parent: str,
@@ -421,7 +104,7 @@ def _mismatch_finding(catalog: Catalog, schema: str, table: str, pairs: list[tup
     columns = [c["name"] for c, _ in pairs]
     described = ", ".join(f"{c['name']} {c['data_type']} → {parent}.{r['name']} {r['data_type']}" for c, r in pairs)
     narrower = all(type_family(c["base_type"]) == "integer" == type_family(r["base_type"])
-                   and _INTEGER_WIDTH.get(c["base_type"], 0) > _INTEGER_WIDTH.get(r["base_type"], 0)
+                   and INTEGER_WIDTH.get(c["base_type"], 0) > INTEGER_WIDTH.get(r["base_type"], 0)
                    for c, r in pairs)
     evidence = {"references": parent, "declared_fk": declared,
                 "pairs": [{"column": c["name"], "data_type": c["data_type"], "ref_column": r["name"],
@@ -514,7 +197,7 @@ def _covers(index: dict, columns: list[str]) -> bool:
 # relationships.type_consistency_min_tables tables on, and only within one kind of value (integer vs numeric,
 # timestamp vs timestamptz, json vs jsonb): "company" as jsonb settings and as a text name are different things.
 # Primary keys are left to pk_type_inconsistent; varchar and text count as the same type.
-@check(name="column_type_inconsistent", category="relationships", severity="low")
+@check(name="column_type_inconsistent", category="relationships", severity="low", needs=("audited",))
 def column_type_inconsistent(catalog: Catalog, config: AuditConfig, audited: set[str] | None = None
                              ) -> Iterator[Finding]:
     """The same column name has a different type in one table than in the others.

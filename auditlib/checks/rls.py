@@ -14,9 +14,9 @@ import pglast
 
 from auditlib.catalog import Catalog
 from auditlib.checks import check
-from auditlib.checks.tenancy import build_model
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
+from auditlib.model import Analysis
 from auditlib.quoting import ident
 from auditlib.sqlparse import (
     A_Expr_Kind,
@@ -399,8 +399,8 @@ def _always_true_clauses(policy: dict) -> list[str]:
     return clauses
 
 
-@check(name="rls_always_true", category="security", severity="high")
-def rls_always_true(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+@check(name="rls_always_true", category="security", severity="high", needs=("analysis",))
+def rls_always_true(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A permissive policy for the API roles admits every row (its USING or WITH CHECK is constant true).
 
     Why it matters: permissive policies are OR-ed together, so one ``USING (true)`` opens the whole table to every
@@ -411,7 +411,7 @@ def rls_always_true(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     tenant), or drop the policy when another one already covers the access.
     """
     roles = _api_roles(config)
-    scopes = {key: row["scope"] for key, row in build_model(catalog, config).tables.items()}
+    scopes = {key: row["scope"] for key, row in analysis.tenancy.tables.items()}
     for policy in catalog.policies.to_dict("records"):
         if not policy["permissive"] or not _applies_to_api(policy, roles):
             continue
@@ -449,8 +449,8 @@ def _policy_restricts(policy: dict, column: str) -> bool:
     return bool(texts) and all(_restricts_by(t, column) for t in texts)
 
 
-@check(name="rls_tenant_not_enforced", category="security", severity="high")
-def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+@check(name="rls_tenant_not_enforced", category="security", severity="high", needs=("analysis",))
+def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """Row-level security is on and the table has the tenant column, but a command is not restricted by it.
 
     Why it matters: permissive policies are OR-ed: if any policy that lets the API roles run a command ignores the
@@ -461,7 +461,7 @@ def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig) -> Iterator[F
     or add one RESTRICTIVE policy that checks the tenant for every command.
     """
     roles = _api_roles(config)
-    model = build_model(catalog, config)
+    model = analysis.tenancy
     column = model.column
     policies = _policies_by_table(catalog)
     for key, row in model.tables.items():

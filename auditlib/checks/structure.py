@@ -12,9 +12,11 @@ import pglast
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
-from auditlib.checks.relationships import _reference_rows, object_name, type_family
+from auditlib.checks.fixes import object_name
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
+from auditlib.model import Analysis
+from auditlib.model.references import type_family
 from auditlib.quoting import ident, ident_list
 
 _INTEGER_NAMES = {"int2": "smallint", "int4": "integer", "int8": "bigint"}
@@ -167,16 +169,16 @@ def pk_type_inconsistent(catalog: Catalog, config: AuditConfig) -> Iterator[Find
                 remediation_sql=None)
 
 
-def _join_tables(catalog: Catalog, config: AuditConfig) -> set[tuple[str, str]]:
+def _join_tables(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> set[tuple[str, str]]:
     """Pure join tables: at least two references and no column that is not a key, reference or timestamp."""
     refs: dict[tuple[str, str], set[str]] = defaultdict(set)
     parents: dict[tuple[str, str], int] = defaultdict(int)
     for fk in catalog.foreign_keys.to_dict("records"):
         refs[(fk["schema"], fk["table"])].update(fk["columns"])
         parents[(fk["schema"], fk["table"])] += 1
-    for row in _reference_rows(catalog, config):
-        refs[(row["schema"], row["table"])].add(row["column"])
-        parents[(row["schema"], row["table"])] += 1
+    for ref in analysis.inferred:
+        refs[ref.source].add(ref.column)
+        parents[ref.source] += 1
     bookkeeping = {config.get("structure", "created_column"), config.get("structure", "updated_column"), "id"}
     joins = set()
     for key, count in parents.items():
@@ -188,8 +190,8 @@ def _join_tables(catalog: Catalog, config: AuditConfig) -> set[tuple[str, str]]:
     return joins
 
 
-@check(name="timestamps_missing", category="structure", severity="low")
-def timestamps_missing(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+@check(name="timestamps_missing", category="structure", severity="low", needs=("analysis",))
+def timestamps_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A table lacks the created_at and/or updated_at columns the rest of the schema keeps.
 
     Why it matters: without them nobody can tell when a row appeared or last changed, which is what incident
@@ -201,7 +203,7 @@ def timestamps_missing(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
     created = config.get("structure", "created_column")
     updated = config.get("structure", "updated_column")
     append_only = config.get("structure", "append_only_tables")
-    joins = _join_tables(catalog, config)
+    joins = _join_tables(catalog, config, analysis)
     maintaining = None  # computed on the first table that lacks updated_at
     trigger_names = defaultdict(set)
     for trigger in catalog.triggers.to_dict("records"):

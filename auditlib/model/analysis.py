@@ -1,0 +1,137 @@
+"""The Analysis: what one catalog means under one configuration, derived once per run and read by everything.
+
+``run_checks`` builds one ``Analysis`` per audit and hands it to the checks that declare ``needs=("analysis",)``;
+the audit result carries it on to the report, the diagrams and the charts. Each part (the catalog index, the
+references, the tenancy model, the cascade graph, the comment coverage) is computed on first use and kept; a lock
+makes that hold when data checks read it from several threads at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from auditlib.catalog import Catalog
+from auditlib.config import AuditConfig
+from auditlib.model.cascade import CascadeGraph, on_delete_rules
+from auditlib.model.comments import TableComments, coverage_frame, table_comments
+from auditlib.model.references import (
+    REFERENCE_COLUMNS,
+    CatalogIndex,
+    Reference,
+    declared_references,
+    inferred_reference_rows,
+)
+from auditlib.model.tenancy import TenancyModel, build_tenancy, scope_frame
+
+T = TypeVar("T")
+
+
+class Analysis:
+    """The derived model of a catalog and a config: references, tenancy, cascade graph and comments, built once."""
+
+    def __init__(self, catalog: Catalog, config: AuditConfig | None = None):
+        self.catalog = catalog
+        self.config = config or AuditConfig()
+        self._lock = threading.RLock()
+        self._parts: dict[Hashable, Any] = {}
+
+    def once(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()`` the first time ``key`` is asked for, the kept value after (thread-safe)."""
+        with self._lock:
+            if key not in self._parts:
+                self._parts[key] = build()
+            return self._parts[key]
+
+    # -- the parts ------------------------------------------------------------------------------------------------
+    @property
+    def index(self) -> CatalogIndex:
+        """Tables, their columns, keys and FK-covered columns as dicts keyed by qualified name."""
+        return self.once("index", lambda: CatalogIndex(self.catalog, self.config))
+
+    @property
+    def declared(self) -> list[Reference]:
+        """Every foreign key (kind ``declared`` or ``not_valid``), in catalog order."""
+        return self.once("declared", lambda: declared_references(self.catalog))
+
+    @property
+    def _inferred_rows(self) -> list[dict]:
+        return self.once("inferred_rows", lambda: inferred_reference_rows(self.index))
+
+    @property
+    def inferred(self) -> list[Reference]:
+        """Columns that evidently refer to another table's key but no foreign key covers (kind ``inferred``).
+
+        One per column, ordered by schema, table, column. ``rule`` says which naming rule matched: ``name``
+        (``project_id`` → projects), ``user`` (``created_by``/``user_id`` and the other
+        ``relationships.user_columns``, or any ``*_by`` column typed like the user key → the first existing table
+        of ``relationships.user_tables``), ``schema_prefix`` (``auth_user_id`` → auth.users), ``self``
+        (``parent_id``), ``prefix`` (``converted_to_quote_id`` → quotes) or ``suffix`` (``thread_id`` →
+        email_threads, when only one table ends so). The target is always the referenced table's single-column
+        primary key or a unique column. Text columns pointing at a uuid/integer key are kept (their type differs:
+        see ``fk_type_mismatch``); for the weaker prefix/suffix rules the types must agree.
+        """
+        return self.once("inferred", lambda: [Reference.inferred(row) for row in self._inferred_rows])
+
+    @property
+    def references(self) -> list[Reference]:
+        """Declared foreign keys, then the inferred references no foreign key already declares."""
+        def build() -> list[Reference]:
+            declared = {(r.schema, r.table, r.columns) for r in self.declared}
+            return [*self.declared, *(r for r in self.inferred if (r.schema, r.table, r.columns) not in declared)]
+        return self.once("references", build)
+
+    @property
+    def unenforced(self) -> list[Reference]:
+        """The references orphans can hide behind: the inferred ones and the foreign keys declared NOT VALID."""
+        return self.once("unenforced", lambda: sorted(
+            [*self.inferred, *(r for r in self.declared if r.kind == "not_valid")],
+            key=lambda r: (r.schema, r.table, r.columns)))
+
+    @property
+    def tenancy(self) -> TenancyModel:
+        """Every table's tenancy scope and how inheriting tables reach tenant data."""
+        return self.once("tenancy", lambda: build_tenancy(self.catalog, self.config, self.references))
+
+    @property
+    def cascade(self) -> CascadeGraph:
+        """The foreign keys as a graph of deletes, with the deletes that reach protected tables."""
+        return self.once("cascade", lambda: CascadeGraph(self.catalog, self.config))
+
+    @property
+    def comments(self) -> list[TableComments]:
+        """Every table's comment, JSON columns and the columns whose names need a comment."""
+        return self.once("comments", lambda: table_comments(self.catalog, self.config, self.references))
+
+    # -- lookups and views ----------------------------------------------------------------------------------------
+    def column_of(self, ref: Reference) -> dict:
+        """The catalog record of a single-column reference's column."""
+        return self.index.column_index[(ref.schema, ref.table, ref.column)]
+
+    def ref_column_of(self, ref: Reference) -> dict:
+        """The catalog record of the key column a single-column reference points at."""
+        return self.index.column_index[(ref.ref_schema, ref.ref_table, ref.ref_column)]
+
+    def inferred_frame(self) -> pd.DataFrame:
+        """The inferred references as a table: schema, table, column, data_type, ref_schema, ref_table,
+        ref_column, ref_data_type, rule."""
+        return pd.DataFrame([{k: row[k] for k in REFERENCE_COLUMNS} for row in self._inferred_rows],
+                            columns=REFERENCE_COLUMNS)
+
+    def tenant_scope(self) -> pd.DataFrame:
+        """One row per table: category, tenant column facts and scope (see ``auditlib.model.tenancy``)."""
+        return scope_frame(self.tenancy)
+
+    def comment_coverage(self, schemas: list[str] | None = None) -> pd.DataFrame:
+        """Comment coverage per table category of ``schemas`` (default: the audited ones), with an ``All`` row."""
+        if schemas is None:
+            schemas = self.config.audited_schemas(list(self.catalog.schemas["name"]))
+        wanted = set(schemas)
+        return coverage_frame([entry for entry in self.comments if entry.schema in wanted], self.config)
+
+    def on_delete_rules(self, schemas: list[str] | None = None) -> pd.DataFrame:
+        """Every foreign key's ON DELETE rule with a risk assessment, plus references without one."""
+        return on_delete_rules(self, schemas)

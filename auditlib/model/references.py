@@ -1,0 +1,354 @@
+"""References: one type for "a table points at another", and how undeclared ones are inferred.
+
+A ``Reference`` is a declared foreign key (``declared``, or ``not_valid`` when it was added NOT VALID and never
+validated) or a column that evidently holds another table's key without a constraint (``inferred``, with the naming
+rule that matched). ``legacy_trigger`` and ``polymorphic`` are kinds for references kept by triggers or by a
+(type, id) column pair; nothing produces them yet. The type families below decide whether two columns can be
+joined, cast, or tied by a foreign key.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from auditlib.catalog import Catalog, qualified
+from auditlib.config import AuditConfig, split_table
+
+KINDS = ("declared", "inferred", "not_valid", "legacy_trigger", "polymorphic")
+# How sure a reference is: a constraint is certain; a column named after its table (or a user column) is strong
+# evidence; a name matched only by a prefix or suffix is weaker (it is only kept when the types agree too).
+CONFIDENCE = {"name": "high", "user": "high", "schema_prefix": "high", "self": "high", "prefix": "medium",
+              "suffix": "medium"}
+REFERENCE_COLUMNS = ["schema", "table", "column", "data_type", "ref_schema", "ref_table", "ref_column",
+                     "ref_data_type", "rule"]
+
+# Type families: a foreign key can be declared between two columns of the same family (PostgreSQL needs an
+# equality operator between them in the referenced index's operator family).
+_FAMILIES = {"uuid": "uuid", "int2": "integer", "int4": "integer", "int8": "integer", "text": "text",
+             "varchar": "text", "bpchar": "text", "citext": "text", "name": "text"}
+INTEGER_WIDTH = {"int2": 2, "int4": 4, "int8": 8}
+# Casts that ALTER COLUMN ... TYPE ... USING col::type can do (from family -> to families).
+_CASTABLE = {"text": {"uuid", "integer", "text", "numeric"}, "integer": {"integer", "text", "numeric"},
+             "uuid": {"uuid", "text"}, "numeric": {"integer", "numeric", "text"}}
+
+
+def type_family(base_type: str | None) -> str | None:
+    """The family a column's base type belongs to for key comparisons (uuid, integer, text), else the type."""
+    if base_type is None:
+        return None
+    return _FAMILIES.get(base_type, base_type)
+
+
+def key_like_type(column: dict) -> bool:
+    """True for a scalar column whose type can hold a key (uuid, integers, text): never arrays or JSON."""
+    return not column["is_array"] and type_family(column["base_type"]) in ("uuid", "integer", "text")
+
+
+def types_differ(column: dict, ref_column: dict) -> bool:
+    """True when a referencing column's type is not the referenced key's (int4 vs int8 differs; varchar vs text not)."""
+    if column["is_array"] != ref_column["is_array"]:
+        return True
+    a, b = column["base_type"], ref_column["base_type"]
+    if type_family(a) != type_family(b):
+        return True
+    return type_family(a) == "integer" and INTEGER_WIDTH.get(a) != INTEGER_WIDTH.get(b)
+
+
+def can_declare_fk(column: dict, ref_column: dict) -> bool:
+    """True when PostgreSQL accepts a foreign key between the two columns as they are typed today."""
+    return not column["is_array"] and not ref_column["is_array"] and \
+        type_family(column["base_type"]) == type_family(ref_column["base_type"])
+
+
+def can_cast(from_column: dict, to_column: dict) -> bool:
+    """True when ``ALTER COLUMN ... TYPE <to> USING col::<to>`` is a plausible mechanical fix."""
+    if from_column["is_array"] or to_column["is_array"]:
+        return False
+    source, target = type_family(from_column["base_type"]), type_family(to_column["base_type"])
+    return target in _CASTABLE.get(source, set())
+
+
+def matches_column(schema: str, table: str, column: str, patterns: list[str]) -> bool:
+    """True when ``schema.table.column`` matches one of the glob patterns."""
+    from fnmatch import fnmatchcase
+
+    name = f"{schema}.{table}.{column}"
+    return any(fnmatchcase(name, p) for p in patterns)
+
+
+# -- the catalog seen as tables, keys and columns ------------------------------------------------------------------
+class CatalogIndex:
+    """Dict indexes over a catalog, built once per run: tables, their columns, keys and FK-covered columns."""
+
+    def __init__(self, catalog: Catalog, config: AuditConfig):
+        self.catalog = catalog
+        self.config = config
+        tables = catalog.user_tables()
+        self.kinds = {(r["schema"], r["name"]): r["kind"] for r in tables.to_dict("records")}
+        self.columns: dict[tuple[str, str], list[dict]] = {
+            key: catalog.table_columns(*key) for key in self.kinds}
+        self.column_index = {(s, t, c["name"]): c for (s, t), cols in self.columns.items() for c in cols}
+        self.by_schema: dict[str, set[str]] = defaultdict(set)
+        for schema, name in self.kinds:
+            self.by_schema[schema].add(name)
+        platform = set(config.get("audit", "platform_schemas"))
+        others = sorted(s for s in self.by_schema if s not in platform and s != "public")
+        self.search_schemas = (["public"] if "public" in self.by_schema else []) + others
+        self.primary_keys = {key: catalog.primary_key(*key) for key in self.kinds}
+        self.fk_columns: set[tuple[str, str, str]] = set()
+        for fk in catalog.foreign_keys.to_dict("records"):
+            for column in fk["columns"]:
+                self.fk_columns.add((fk["schema"], fk["table"], column))
+        self._unique_columns = self._single_unique_columns()
+
+    def _single_unique_columns(self) -> dict[tuple[str, str], list[str]]:
+        unique: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for con in self.catalog.constraints.to_dict("records"):
+            if con["type"] == "unique" and len(con["columns"]) == 1:
+                unique[(con["schema"], con["table"])].append(con["columns"][0])
+        for index in self.catalog.indexes.to_dict("records"):
+            if index["is_unique"] and index["predicate"] is None and len(index["columns"]) == 1:
+                column = index["columns"][0]
+                if (index["schema"], index["table"], column) in self.column_index:
+                    unique[(index["schema"], index["table"])].append(column)
+        return unique
+
+    def key_column(self, schema: str, table: str) -> str | None:
+        """The column a reference to this table targets: its single-column PK, else a unique column (``id`` first)."""
+        pk = self.primary_keys.get((schema, table), [])
+        if len(pk) == 1:
+            return pk[0]
+        unique = self._unique_columns.get((schema, table), [])
+        if "id" in unique:
+            return "id"
+        return unique[0] if unique else None
+
+    def find_table(self, names: list[str], schemas: list[str]) -> tuple[str, str] | None:
+        """The first existing table among ``names`` (in order) searching ``schemas`` in order."""
+        for schema in schemas:
+            present = self.by_schema.get(schema, ())
+            for name in names:
+                if name in present:
+                    return (schema, name)
+        return None
+
+
+def name_forms(word: str) -> list[str]:
+    """Table names a singular or plural word may stand for: itself, plurals, then singulars."""
+    forms = [word, word + "s", word + "es"]
+    if word.endswith("y") and len(word) > 1:
+        forms.append(word[:-1] + "ies")
+    if word.endswith("ies"):
+        forms.append(word[:-3] + "y")
+    if word.endswith("es"):
+        forms.append(word[:-2])
+    if word.endswith("s"):
+        forms.append(word[:-1])
+    irregular = {"person": "people", "people": "person", "child": "children", "children": "child"}
+    if word in irregular:
+        forms.append(irregular[word])
+    return list(dict.fromkeys(forms))
+
+
+def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
+    """Inferred references as rows with the column and key dicts attached (see ``Analysis.inferred``)."""
+    config = model.config
+    ignore = config.get("relationships", "ignore_columns")
+    user_columns = set(config.get("relationships", "user_columns"))
+    external = tuple(p.lower() for p in config.get("relationships", "external_prefixes"))
+    user_tables = [split_table(t) for t in config.get("relationships", "user_tables")]
+    schemas_by_name = set(model.by_schema)
+    rows = []
+    for (schema, table), columns in model.columns.items():
+        if model.kinds[(schema, table)] == "foreign table":
+            continue  # foreign tables cannot carry constraints
+        others = [schema] + [s for s in model.search_schemas if s != schema]
+        for column in columns:
+            name = column["name"]
+            if (schema, table, name) in model.fk_columns or not key_like_type(column) \
+                    or matches_column(schema, table, name, ignore):
+                continue
+            match = _resolve(model, schema, table, name, others, user_columns, user_tables, external,
+                             schemas_by_name, column)
+            if match is None:
+                continue
+            (ref_schema, ref_table), rule = match
+            ref_name = model.key_column(ref_schema, ref_table)
+            if ref_name is None:
+                continue
+            if (ref_schema, ref_table, ref_name) == (schema, table, name):
+                continue  # the table's own key
+            ref_column = model.column_index.get((ref_schema, ref_table, ref_name))
+            if ref_column is None:
+                continue
+            if rule in ("prefix", "suffix") and not can_declare_fk(column, ref_column):
+                continue  # weak name evidence: only trusted when the types agree too
+            if rule in ("name", "user", "schema_prefix", "self") and not can_declare_fk(column, ref_column) \
+                    and type_family(column["base_type"]) != "text":
+                continue  # an integer can't hold a uuid; a text column can (and is reported as a type mismatch)
+            if name in model.primary_keys.get((schema, table), []) and len(model.primary_keys[(schema, table)]) == 1 \
+                    and not can_declare_fk(column, ref_column):
+                continue  # a single-column primary key only counts as a reference when its type fits
+            rows.append({"schema": schema, "table": table, "column": name, "data_type": column["data_type"],
+                         "ref_schema": ref_schema, "ref_table": ref_table, "ref_column": ref_name,
+                         "ref_data_type": ref_column["data_type"], "rule": rule,
+                         "_column": column, "_ref_column": ref_column})
+    rows.sort(key=lambda r: (r["schema"], r["table"], r["column"]))
+    return rows
+
+
+def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: list[str], user_columns: set[str],
+             user_tables: list[tuple[str, str]], external: tuple[str, ...], schemas_by_name: set[str],
+             column: dict) -> tuple[tuple[str, str], str] | None:
+    """Which table a column name points at, and the rule that said so (None when it names no table)."""
+    lowered = name.lower()
+    if lowered.split("_", 1)[0] in external:
+        return None  # stripe_customer_id, google_event_id: ids in another system
+    stem = lowered[:-3] if lowered.endswith("_id") and len(lowered) > 3 else None
+    # auth_user_id -> auth.users: a leading word that names a schema holding the table.
+    if stem and "_" in stem:
+        head, rest = stem.split("_", 1)
+        if head in schemas_by_name and head != schema:
+            found = model.find_table(name_forms(rest), [head])
+            if found:
+                return found, "schema_prefix"
+    if lowered in ("parent_id",):
+        return (schema, table), "self"
+    if stem:
+        found = model.find_table(name_forms(stem), [schema])
+        if found == (schema, table):
+            return None  # crew.crew_id: the table's own (often external) number, not a reference
+        if found:
+            return found, "name"
+    # approved_by, booked_by …: unlisted *_by columns only count when typed like the user key (prepared_by text
+    # holds a name).
+    if lowered in user_columns or lowered.endswith("_by"):
+        for user_table in user_tables:
+            if model.kinds.get(user_table) not in ("table", "partitioned table"):
+                continue
+            if lowered not in user_columns:
+                key = model.key_column(*user_table)
+                key_column = model.column_index.get((*user_table, key)) if key else None
+                if key_column is None or not can_declare_fk(column, key_column):
+                    return None
+            return user_table, "user"
+    if stem is None:
+        return None
+    found = model.find_table(name_forms(stem), others[1:])
+    if found and found != (schema, table):
+        return found, "name"
+    words = stem.split("_")
+    # converted_to_quote_id -> quotes, related_client_id -> clients, parent_task_id -> tasks (itself).
+    for start in range(1, len(words)):
+        found = model.find_table(name_forms("_".join(words[start:])), others)
+        if found:
+            return found, "self" if found == (schema, table) else "prefix"
+    # thread_id -> email_threads: the only table of the schema whose name ends with the word.
+    forms = name_forms(stem)
+    candidates = [t for t in model.by_schema.get(schema, ()) if t != table
+                  and any(t.endswith("_" + form) for form in forms)]
+    if len(candidates) == 1:
+        return (schema, candidates[0]), "suffix"
+    return None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One table pointing at another: a foreign key (valid or NOT VALID) or a reference inferred from names.
+
+    ``rule`` is what produced it (``foreign key`` for constraints, else the naming rule: name, user, schema_prefix,
+    self, prefix, suffix), ``confidence`` how sure that is (certain, high, medium), ``on_delete`` the constraint's
+    ON DELETE rule (None for references no constraint declares) and ``constraint`` its name.
+    """
+
+    schema: str
+    table: str
+    columns: tuple[str, ...]
+    ref_schema: str
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    kind: str = "declared"
+    rule: str = "foreign key"
+    confidence: str = "certain"
+    on_delete: str | None = None
+    constraint: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown reference kind {self.kind!r}; one of {', '.join(KINDS)}")
+
+    @classmethod
+    def from_foreign_key(cls, fk: dict) -> Reference:
+        """The reference a catalog ``foreign_keys`` record declares (``not_valid`` when it is not validated)."""
+        validated = fk.get("validated", True)
+        return cls(fk["schema"], fk["table"], tuple(fk["columns"]), fk["ref_schema"], fk["ref_table"],
+                   tuple(fk["ref_columns"]), kind="declared" if validated is not False else "not_valid",
+                   on_delete=fk["on_delete"], constraint=fk["name"])
+
+    @classmethod
+    def inferred(cls, row: dict) -> Reference:
+        """The reference an inference row stands for (see ``inferred_reference_rows``)."""
+        return cls(row["schema"], row["table"], (row["column"],), row["ref_schema"], row["ref_table"],
+                   (row["ref_column"],), kind="inferred", rule=str(row["rule"]),
+                   confidence=CONFIDENCE.get(row["rule"], "medium"))
+
+    @property
+    def declared(self) -> bool:
+        """True for a foreign key constraint, validated or not."""
+        return self.kind in ("declared", "not_valid")
+
+    @property
+    def enforced(self) -> bool:
+        """True when the database guarantees every row's parent exists (a validated foreign key)."""
+        return self.kind == "declared"
+
+    @property
+    def source(self) -> tuple[str, str]:
+        return (self.schema, self.table)
+
+    @property
+    def target(self) -> tuple[str, str]:
+        return (self.ref_schema, self.ref_table)
+
+    @property
+    def column(self) -> str:
+        """The first (for inferred references the only) referencing column."""
+        return self.columns[0]
+
+    @property
+    def ref_column(self) -> str:
+        return self.ref_columns[0]
+
+    @property
+    def object(self) -> str:
+        """``schema.table.column[,column]``: the referencing columns, as findings name them."""
+        return qualified(self.schema, self.table, ",".join(self.columns))
+
+    @property
+    def parent(self) -> str:
+        return qualified(self.ref_schema, self.ref_table)
+
+    @property
+    def provenance(self) -> str:
+        """Why the rows are not guaranteed: ``inferred (name)`` or ``NOT VALID foreign key <name>``."""
+        if self.kind == "not_valid":
+            return f"NOT VALID foreign key {self.constraint}"
+        return f"{self.kind} ({self.rule})" if not self.declared else f"foreign key {self.constraint}"
+
+    def describe(self) -> str:
+        """``s.t.col -> s.parent.key (foreign key)`` or ``(inferred: rule)``: how tenancy findings name a hop."""
+        how = "foreign key" if self.declared else f"inferred: {self.rule}"
+        return (f"{self.schema}.{self.table}.{','.join(self.columns)} -> "
+                f"{self.ref_schema}.{self.ref_table}.{','.join(self.ref_columns)} ({how})")
+
+    def label(self) -> str:
+        """``s.t(col) → s.parent(key): ON DELETE rule`` (or ``no foreign key``): a diagram edge's tooltip."""
+        how = "no foreign key" if not self.declared else f"ON DELETE {self.on_delete}"
+        return (f"{self.schema}.{self.table}({', '.join(self.columns)}) → {self.ref_schema}.{self.ref_table}"
+                f"({', '.join(self.ref_columns)}): {how}")
+
+
+def declared_references(catalog: Catalog) -> list[Reference]:
+    """Every foreign key of the catalog, in catalog order."""
+    return [Reference.from_foreign_key(fk) for fk in catalog.foreign_keys.to_dict("records")]
