@@ -123,17 +123,12 @@ def test_an_unknown_input_is_refused_at_registration():
 
 
 # -- nothing outside the checks imports a check module --------------------------------------------------------------
-# auditlib/migrations.py still imports table_category from checks.tenancy (which re-exports the model's) until the
-# migrations package split repoints it.
-PENDING = {"migrations.py"}
-
-
 def test_no_module_outside_the_checks_imports_a_check_module():
     package = Path(__file__).resolve().parents[1] / "auditlib"
     offenders = []
     for path in package.rglob("*.py"):
         relative = path.relative_to(package)
-        if relative.parts[0] == "checks" or str(relative) in PENDING:
+        if relative.parts[0] == "checks":
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if re.search(r"(from|import)\s+auditlib\.checks\.\w+", line):

@@ -16,7 +16,6 @@ from auditlib.config import AuditConfig
 from auditlib.findings import Finding
 from auditlib.model import Analysis
 from auditlib.model.tenancy import TenancyModel, backfill_from, direct_parents
-from auditlib.model.tenancy import table_category as table_category  # for auditlib.migrations, until it reads the model
 from auditlib.quoting import ident
 
 MAX_IDENTIFIER_BYTES = 63

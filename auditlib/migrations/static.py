@@ -129,7 +129,7 @@ def _effects(node: Any) -> dict[str, list]:
 
 def categorize(tables: list[str], config=None) -> str:
     """A domain for a file: the category most of the tables it touches belong to (``tenancy.categories``)."""
-    from auditlib.checks.tenancy import table_category
+    from auditlib.model.tenancy import table_category
 
     votes: dict[str, int] = {}
     for table in tables:
