@@ -136,6 +136,8 @@ class FixPlan:
     decisions: list[Decision]
     without_fix: list[dict[str, Any]]
     source: dict[str, Any] = field(default_factory=dict)
+    notes: list[Decision] = field(default_factory=list)  # conservative choices made, and follow-ups, to confirm
+    side_effect_tables: set[str] = field(default_factory=set)
     lock_timeout: str = "5s"
     statement_timeout: str = "1min"
     long_statement_timeout: str = "1h"
@@ -161,7 +163,7 @@ class FixPlan:
     @property
     def follow_up_keys(self) -> set[str]:
         """Findings that may remain or appear until the decisions are taken (e.g. a new tenant column's NULLs)."""
-        return {key for decision in self.decisions for key in decision.follow_up}
+        return {key for decision in [*self.decisions, *self.notes] for key in decision.follow_up}
 
     def phase_steps(self, phase: str) -> list[Step]:
         return [step for step in self.steps if step.phase == phase]
@@ -244,6 +246,8 @@ class FixPlan:
                        "steps": [s.to_dict() for s in f.steps]} for f in files],
             "fixed": sorted(self.fixed_keys), "conditional": sorted(self.conditional_keys),
             "held": sorted(self.held_keys), "follow_up": sorted(self.follow_up_keys),
+            "side_effect_tables": sorted(self.side_effect_tables),
+            "notes": [n.to_dict() for n in self.notes],
             "decisions": [d.to_dict() for d in self.decisions],
             "without_fix": [{"key": r["key"], "severity": r["severity"], "title": r.get("title")}
                             for r in self.without_fix],
@@ -286,8 +290,18 @@ class FixPlan:
                  "edit the SQL to say what you decided, and apply it as its own migration.", ""]
         if not self.decisions:
             lines.append("None: every selected finding has a mechanical fix.")
+        if self.notes:
+            lines += ["", "## Choices the plan made for you (confirm or change)", ""]
+            for note in self.notes:
+                lines += [f"- {note.question}"]
+                if note.sql:
+                    lines += ["", "  ```sql", *("  " + line for line in note.sql.splitlines()), "  ```"]
+            lines += [""]
+        if self.side_effect_tables:
+            lines += ["The data steps fire triggers that write to " + ", ".join(sorted(self.side_effect_tables))
+                      + ": expect new rows there (and what the audit reads from them).", ""]
         for number, decision in enumerate(self.decisions, start=1):
-            lines += [f"## {number}. {', '.join(decision.keys)}", "", decision.question, ""]
+            lines += [f"## {number}. {', '.join(decision.keys) or decision.table}", "", decision.question, ""]
             if decision.follow_up:
                 lines += ["Until then these findings stay: " + ", ".join(f"`{k}`" for k in decision.follow_up), ""]
             if decision.sql.strip():
@@ -365,9 +379,11 @@ def plan_fixes(source: Any, catalog: Catalog | None = None, *, min_severity: str
     for record in selected:
         planner.plan(record)
     planner.finish()
+    side_effects = planner.trigger_side_effects()
     without_fix = [r for r in selected if not (r.get("remediation_sql") or "").strip()]
     return FixPlan(steps=planner.ordered_steps(), decisions=planner.decisions, without_fix=without_fix,
-                   source=described, lock_timeout=lock_timeout, statement_timeout=statement_timeout)
+                   source=described, lock_timeout=lock_timeout, statement_timeout=statement_timeout,
+                   notes=planner.notes, side_effect_tables=side_effects)
 
 
 def _deparse(node: Any) -> str:
@@ -395,6 +411,7 @@ class _Planner:
                              if r["check"] == "tenant_null_rows"}
         self.order = 0
         self.validated: dict[tuple[str, str], Step | None] = {}
+        self.notes: list[Decision] = []  # choices the plan made conservatively, for a person to confirm
 
     # -- adding ---------------------------------------------------------------------------------------------------
     def add(self, step: Step) -> Step:
@@ -522,6 +539,7 @@ class _Planner:
         elif isinstance(statement, ast.UpdateStmt):
             table = _rangevar_name(statement.relation)
             reads = {_rangevar_name(r) for r in statement.fromClause or () if isinstance(r, ast.RangeVar)}
+            _skip_null_sources(statement)
             count = evidence.get("null_count", evidence.get("count"))
             what = (f"fills {record['column']} of up to {count} rows (counted by the audit) from their parent row"
                     if count is not None else f"updates rows of {table}")
@@ -554,7 +572,7 @@ class _Planner:
                 constraint.fk_attrs = (ast.String(sval=definition.colname),)
                 self.add_constraint(statement, constraint, record)
             if tenant := self.tenant_follow_up(record, table, definition.colname):
-                self.hold(record, tenant[0], tenant[1], follow_up=[tenant[2]])
+                self.notes.append(Decision([], tenant[0], tenant[1], table, tenant[2]))
         elif subtype == AlterTableType.AT_AddConstraint:
             constraint: ast.Constraint = command.def_
             if constraint.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE) and not constraint.indexname:
@@ -586,6 +604,15 @@ class _Planner:
         target = _rangevar_sql(statement.relation)
         constraint.skip_validation = True
         constraint.initially_valid = False
+        if constraint.contype == ConstrType.CONSTR_FOREIGN and constraint.fk_del_action == "c":
+            # A new ON DELETE CASCADE makes deleting a parent delete rows that survive it today: a choice for a
+            # person. The key is added with NO ACTION (the delete is refused while rows exist) and the choice noted.
+            constraint.fk_del_action = "a"
+            self.notes.append(Decision([], f"The foreign key {constraint.conname} on {table} is added with ON DELETE "
+                                           f"NO ACTION: deleting a {_rangevar_name(constraint.pktable)} row is "
+                                           f"refused while {table} rows point at it. The suggested fix had ON DELETE "
+                                           "CASCADE (deleting it would delete them): change it if that is wanted.",
+                                       "", table))
         name = constraint.conname
         commands = [ast.AlterTableCmd(subtype=AlterTableType.AT_AddConstraint, def_=constraint, behavior=0)]
         if name:  # idempotent: a rerun drops the constraint it added and adds it again NOT VALID (validate follows)
@@ -676,7 +703,12 @@ class _Planner:
                 self.not_null_step(table, target, column, f"ALTER TABLE {target} DROP CONSTRAINT IF EXISTS "
                                    f"{ident(check)}", record, 30, self.lock_instant(table))
         kind = "PRIMARY KEY" if primary else "UNIQUE"
-        self.add(Step("keys", f"ALTER TABLE {target} ADD CONSTRAINT {ident(name)} {kind} USING INDEX {ident(name)}",
+        # No IF NOT EXISTS for constraints: the catalog is asked, so a rerun is a no-op.
+        exists = (f"SELECT FROM pg_catalog.pg_constraint WHERE conrelid = {literal(target)}::regclass AND "
+                  f"conname = {literal(name)}")
+        sql = (f"DO $$\nBEGIN\n  IF NOT EXISTS ({exists}) THEN\n    ALTER TABLE {target} ADD CONSTRAINT {ident(name)} "
+               f"{kind} USING INDEX {ident(name)};\n  END IF;\nEND\n$$")
+        self.add(Step("keys", sql,
                       [record["key"]], table, self.lock_instant(table, note=" (the index is already built)"),
                       rank=10))
 
@@ -730,7 +762,8 @@ class _Planner:
                 "which re-pointed at an existing parent? The foreign key stays NOT VALID (it checks new rows) until "
                 "they are dealt with.")
 
-    def tenant_follow_up(self, record: dict[str, Any], table: str, column: str) -> tuple[str, str, str] | None:
+    def tenant_follow_up(self, record: dict[str, Any], table: str,
+                         column: str) -> tuple[str, str, list[str]] | None:
         if record["check"] != "tenant_column_missing":
             return None
         target = ident(*table.split(".", 1))
@@ -740,8 +773,10 @@ class _Planner:
                f"ALTER TABLE {target} ALTER COLUMN {ident(column)} SET NOT NULL;\n"
                f"ALTER TABLE {target} DROP CONSTRAINT {ident(name)};")
         return (f"The new {table}.{column} is filled from the parent rows; rows whose parent has no tenant (or no "
-                "parent) stay NULL. Once none is left, make the column NOT NULL.", sql,
-                f"tenant_column_nullable:{table}.{column}")
+                "parent) stay NULL: assign them. Once none is left, make the column NOT NULL; and make the table's "
+                "row level security policies use the new column.", sql,
+                [f"tenant_column_nullable:{table}.{column}", f"tenant_null_rows:{table}.{column}",
+                 f"rls_tenant_not_enforced:{table}"])
 
     # -- locks ----------------------------------------------------------------------------------------------------
     def size(self, table: str | None) -> tuple[int | None, int | None]:
@@ -773,6 +808,28 @@ class _Planner:
                 self.check_trigger(step, added)
             if step.phase == "constraints" and "ENABLE ROW LEVEL SECURITY" in step.sql:
                 self.check_rls(step)
+
+    def trigger_side_effects(self) -> set[str]:
+        """Tables that the UPDATE triggers of the data steps' tables write to (an audit log, a counter table): the
+        backfills add rows there, and what the audit finds in them can change."""
+        if self.catalog is None:
+            return set()
+        triggers, functions = self.catalog.triggers, self.catalog.functions
+        written: set[str] = set()
+        for step in self.steps:
+            if step.phase != "data" or not step.table:
+                continue
+            schema, _, name = step.table.partition(".")
+            fired = triggers[(triggers["schema"] == schema) & (triggers["table"] == name)
+                             & triggers["events"].map(lambda events: "UPDATE" in [e.upper() for e in events])]
+            for trigger in fired.to_dict("records"):
+                source = functions[(functions["schema"] == trigger["function_schema"])
+                                   & (functions["name"] == trigger["function_name"])]["source"]
+                targets = {_qualify(t.replace('"', "")) for s in source for t in _WRITES.findall(s or "")}
+                if targets:
+                    step.notes.append(f"fires trigger {trigger['name']}, which writes to {', '.join(sorted(targets))}")
+                written |= targets
+        return written
 
     def drop(self, step: Step) -> None:
         self.steps.remove(step)
@@ -879,6 +936,19 @@ def _dependency_order(steps: list[Step]) -> list[Step]:
     return ordered
 
 
+def _skip_null_sources(statement: ast.UpdateStmt) -> None:
+    """A backfill copies values from other rows: it skips rows whose source is NULL too, so a rerun (after a NOT
+    VALID ``CHECK (col IS NOT NULL)`` exists) does not rewrite a NULL with a NULL and trip the constraint."""
+    if not statement.fromClause:
+        return
+    tests = [ast.NullTest(arg=target.val, nulltesttype=1, argisrow=False) for target in statement.targetList
+             if isinstance(target.val, ast.ColumnRef)]
+    if tests:
+        conditions = [statement.whereClause, *tests] if statement.whereClause is not None else tests
+        statement.whereClause = ast.BoolExpr(boolop=0, args=tuple(conditions)) if len(conditions) > 1 \
+            else conditions[0]
+
+
 def _not_null_column(constraint: ast.Constraint) -> str | None:
     """The column of a ``CHECK (col IS NOT NULL)``, else None."""
     expression = constraint.raw_expr
@@ -916,6 +986,7 @@ def _added_columns(sql: str) -> list[str]:
     return [c.def_.colname for c in statement.cmds if c.subtype == AlterTableType.AT_AddColumn]
 
 
+_WRITES = re.compile(r'\b(?:INSERT\s+INTO|UPDATE)\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)', re.IGNORECASE)
 _NEW_ASSIGNMENT = re.compile(r'(?:^|;|\b(?:THEN|ELSE|BEGIN|LOOP)\b)\s*NEW\s*\.\s*("(?:[^"]|"")+"|\w+)\s*:?=(?!=)',
                              re.IGNORECASE | re.MULTILINE)
 
