@@ -196,6 +196,39 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--output", type=Path, help="write to this file instead of standard output")
     diff.set_defaults(handler=run_diff)
 
+    fix = commands.add_parser("fix", help="write a remediation plan: migration files that run as they are, plus "
+                              "the decisions that need a person")
+    fix_source = fix.add_mutually_exclusive_group()
+    fix_source.add_argument("--demo", action="store_true", help="audit the embedded ProductionOS demo")
+    fix_source.add_argument("--dsn", help="audit this database (read-only) and plan its fixes")
+    fix_source.add_argument("--snapshot", type=Path, metavar="FILE", help="audit a catalog snapshot")
+    fix_source.add_argument("--findings", type=Path, metavar="FILE",
+                            help="plan from a previous `auditlib audit --format json` document (add --dsn-catalog "
+                                 "or --catalog for lock estimates and safety checks)")
+    fix.add_argument("--catalog", type=Path, metavar="SNAPSHOT", help="with --findings: the catalog snapshot of the "
+                     "audited database")
+    fix.add_argument("--dsn-catalog", metavar="DSN", help="with --findings: read the catalog from this database")
+    fix.add_argument("--output", dest="output_dir", type=Path, required=True, metavar="DIR",
+                     help="the folder the plan is written to (created; must be empty or hold a previous plan)")
+    fix.add_argument("--layout", choices=["plain", "supabase", "per-finding"], default="plain",
+                     help="plain: NNN_phase.sql; supabase: supabase/migrations/<timestamp>_...sql; per-finding: one "
+                          "file per finding")
+    fix.add_argument("--min-severity", choices=list(SEVERITY_CHOICES[:-1]), default=None,
+                     help="fix findings at or above this severity only")
+    fix.add_argument("--check", action="append", dest="checks", metavar="NAME", help="fix this check's findings "
+                     "only (repeatable)")
+    fix.add_argument("--key", action="append", dest="keys", metavar="KEY", help="fix this finding only "
+                     "(repeatable; check:object as in the audit)")
+    fix.add_argument("--lock-timeout", default="5s", help="SET lock_timeout at the top of every file (default 5s)")
+    fix.add_argument("--statement-timeout", default="1min",
+                     help="SET statement_timeout for files of quick statements (default 1min; builds and scans get "
+                          "1h)")
+    fix.add_argument("--schema", action="append", dest="schemas", metavar="S")
+    fix.add_argument("--config", type=Path, help="an auditlib.toml with thresholds and heuristics")
+    fix.add_argument("--no-data", action="store_true", help="structural checks only (no orphan or NULL counts: "
+                     "fewer fixes can be judged safe)")
+    fix.set_defaults(handler=run_fix)
+
     docs = commands.add_parser("docs", help="write docs/checks.md from the check registry")
     docs.add_argument("--output", type=Path, default=Path("docs/checks.md"))
     docs.set_defaults(handler=run_docs)
@@ -481,6 +514,44 @@ def run_diff(args: argparse.Namespace) -> int:
     text = json.dumps(drift.to_document(), indent=2, default=str) if args.format == "json" else drift.to_text()
     write_output(text, args.output)
     return EXIT_OK if drift.empty else EXIT_FINDINGS
+
+
+def run_fix(args: argparse.Namespace) -> int:
+    from auditlib.fixplan import FixPlanError, plan_fixes
+
+    check_output_folder(args.output_dir)
+    if (args.catalog or args.dsn_catalog) and not args.findings:
+        raise UsageError("--catalog and --dsn-catalog go with --findings; an audit run here reads its own catalog.")
+    catalog = None
+    if args.findings:
+        if not args.findings.exists():
+            raise UsageError(f"The findings file {args.findings} does not exist; write one with `auditlib audit "
+                             "--format json --output FILE`.")
+        source = args.findings
+        if args.catalog or args.dsn_catalog:
+            from auditlib.catalog import Catalog, load_catalog
+            from auditlib.connect import resolve_dsn
+
+            catalog = Catalog.read_snapshot(args.catalog) if args.catalog else load_catalog(
+                resolve_dsn(args.dsn_catalog))
+    else:
+        from auditlib.audit import run_audit
+
+        if args.snapshot and not args.snapshot.exists():
+            raise UsageError(f"The snapshot file {args.snapshot} does not exist.")
+        source = run_audit(args.snapshot or args.dsn, args.config, demo=args.demo, schemas=args.schemas,
+                           data=not args.no_data)
+    try:
+        plan = plan_fixes(source, catalog, min_severity=args.min_severity, checks=args.checks, keys=args.keys,
+                          lock_timeout=args.lock_timeout, statement_timeout=args.statement_timeout)
+        written = plan.write(args.output_dir, args.layout)
+    except FixPlanError as error:
+        raise UsageError(str(error)) from None
+    sql_files = [p for p in written if p.suffix == ".sql"]
+    print(f"wrote {len(sql_files)} migration files to {args.output_dir}: {len(plan.fixed_keys)} findings fixed, "
+          f"{len(plan.conditional_keys)} fixed when the data allows, {len(plan.decisions)} decisions held back "
+          f"({args.output_dir / 'decisions.md'}); read {args.output_dir / 'README.md'} before applying")
+    return EXIT_OK
 
 
 def run_docs(args: argparse.Namespace) -> int:

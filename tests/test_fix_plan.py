@@ -1,0 +1,175 @@
+"""`auditlib fix`: the plan applies as a team would apply it (psql, file by file), and the re-audit agrees."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pglast
+import pytest
+import sqlalchemy as sa
+from psycopg.conninfo import make_conninfo
+
+from auditlib.audit import run_audit
+from auditlib.catalog import load_catalog
+from auditlib.cli import main
+from auditlib.fixplan import PHASES, plan_fixes
+from tests.conftest import libpq
+
+PSQL = shutil.which("psql") or "/usr/bin/psql"
+
+
+def conninfo(url: sa.URL) -> str:
+    return make_conninfo(**libpq(url))
+
+
+def apply_plan(folder: Path, url: sa.URL) -> list[str]:
+    """Run every file of a written plan in order, as its README says: `psql -1` for a transactional file, plain
+    `psql` otherwise, ON_ERROR_STOP always. Returns psql's warnings; fails on the first file that fails."""
+    warnings = []
+    for entry in json.loads((folder / "plan.json").read_text())["files"]:
+        command = [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", *(["-1"] if entry["transactional"] else []),
+                   "-f", str(folder / entry["path"]), conninfo(url)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"{entry['path']} failed: {result.stderr[-2000:]}"
+        warnings += [line for line in result.stderr.splitlines() if "WARNING" in line]
+    return warnings
+
+
+@pytest.fixture(scope="module")
+def demo_audit(demo_url):
+    return run_audit(demo_url)
+
+
+@pytest.mark.skipif(not Path(PSQL).exists(), reason="psql is not installed")
+def test_demo_plan_applied_with_psql_fixes_its_findings_and_brings_none(demo_copy, tmp_path):
+    before = run_audit(demo_copy)
+    plan = plan_fixes(before)
+    plan.write(tmp_path, "plain")
+    apply_plan(tmp_path, demo_copy)
+    after = set(run_audit(demo_copy).findings["key"])
+    still_there = sorted(plan.fixed_keys & after)
+    assert still_there == []
+    # what is new is what the plan announced: follow-ups of its decisions, and data findings in the tables that the
+    # backfills' triggers write to (the demo's audit log records every row the plan updates)
+    side_effects = {f"{t}." for t in plan.side_effect_tables}
+    new = sorted(key for key in after - set(before.findings["key"]) - plan.follow_up_keys
+                 if not (key.startswith("json_reference:") and key.split(":", 1)[1].startswith(tuple(side_effects))))
+    assert new == [], "\n".join(new)
+    assert len(plan.fixed_keys) >= 100
+    # a plan applied twice is a no-op the second time (every step idempotent, or dropped and re-added)
+    apply_plan(tmp_path, demo_copy)
+    assert set(run_audit(demo_copy).findings["key"]) == after
+
+
+def test_files_separate_concurrently_and_split_not_valid_from_validate(demo_audit):
+    plan = plan_fixes(demo_audit)
+    files = plan.files("plain")
+    assert [f.phase for f in files] == [p.name for p in PHASES if plan.phase_steps(p.name)]
+    for plan_file in files:
+        assert "SET lock_timeout = '5s';" in plan_file.text and "SET statement_timeout" in plan_file.text
+        statements = [s.stmt for s in pglast.parse_sql(plan_file.text)]
+        concurrent = [s for s in statements if getattr(s, "concurrent", False)]
+        assert not (concurrent and plan_file.transactional), plan_file.path
+        validates = [s for s in statements if "VALIDATE CONSTRAINT" in pglast.stream.RawStream()(s)]
+        assert not (validates and plan_file.transactional), plan_file.path
+        added = [s for s in statements if isinstance(s, pglast.ast.AlterTableStmt)
+                 for c in s.cmds if c.subtype == pglast.enums.AlterTableType.AT_AddConstraint
+                 and c.def_.contype in (pglast.enums.ConstrType.CONSTR_FOREIGN, pglast.enums.ConstrType.CONSTR_CHECK)]
+        assert all(c.def_.skip_validation for s in added for c in s.cmds if c.def_ is not None
+                   and hasattr(c.def_, "skip_validation")), plan_file.path
+    identities = [(s.phase, s.identity) for s in plan.steps]
+    assert len(identities) == len(set(identities))  # deduplicated
+    rls = [s for s in plan.steps if "crew_contacts ENABLE ROW LEVEL SECURITY" in s.sql]
+    assert len(rls) == 1 and set(rls[0].keys) == {"rls_disabled:public.crew_contacts",
+                                                   "rls_policy_without_rls:public.crew_contacts"}
+
+
+def test_human_decisions_are_never_live_sql(demo_audit):
+    plan = plan_fixes(demo_audit)
+    text = "".join(f.text for f in plan.files("plain"))
+    assert "DROP NOT NULL" not in text  # fk_set_null_not_null: CASCADE or not is a question
+    assert "TODO" not in text  # comment placeholders are not documentation
+    assert "crew_bookings_crew_id_fkey" in text and \
+        "VALIDATE CONSTRAINT crew_bookings_crew_id_fkey" not in text.replace('"', "")  # orphans on a NOT NULL key
+    held = plan.held_keys
+    assert {"fk_set_null_not_null:public.call_sheet_crew.crew_id", "orphan_rows:public.crew_bookings.crew_id",
+            "cascade_reach:public.crew~public.crew_project_history"} <= held
+    decisions = plan.decisions_markdown()
+    assert "ON DELETE CASCADE" in decisions and "which rows should be deleted" in decisions
+
+
+def test_rls_is_enabled_only_with_a_policy(make_db):
+    url = make_db("""
+        CREATE TABLE orgs (id int PRIMARY KEY);
+        CREATE TABLE a (id int PRIMARY KEY, organization_id int);
+        CREATE TABLE b (id int PRIMARY KEY, organization_id int);
+        CREATE TABLE c (id int PRIMARY KEY, organization_id int);
+        CREATE TABLE lookup (id int PRIMARY KEY, label text);
+        ALTER TABLE a ENABLE ROW LEVEL SECURITY; ALTER TABLE b ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY pa ON a FOR ALL USING (organization_id = current_setting('app.org')::int);
+        CREATE POLICY pb ON b FOR ALL USING (organization_id = current_setting('app.org')::int);
+    """)
+    catalog = load_catalog(url)
+    records = [finding("rls_disabled", "public", table, f'ALTER TABLE "public"."{table}" ENABLE ROW LEVEL SECURITY;')
+               for table in ("c", "lookup")]
+    plan = plan_fixes(records, catalog)
+    text = "".join(f.text for f in plan.files("plain"))
+    assert "CREATE POLICY" in text and "ON public.c" in text.replace('"', "")
+    assert "lookup ENABLE ROW LEVEL SECURITY" not in text.replace('"', "").replace("public.", "")
+    assert plan.held_keys == {"rls_disabled:public.lookup"}
+    assert plan.fixed_keys == {"rls_disabled:public.c"}
+
+
+def test_trigger_is_attached_only_when_its_function_writes_existing_columns(make_db):
+    url = make_db("""
+        CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.modified_at := now(); RETURN NEW;
+        END $$;
+        CREATE TABLE has_it (id int PRIMARY KEY, modified_at timestamptz);
+        CREATE TABLE lacks_it (id int PRIMARY KEY, updated_at timestamptz);
+    """)
+    catalog = load_catalog(url)
+    records = [finding("updated_at_no_trigger", "public", table, f'CREATE TRIGGER "t" BEFORE UPDATE ON "public"."{table}" '
+                       'FOR EACH ROW EXECUTE FUNCTION "public"."touch"();', column="updated_at")
+               for table in ("has_it", "lacks_it")]
+    plan = plan_fixes(records, catalog)
+    assert plan.fixed_keys == {"updated_at_no_trigger:public.has_it.updated_at"}
+    assert plan.held_keys == {"updated_at_no_trigger:public.lacks_it.updated_at"}
+    assert "modified_at" in plan.decisions[0].question
+
+
+def test_type_change_stops_on_a_value_that_does_not_convert(make_db, tmp_path):
+    url = make_db("CREATE TABLE t (id int PRIMARY KEY, code text); INSERT INTO t VALUES (1, '12'), (2, 'x9');")
+    records = [finding("column_type_inconsistent", "public", "t",
+                       'ALTER TABLE "public"."t" ALTER COLUMN "code" TYPE integer USING "code"::integer;',
+                       column="code")]
+    plan = plan_fixes(records, load_catalog(url))
+    plan.write(tmp_path)
+    with pytest.raises(AssertionError, match="does not convert to integer"):
+        apply_plan(tmp_path, url)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT data_type FROM information_schema.columns WHERE table_name = 't' "
+                                    "AND column_name = 'code'").scalar() == "text"
+    engine.dispose()
+
+
+def test_cli_writes_a_plan_from_a_previous_json_audit(demo_audit, tmp_path, capsys):
+    document = tmp_path / "audit.json"
+    document.write_text(json.dumps(demo_audit.to_document(), default=str))
+    code = main(["fix", "--findings", str(document), "--output", str(tmp_path / "fixes"), "--min-severity", "high"])
+    assert code == 0
+    manifest = json.loads((tmp_path / "fixes" / "plan.json").read_text())
+    assert manifest["files"] and all(p.startswith(("critical", "high")) is False for p in manifest["fixed"])
+    assert (tmp_path / "fixes" / "decisions.md").exists() and (tmp_path / "fixes" / "README.md").exists()
+    severities = {r["key"]: r["severity"] for r in demo_audit.to_document()["findings"]}
+    assert {severities[k] for k in manifest["fixed"] + manifest["held"]} <= {"critical", "high"}
+    assert "wrote" in capsys.readouterr().out
+
+
+def finding(check: str, schema: str, table: str, sql: str, column: str | None = None) -> dict:
+    obj = ".".join(p for p in (schema, table, column) if p)
+    return {"check": check, "severity": "medium", "key": f"{check}:{obj}", "object": obj, "schema": schema,
+            "table": table, "column": column, "evidence": {}, "remediation_sql": sql, "title": check}
