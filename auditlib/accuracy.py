@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tomllib
 from collections.abc import Iterable
@@ -84,6 +85,33 @@ class AnswerKey:
 def reference_identity(child: str, parent: str) -> str:
     """A reference as the scorer compares it: the child column and the referenced table (not its column)."""
     return f"{child}->{parent.rsplit('.', 1)[0]}"
+
+
+NAMING_CONVENTIONS = ("table_id", "table_name", "camel_case", "user_role", "role", "positional")
+USER_TABLES = ("users", "user", "auth_user", "profiles", "accounts")
+
+
+def naming_convention(child: str, parent: str) -> str:
+    """How a reference's column is named after its parent table, for recall per naming convention.
+
+    ``table_id`` (``film_id`` -> film, ``category_id`` -> shop_category), ``table_name`` (``artist`` -> artist,
+    ``customer`` -> customer, ``type`` -> artist_type), ``camel_case`` (``authorId``, ``"GenreId"``, ``"ReportsTo"``),
+    ``positional`` (``entity0``/``entity1`` of a link table, Prisma's ``A``/``B``), ``user_role`` (a user named by
+    role: ``author_id``, ``assignee_id``, ``closed_by_id`` -> users), ``role`` (anything else: ``ship_via`` ->
+    shippers, ``source_pipeline_id`` -> ci_pipelines).
+    """
+    column = child.rsplit(".", 1)[1]
+    table = parent.rsplit(".", 2)[1].lower()
+    if re.fullmatch(r"entity\d|[A-Z]", column):
+        return "positional"
+    if column != column.lower():
+        return "camel_case"
+    stem = column[:-3] if column.endswith("_id") else column
+    forms = {table, table[:-1] if table.endswith("s") else table, table[:-3] + "y" if table.endswith("ies") else table}
+    named = stem in forms or any(form.endswith("_" + stem) for form in forms)
+    if named:
+        return "table_id" if column.endswith("_id") else "table_name"
+    return "user_role" if table in USER_TABLES else "role"
 
 
 def load_key(folder: Path) -> AnswerKey:
@@ -227,6 +255,10 @@ def score_fixture(srv, folder: Path) -> dict[str, Any]:
     inferred = {obj for check, obj in reported if check in REFERENCE_CHECKS}
     wanted = {reference_identity(c, p) for c, p in key.references}
     reference_tally = Tally(len(inferred & wanted), len(inferred - wanted), len(wanted - inferred))
+    by_convention: dict[str, dict[str, int]] = {}
+    for child, parent in key.references:
+        entry = by_convention.setdefault(naming_convention(child, parent), {"tp": 0, "fn": 0})
+        entry["tp" if reference_identity(child, parent) in inferred else "fn"] += 1
     rank, false_above = None, 0
     severity_errors = sorted(f"{r['check']}:{r['object']} is {r['severity']}, at most {key.severities[k]}"
                              for r in records if (k := (r["check"], r["object"])) in key.severities
@@ -246,7 +278,8 @@ def score_fixture(srv, folder: Path) -> dict[str, Any]:
             unscored[r["check"]] = unscored.get(r["check"], 0) + 1
     srv.drop_database(f"corpus_{folder.name}")
     return {"fixture": folder.name, "description": key.description, "checks": outcome,
-            "references": {**reference_tally.to_dict(), "missed": sorted(wanted - inferred)},
+            "references": {**reference_tally.to_dict(), "missed": sorted(wanted - inferred),
+                           "by_convention": by_convention},
             "first_true_severe_rank": rank, "false_severe_above": false_above, "severity_errors": severity_errors,
             "severe_expected": sum(1 for c, o in expected if _severity(c) in SEVERE),
             "unscored": dict(sorted(unscored.items())), "skipped": result.skipped}
@@ -264,6 +297,7 @@ def summarize_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
     per_check: dict[str, Tally] = {}
     per_fixture: dict[str, Tally] = {}
     total, references = Tally(), Tally()
+    conventions: dict[str, Tally] = {}
     for run in runs:
         fixture = per_fixture.setdefault(run["fixture"], Tally())
         for check, tally in tallies(run["checks"]).items():
@@ -272,7 +306,10 @@ def summarize_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
             total.add(tally)
         ref = run["references"]
         references.add(Tally(ref["tp"], ref["fp"], ref["fn"]))
+        for convention, counts in ref.get("by_convention", {}).items():
+            conventions.setdefault(convention, Tally()).add(Tally(tp=counts["tp"], fn=counts["fn"]))
     return {"total": total.to_dict(), "references": references.to_dict(),
+            "references_by_convention": {c: conventions[c].to_dict() for c in NAMING_CONVENTIONS if c in conventions},
             "per_check": {c: t.to_dict() for c, t in sorted(per_check.items())},
             "per_fixture": {f: t.to_dict() for f, t in per_fixture.items()}}
 
@@ -296,6 +333,9 @@ def format_table(summary: dict[str, Any], runs: list[dict[str, Any]]) -> str:
         lines.append(f"{run['fixture']:<26} {t['tp']:>4} {t['fp']:>4} {t['fn']:>4}   {_pct(t['precision'])}  "
                      f"{_pct(t['recall'])}   {_pct(run['references']['recall'])}    {place:<12}  "
                      f"{len(run['severity_errors'])}")
+    lines += ["", f"{'references named by':<26} {'found':>5} {'missed':>6}  recall"]
+    for convention, t in summary.get("references_by_convention", {}).items():
+        lines.append(f"{convention:<26} {t['tp']:>5} {t['fn']:>6}  {_pct(t['recall'])}")
     total, refs = summary["total"], summary["references"]
     lines += ["", f"corpus: precision {_pct(total['precision'])}, recall {_pct(total['recall'])} "
                   f"(TP {total['tp']}, FP {total['fp']}, FN {total['fn']}); inferred-reference recall "

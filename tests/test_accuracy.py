@@ -104,3 +104,18 @@ def test_scoring_small_fixtures(embedded_server, tmp_path):
     table = accuracy.format_table(summary, runs)
     assert all(name in table for name in SMALL) and "corpus: precision" in table
     json.dumps({"runs": runs, "summary": summary})
+
+
+@pytest.mark.parametrize(("child", "parent", "convention"), [
+    ("public.film.language_id", "public.language.language_id", "table_id"),
+    ("public.shop_product.category_id", "public.shop_category.id", "table_id"),
+    ("public.orders.customer", "public.customer.id", "table_name"),
+    ("public.artist.type", "public.artist_type.id", "table_name"),
+    ("public.Post.authorId", "public.User.id", "camel_case"),
+    ("public.issues.author_id", "public.users.id", "user_role"),
+    ("public.orders.ship_via", "public.shippers.shipper_id", "role"),
+    ("public.l_artist_recording.entity1", "public.recording.id", "positional"),
+    ("public._CategoryToPost.A", "public.Category.id", "positional"),
+])
+def test_naming_convention_of_a_reference(child, parent, convention):
+    assert accuracy.naming_convention(child, parent) == convention
