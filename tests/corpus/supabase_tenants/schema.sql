@@ -70,8 +70,11 @@ CREATE POLICY "members see their tenants" ON public.tenants FOR SELECT TO authen
     USING (id IN (SELECT public.my_tenant_ids()));
 CREATE POLICY "members see co-members" ON public.tenant_members FOR SELECT TO authenticated
     USING (tenant_id IN (SELECT public.my_tenant_ids()));
+-- the tenant can also come from the JWT's claims, set by an auth hook
 CREATE POLICY "tenant projects" ON public.projects FOR ALL TO authenticated
-    USING (tenant_id IN (SELECT public.my_tenant_ids())) WITH CHECK (tenant_id IN (SELECT public.my_tenant_ids()));
+    USING (tenant_id = ((SELECT auth.jwt()) ->> 'tenant_id')::uuid)
+    WITH CHECK (tenant_id = ((SELECT auth.jwt()) ->> 'tenant_id')::uuid);
+CREATE POLICY "service role manages tenants" ON public.tenants FOR ALL USING (auth.role() = 'service_role');
 CREATE POLICY "tenant tasks" ON public.tasks FOR SELECT TO authenticated
     USING (tenant_id IN (SELECT public.my_tenant_ids()));
 CREATE POLICY "anyone can update tasks" ON public.tasks FOR UPDATE TO authenticated USING (true) WITH CHECK (true);
