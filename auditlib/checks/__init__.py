@@ -17,7 +17,7 @@ from auditlib.findings import CATEGORIES, SEVERITIES, Finding
 
 KINDS = ("schema", "data", "migrations", "code")
 FAMILIES = ("structure", "relationships", "cascade", "tenancy", "rls", "duplicates", "functions", "migrations",
-            "comments", "integrity", "json", "probe", "candidates", "code")
+            "comments", "integrity", "json", "probe", "candidates", "code", "policies")
 
 
 @dataclass(frozen=True)
