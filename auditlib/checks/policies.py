@@ -361,12 +361,18 @@ def policy_deny_all(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
                      and p["command"] in (*commands, "ALL")]
             if policy["permissive"]:
                 effect = ("it grants nothing" + (f" (the other policies {', '.join(alive)} decide)" if alive else
-                                                 f": {'/'.join(commands)} is denied to every role"))
+                                                 f"; no other policy grants {'/'.join(commands)}, so it is denied to every role "
+                                                 "subject to row-level security"))
             else:
                 effect = f"as a restrictive policy it denies {'/'.join(commands)} whatever the others admit"
+            remediation = f"DROP POLICY {ident(policy['name'])} ON {ident(schema, table)};"
+            if not alive or not policy["permissive"]:
+                grantees = ", ".join("PUBLIC" if r == "public" else ident(r) for r in policy["roles"])
+                remediation += (f"\n-- deny with privileges instead of a policy:\nREVOKE {', '.join(commands)} ON "
+                                f"{ident(schema, table)} FROM {grantees};")
             yield Finding(
                 schema=schema, table=table, column=None, object=_policy_object(policy),
-                severity="low" if policy["permissive"] and alive else None,
+                severity="low" if policy["permissive"] and alive else None, remediation_sql=remediation,
                 title=f"Policy \"{policy['name']}\" on {where} admits no row",
                 detail=(f"The {policy['command']} policy \"{policy['name']}\" on {where} is constant false in "
                         f"{' and '.join(dead)}: {effect}."),
@@ -479,10 +485,14 @@ def policy_inverted_uid_check(catalog: Catalog, config: AuditConfig) -> Iterator
         exposure = _exposure(policy, bypass, api_roles)
         if exposure is None or not policy["permissive"]:
             continue
-        arms = []
+        arms, rewritten = [], {}
         for label, tree in _clauses(policy):
-            arms.extend({"clause": label, "function": name, "sql": deparse(arm)}
-                        for arm in _disjuncts(tree) if (name := _anonymous_arm(arm)) is not None)
+            found = [{"clause": label, "function": name, "sql": deparse(arm)}
+                     for arm in _disjuncts(tree) if (name := _anonymous_arm(arm)) is not None]
+            if found:
+                arms.extend(found)
+                kept = [arm for arm in _disjuncts(tree) if _anonymous_arm(arm) is None]
+                rewritten[label] = " OR ".join(f"({deparse(arm)})" for arm in kept) if kept else "false"
         if not arms:
             continue
         where = _where(policy)
@@ -495,7 +505,8 @@ def policy_inverted_uid_check(catalog: Catalog, config: AuditConfig) -> Iterator
                     + (": anonymous API requests pass it." if exposure == "anonymous" else
                        f"; it applies to {', '.join(policy['roles'])}, whose requests carry a user, so the arm "
                        "opens the table as soon as the policy reaches anon.")),
-            evidence=_policy_evidence(policy, inverted_arms=arms, exposure=exposure))
+            evidence=_policy_evidence(policy, inverted_arms=arms, exposure=exposure),
+            remediation_sql=_alter_policy(policy, rewritten.get("USING"), rewritten.get("WITH CHECK")))
 
 
 def _members(catalog: Catalog, role: str) -> set[str]:
@@ -542,10 +553,12 @@ def rls_not_forced(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
                         if roles[m]["can_login"] and not roles[m]["superuser"] and not roles[m]["bypass_rls"])
         if api:
             severity, reach = "high", f"the API role{'s' if len(api) > 1 else ''} {', '.join(api)}"
+            how = f"is reachable by {reach}"
         elif logins:
             severity, reach = "medium", f"the login role{'s' if len(logins) > 1 else ''} {', '.join(logins)}"
+            how = f"is reachable by {reach}"
         elif owner["can_login"]:
-            severity, reach = "low", f"anyone who connects as {owner['name']}"
+            severity, reach, how = "low", f"anyone who connects as {owner['name']}", "can log in"
         else:
             continue
         where = qualified(row["schema"], row["name"])
@@ -554,12 +567,11 @@ def rls_not_forced(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
             sql += f"\nREVOKE {ident(owner['name'])} FROM {ident(member)};"
         yield Finding(
             schema=row["schema"], table=row["name"], column=None, severity=severity,
-            title=f"{where} is owned by {owner['name']}, which {reach.split(' ', 1)[1] if api or logins else 'logs in'}"
-                  f"{' reach' + ('' if len(api or logins) > 1 else 'es') if api or logins else ''}, "
-                  "and row-level security is not forced",
+            title=f"Row-level security on {where} is not forced and its owner {owner['name']} {how}",
             detail=(f"Row-level security on {where} is enabled but not forced, so its owner {owner['name']} "
                     f"and every role with the owner's privileges skip its policies: {reach} can read and change "
-                    "every row."),
+                    "every row (at once when a member inherits the owner's privileges, after one SET ROLE "
+                    "otherwise)."),
             evidence={"owner": owner["name"], "owner_can_login": bool(owner["can_login"]), "api_members": api,
                       "login_members": logins, "rls_forced": False, "api_roles": api_roles},
             remediation_sql=sql)
@@ -590,9 +602,10 @@ def policy_role_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[
         yield Finding(
             schema=policy["schema"], table=policy["table"], column=None, object=_policy_object(policy),
             title=f"Policy \"{policy['name']}\" on {where} is never applied: {', '.join(policy['roles'])} "
-                  "bypass row-level security",
+                  f"bypass{'es' if len(policy['roles']) == 1 else ''} row-level security",
             detail=(f"The {policy['command']} policy \"{policy['name']}\" on {where} applies only to "
-                    f"{', '.join(policy['roles'])}, which bypass row-level security: its condition "
+                    f"{', '.join(policy['roles'])}, which bypass{'es' if len(policy['roles']) == 1 else ''} "
+                    "row-level security: its condition "
                     f"({policy['using_expression'] or policy['with_check']}) restricts nothing."),
             evidence=_policy_evidence(policy, bypassing_roles=sorted(policy["roles"])),
             remediation_sql=f"DROP POLICY {ident(policy['name'])} ON {ident(policy['schema'], policy['table'])};")
