@@ -224,6 +224,11 @@ def _anonymous_arm(node: ast.Node) -> str | None:
 WRITE_SEVERITY = {"anonymous": "high", "api": "medium", "trusted": "low"}
 
 
+def _overlap(roles: list[str], others: list[str]) -> bool:
+    """True when two policies' role lists share a role (PUBLIC shares every one)."""
+    return "public" in roles or "public" in others or bool(set(roles) & set(others))
+
+
 def _write_clause(policy: dict) -> str | None:
     """The expression new rows are checked against: WITH CHECK, else USING for UPDATE and ALL (PostgreSQL reuses
     it), else None (an INSERT policy without WITH CHECK, which admits no row)."""
@@ -272,7 +277,7 @@ def policy_write_without_check(catalog: Catalog, config: AuditConfig) -> Iterato
                 continue
             if policy["command"] == "INSERT":
                 readers = [p for p in policies if p["permissive"] and p["command"] in ("SELECT", "ALL")
-                           and p["using_expression"] and set(p["roles"]) & ({"public"} | set(policy["roles"]))]
+                           and p["using_expression"] and _overlap(p["roles"], policy["roles"])]
                 scope: dict[str, str] = {}
                 for reader in readers:
                     reader_tree = parse_expression(reader["using_expression"])
@@ -563,8 +568,9 @@ def rls_not_forced(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
             continue
         where = qualified(row["schema"], row["name"])
         sql = f"ALTER TABLE {ident(row['schema'], row['name'])} FORCE ROW LEVEL SECURITY;"
+        # Role memberships are cluster-wide (every database of the server shares them): suggested, not scripted.
         for member in (*api, *logins):
-            sql += f"\nREVOKE {ident(owner['name'])} FROM {ident(member)};"
+            sql += f"\n-- and unless {member} must act as the owner: REVOKE {ident(owner['name'])} FROM {ident(member)};"
         yield Finding(
             schema=row["schema"], table=row["name"], column=None, severity=severity,
             title=f"Row-level security on {where} is not forced and its owner {owner['name']} {how}",
