@@ -14,7 +14,9 @@ from auditlib.checks import load_checks
 from auditlib.config import AuditConfig
 from auditlib.demo.planted import PLANTED_FLAWS
 
-POLICY_CHECKS = {"rls_null_bypass", "rls_always_true"}  # one finding per policy, not per table
+POLICY_CHECKS = {"rls_null_bypass", "rls_always_true", "policy_write_without_check", "policy_deny_all",
+                 "policy_trusts_user_metadata", "policy_inverted_uid_check", "policy_role_bypasses_rls",
+                 "policy_uid_per_row"}  # one finding per policy, not per table
 NOT_IN_ANSWER_KEY = {"cascade_reach", "comment_missing"}  # computed / informational: not listed by the key
 
 

@@ -25,7 +25,7 @@ INPUTS = ("analysis", "audited", "data", "code_scan", "migration_run")
 # What a check of each kind is given when it declares nothing.
 DEFAULT_NEEDS = {"schema": (), "data": ("data",), "migrations": ("migration_run",), "code": ("code_scan",)}
 FAMILIES = ("structure", "relationships", "cascade", "tenancy", "rls", "duplicates", "functions", "migrations",
-            "comments", "integrity", "json", "probe", "candidates", "code")
+            "comments", "integrity", "json", "probe", "candidates", "code", "policies")
 
 
 @dataclass(frozen=True)
