@@ -19,6 +19,7 @@ from auditlib.checks.rls import _constant, rls_tenant_not_enforced
 from auditlib.checks.tenancy import object_name
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
+from auditlib.model import Analysis
 from auditlib.quoting import ident
 from auditlib.sqlparse import (
     A_Expr_Kind,
@@ -237,8 +238,8 @@ def _write_clause(policy: dict) -> str | None:
     return policy["using_expression"] if policy["command"] in ("UPDATE", "ALL") else None
 
 
-@check(name="policy_write_without_check", category="security", severity="high")
-def policy_write_without_check(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+@check(name="policy_write_without_check", category="security", severity="high", needs=("analysis",))
+def policy_write_without_check(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A write policy checks new rows with no owner or tenant condition, although the rows it reads are scoped.
 
     The row scope is the columns USING compares with the signed-in user (``user_id = auth.uid()``,
@@ -258,7 +259,7 @@ def policy_write_without_check(catalog: Catalog, config: AuditConfig) -> Iterato
     """
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
-    covered = {(f.schema, f.table, name) for f in rls_tenant_not_enforced(catalog, config)
+    covered = {(f.schema, f.table, name) for f in rls_tenant_not_enforced(catalog, config, analysis)
                for name in f.evidence.get("policies", {})}
     tenant_column = config.tenant_column
     by_table: dict[tuple[str, str], list[dict]] = {}
