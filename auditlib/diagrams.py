@@ -30,12 +30,36 @@ import graphviz
 import pandas as pd
 
 from auditlib.catalog import Catalog
-from auditlib.charts import SEVERITY_COLORS
 from auditlib.config import AuditConfig
 from auditlib.findings import SEVERITIES, evidence_dict
 from auditlib.model import Analysis, Reference
 from auditlib.model.cascade import cascade_walk
 from auditlib.model.tenancy import table_category
+from auditlib.palette import (
+    BORDER_COLOR,
+    CLUSTER_BORDER_COLOR,
+    CLUSTER_FILL,
+    EDGE_COLOR,
+    EXTERNAL_BORDER_COLOR,
+    EXTERNAL_COLOR,
+    EXTERNAL_TEXT_COLOR,
+    FOCUS_BORDER_COLOR,
+    FOCUS_COLOR,
+    HEADER_COLOR,
+    HEADER_TEXT_COLOR,
+    KEY_MARK_COLOR,
+    MARK_COLOR,
+    MISSING_COLOR,
+    NOTE_TEXT_COLOR,
+    PROTECTED_BORDER_COLOR,
+    PROTECTED_COLOR,
+    RULE_COLORS,
+    SEVERE_HEADER_TEXT_COLOR,
+    SEVERITY_COLORS,
+    SEVERITY_FILLS,
+    TABLE_FILL,
+    TYPE_TEXT_COLOR,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +71,6 @@ HUB_MIN_REFERENCES = 10    # a table referenced from this many drawn tables (and
 BAND_TABLES = 4            # the overview puts about sqrt(tables / BAND_TABLES) bands of clusters side by side
 MIN_PREFIX_GROUP = 3        # "Other" tables sharing a name prefix at least this often form their own domain
 FONT = "Helvetica"          # metric-compatible with Arimo (bundled by graphviz-pure) and every browser's sans
-
-# Colours: severities as in the charts (SEVERITY_COLORS); ON DELETE rules; the missing-FK warning colour.
-RULE_COLORS = {"CASCADE": "#c62828", "SET NULL": "#1565c0", "SET DEFAULT": "#1565c0", "RESTRICT": "#424242",
-               "NO ACTION": "#8d8d8d"}
-MISSING_COLOR = "#ef6c00"
-HEADER_COLOR = "#dce8f5"
-EXTERNAL_COLOR = "#eeeeee"
-PROTECTED_COLOR = "#ffcdd2"
-FOCUS_COLOR = "#fffbe0"     # the table a diagram is about
-MARK_COLOR = "#ffe082"      # the column a finding is about
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_]+")
@@ -339,19 +353,19 @@ class Graph:
         hub_target = {c: r.target for r in self.outgoing.get(key, []) if r.target in hubs and r.target != key
                       for c in r.columns}
         worst = self.worst.get(key)
-        header, header_text = HEADER_COLOR, "#1a1a1a"
+        header, header_text = HEADER_COLOR, HEADER_TEXT_COLOR
         if external:
-            header, header_text = EXTERNAL_COLOR, "#616161"
+            header, header_text = EXTERNAL_COLOR, EXTERNAL_TEXT_COLOR
         elif worst in ("critical", "high"):
-            header, header_text = SEVERITY_COLORS[worst], "white"
+            header, header_text = SEVERITY_COLORS[worst], SEVERE_HEADER_TEXT_COLOR
         title = f"<B>{_html(self.display_name(key))}</B>"
         if note:
             title += f'<BR/><FONT POINT-SIZE="8">{_html(note)}</FONT>'
         width = "2" if border else "1"
-        border = border or ("#9e9e9e" if not external else "#bdbdbd")
+        border = border or (BORDER_COLOR if not external else EXTERNAL_BORDER_COLOR)
         style = ' STYLE="dashed"' if external else ""
         body = (f'<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="{border}" '
-                f'BGCOLOR="{fill or "white"}"{style}>'
+                f'BGCOLOR="{fill or TABLE_FILL}"{style}>'
                 f'<TR><TD COLSPAN="3" BGCOLOR="{header}"><FONT COLOR="{header_text}">{title}</FONT></TD></TR>')
         ports: dict[str, str] = {}
         if not external:
@@ -360,7 +374,7 @@ class Graph:
             for index, (marks, column) in enumerate(shown):
                 port = f"p{index}"
                 ports[column["name"]] = port
-                colour = MISSING_COLOR if "FK?" in marks else "#455a64"
+                colour = MISSING_COLOR if "FK?" in marks else KEY_MARK_COLOR
                 background = f' BGCOLOR="{MARK_COLOR}"' if column["name"] in highlight else ""
                 data_type = str(column.get("data_type") or "")
                 if column["name"] in hub_target:
@@ -368,14 +382,14 @@ class Graph:
                 data_type = data_type if len(data_type) <= 24 else data_type[:23] + "…"
                 body += (f'<TR><TD ALIGN="LEFT"{background}><FONT COLOR="{colour}" POINT-SIZE="8">{_html(marks)}'
                          f'</FONT></TD><TD ALIGN="LEFT" PORT="{port}"{background}>{_html(column["name"])}</TD>'
-                         f'<TD ALIGN="LEFT"{background}><FONT COLOR="#757575" POINT-SIZE="8">{_html(data_type)}'
+                         f'<TD ALIGN="LEFT"{background}><FONT COLOR="{TYPE_TEXT_COLOR}" POINT-SIZE="8">{_html(data_type)}'
                          f"</FONT></TD></TR>")
             hidden_keys = len(rows) - len(shown)
             others = len(self.columns.get(key, [])) - len(rows)
             extra = ", ".join(p for p in (_count(hidden_keys, "more key") if hidden_keys else "",
                                           _count(others, "other column") if others else "") if p)
             if extra:
-                body += (f'<TR><TD COLSPAN="3" ALIGN="LEFT"><FONT COLOR="#9e9e9e" POINT-SIZE="8">{_html(extra)}'
+                body += (f'<TR><TD COLSPAN="3" ALIGN="LEFT"><FONT COLOR="{NOTE_TEXT_COLOR}" POINT-SIZE="8">{_html(extra)}'
                          f"</FONT></TD></TR>")
         body += "</TABLE>"
         return f"<{body}>", ports
@@ -407,7 +421,7 @@ class Graph:
             attrs = {"style": "dashed", "color": MISSING_COLOR, "fontcolor": MISSING_COLOR, "penwidth": "1.4"}
             text = label or "no FK"
         else:
-            colour = RULE_COLORS.get(ref.on_delete or "", "#8d8d8d")
+            colour = RULE_COLORS.get(ref.on_delete or "", EDGE_COLOR)
             attrs = {"color": colour, "fontcolor": colour}
             if ref.on_delete == "CASCADE":
                 attrs["penwidth"] = "1.4"
@@ -429,7 +443,7 @@ def _new_diagram(name: str, kind: str) -> Diagram:
                ranksep="0.8", splines="true", outputorder="edgesfirst", pad="0.2", labelloc="t", labeljust="l",
                forcelabels="false")
     graph.attr("node", shape="plain", fontname=FONT, fontsize="10")
-    graph.attr("edge", fontname=FONT, fontsize="8", arrowsize="0.6", color="#8d8d8d")
+    graph.attr("edge", fontname=FONT, fontsize="8", arrowsize="0.6", color=EDGE_COLOR)
     return graph
 
 
@@ -488,8 +502,8 @@ def _draw_tables(model: Graph, graph: Diagram, tables: list[Table], externals: l
         band_of = {key: domain_band[model.domain(key)] for key in tables}
         for index, domain in enumerate(sorted(by_domain)):
             with graph.subgraph(name=f"cluster_{index}") as sub:
-                sub.attr(label=f"<<B>{_html(domain)}</B>>", style="rounded,filled", fillcolor="#f7f9fc",
-                         color="#c5d3e6", fontname=FONT, fontsize="12", id=f"{graph.name}_cluster_{index}")
+                sub.attr(label=f"<<B>{_html(domain)}</B>>", style="rounded,filled", fillcolor=CLUSTER_FILL,
+                         color=CLUSTER_BORDER_COLOR, fontname=FONT, fontsize="12", id=f"{graph.name}_cluster_{index}")
                 for key in sorted(by_domain[domain]):
                     model.add_table(sub, key, ports, **label_options.get(key, {}))
     else:
@@ -597,7 +611,7 @@ def _domain_summary(model: Graph, max_nodes: int) -> Diagram:
     _titled(graph, f"Domains: {len(model.scope)} tables in {len(groups)} domains",
             "one box per domain (table count, findings); edge labels count foreign keys between domains; dashed "
             "orange: references without a foreign key; greyed: tables in other schemas")
-    graph.attr("node", shape="box", style="rounded,filled", fillcolor=HEADER_COLOR, color="#9e9e9e")
+    graph.attr("node", shape="box", style="rounded,filled", fillcolor=HEADER_COLOR, color=BORDER_COLOR)
     graph.attr("graph", ranksep="1.0", nodesep="0.4")
     ids = {name: f"domain_{i}" for i, name in enumerate(sorted(groups))}
     for name in sorted(groups):
@@ -608,7 +622,7 @@ def _domain_summary(model: Graph, max_nodes: int) -> Diagram:
         lines = f"<B>{_html(name)}</B><BR/>{len(keys)} tables"
         if findings:
             lines += f"<BR/>{findings} finding{'s' if findings != 1 else ''} (worst: {_html(worst)})"
-        fill = {"critical": "#ffcdd2", "high": "#ffe0b2"}.get(worst or "", HEADER_COLOR)
+        fill = SEVERITY_FILLS.get(worst or "", HEADER_COLOR)
         sample = ", ".join(k[1] for k in sorted(keys)[:8]) + (" …" if len(keys) > 8 else "")
         graph.node(ids[name], label=f"<{lines}>", fillcolor=fill, tooltip=_text(f"{name}: {sample}"))
     outside = {schema: f"schema_{i}" for i, schema in enumerate(outside_schemas)}
@@ -716,14 +730,14 @@ def _domain_diagram(model: Graph, title: str, tables: list[Table], max_nodes: in
     ids = {d: f"ext_{i}" for i, d in enumerate(sorted(kept))}
     for domain in sorted(kept):
         graph.node(ids[domain], label=f"<<B>{_html(domain)}</B><BR/>{len(by_domain[domain])} tables referenced>",
-                   shape="box", style="rounded,filled,dashed", fillcolor=EXTERNAL_COLOR, color="#bdbdbd")
+                   shape="box", style="rounded,filled,dashed", fillcolor=EXTERNAL_COLOR, color=EXTERNAL_BORDER_COLOR)
     if len(kept) < len(ranked):
         ids[other] = "ext_other"
         graph.node("ext_other", label=f"<{len(ranked) - len(kept)} more domains>", shape="box",
                    style="rounded,filled,dashed", fillcolor=EXTERNAL_COLOR)
     for (key, domain), count in sorted(edges.items()):
         graph.edge(node_id(*key), ids.get(domain, ids.get(other, "ext_other")), xlabel=str(count) if count > 1
-                   else "", color="#bdbdbd")
+                   else "", color=EXTERNAL_BORDER_COLOR)
     graph.node_count = len(tables) + len(ids)
     return graph
 
@@ -742,7 +756,7 @@ def er_ego(catalog: Catalog, schema: str, table: str, hops: int = 1, findings: p
     dropped = _neighbourhood_size(model, [centre], hops) - len(tables)
     subtitle = _legend(model) + (f"; {dropped} more tables within {hops} hops not shown" if dropped else "")
     _titled(graph, f"{schema}.{table} and its neighbours within {hops} hop{'s' if hops != 1 else ''}", subtitle)
-    options = {centre: {"fill": FOCUS_COLOR, "border": "#f9a825"}}
+    options = {centre: {"fill": FOCUS_COLOR, "border": FOCUS_BORDER_COLOR}}
     _draw_tables(model, graph, sorted(tables), [], cluster=False, label_options=options)
     return graph
 
@@ -823,10 +837,10 @@ def cascade_diagram(catalog: Catalog, schema: str, table: str, config: AuditConf
     _titled(graph, f"Deleting a row of {schema}.{table}", summary + " — red: CASCADE (rows deleted), blue: SET "
             "NULL/DEFAULT (rows updated), grey dotted: RESTRICT/NO ACTION (blocks the delete); red fill: "
             "protected table")
-    options: dict[Table, dict] = {root: {"fill": FOCUS_COLOR, "border": "#f9a825", "note": "deleted row"}}
+    options: dict[Table, dict] = {root: {"fill": FOCUS_COLOR, "border": FOCUS_BORDER_COLOR, "note": "deleted row"}}
     for key in kept:
         if key != root and config.is_protected_table(*key):
-            options[key] = {"fill": PROTECTED_COLOR, "border": SEVERITY_COLORS["critical"],
+            options[key] = {"fill": PROTECTED_COLOR, "border": PROTECTED_BORDER_COLOR,
                             "note": "protected: rows deleted" if key in deleted else "protected"}
     ports: dict[Table, dict[str, str]] = {}
     for key in kept:
@@ -841,7 +855,7 @@ def cascade_diagram(catalog: Catalog, schema: str, table: str, config: AuditConf
             label += " (blocks)"
         elif ref.on_delete in ("SET NULL", "SET DEFAULT"):
             extra = {"style": "dashed"}
-        colour = RULE_COLORS.get(ref.on_delete or "", "#8d8d8d")
+        colour = RULE_COLORS.get(ref.on_delete or "", EDGE_COLOR)
         # Drawn parent → child: the direction the delete travels.
         graph.edge(node_id(*ref.target), node_id(*ref.source), xlabel=_text(label), color=colour, fontcolor=colour,
                    tooltip=_text(ref.label()), penwidth="1.6" if ref.on_delete == "CASCADE" else "1", **extra)
@@ -930,7 +944,7 @@ def finding_diagram(catalog: Catalog, finding: pd.Series | dict, config: AuditCo
         return graph
     distance = _neighbourhood(model, focus, 1, max_nodes)
     tables = sorted(distance, key=lambda k: (distance[k], k))
-    options = {key: {"fill": FOCUS_COLOR, "border": "#f9a825", "highlight": columns.get(key, ())} for key in focus}
+    options = {key: {"fill": FOCUS_COLOR, "border": FOCUS_BORDER_COLOR, "highlight": columns.get(key, ())} for key in focus}
     references = [r for key in tables for r in model.outgoing.get(key, []) if r.target in distance]
     # A reference the finding is about but the catalog model doesn't hold (e.g. a finding from an older run).
     if check in ("fk_missing", "fk_type_mismatch") and own in focus:
