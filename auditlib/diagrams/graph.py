@@ -60,8 +60,6 @@ def _records(frame: pd.DataFrame | Iterable | None) -> list[dict]:
     return frame.to_dict("records") if len(frame) else []
 
 
-
-
 def _missing_references(analysis: Analysis) -> list[Reference]:
     """References without a foreign key, from the run's model (none when the inference fails)."""
     try:
