@@ -16,24 +16,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from auditlib.findings import CATEGORIES, SEVERITIES, evidence_dict
+from auditlib.palette import COVERAGE_STATUSES, DATA_CHECK_COLORS, RULE_COLORS, SEVERITY_COLORS
 
-SEVERITY_COLORS = {"critical": "#b71c1c", "high": "#e65100", "medium": "#f9a825", "low": "#1e88e5",
-                   "info": "#90a4ae"}
 RULE_ORDER = ("CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION", "NO FK")
-RULE_COLORS = {"CASCADE": "#c62828", "SET NULL": "#1565c0", "SET DEFAULT": "#42a5f5", "RESTRICT": "#424242",
-               "NO ACTION": "#9e9e9e", "NO FK": "#ef6c00"}
-COVERAGE_STATUSES = {  # status → colour, in display order
-    "with tenant column": "#2e7d32",
-    "tenant root": "#1565c0",
-    "missing tenant column": "#c62828",
-    "global (no tenant data)": "#9e9e9e",
-}
 DATA_CHECKS = ("orphan_rows", "tenant_null_rows", "json_orphans", "rls_leak")
 # Evidence keys that hold the number of affected rows, in the order they are tried.
 COUNT_KEYS = ("orphan_count", "count", "visible_rows", "leaked_rows", "null_count", "dangling_count",
               "orphans", "rows")
-DATA_CHECK_COLORS = {"orphan_rows": "#8e24aa", "tenant_null_rows": "#c62828", "json_orphans": "#6d4c41",
-                     "rls_leak": "#d81b60"}
 FONT = "Helvetica, Arial, sans-serif"
 
 

@@ -325,7 +325,7 @@ def test_finding_diagram_of_a_cascade_finding_is_the_cascade_tree(catalog):
 
 
 def test_inferred_references_unavailable_still_draws(catalog, monkeypatch):
-    monkeypatch.setattr(diagrams, "_missing_references", lambda analysis: [])
+    monkeypatch.setattr(diagrams.graph, "_missing_references", lambda analysis: [])
     source = diagrams.er_overview(catalog, config=AuditConfig()).source
     assert "no FK" not in source and "public.invoices" in source
 

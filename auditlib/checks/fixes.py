@@ -5,21 +5,11 @@ Identifiers are always quoted with ``auditlib.quoting``; nothing here reads the 
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.quoting import ident, ident_list
-
-
-def object_name(*parts: str, suffix: str) -> str:
-    """A constraint/index name ``part_part_suffix`` that fits PostgreSQL's 63-byte limit (hashed when too long)."""
-    name = "_".join([*parts, suffix])
-    if len(name.encode()) <= 63:
-        return name
-    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-    head = name.encode()[:63 - len(suffix) - 10].decode(errors="ignore")
-    return f"{head}_{digest}_{suffix}"
+from auditlib.quoting import object_name as object_name  # constraint names, for the checks that import it here
 
 
 def foreign_key_sql(schema: str, table: str, name: str, columns: list[str], ref_schema: str, ref_table: str,

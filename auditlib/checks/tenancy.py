@@ -7,7 +7,6 @@ has it (or a users table) through declared foreign keys or inferred references.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 
 from auditlib.catalog import Catalog
@@ -16,21 +15,7 @@ from auditlib.config import AuditConfig
 from auditlib.findings import Finding
 from auditlib.model import Analysis
 from auditlib.model.tenancy import TenancyModel, backfill_from, direct_parents
-from auditlib.quoting import ident
-
-MAX_IDENTIFIER_BYTES = 63
-
-
-# -- remediation helpers -------------------------------------------------------------------------------------------
-def object_name(*parts: str, suffix: str = "") -> str:
-    """A constraint/index name from parts, shortened with a hash to fit PostgreSQL's 63-byte limit."""
-    name = "_".join(parts) + (f"_{suffix}" if suffix else "")
-    if len(name.encode()) <= MAX_IDENTIFIER_BYTES:
-        return name
-    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-    keep = MAX_IDENTIFIER_BYTES - len(digest) - 1 - (len(suffix) + 1 if suffix else 0)
-    head = "_".join(parts).encode()[:keep].decode(errors="ignore")
-    return f"{head}_{digest}" + (f"_{suffix}" if suffix else "")
+from auditlib.quoting import ident, object_name
 
 
 # -- checks --------------------------------------------------------------------------------------------------------

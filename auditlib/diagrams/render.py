@@ -1,0 +1,183 @@
+"""Rendering diagrams: the ``Diagram`` object, escaping names for DOT, and laying DOT out as SVG with a timeout.
+
+``render`` never hangs: past the timeout it tries the diagram's fallback, then a force-directed layout, then returns
+a one-line placeholder. Names reach Graphviz only through ``_html`` (HTML-like labels, fully escaped) or ``_text``
+(quoted strings with backslashes doubled), and node ids are sanitised, so a table called ``<script>`` is drawn as
+text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import re
+import subprocess
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import graphviz
+
+from auditlib.palette import EDGE_COLOR
+
+log = logging.getLogger(__name__)
+
+Table = tuple[str, str]  # (schema, table)
+
+DEFAULT_TIMEOUT = 30.0      # seconds for one layout attempt
+FONT = "Helvetica"          # metric-compatible with Arimo (bundled by graphviz-pure) and every browser's sans
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_]+")
+
+
+# -- escaping -------------------------------------------------------------------------------------------------------
+def _html(value: Any) -> str:
+    """Text for an HTML-like label: every markup character escaped, control characters replaced."""
+    return html.escape(_CONTROL.sub("\ufffd", str(value)), quote=True)
+
+
+def _text(value: Any, limit: int = 400) -> graphviz.quoting.NoHtml:
+    """Text for a quoted attribute (tooltip): one line, backslashes doubled so no escape sequence survives, and
+    marked so the graphviz package never mistakes ``<...>`` for an HTML label."""
+    text = " ".join(_CONTROL.sub("\ufffd", str(value)).split())
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return graphviz.nohtml(text.replace("\\", "\\\\"))
+
+
+def node_id(schema: str, table: str) -> str:
+    """A DOT node id for a table: ``schema.table`` when both are plain identifiers, else a sanitised name plus a
+    hash (unique, stable, and safe inside SVG titles and comments)."""
+    if _PLAIN_ID.fullmatch(schema) and _PLAIN_ID.fullmatch(table):
+        return f"{schema}.{table}"
+    digest = hashlib.sha1(f"{schema}\x00{table}".encode()).hexdigest()[:10]
+    return re.sub(r"[^A-Za-z0-9_]+", "_", f"{schema}.{table}")[:40] + "_" + digest
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()[:40] or "x"
+    return slug if _PLAIN_ID.fullmatch(text) else f"{slug}_{hashlib.sha1(text.encode()).hexdigest()[:6]}"
+
+
+# -- the diagram object and rendering -------------------------------------------------------------------------------
+class Diagram(graphviz.Digraph):
+    """A ``graphviz.Digraph`` plus its node count, its kind and a simpler diagram to draw when it can't be laid out
+    in time. In a notebook it displays as inline SVG inside HTML (rendered with ``to_svg``'s timeout)."""
+
+    def __init__(self, *args, kind: str = "diagram", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.node_count = 0
+        self.tables: list[Table] = []
+        self.fallback: Diagram | None = None
+
+    def copy(self) -> Diagram:
+        duplicate = super().copy()
+        duplicate.kind, duplicate.node_count = self.kind, self.node_count
+        duplicate.tables, duplicate.fallback = list(self.tables), self.fallback
+        return duplicate
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        return {"text/html": to_html(self), "text/plain": f"<{self.kind} diagram {self.name}: "
+                                                         f"{self.node_count} nodes>"}
+
+
+@dataclass
+class Rendered:
+    """The outcome of ``render``: the SVG, which diagram and engine produced it, how long it took, and why the
+    requested diagram was not the one drawn (None when it was)."""
+
+    svg: str
+    diagram: str
+    engine: str
+    seconds: float
+    fallback_reason: str | None = None
+
+
+def _run_layout(source: str, engine: str, timeout: float, extra: Iterable[str] = ()) -> str:
+    from auditlib.graphviz_setup import engine_command
+
+    completed = subprocess.run([*engine_command(engine), *extra, "-Tsvg"], input=source.encode("utf-8"),
+                               capture_output=True, timeout=timeout, check=False)
+    svg = completed.stdout.decode("utf-8", errors="replace")
+    if completed.returncode != 0 or "</svg>" not in svg:
+        message = completed.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        raise RuntimeError(f"{engine} failed: {message[0] if message else f'exit code {completed.returncode}'}")
+    return svg
+
+
+def render(diagram: graphviz.Digraph, timeout: float = DEFAULT_TIMEOUT) -> Rendered:
+    """Lay ``diagram`` out as SVG within ``timeout`` seconds per attempt; on a timeout or a layout failure try its
+    fallback diagrams, then a force-directed layout (sfdp, straight edges), then return a placeholder SVG."""
+    candidates: list[graphviz.Digraph] = []
+    current: graphviz.Digraph | None = diagram
+    while current is not None and len(candidates) < 4:
+        candidates.append(current)
+        current = getattr(current, "fallback", None)
+    attempts = [(c, c.engine or "dot", ()) for c in candidates]
+    attempts.append((candidates[-1], "sfdp", ("-Gsplines=false", "-Goverlap=prism")))
+    reasons: list[str] = []
+    started = time.perf_counter()
+    for candidate, engine, extra in attempts:
+        try:
+            svg = _run_layout(candidate.source, engine, timeout, extra)
+        except subprocess.TimeoutExpired:
+            reasons.append(f"{candidate.name} with {engine}: no layout within {timeout:g} s")
+            continue
+        except RuntimeError as error:
+            reasons.append(f"{candidate.name}: {error}")
+            continue
+        reason = "; ".join(reasons) or None
+        if reason:
+            log.warning("diagram %s drawn as %s (%s): %s", diagram.name, candidate.name, engine, reason)
+        return Rendered(svg, candidate.name, engine, time.perf_counter() - started, reason)
+    reason = "; ".join(reasons)
+    log.warning("diagram %s could not be drawn: %s", diagram.name, reason)
+    return Rendered(_placeholder_svg(diagram.name, reason), "placeholder", "none", time.perf_counter() - started,
+                    reason)
+
+
+def to_svg(diagram: graphviz.Digraph, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """The diagram as an SVG document (see ``render`` for the timeout and fallbacks)."""
+    return render(diagram, timeout).svg
+
+
+def svg_inline(svg: str) -> str:
+    """An SVG document as markup to embed in HTML: the XML prolog and doctype removed."""
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+def to_html(diagram: graphviz.Digraph, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """The diagram as an HTML fragment holding inline SVG (text stays selectable and searchable), scrollable."""
+    return (f'<div class="auditlib-diagram" style="overflow:auto;max-width:100%">'
+            f"{svg_inline(to_svg(diagram, timeout))}</div>")
+
+
+def _placeholder_svg(name: str, reason: str) -> str:
+    lines = [f"The diagram {name} could not be laid out in time.", reason[:300],
+             "Its tables are listed in the report's tables."]
+    text = "".join(f'<text x="10" y="{24 + 20 * i}" font-family="{FONT}" font-size="13">{_html(line)}</text>'
+                   for i, line in enumerate(lines))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="900" height="{30 + 20 * len(lines)}" '
+            f'class="auditlib-placeholder">{text}</svg>\n')
+
+
+def _new_diagram(name: str, kind: str) -> Diagram:
+    from auditlib.graphviz_setup import GraphvizNotFound, ensure_dot
+
+    try:  # puts a dot on PATH, so the graphviz package's own render()/pipe() work on the diagram too
+        ensure_dot()
+    except GraphvizNotFound:
+        pass  # building the DOT source needs no dot; rendering raises the clear error
+    graph = Diagram(name=_slug(name), kind=kind, engine="dot")
+    graph.attr("graph", id=_slug(name), rankdir="LR", fontname=FONT, fontsize="11", nodesep="0.25",
+               ranksep="0.8", splines="true", outputorder="edgesfirst", pad="0.2", labelloc="t", labeljust="l",
+               forcelabels="false")
+    graph.attr("node", shape="plain", fontname=FONT, fontsize="10")
+    graph.attr("edge", fontname=FONT, fontsize="8", arrowsize="0.6", color=EDGE_COLOR)
+    return graph
