@@ -13,6 +13,7 @@ import pandas as pd
 
 from auditlib import __version__
 from auditlib.audit import AuditResult
+from auditlib.checks import checks_in_section, load_checks
 from auditlib.config import AuditConfig
 from auditlib.findings import SEVERITIES, frame_records, severity_rank, skipped_checks, skipped_warning
 from auditlib.model import Analysis
@@ -88,6 +89,18 @@ class Report:
         """Findings of the given checks."""
         return self.findings[self.findings["check"].isin(checks)].reset_index(drop=True)
 
+    def in_section(self, *sections: str, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Findings of the checks shown under ``sections``, keys or areas of ``auditlib.checks.REPORT_SECTIONS``."""
+        return self.of(*checks_in_section(*sections, exclude=exclude))
+
+    def _add_other_findings(self, section: Section, heading: str, *areas: str) -> None:
+        """Findings of checks that name only an area (a check that declares no report section is shown under its
+        category), after the section's own blocks."""
+        found = self.of(*[name for name, spec in load_checks().items() if spec.report_section in areas])
+        if len(found):
+            section.add_heading(heading)
+            section.add(self._findings_table(found))
+
     def _findings_table(self, frame: pd.DataFrame, columns=("severity", "object", "title", "detail")) -> str:
         return table_html(frame[list(columns)]) if len(frame) else ""
 
@@ -160,17 +173,18 @@ class Report:
                                                                                         else "LOW"),
                      "evidence": f"{tables} tables, {len(self.catalog.foreign_keys) if self.catalog else 0} "
                                  f"foreign keys"})
-        dup = len(self.of("table_lookalike", "table_defined_multiple"))
+        dup = len(self.in_section("duplicates"))
         rows.append({"area": "Duplication", "rating": rate(dup, 5, 1), "evidence": f"{dup} look-alike or "
                                                                                    f"duplicated tables"})
-        fk = len(self.of("fk_missing", "fk_type_mismatch", "orphan_rows"))
+        fk = len(self.in_section("relationships.missing", "relationships.type_mismatch", "data.orphans"))
         rows.append({"area": "FK integrity", "rating": rate(fk, 6, 1), "evidence": f"{fk} missing or mismatched "
                                                                                    f"references"})
-        tenancy = self.of("tenant_column_missing", "tenant_column_nullable", "tenant_fk_missing")
-        rows.append({"area": "Multi-tenancy", "rating": rate(len(self.of("tenant_column_missing")), 3, 1),
-                     "evidence": f"{len(self.of('tenant_column_missing'))} tables without the tenant column, "
+        tenancy = self.in_section("tenancy")
+        without = self.in_section("tenancy.column")
+        rows.append({"area": "Multi-tenancy", "rating": rate(len(without), 3, 1),
+                     "evidence": f"{len(without)} tables without the tenant column, "
                                  f"{len(tenancy)} tenancy findings"})
-        rls = self.findings[self.findings["check"].str.startswith("rls_")] if len(self.findings) else self.findings
+        rls = self.in_section("security")
         rows.append({"area": "Row-level security", "rating": rate(len(rls), 5, 1),
                      "evidence": f"{len(rls)} RLS findings"})
         return pd.DataFrame(rows)
@@ -192,10 +206,11 @@ class Report:
         section.add(plotly_html(charts.table_sizes(self.catalog, schemas=self.result.schemas)))
         section.add_heading("Primary keys")
         section.add(table_html(self.pk_patterns()))
-        section.add(self._findings_table(self.of("pk_missing", "pk_type_inconsistent")))
+        section.add(self._findings_table(self.in_section("structure.primary_keys")))
         section.add_heading("Timestamps")
         section.add(table_html(self.timestamp_patterns()))
-        section.add(self._findings_table(self.of("timestamps_missing", "updated_at_no_trigger")))
+        section.add(self._findings_table(self.in_section("structure.timestamps")))
+        self._add_other_findings(section, "Other structure findings", "structure")
         return section
 
     def pk_patterns(self) -> pd.DataFrame:
@@ -239,7 +254,7 @@ class Report:
         if not self.catalog or not len(self.catalog.tables):
             return Section("Foreign keys", "foreign-keys")
         rules = self.analysis.on_delete_rules(schemas=self.result.schemas)
-        missing = self.of("fk_missing")
+        missing = self.in_section("relationships.missing")
         section = Section("Foreign keys and relationships", "foreign-keys",
                           f"{int(rules['declared'].sum()) if len(rules) else 0} declared foreign keys; "
                           f"{len(missing)} columns look like references but have no constraint.")
@@ -253,14 +268,15 @@ class Report:
         if len(missing):
             section.add_heading("Missing foreign keys")
             section.add(self._findings_table(missing))
-        mismatch = self.of("fk_type_mismatch")
+        mismatch = self.in_section("relationships.type_mismatch")
         if len(mismatch):
             section.add_heading("Type mismatches")
             section.add(self._findings_table(mismatch))
-        unindexed = self.of("fk_unindexed", "column_type_inconsistent")
+        unindexed = self.in_section("relationships.indexes_and_types")
         if len(unindexed):
             section.add_heading("Unindexed foreign keys and inconsistent column types")
             section.add(self._findings_table(unindexed))
+        self._add_other_findings(section, "Other relationship findings", "relationships")
         if len(rules):
             section.add_heading("ON DELETE behaviour and risk")
             section.add(plotly_html(charts.on_delete_distribution(rules)))
@@ -281,13 +297,13 @@ class Report:
         """Blast radius: what deleting one row reaches, for tables whose cascades reach protected tables."""
         from auditlib import diagrams
 
-        reach = self.of("cascade_reach", "fk_set_null_not_null")
+        reach = self.in_section("cascade")
         section = Section("Cascade deletes", "cascade",
                           f"{len(reach)} delete paths reach protected tables or fail on NOT NULL columns.")
         if not len(reach):
             return section
         section.add(self._findings_table(reach))
-        shown = [r for r in frame_records(self.of("cascade_reach")) if r["severity"] != "info"][:6]
+        shown = [r for r in frame_records(self.in_section("cascade.paths")) if r["severity"] != "info"][:6]
         for record in shown:
             section.add(f"<h4>{esc(record['title'])}</h4>")
             section.add(svg_html(diagrams.to_svg(diagrams.finding_diagram(self.catalog, record, config=self.config,
@@ -297,7 +313,7 @@ class Report:
 
     def duplicates(self) -> Section:
         """Look-alike tables and tables defined more than once, with their column differences."""
-        found = self.of("table_lookalike", "table_defined_multiple")
+        found = self.in_section("duplicates")
         section = Section("Duplicate and look-alike tables", "duplicates",
                           f"{len(found)} pairs of tables look like copies of each other.")
         for record in frame_records(found):
@@ -325,15 +341,14 @@ class Report:
             section.add_heading(f"{column} coverage by category")
             section.add(plotly_html(charts.tenant_coverage_by_category(scope)))
             section.add(table_html(coverage))
-        for heading, checks in (("Tables missing the tenant column", ("tenant_column_missing",)),
-                                ("Tenant column not enforced", ("tenant_column_nullable", "tenant_fk_missing")),
-                                ("Row-level security", ("rls_disabled", "rls_no_policy", "rls_policy_without_rls",
-                                                        "rls_always_true", "rls_tenant_not_enforced"))):
-            found = self.of(*checks)
+        for heading, shown_in in (("Tables missing the tenant column", "tenancy.column"),
+                                  ("Tenant column not enforced", "tenancy.enforcement"),
+                                  ("Row-level security", "security.policies")):
+            found = self.in_section(shown_in)
             if len(found):
                 section.add_heading(heading)
                 section.add(self._findings_table(found))
-        leaks = self.of("rls_null_bypass")
+        leaks = self.in_section("security.null_bypass")
         if len(leaks):
             section.add_heading("Policies that leak rows without a tenant")
             for record in frame_records(leaks):
@@ -342,10 +357,11 @@ class Report:
                 expression = evidence.get("expression") or evidence.get("using") or ""
                 if expression:
                     section.add(sql_html(str(expression)))
-        probe = self.of("rls_leak")
+        probe = self.in_section("security.probe")
         if len(probe):
             section.add_heading("Leak probe: rows members can see that are not theirs")
             section.add(self._findings_table(probe))
+        self._add_other_findings(section, "Other tenancy and security findings", "tenancy", "security")
         return section
 
     def tenant_coverage(self, scope: pd.DataFrame) -> pd.DataFrame:
@@ -353,7 +369,7 @@ class Report:
         data = scope[scope["scope"].isin(["tenant", "inherits"])]
         if not len(data):
             return pd.DataFrame()
-        missing = set(self.of("tenant_column_missing")["table"])
+        missing = set(self.in_section("tenancy.column")["table"])
         rows = []
         for category, group in data.groupby("category"):
             with_column = sorted(group.loc[group["has_tenant_column"], "table"])
@@ -364,11 +380,11 @@ class Report:
 
     def json_structure(self) -> Section:
         """Inferred JSON document structure and the references it holds (data-level checks)."""
-        found = self.of("json_reference", "json_orphans")
+        found = self.in_section("json")
         section = Section("JSONB structure and references", "jsonb",
                           f"{len(found)} findings about ids kept inside JSON documents.")
         section.add(self._findings_table(found))
-        for record in frame_records(self.of("json_reference")):
+        for record in frame_records(self.in_section("json.structure")):
             tree = (record["evidence"] or {}).get("paths")
             if tree:
                 section.add(f"<h4>{esc(record['object'])}</h4>")
@@ -379,7 +395,7 @@ class Report:
         """Orphaned rows and rows without a tenant (data-level checks)."""
         from auditlib import charts
 
-        found = self.of("orphan_rows", "tenant_null_rows", "tenant_mismatch_rows")
+        found = self.in_section("data")
         section = Section("Data integrity", "data", f"{len(found)} findings about rows that are already broken.")
         if len(found):
             section.add(plotly_html(charts.orphan_and_leak_counts(self.findings)))
@@ -388,7 +404,7 @@ class Report:
 
     def functions(self) -> Section:
         """Trigger functions that touch columns that do not exist."""
-        found = self.of("trigger_missing_column")
+        found = self.in_section("functions")
         section = Section("Functions and triggers", "functions",
                           f"{len(found)} trigger functions refer to columns that do not exist; they fail when they "
                           f"fire.")
@@ -398,12 +414,12 @@ class Report:
     def code(self) -> Section:
         """Code ↔ database: which file uses which table, and the code checks' findings."""
         scan = self.result.extras.get("code_scan")
-        found = self.of("code_table_unknown", "code_column_unknown", "code_field_unmapped", "table_unused_in_code")
+        found = self.in_section("code")
         if scan is None:
             return Section("Code ↔ database", "code")
         section = Section("Code ↔ database", "code", f"{scan['files']} source files scanned "
                           f"({scan['skipped']} skipped); {len(found)} findings.")
-        problems = found[found["check"] != "table_unused_in_code"]
+        problems = self.in_section("code", exclude=("code.unused",))
         if len(problems):
             shown = problems.assign(where=problems["file"] + ":" + problems["line"].astype(str))
             section.add(table_html(shown[["severity", "check", "where", "title", "detail"]]))
@@ -411,7 +427,7 @@ class Report:
         if matrix is not None and len(matrix):
             section.add_heading("Tables by file")
             section.add(table_html(matrix.reset_index()))
-        unused = found[found["check"] == "table_unused_in_code"]
+        unused = self.in_section("code.unused")
         if len(unused):
             section.add_heading(f"{len(unused)} tables the scanned code does not use")
             section.add(table_html(unused[["object", "detail"]]))
@@ -419,10 +435,10 @@ class Report:
 
     def documentation_and_constraints(self) -> Section:
         """Comment coverage, CHECK constraints the data already obeys, and conversions with no way back."""
-        candidates = self.of("check_candidate")
-        reverse = self.of("reverse_ref_missing")
+        candidates = self.in_section("comments.constraints")
+        reverse = self.in_section("comments.conversions")
         section = Section("Comments, constraints and conversions", "documentation",
-                          f"{len(self.of('comment_missing'))} tables lack comments; {len(candidates)} constraints "
+                          f"{len(self.in_section('comments.coverage'))} tables lack comments; {len(candidates)} constraints "
                           f"the data already obeys are not enforced; {len(reverse)} conversions can't be followed "
                           "back.")
         if self.catalog is not None and len(self.catalog.tables):
@@ -542,7 +558,7 @@ class Report:
 
     def migration_duplicates(self) -> Section:
         """Tables created in more than one file, with the definition in force and a column-by-column diff."""
-        found = self.of("table_defined_multiple")
+        found = self.in_section("duplicates.defined_multiple")
         section = Section("Tables defined more than once", "migration-duplicates",
                           f"{len(found)} tables are created by CREATE TABLE in more than one file.")
         for record in frame_records(found):
@@ -558,7 +574,7 @@ class Report:
 
     def migration_failures(self) -> Section:
         """Statements that fail or do not parse, root causes first, and references to missing tables."""
-        failures = self.of("migration_statement_failed", "sql_parse_error", "ref_target_missing")
+        failures = self.in_section("migrations")
         section = Section("Statements that fail", "migration-failures",
                           f"{len(failures)} statements do not parse, fail, or reference tables that are not there "
                           "when they run.")
