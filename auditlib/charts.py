@@ -19,8 +19,8 @@ from auditlib.findings import CATEGORIES, SEVERITIES, evidence_dict
 from auditlib.palette import COVERAGE_STATUSES, DATA_CHECK_COLORS, RULE_COLORS, SEVERITY_COLORS
 
 RULE_ORDER = ("CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION", "NO FK")
-DATA_CHECKS = ("orphan_rows", "tenant_null_rows", "json_orphans", "rls_leak")
-# Evidence keys that hold the number of affected rows, in the order they are tried.
+# Evidence keys that may hold the number of affected rows, tried in this order after the check's own count_key (for
+# evidence read back from older exports).
 COUNT_KEYS = ("orphan_count", "count", "visible_rows", "leaked_rows", "null_count", "dangling_count",
               "orphans", "rows")
 FONT = "Helvetica, Arial, sans-serif"
@@ -179,10 +179,11 @@ def top_tables_by_findings(findings: pd.DataFrame | None, n: int = 15) -> go.Fig
                    height=max(300, 60 + 26 * len(top)))
 
 
-def affected_rows(evidence: Any) -> int | None:
-    """The number of rows a data-level finding is about, read from its evidence (first of ``COUNT_KEYS``)."""
+def affected_rows(evidence: Any, count_key: str | None = None) -> int | None:
+    """The number of rows a data-level finding is about, read from its evidence: its check's ``count_key`` first,
+    then the first of ``COUNT_KEYS``."""
     data = evidence_dict(evidence)
-    for key in COUNT_KEYS:
+    for key in ((count_key,) if count_key else ()) + COUNT_KEYS:
         value = data.get(key)
         if isinstance(value, bool):
             continue
@@ -194,16 +195,19 @@ def affected_rows(evidence: Any) -> int | None:
 
 
 def orphan_and_leak_counts(findings: pd.DataFrame | None) -> go.Figure:
-    """Horizontal bars: rows affected by each data-level finding (orphans, NULL tenants, dangling JSON ids,
-    rows leaked across tenants), coloured by check."""
+    """Horizontal bars: rows affected by each finding of a check that counts rows (a ``count_key``: orphans, NULL
+    tenants, dangling JSON ids, rows leaked across tenants), coloured by check."""
+    from auditlib.checks import checks_with_count
+
     title = "Orphaned, tenant-less and leaking rows"
     frame = _frame(findings)
     if not _has(frame, "check", "object"):
         return empty_figure(title, "No data-level findings.")
-    frame = frame[frame["check"].isin(DATA_CHECKS)]
+    counted = checks_with_count()
+    frame = frame[frame["check"].isin(list(counted))]
     rows = []
     for record in frame.to_dict("records"):
-        count = affected_rows(record.get("evidence"))
+        count = affected_rows(record.get("evidence"), counted[record["check"]])
         if count is not None:
             rows.append((str(record["check"]), str(record["object"]), count))
     if not rows:
@@ -211,7 +215,7 @@ def orphan_and_leak_counts(findings: pd.DataFrame | None) -> go.Figure:
     rows.sort(key=lambda r: (-r[2], r[0], r[1]))
     figure = go.Figure()
     order = [f"{c}: {o}" for c, o, _ in rows][::-1]
-    for check in _ordered([r[0] for r in rows], DATA_CHECKS):
+    for check in _ordered([r[0] for r in rows], list(counted)):
         mine = [r for r in rows if r[0] == check]
         figure.add_bar(name=check, orientation="h", y=[_label(f"{c}: {o}") for c, o, _ in mine],
                        x=[n for _, _, n in mine], marker_color=DATA_CHECK_COLORS.get(check, "#757575"),

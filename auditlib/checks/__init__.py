@@ -9,6 +9,10 @@ What else a check is given is declared with ``needs``: each name is passed as a 
 ``analysis`` is the run's ``auditlib.model.Analysis`` (references, tenancy, cascade graph, comments), ``audited``
 the set of audited schemas, ``data`` a ``DataContext`` (data checks), ``code_scan`` a ``CodeScan`` (code checks)
 and ``migration_run`` a ``MigrationRun`` (migration checks). Without ``needs`` a check gets what its kind implies.
+
+Where the report shows a check's findings is metadata too, so the report, the charts and the tests select checks by
+it and never by name: ``report_section`` (one of ``REPORT_SECTIONS``; by default the check's category) and
+``count_key`` (the evidence key holding the number of rows a finding is about; checks that have one are charted).
 """
 
 from __future__ import annotations
@@ -26,6 +30,40 @@ INPUTS = ("analysis", "audited", "data", "code_scan", "migration_run")
 DEFAULT_NEEDS = {"schema": (), "data": ("data",), "migrations": ("migration_run",), "code": ("code_scan",)}
 FAMILIES = ("structure", "relationships", "cascade", "tenancy", "rls", "duplicates", "functions", "migrations",
             "comments", "integrity", "json", "probe", "candidates", "code", "policies")
+# Where the report shows a check's findings. A key is an area (the report section) or ``area.part`` (a block of
+# that section); every key here is shown somewhere, and a check that declares none is shown under its category
+# (every category is a key: tests/test_check_metadata.py holds them to that).
+REPORT_SECTIONS = {
+    "structure": "Schema overview, other structure findings",
+    "structure.primary_keys": "Schema overview, primary keys",
+    "structure.timestamps": "Schema overview, timestamps",
+    "relationships": "Foreign keys, other relationship findings",
+    "relationships.missing": "Foreign keys, missing foreign keys (also the FK integrity rating)",
+    "relationships.type_mismatch": "Foreign keys, type mismatches (also the FK integrity rating)",
+    "relationships.indexes_and_types": "Foreign keys, unindexed foreign keys and inconsistent column types",
+    "cascade": "Cascade deletes",
+    "cascade.paths": "Cascade deletes, with a diagram of the delete path",
+    "duplicates": "Duplicate and look-alike tables",
+    "duplicates.defined_multiple": "Duplicate and look-alike tables; Tables defined more than once (migrations)",
+    "tenancy": "Multi-tenancy, other tenancy and security findings",
+    "tenancy.column": "Multi-tenancy, tables missing the tenant column (and the coverage table)",
+    "tenancy.enforcement": "Multi-tenancy, tenant column not enforced",
+    "security": "Multi-tenancy, other tenancy and security findings",
+    "security.policies": "Multi-tenancy, row-level security",
+    "security.null_bypass": "Multi-tenancy, policies that leak rows without a tenant (with the policy expression)",
+    "security.probe": "Multi-tenancy, leak probe",
+    "json": "JSONB structure and references",
+    "json.structure": "JSONB structure and references, with the inferred document structure",
+    "data": "Data integrity",
+    "data.orphans": "Data integrity (also the FK integrity rating)",
+    "functions": "Functions and triggers",
+    "code": "Code and database",
+    "code.unused": "Code and database, tables the scanned code does not use",
+    "comments.coverage": "Comments, constraints and conversions: tables without comments",
+    "comments.constraints": "Comments, constraints and conversions: CHECK constraints the data already obeys",
+    "comments.conversions": "Comments, constraints and conversions: references with no way back",
+    "migrations": "Statements that fail (migration folders)",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +76,16 @@ class CheckSpec:
     kind: str
     func: Callable[..., Iterable[Finding]]
     needs: tuple[str, ...] | None = None
+    report_section: str = ""  # a key of REPORT_SECTIONS; empty means the category
+    count_key: str | None = None  # the evidence key holding the number of affected rows, if the check counts rows
+
+    def __post_init__(self) -> None:
+        if not self.report_section:
+            object.__setattr__(self, "report_section", self.category)
+
+    def shown_in(self, *sections: str) -> bool:
+        """Whether the report shows the check's findings under one of ``sections`` (a key or an area of keys)."""
+        return any(self.report_section == s or self.report_section.startswith(f"{s}.") for s in sections)
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -79,8 +127,10 @@ class CheckSpec:
 REGISTRY: dict[str, CheckSpec] = {}
 
 
-def check(name: str, category: str, severity: str, kind: str = "schema", needs: tuple[str, ...] | None = None):
-    """Register a check function under a stable snake_case name; ``needs`` names its inputs (see the module doc)."""
+def check(name: str, category: str, severity: str, kind: str = "schema", needs: tuple[str, ...] | None = None,
+          report_section: str = "", count_key: str | None = None):
+    """Register a check function under a stable snake_case name; ``needs`` names its inputs, ``report_section`` and
+    ``count_key`` where the report shows its findings (see the module doc)."""
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}")
     if severity not in SEVERITIES:
@@ -90,12 +140,15 @@ def check(name: str, category: str, severity: str, kind: str = "schema", needs: 
     unknown = sorted(set(needs or ()) - set(INPUTS))
     if unknown:
         raise ValueError(f"unknown input(s) {', '.join(unknown)}; a check can need {', '.join(INPUTS)}")
+    if report_section and report_section not in REPORT_SECTIONS:
+        raise ValueError(f"unknown report section {report_section!r}; one of {', '.join(REPORT_SECTIONS)}")
 
     def register(func: Callable[..., Iterable[Finding]]):
         if name in REGISTRY and REGISTRY[name].func.__qualname__ != func.__qualname__:
             raise ValueError(f"check {name!r} registered twice")
         REGISTRY[name] = CheckSpec(name=name, category=category, severity=severity, kind=kind, func=func,
-                                   needs=tuple(needs) if needs is not None else None)
+                                   needs=tuple(needs) if needs is not None else None, report_section=report_section,
+                                   count_key=count_key)
         return func
 
     return register
@@ -106,6 +159,23 @@ def load_checks() -> dict[str, CheckSpec]:
     for family in FAMILIES:
         importlib.import_module(f"auditlib.checks.{family}")
     return REGISTRY
+
+
+def checks_in_section(*sections: str, exclude: tuple[str, ...] = ()) -> list[str]:
+    """The checks the report shows under ``sections`` (keys or areas of ``REPORT_SECTIONS``), minus ``exclude``."""
+    return [name for name, spec in load_checks().items() if spec.shown_in(*sections) and not spec.shown_in(*exclude)]
+
+
+def checks_with_count() -> dict[str, str]:
+    """The checks that count affected rows, with the evidence key of the count, in family order."""
+    counted = [spec for spec in load_checks().values() if spec.count_key]
+    counted.sort(key=lambda spec: (_family_rank(spec), spec.func.__code__.co_firstlineno))
+    return {spec.name: spec.count_key for spec in counted}
+
+
+def _family_rank(spec: CheckSpec) -> int:
+    family = spec.func.__module__.rpartition(".")[2]
+    return FAMILIES.index(family) if family in FAMILIES else len(FAMILIES)
 
 
 def complete(spec: CheckSpec, finding: Finding, severity_override: str | None) -> Finding:

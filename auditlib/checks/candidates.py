@@ -302,7 +302,7 @@ def _judge(catalog: Catalog, config: AuditConfig, schema: str, table: str, candi
 
 
 @check(name="check_candidate", category="data", severity="low", kind="data",
-       needs=("data", "audited", "analysis"))
+       needs=("data", "audited", "analysis"), report_section="comments.constraints")
 def check_candidate(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
                     analysis: Analysis) -> Iterator[Finding]:
     """The data already obeys a rule (never negative, end never before start, a few fixed values) that no CHECK enforces.
@@ -407,7 +407,7 @@ def _reverse_sql(catalog: Catalog, ref: Reference, key: str, back: str) -> str:
 
 
 @check(name="reverse_ref_missing", category="relationships", severity="info", kind="data",
-       needs=("data", "audited", "analysis"))
+       needs=("data", "audited", "analysis"), report_section="comments.conversions")
 def reverse_ref_missing(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
                         analysis: Analysis) -> Iterator[Finding]:
     """A one-to-one conversion reference (converted_to_quote_id) has no way back from the row it points at.

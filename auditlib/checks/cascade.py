@@ -21,7 +21,7 @@ from auditlib.quoting import ident
 _SET_COLUMNS = re.compile(r"ON (DELETE|UPDATE) SET (?:NULL|DEFAULT) \(([^)]*)\)", re.IGNORECASE)
 
 
-@check(name="cascade_reach", category="cascade", severity="medium", needs=("analysis",))
+@check(name="cascade_reach", category="cascade", severity="medium", needs=("analysis",), report_section="cascade.paths")
 def cascade_reach(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """Deleting one row of a table cascades, through ON DELETE CASCADE foreign keys, into a protected table.
 

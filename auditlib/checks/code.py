@@ -219,7 +219,7 @@ def code_field_unmapped(catalog: Catalog, config: AuditConfig, code_scan: CodeSc
             object=key_object(group[0]), file=ref.file, line=ref.line)
 
 
-@check(name="table_unused_in_code", category="code", severity="info", kind="code")
+@check(name="table_unused_in_code", category="code", severity="info", kind="code", report_section="code.unused")
 def table_unused_in_code(catalog: Catalog, config: AuditConfig, code_scan: CodeScan) -> Iterator[Finding]:
     """A table no scanned code uses: not by name, nor through a view, database function or trigger the code reaches.
 

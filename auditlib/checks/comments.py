@@ -29,7 +29,8 @@ def comment_sql(entry: TableComments, columns: list[str]) -> str:
     return "\n".join(statements)
 
 
-@check(name="comment_missing", category="structure", severity="info", needs=("analysis",))
+@check(name="comment_missing", category="structure", severity="info", needs=("analysis",),
+       report_section="comments.coverage")
 def comment_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A table, or a JSON column or a column whose name does not explain it, has no COMMENT.
 

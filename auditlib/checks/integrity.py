@@ -117,7 +117,8 @@ def _orphan_cleanup(link: Reference, columns: list[dict], ref_columns: list[dict
     return "\n".join(lines)
 
 
-@check(name="orphan_rows", category="data", severity="high", kind="data", needs=("data", "audited", "analysis"))
+@check(name="orphan_rows", category="data", severity="high", kind="data", needs=("data", "audited", "analysis"),
+       report_section="data.orphans", count_key="orphan_count")
 def orphan_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
                 analysis: Analysis) -> Iterator[Finding]:
     """Rows whose reference names a parent row that does not exist (a reference no valid foreign key enforces).
@@ -190,7 +191,7 @@ def _tenant_backfill(analysis: Analysis, key: tuple[str, str]) -> str | None:
 
 
 @check(name="tenant_null_rows", category="data", severity="high", kind="data",
-       needs=("data", "audited", "analysis"))
+       needs=("data", "audited", "analysis"), count_key="null_count")
 def tenant_null_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
                      analysis: Analysis) -> Iterator[Finding]:
     """Rows of a tenant-scoped table whose tenant column is NULL: they belong to no organisation.

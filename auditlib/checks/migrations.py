@@ -72,7 +72,8 @@ def migration_file_not_utf8(catalog: Catalog, config: AuditConfig, migration_run
             file=name, line=where.line)
 
 
-@check(name="table_defined_multiple", category="duplicates", severity="high", kind="migrations")
+@check(name="table_defined_multiple", category="duplicates", severity="high", kind="migrations",
+       report_section="duplicates.defined_multiple")
 def table_defined_multiple(catalog: Catalog, config: AuditConfig, migration_run: MigrationRun) -> Iterator[Finding]:
     """The same table is created by CREATE TABLE in more than one migration file.
 

@@ -417,7 +417,8 @@ def probe_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited
     return Probe(role, members, [t for t in targets if t.key in counts], counts, left_out)
 
 
-@check(name="rls_leak", category="security", severity="critical", kind="data", needs=("data", "audited", "analysis"))
+@check(name="rls_leak", category="security", severity="critical", kind="data", needs=("data", "audited", "analysis"),
+       report_section="security.probe", count_key="visible_rows")
 def rls_leak(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
              analysis: Analysis) -> Iterator[Finding]:
     """Signed in as a real member, a user can read rows of another organisation, or rows that belong to none.

@@ -23,7 +23,8 @@ from auditlib.quoting import ident, ident_list
 
 
 # -- checks ---------------------------------------------------------------------------------------------------------
-@check(name="fk_missing", category="relationships", severity="medium", needs=("analysis",))
+@check(name="fk_missing", category="relationships", severity="medium", needs=("analysis",),
+       report_section="relationships.missing")
 def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A column refers to another table's key, but no foreign key enforces it.
 
@@ -70,7 +71,8 @@ def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Ite
             evidence=evidence, remediation_sql=remediation)
 
 
-@check(name="fk_type_mismatch", category="relationships", severity="high", needs=("analysis",))
+@check(name="fk_type_mismatch", category="relationships", severity="high", needs=("analysis",),
+       report_section="relationships.type_mismatch")
 def fk_type_mismatch(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A referencing column's type differs from the type of the key it refers to.
 
@@ -132,7 +134,7 @@ def _mismatch_finding(catalog: Catalog, schema: str, table: str, pairs: list[tup
         evidence=evidence, remediation_sql=remediation, severity="low" if narrower else None)
 
 
-@check(name="fk_unindexed", category="relationships", severity="low")
+@check(name="fk_unindexed", category="relationships", severity="low", report_section="relationships.indexes_and_types")
 def fk_unindexed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A foreign key's columns are not the leading columns of any index on the referencing table.
 
@@ -197,7 +199,8 @@ def _covers(index: dict, columns: list[str]) -> bool:
 # relationships.type_consistency_min_tables tables on, and only within one kind of value (integer vs numeric,
 # timestamp vs timestamptz, json vs jsonb): "company" as jsonb settings and as a text name are different things.
 # Primary keys are left to pk_type_inconsistent; varchar and text count as the same type.
-@check(name="column_type_inconsistent", category="relationships", severity="low", needs=("audited",))
+@check(name="column_type_inconsistent", category="relationships", severity="low", needs=("audited",),
+       report_section="relationships.indexes_and_types")
 def column_type_inconsistent(catalog: Catalog, config: AuditConfig, audited: set[str] | None = None
                              ) -> Iterator[Finding]:
     """The same column name has a different type in one table than in the others.

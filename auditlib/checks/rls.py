@@ -69,7 +69,7 @@ def _policies_by_table(catalog: Catalog) -> dict[tuple[str, str], list[dict]]:
     return result
 
 
-@check(name="rls_disabled", category="security", severity="high")
+@check(name="rls_disabled", category="security", severity="high", report_section="security.policies")
 def rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A table the API roles can read or write has row-level security turned off.
 
@@ -116,7 +116,7 @@ def rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
             remediation_sql=_enable_sql(row["schema"], row["name"], policies=key in policies))
 
 
-@check(name="rls_no_policy", category="security", severity="medium")
+@check(name="rls_no_policy", category="security", severity="medium", report_section="security.policies")
 def rls_no_policy(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """Row-level security is on but the table has no policy.
 
@@ -146,7 +146,7 @@ def rls_no_policy(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
                                                                         sorted(grants.get(key, {}).items())}})
 
 
-@check(name="rls_policy_without_rls", category="security", severity="high")
+@check(name="rls_policy_without_rls", category="security", severity="high", report_section="security.policies")
 def rls_policy_without_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A table has policies but row-level security is off, so the policies do nothing.
 
@@ -340,7 +340,7 @@ def _policy_sql(policy: dict, using: str | None, with_check: str | None) -> str:
     return sql
 
 
-@check(name="rls_null_bypass", category="security", severity="medium")
+@check(name="rls_null_bypass", category="security", severity="medium", report_section="security.null_bypass")
 def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A policy also admits rows whose tenant column is NULL.
 
@@ -399,7 +399,8 @@ def _always_true_clauses(policy: dict) -> list[str]:
     return clauses
 
 
-@check(name="rls_always_true", category="security", severity="high", needs=("analysis",))
+@check(name="rls_always_true", category="security", severity="high", needs=("analysis",),
+       report_section="security.policies")
 def rls_always_true(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A permissive policy for the API roles admits every row (its USING or WITH CHECK is constant true).
 
@@ -449,7 +450,8 @@ def _policy_restricts(policy: dict, column: str) -> bool:
     return bool(texts) and all(_restricts_by(t, column) for t in texts)
 
 
-@check(name="rls_tenant_not_enforced", category="security", severity="high", needs=("analysis",))
+@check(name="rls_tenant_not_enforced", category="security", severity="high", needs=("analysis",),
+       report_section="security.policies")
 def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """Row-level security is on and the table has the tenant column, but a command is not restricted by it.
 

@@ -55,7 +55,7 @@ def _matches_expected(pattern: str, expected: str) -> bool:
     return expected in (pattern, _PATTERN_TYPE.get(pattern, pattern))
 
 
-@check(name="pk_missing", category="structure", severity="high")
+@check(name="pk_missing", category="structure", severity="high", report_section="structure.primary_keys")
 def pk_missing(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A table has no primary key.
 
@@ -124,7 +124,7 @@ def _pkey_name(table: str) -> str:
     return object_name(table, suffix="pkey")
 
 
-@check(name="pk_type_inconsistent", category="structure", severity="low")
+@check(name="pk_type_inconsistent", category="structure", severity="low", report_section="structure.primary_keys")
 def pk_type_inconsistent(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A table's primary key is built differently from the schema's usual one (bigint identity among uuids).
 
@@ -190,7 +190,8 @@ def _join_tables(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> s
     return joins
 
 
-@check(name="timestamps_missing", category="structure", severity="low", needs=("analysis",))
+@check(name="timestamps_missing", category="structure", severity="low", needs=("analysis",),
+       report_section="structure.timestamps")
 def timestamps_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A table lacks the created_at and/or updated_at columns the rest of the schema keeps.
 
@@ -350,7 +351,7 @@ def updated_at_trigger_sql(catalog: Catalog, schema: str, table: str, column: st
                       f"{ident(schema, table)} FOR EACH ROW EXECUTE FUNCTION {ident(*function)}();")
 
 
-@check(name="updated_at_no_trigger", category="structure", severity="low")
+@check(name="updated_at_no_trigger", category="structure", severity="low", report_section="structure.timestamps")
 def updated_at_no_trigger(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A table has an updated_at column but no enabled BEFORE UPDATE trigger that sets it.
 

@@ -19,7 +19,8 @@ from auditlib.quoting import ident, object_name
 
 
 # -- checks --------------------------------------------------------------------------------------------------------
-@check(name="tenant_column_missing", category="tenancy", severity="high", needs=("analysis",))
+@check(name="tenant_column_missing", category="tenancy", severity="high", needs=("analysis",),
+       report_section="tenancy.column")
 def tenant_column_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A table holds tenant data (it references tenant-scoped tables or users) but has no tenant column.
 
@@ -89,7 +90,8 @@ def _add_tenant_column_sql(model: TenancyModel, table: tuple[str, str], root_key
     return "\n".join(parts)
 
 
-@check(name="tenant_column_nullable", category="tenancy", severity="medium", needs=("analysis",))
+@check(name="tenant_column_nullable", category="tenancy", severity="medium", needs=("analysis",),
+       report_section="tenancy.enforcement")
 def tenant_column_nullable(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """The tenant column of a tenant-scoped table allows NULL.
 
@@ -121,7 +123,8 @@ def tenant_column_nullable(catalog: Catalog, config: AuditConfig, analysis: Anal
                 f"ALTER TABLE {target} DROP CONSTRAINT {check_name};"))
 
 
-@check(name="tenant_fk_missing", category="tenancy", severity="medium", needs=("analysis",))
+@check(name="tenant_fk_missing", category="tenancy", severity="medium", needs=("analysis",),
+       report_section="tenancy.enforcement")
 def tenant_fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A table has the tenant column but no foreign key ties it to the tenant root.
 

@@ -1,96 +1,29 @@
-"""What the notebooks call: report sections built from findings, and the papermill + nbconvert pipeline.
+"""The report of one audit: a ``Report`` with one method per section, each returning a ``Section``.
 
-A ``Report`` holds one audit (findings, catalog, config). Each section method returns a ``Section`` — a title, a
-short generated narrative and blocks (tables, charts, diagrams, SQL) — or an empty section that renders as
-nothing, so a section with no content is left out of the report. Sections render to self-contained HTML: plotly.js
-is embedded once, diagrams are inline SVG (searchable text), nothing is fetched from the network.
+A ``Section`` is a title, a short generated narrative and blocks (tables, charts, diagrams, SQL), or an empty
+section that renders as nothing, so a section with no content is left out of the report.
 """
 
 from __future__ import annotations
 
-import html
-import os
-import re
-import shutil
-import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from auditlib import __version__
-from auditlib.audit import AuditResult, run_audit
-from auditlib.config import AuditConfig, load_config
+from auditlib.audit import AuditResult
+from auditlib.checks import checks_in_section, load_checks
+from auditlib.config import AuditConfig
 from auditlib.findings import SEVERITIES, frame_records, severity_rank, skipped_checks, skipped_warning
 from auditlib.model import Analysis
+from auditlib.report.html import esc, plotly_html, sql_html, svg_html, table_html
 
 SEVERITY_COLOURS = {"critical": "#8b0000", "high": "#d9480f", "medium": "#e8a317", "low": "#4a7ab5",
                     "info": "#7a7a7a"}
-_PLOTLY_STATE = {"included": False}  # shared by every figure of a kernel session: plotly.js goes in once
 PRIORITY = {"critical": "Week 1 (critical)", "high": "Week 1 (high)", "medium": "Week 2 (medium)",
             "low": "Month 1 (low)", "info": "Backlog (info)"}
 LIKELIHOOD_HINTS = ("orphan_count", "count", "null_count", "dangling_count", "visible_rows")
-
-
-# -- rendering helpers -------------------------------------------------------------------------------------------
-def esc(value: Any) -> str:
-    """HTML-escape any value (names from the database are hostile until proven otherwise)."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def plotly_html(figure) -> str:
-    """A plotly figure as an HTML fragment; plotly.js is embedded with the first figure only, MathJax never."""
-    include = not _PLOTLY_STATE["included"]
-    fragment = figure.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
-                              config={"displaylogo": False, "responsive": True})
-    if include:
-        _PLOTLY_STATE["included"] = True
-        fragment = f"<script>{offline_plotlyjs()}</script>" + fragment
-    return f'<div class="al-chart">{fragment}</div>'
-
-
-def offline_plotlyjs() -> str:
-    """plotly.js with its attribution links' absolute URLs escaped so the page holds no http(s) src/href."""
-    from plotly.offline import get_plotlyjs
-
-    return re.sub(r'(src|href)="http', r'\1="\\u0068ttp', get_plotlyjs())
-
-
-def svg_html(svg: str) -> str:
-    """Inline SVG without its XML prolog/DOCTYPE, so table names stay searchable and selectable text."""
-    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
-    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
-    return f'<div class="al-diagram">{svg.strip()}</div>'
-
-
-def table_html(frame: pd.DataFrame, max_rows: int = 500, classes: str = "al-table") -> str:
-    """A DataFrame as an escaped HTML table (lists joined, dicts shown as key: value)."""
-    if frame is None or not len(frame):
-        return ""
-    shown = frame.head(max_rows).copy()
-    for column in shown.columns:
-        shown[column] = shown[column].map(_cell_text)
-    note = f"<p class='al-note'>Showing {max_rows} of {len(frame)} rows.</p>" if len(frame) > max_rows else ""
-    return shown.to_html(index=False, escape=True, classes=classes, border=0, na_rep="") + note
-
-
-def _cell_text(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {v}" for k, v in value.items())
-    return str(value)
-
-
-def sql_html(sql: str) -> str:
-    """A copyable SQL block."""
-    return f'<pre class="al-sql"><code>{esc(sql)}</code></pre>'
 
 
 @dataclass
@@ -155,6 +88,18 @@ class Report:
     def of(self, *checks: str) -> pd.DataFrame:
         """Findings of the given checks."""
         return self.findings[self.findings["check"].isin(checks)].reset_index(drop=True)
+
+    def in_section(self, *sections: str, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Findings of the checks shown under ``sections``, keys or areas of ``auditlib.checks.REPORT_SECTIONS``."""
+        return self.of(*checks_in_section(*sections, exclude=exclude))
+
+    def _add_other_findings(self, section: Section, heading: str, *areas: str) -> None:
+        """Findings of checks that name only an area (a check that declares no report section is shown under its
+        category), after the section's own blocks."""
+        found = self.of(*[name for name, spec in load_checks().items() if spec.report_section in areas])
+        if len(found):
+            section.add_heading(heading)
+            section.add(self._findings_table(found))
 
     def _findings_table(self, frame: pd.DataFrame, columns=("severity", "object", "title", "detail")) -> str:
         return table_html(frame[list(columns)]) if len(frame) else ""
@@ -228,17 +173,18 @@ class Report:
                                                                                         else "LOW"),
                      "evidence": f"{tables} tables, {len(self.catalog.foreign_keys) if self.catalog else 0} "
                                  f"foreign keys"})
-        dup = len(self.of("table_lookalike", "table_defined_multiple"))
+        dup = len(self.in_section("duplicates"))
         rows.append({"area": "Duplication", "rating": rate(dup, 5, 1), "evidence": f"{dup} look-alike or "
                                                                                    f"duplicated tables"})
-        fk = len(self.of("fk_missing", "fk_type_mismatch", "orphan_rows"))
+        fk = len(self.in_section("relationships.missing", "relationships.type_mismatch", "data.orphans"))
         rows.append({"area": "FK integrity", "rating": rate(fk, 6, 1), "evidence": f"{fk} missing or mismatched "
                                                                                    f"references"})
-        tenancy = self.of("tenant_column_missing", "tenant_column_nullable", "tenant_fk_missing")
-        rows.append({"area": "Multi-tenancy", "rating": rate(len(self.of("tenant_column_missing")), 3, 1),
-                     "evidence": f"{len(self.of('tenant_column_missing'))} tables without the tenant column, "
+        tenancy = self.in_section("tenancy")
+        without = self.in_section("tenancy.column")
+        rows.append({"area": "Multi-tenancy", "rating": rate(len(without), 3, 1),
+                     "evidence": f"{len(without)} tables without the tenant column, "
                                  f"{len(tenancy)} tenancy findings"})
-        rls = self.findings[self.findings["check"].str.startswith("rls_")] if len(self.findings) else self.findings
+        rls = self.in_section("security")
         rows.append({"area": "Row-level security", "rating": rate(len(rls), 5, 1),
                      "evidence": f"{len(rls)} RLS findings"})
         return pd.DataFrame(rows)
@@ -260,10 +206,11 @@ class Report:
         section.add(plotly_html(charts.table_sizes(self.catalog, schemas=self.result.schemas)))
         section.add_heading("Primary keys")
         section.add(table_html(self.pk_patterns()))
-        section.add(self._findings_table(self.of("pk_missing", "pk_type_inconsistent")))
+        section.add(self._findings_table(self.in_section("structure.primary_keys")))
         section.add_heading("Timestamps")
         section.add(table_html(self.timestamp_patterns()))
-        section.add(self._findings_table(self.of("timestamps_missing", "updated_at_no_trigger")))
+        section.add(self._findings_table(self.in_section("structure.timestamps")))
+        self._add_other_findings(section, "Other structure findings", "structure")
         return section
 
     def pk_patterns(self) -> pd.DataFrame:
@@ -307,7 +254,7 @@ class Report:
         if not self.catalog or not len(self.catalog.tables):
             return Section("Foreign keys", "foreign-keys")
         rules = self.analysis.on_delete_rules(schemas=self.result.schemas)
-        missing = self.of("fk_missing")
+        missing = self.in_section("relationships.missing")
         section = Section("Foreign keys and relationships", "foreign-keys",
                           f"{int(rules['declared'].sum()) if len(rules) else 0} declared foreign keys; "
                           f"{len(missing)} columns look like references but have no constraint.")
@@ -321,14 +268,15 @@ class Report:
         if len(missing):
             section.add_heading("Missing foreign keys")
             section.add(self._findings_table(missing))
-        mismatch = self.of("fk_type_mismatch")
+        mismatch = self.in_section("relationships.type_mismatch")
         if len(mismatch):
             section.add_heading("Type mismatches")
             section.add(self._findings_table(mismatch))
-        unindexed = self.of("fk_unindexed", "column_type_inconsistent")
+        unindexed = self.in_section("relationships.indexes_and_types")
         if len(unindexed):
             section.add_heading("Unindexed foreign keys and inconsistent column types")
             section.add(self._findings_table(unindexed))
+        self._add_other_findings(section, "Other relationship findings", "relationships")
         if len(rules):
             section.add_heading("ON DELETE behaviour and risk")
             section.add(plotly_html(charts.on_delete_distribution(rules)))
@@ -349,13 +297,13 @@ class Report:
         """Blast radius: what deleting one row reaches, for tables whose cascades reach protected tables."""
         from auditlib import diagrams
 
-        reach = self.of("cascade_reach", "fk_set_null_not_null")
+        reach = self.in_section("cascade")
         section = Section("Cascade deletes", "cascade",
                           f"{len(reach)} delete paths reach protected tables or fail on NOT NULL columns.")
         if not len(reach):
             return section
         section.add(self._findings_table(reach))
-        shown = [r for r in frame_records(self.of("cascade_reach")) if r["severity"] != "info"][:6]
+        shown = [r for r in frame_records(self.in_section("cascade.paths")) if r["severity"] != "info"][:6]
         for record in shown:
             section.add(f"<h4>{esc(record['title'])}</h4>")
             section.add(svg_html(diagrams.to_svg(diagrams.finding_diagram(self.catalog, record, config=self.config,
@@ -365,7 +313,7 @@ class Report:
 
     def duplicates(self) -> Section:
         """Look-alike tables and tables defined more than once, with their column differences."""
-        found = self.of("table_lookalike", "table_defined_multiple")
+        found = self.in_section("duplicates")
         section = Section("Duplicate and look-alike tables", "duplicates",
                           f"{len(found)} pairs of tables look like copies of each other.")
         for record in frame_records(found):
@@ -393,15 +341,14 @@ class Report:
             section.add_heading(f"{column} coverage by category")
             section.add(plotly_html(charts.tenant_coverage_by_category(scope)))
             section.add(table_html(coverage))
-        for heading, checks in (("Tables missing the tenant column", ("tenant_column_missing",)),
-                                ("Tenant column not enforced", ("tenant_column_nullable", "tenant_fk_missing")),
-                                ("Row-level security", ("rls_disabled", "rls_no_policy", "rls_policy_without_rls",
-                                                        "rls_always_true", "rls_tenant_not_enforced"))):
-            found = self.of(*checks)
+        for heading, shown_in in (("Tables missing the tenant column", "tenancy.column"),
+                                  ("Tenant column not enforced", "tenancy.enforcement"),
+                                  ("Row-level security", "security.policies")):
+            found = self.in_section(shown_in)
             if len(found):
                 section.add_heading(heading)
                 section.add(self._findings_table(found))
-        leaks = self.of("rls_null_bypass")
+        leaks = self.in_section("security.null_bypass")
         if len(leaks):
             section.add_heading("Policies that leak rows without a tenant")
             for record in frame_records(leaks):
@@ -410,10 +357,11 @@ class Report:
                 expression = evidence.get("expression") or evidence.get("using") or ""
                 if expression:
                     section.add(sql_html(str(expression)))
-        probe = self.of("rls_leak")
+        probe = self.in_section("security.probe")
         if len(probe):
             section.add_heading("Leak probe: rows members can see that are not theirs")
             section.add(self._findings_table(probe))
+        self._add_other_findings(section, "Other tenancy and security findings", "tenancy", "security")
         return section
 
     def tenant_coverage(self, scope: pd.DataFrame) -> pd.DataFrame:
@@ -421,7 +369,7 @@ class Report:
         data = scope[scope["scope"].isin(["tenant", "inherits"])]
         if not len(data):
             return pd.DataFrame()
-        missing = set(self.of("tenant_column_missing")["table"])
+        missing = set(self.in_section("tenancy.column")["table"])
         rows = []
         for category, group in data.groupby("category"):
             with_column = sorted(group.loc[group["has_tenant_column"], "table"])
@@ -432,11 +380,11 @@ class Report:
 
     def json_structure(self) -> Section:
         """Inferred JSON document structure and the references it holds (data-level checks)."""
-        found = self.of("json_reference", "json_orphans")
+        found = self.in_section("json")
         section = Section("JSONB structure and references", "jsonb",
                           f"{len(found)} findings about ids kept inside JSON documents.")
         section.add(self._findings_table(found))
-        for record in frame_records(self.of("json_reference")):
+        for record in frame_records(self.in_section("json.structure")):
             tree = (record["evidence"] or {}).get("paths")
             if tree:
                 section.add(f"<h4>{esc(record['object'])}</h4>")
@@ -447,7 +395,7 @@ class Report:
         """Orphaned rows and rows without a tenant (data-level checks)."""
         from auditlib import charts
 
-        found = self.of("orphan_rows", "tenant_null_rows", "tenant_mismatch_rows")
+        found = self.in_section("data")
         section = Section("Data integrity", "data", f"{len(found)} findings about rows that are already broken.")
         if len(found):
             section.add(plotly_html(charts.orphan_and_leak_counts(self.findings)))
@@ -456,7 +404,7 @@ class Report:
 
     def functions(self) -> Section:
         """Trigger functions that touch columns that do not exist."""
-        found = self.of("trigger_missing_column")
+        found = self.in_section("functions")
         section = Section("Functions and triggers", "functions",
                           f"{len(found)} trigger functions refer to columns that do not exist; they fail when they "
                           f"fire.")
@@ -466,12 +414,12 @@ class Report:
     def code(self) -> Section:
         """Code ↔ database: which file uses which table, and the code checks' findings."""
         scan = self.result.extras.get("code_scan")
-        found = self.of("code_table_unknown", "code_column_unknown", "code_field_unmapped", "table_unused_in_code")
+        found = self.in_section("code")
         if scan is None:
             return Section("Code ↔ database", "code")
         section = Section("Code ↔ database", "code", f"{scan['files']} source files scanned "
                           f"({scan['skipped']} skipped); {len(found)} findings.")
-        problems = found[found["check"] != "table_unused_in_code"]
+        problems = self.in_section("code", exclude=("code.unused",))
         if len(problems):
             shown = problems.assign(where=problems["file"] + ":" + problems["line"].astype(str))
             section.add(table_html(shown[["severity", "check", "where", "title", "detail"]]))
@@ -479,7 +427,7 @@ class Report:
         if matrix is not None and len(matrix):
             section.add_heading("Tables by file")
             section.add(table_html(matrix.reset_index()))
-        unused = found[found["check"] == "table_unused_in_code"]
+        unused = self.in_section("code.unused")
         if len(unused):
             section.add_heading(f"{len(unused)} tables the scanned code does not use")
             section.add(table_html(unused[["object", "detail"]]))
@@ -487,10 +435,10 @@ class Report:
 
     def documentation_and_constraints(self) -> Section:
         """Comment coverage, CHECK constraints the data already obeys, and conversions with no way back."""
-        candidates = self.of("check_candidate")
-        reverse = self.of("reverse_ref_missing")
+        candidates = self.in_section("comments.constraints")
+        reverse = self.in_section("comments.conversions")
         section = Section("Comments, constraints and conversions", "documentation",
-                          f"{len(self.of('comment_missing'))} tables lack comments; {len(candidates)} constraints "
+                          f"{len(self.in_section('comments.coverage'))} tables lack comments; {len(candidates)} constraints "
                           f"the data already obeys are not enforced; {len(reverse)} conversions can't be followed "
                           "back.")
         if self.catalog is not None and len(self.catalog.tables):
@@ -610,7 +558,7 @@ class Report:
 
     def migration_duplicates(self) -> Section:
         """Tables created in more than one file, with the definition in force and a column-by-column diff."""
-        found = self.of("table_defined_multiple")
+        found = self.in_section("duplicates.defined_multiple")
         section = Section("Tables defined more than once", "migration-duplicates",
                           f"{len(found)} tables are created by CREATE TABLE in more than one file.")
         for record in frame_records(found):
@@ -626,7 +574,7 @@ class Report:
 
     def migration_failures(self) -> Section:
         """Statements that fail or do not parse, root causes first, and references to missing tables."""
-        failures = self.of("migration_statement_failed", "sql_parse_error", "ref_target_missing")
+        failures = self.in_section("migrations")
         section = Section("Statements that fail", "migration-failures",
                           f"{len(failures)} statements do not parse, fail, or reference tables that are not there "
                           "when they run.")
@@ -684,377 +632,3 @@ def _impact(category: str) -> str:
             "cascade": "Unintended data loss", "duplicates": "Data inconsistency", "data": "Broken references",
             "json": "Stale references", "functions": "Failing writes", "structure": "Maintenance cost",
             "migrations": "Broken deploys", "code": "Runtime errors"}.get(category, "")
-
-
-def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", migrations_dir: str = "",
-                code_dir: str = "", schemas: list[str] | None = None, config_path: str = "", baseline: str = "",
-                min_severity: str = "info", title: str = "Data relationship audit", data: bool = True,
-                history: bool = True, history_path: str = "") -> Report:
-    """Run the audit for a notebook and return the Report whose sections the notebook displays.
-
-    The DSN is read from the environment variable named by ``dsn_env`` so it never appears in the notebook.
-    With ``history`` the run is recorded in the audit history (``history_path``, default
-    ``history.default_history_path()``): every finding gets its status (new, open, suppressed) and the report its trends.
-    """
-    config = load_config(config_path or None)
-    if migrations_dir:
-        result = run_audit(config=config, migrations=migrations_dir, schemas=schemas or None,
-                           baseline=baseline or None, code_dir=code_dir or None)
-        if history:
-            record_history(result, history_path)
-        return Report(result, title=title, min_severity=min_severity,
-                      parameters={"migrations": migrations_dir, "min_severity": min_severity})
-    if snapshot:
-        source: Any = snapshot
-    elif dsn_env:
-        source = os.environ.get(dsn_env)
-        if not source:
-            raise ValueError(f"The environment variable {dsn_env} is empty; set it to the DSN to audit.")
-    else:
-        source = None
-    result = run_audit(source, config, demo=demo and not (dsn_env or snapshot), schemas=schemas or None, data=data,
-                       baseline=baseline or None, code_dir=code_dir or None)
-    if history:
-        record_history(result, history_path)
-    parameters = {"schemas": ", ".join(schemas or []) or "default", "min_severity": min_severity}
-    return Report(result, title=title, min_severity=min_severity, parameters=parameters)
-
-
-def record_history(result: AuditResult, history_path: str = "") -> None:
-    """Record the run, give its findings their status, and keep the source's trends for the report."""
-    from auditlib.history import open_history
-
-    with open_history(history_path or None) as store:
-        store.track(result)
-        result.extras["trends"] = store.trends(result.extras["source_key"])
-
-
-def open_migration_report(migrations_dir: str = "", **options: Any) -> Report:
-    """The report of a migration folder; an empty ``migrations_dir`` means the demo's folder."""
-    from auditlib.demo import migrations_folder
-
-    return open_report(migrations_dir=migrations_dir or str(migrations_folder()), **options)
-
-
-class TableExplorer:
-    """One table of an audited database: columns, keys, references, neighbourhood, policies, findings."""
-
-    def __init__(self, result: AuditResult, schema: str, table: str, hops: int = 1):
-        if result.catalog is None or not result.catalog.has_table(schema, table):
-            raise ValueError(f"There is no table {schema}.{table} in the database; check the `table` parameter "
-                             "(schema.table).")
-        self.result, self.catalog, self.schema, self.table, self.hops = result, result.catalog, schema, table, hops
-        frame = result.findings
-        self._findings = frame[(frame["schema"] == schema) & (frame["table"] == table)] if len(frame) else frame
-
-    @property
-    def name(self) -> str:
-        return f"{self.schema}.{self.table}"
-
-    def header(self) -> Section:
-        """The table's name, kind, size, RLS state and comment."""
-        relation = self.catalog.relation(self.schema, self.table)
-        section = Section(f"Table {self.name}", "top", level=1)
-        facts = {"kind": relation["kind"], "rows (estimate)": relation["row_estimate"], "size (bytes, estimate)":
-                 relation["size_bytes"], "row-level security": "enabled" if relation["rls_enabled"] else "off",
-                 "comment": relation["comment"], "findings": len(self._findings)}
-        section.add('<dl class="al-facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts.items()
-                                                     if v not in (None, "")) + "</dl>")
-        return section
-
-    def columns(self) -> Section:
-        """Columns in table order with type, nullability, default and comment."""
-        frame = pd.DataFrame(self.catalog.table_columns(self.schema, self.table))
-        section = Section("Columns", "columns", f"{len(frame)} columns.")
-        section.add(table_html(frame[["position", "name", "data_type", "nullable", "default", "identity",
-                                      "comment"]]))
-        return section
-
-    def keys(self) -> Section:
-        """Primary key, unique and check constraints, and indexes."""
-        constraints = self.catalog.constraints
-        own = constraints[(constraints["schema"] == self.schema) & (constraints["table"] == self.table)
-                          & (constraints["type"] != "foreign key")]
-        indexes = self.catalog.indexes
-        own_indexes = indexes[(indexes["schema"] == self.schema) & (indexes["table"] == self.table)]
-        section = Section("Keys, constraints and indexes", "keys")
-        section.add(table_html(own[["name", "type", "columns", "definition", "validated"]]))
-        section.add(table_html(own_indexes[["name", "columns", "is_unique", "predicate", "is_valid"]]))
-        return section
-
-    def references(self) -> Section:
-        """Foreign keys out of and into the table, with ON DELETE rules."""
-        out = self.catalog.foreign_keys_of(self.schema, self.table)
-        into = self.catalog.foreign_keys_to(self.schema, self.table)
-        section = Section("References", "references",
-                          f"{len(out)} foreign keys out of the table, {len(into)} into it.")
-        if len(out):
-            section.add_heading("Outgoing")
-            section.add(table_html(out[["name", "columns", "ref_schema", "ref_table", "ref_columns", "on_delete"]]))
-        if len(into):
-            section.add_heading("Incoming")
-            section.add(table_html(into[["schema", "table", "name", "columns", "on_delete"]]))
-        return section
-
-    def diagram(self) -> Section:
-        """The table and its neighbours within ``hops`` foreign-key hops."""
-        from auditlib import diagrams
-
-        section = Section("Neighbourhood", "diagram", f"Tables within {self.hops} hop(s) of {self.name}.")
-        graph = diagrams.er_ego(self.catalog, self.schema, self.table, hops=self.hops,
-                                findings=self.result.findings, config=self.result.config,
-                                analysis=self.result.analysis)
-        section.add(svg_html(diagrams.to_svg(graph)))
-        return section
-
-    def policies(self) -> Section:
-        """Row-level security policies on the table."""
-        policies = self.catalog.policies
-        own = policies[(policies["schema"] == self.schema) & (policies["table"] == self.table)]
-        section = Section("Policies", "policies", f"{len(own)} row-level security policies.")
-        section.add(table_html(own[["name", "command", "permissive", "roles", "using_expression", "with_check"]]))
-        return section
-
-    def findings(self) -> Section:
-        """Findings on this table, worst first, with their fixes."""
-        section = Section("Findings", "findings", f"{len(self._findings)} findings on {self.name}.")
-        if len(self._findings):
-            section.add(table_html(self._findings[["severity", "check", "object", "title", "detail"]]))
-            fixes = [r for r in frame_records(self._findings) if r["remediation_sql"]]
-            if fixes:
-                section.add(sql_html("\n\n".join(f"-- {r['check']}: {r['object']}\n{r['remediation_sql']}"
-                                                  for r in fixes)))
-        return section
-
-
-def open_table_explorer(table: str, *, hops: int = 1, demo: bool = False, dsn_env: str = "",
-                        config_path: str = "") -> TableExplorer:
-    """Audit the database (structure only) and return the explorer for one ``schema.table``."""
-    from auditlib.config import split_table
-
-    config = load_config(config_path or None)
-    source = os.environ.get(dsn_env) if dsn_env else None
-    if dsn_env and not source:
-        raise ValueError(f"The environment variable {dsn_env} is empty; set it to the DSN to audit.")
-    result = run_audit(source, config, demo=demo and not dsn_env, data=False)
-    schema, name = split_table(table)
-    return TableExplorer(result, schema, name, hops=hops)
-
-
-# -- rendering pipeline ---------------------------------------------------------------------------------------------
-# The notebooks live in the checkout's top-level notebooks/ (where `make lab` opens them); auditlib/notebooks is a
-# committed symlink to that folder, so a wheel ships them and a checkout or editable install reads the top-level
-# files themselves. The top-level folder is also looked at for checkouts where the symlink did not survive.
-PACKAGED_NOTEBOOK_DIR = Path(str(resources.files("auditlib") / "notebooks"))
-CHECKOUT_NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-
-
-def template_dir() -> Path:
-    return Path(str(resources.files("auditlib") / "templates"))
-
-
-def export_html(notebook_path: Path, html_path: Path) -> Path:
-    """Export an executed notebook to self-contained HTML with inputs hidden and a table of contents."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="auditlib_report", extra_template_basedirs=[str(template_dir())],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    notebook = nbformat.read(str(notebook_path), as_version=4)
-    body, _ = exporter.from_notebook_node(notebook)
-    body = add_table_of_contents(body)
-    partial = html_path.with_name(f".{html_path.name}.partial")
-    partial.write_text(body, encoding="utf-8")
-    partial.replace(html_path)
-    return html_path
-
-
-def add_table_of_contents(page: str) -> str:
-    """Fill the header's <nav id="al-toc"> with links to every section heading in the page."""
-    headings = re.findall(r'<section class="al-section" id="([^"]+)"><h2 id="[^"]+">(.*?)</h2>', page)
-    links = "".join(f'<li><a href="#{anchor}">{title}</a></li>' for anchor, title in headings)
-    return page.replace('<nav class="al-toc" id="al-toc"></nav>',
-                        f'<nav class="al-toc" id="al-toc"><h2>Contents</h2><ol>{links}</ol></nav>', 1)
-
-
-def source_label(demo: bool, dsn_env: str, snapshot: str) -> str:
-    """A short file-name-safe label for the audited source."""
-    if demo:
-        return "demo"
-    if snapshot:
-        return re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(snapshot).stem)[:40]
-    dsn = os.environ.get(dsn_env or "", "")
-    from auditlib.connect import to_url
-
-    try:
-        url = to_url(dsn or None)
-        label = url.database or "database"
-    except Exception:
-        label = "database"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", label)[:40]
-
-
-def render_report(notebook: str = "relationship_audit", parameters: dict[str, Any] | None = None,
-                  output_dir: str | Path = "reports", progress: bool = True, timeout_s: int = 1800) -> Path:
-    """Execute a notebook with papermill and export it to HTML; return the HTML path.
-
-    The executed notebook and the HTML are written next to each other as
-    ``<notebook>-<source>-<timestamp>``, and ``latest.html`` is pointed at the new HTML. Nothing is written in
-    place of the last good report when execution fails.
-    """
-    import papermill
-
-    parameters = dict(parameters or {})
-    source = notebook_path(notebook)
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    label = source_label(parameters.get("demo", False), parameters.get("dsn_env", ""),
-                         parameters.get("snapshot", "") or parameters.get("migrations_dir", ""))
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    stem = f"{notebook}-{label}-{stamp}"
-    executed = output_dir / f"{stem}.ipynb"
-    partial = output_dir / f".{stem}.partial.ipynb"
-    try:
-        papermill.execute_notebook(str(source), str(partial), parameters=parameters, progress_bar=progress,
-                                   kernel_name="python3", cwd=str(output_dir), execution_timeout=timeout_s,
-                                   language="python", log_output=False, stdout_file=None, stderr_file=None,
-                                   **kernel_options())
-    except papermill.PapermillExecutionError as error:
-        partial.unlink(missing_ok=True)
-        raise ReportError(f"The notebook {source.name} failed in cell {error.exec_count}: {error.ename}: "
-                          f"{error.evalue}") from None
-    partial.replace(executed)
-    html_path = export_html(executed, output_dir / f"{stem}.html")
-    point_latest(html_path, output_dir / ("latest.html" if notebook == "relationship_audit" else
-                                          f"latest-{notebook}.html"))
-    return html_path
-
-
-def kernel_options() -> dict[str, Any]:
-    """papermill engine options: the kernel's traffic encrypted with CurveZMQ keys the kernel manager provisions.
-
-    ipykernel warns on every start of a kernel reached over unencrypted TCP ("Kernel is running over TCP without
-    encryption"); provisioned keys are what it asks for. With a pyzmq built without CurveZMQ, or a kernelspec that
-    does not declare support, the kernel starts as before.
-    """
-    import zmq
-    from traitlets.config import Config
-
-    if not zmq.has("curve"):
-        return {}
-    return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
-
-
-def point_latest(target: Path, link: Path) -> None:
-    """Make ``link`` point at ``target`` (a relative symlink; a copy where symlinks are unavailable)."""
-    temporary = link.with_name(f".{link.name}.new")
-    temporary.unlink(missing_ok=True)
-    try:
-        temporary.symlink_to(target.name)
-    except OSError:
-        shutil.copyfile(target, temporary)
-    temporary.replace(link)
-
-
-def notebook_path(name: str) -> Path:
-    """The shipped notebook of that name (``relationship_audit``, ``table_explorer``, ``migration_audit``, …).
-
-    The installed package's copy comes first (in a checkout it is the top-level folder, through the symlink), so an
-    installed wheel never picks up an unrelated ``notebooks/`` folder that happens to sit next to it.
-    """
-    folders = [PACKAGED_NOTEBOOK_DIR, CHECKOUT_NOTEBOOK_DIR]
-    for folder in folders:
-        path = folder / f"{name}.ipynb"
-        if path.is_file():
-            return path
-    available = ", ".join(sorted({p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.ipynb")}))
-    raise ReportError(f"There is no notebook {name!r}; available: {available or 'none'}.")
-
-
-class ReportError(RuntimeError):
-    """The report could not be produced; one sentence for the user."""
-
-
-def ensure_kernel() -> None:
-    """papermill needs a 'python3' kernel that runs this interpreter; install it into the venv when missing."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    specs = KernelSpecManager().find_kernel_specs()
-    if "python3" not in specs:
-        from ipykernel.kernelspec import install
-
-        install(prefix=sys.prefix, kernel_name="python3")
-
-
-# -- many sources --------------------------------------------------------------------------------------------------
-def read_sources(path: str | Path) -> list[dict[str, str]]:
-    """The ``[[source]]`` entries of a TOML file: ``name`` and one of ``dsn_env``, ``migrations``, ``snapshot``."""
-    import tomllib
-
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportError(f"The sources file {path} does not exist.") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ReportError(f"The sources file {path} is not valid TOML ({error}).") from None
-    sources = data.get("source", [])
-    if not sources:
-        raise ReportError(f"The sources file {path} lists no [[source]] entries (name plus dsn_env, migrations or "
-                          "snapshot).")
-    names = set()
-    for entry in sources:
-        kinds = [k for k in ("dsn_env", "migrations", "snapshot") if entry.get(k)]
-        if not entry.get("name") or len(kinds) != 1:
-            raise ReportError(f"Each [[source]] in {path} needs a name and exactly one of dsn_env, migrations or "
-                              f"snapshot; got {sorted(entry)}.")
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+", entry["name"]) or entry["name"] in names:
-            raise ReportError(f"Source names in {path} must be unique and use letters, digits, '.', '_' or '-': "
-                              f"{entry['name']!r}.")
-        names.add(entry["name"])
-    return sources
-
-
-def render_many(sources: list[dict[str, str]], output_dir: str | Path = "reports", parallel: int = 2,
-                extra_args: list[str] | None = None) -> Path:
-    """One report per source, ``parallel`` at a time (separate processes), and an index page linking them."""
-    import subprocess
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-
-    def run(entry: dict[str, str]) -> dict[str, Any]:
-        flag = {"dsn_env": "--dsn-env", "migrations": "--migrations", "snapshot": "--snapshot"}
-        kind = next(k for k in flag if entry.get(k))
-        target = output_dir / entry["name"]
-        started = time.perf_counter()
-        process = subprocess.run([sys.executable, "-m", "auditlib.cli", "report", flag[kind], entry[kind],
-                                  "--output-dir", str(target), "--title", f"Data relationship audit: {entry['name']}",
-                                  *(extra_args or [])], capture_output=True, text=True)
-        latest = sorted(target.glob("latest*.html"))
-        error = process.stderr.strip().splitlines()[-1] if process.returncode and process.stderr.strip() else ""
-        return {"name": entry["name"], "kind": kind, "ok": process.returncode == 0,
-                "report": latest[0].resolve().relative_to(output_dir.resolve()).as_posix() if latest else None,
-                "seconds": round(time.perf_counter() - started, 1), "error": error}
-
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        results = list(pool.map(run, sources))
-    def link(result: dict[str, Any]) -> str:
-        return f'<a href="{esc(result["report"])}">report</a>' if result["ok"] and result["report"] else "failed"
-
-    rows = "".join(f"<tr><td>{esc(r['name'])}</td><td>{esc(r['kind'])}</td><td>{link(r)}</td>"
-                   f"<td>{r['seconds']}</td><td>{esc(r['error'])}</td></tr>" for r in results)
-    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>auditlib reports</title>"
-            "<style>body{font-family:sans-serif;margin:2rem}td,th{border:1px solid #ccc;padding:.3rem .6rem}"
-            "table{border-collapse:collapse}</style></head><body>"
-            f"<h1>auditlib reports</h1><p>{len(results)} sources, generated "
-            f"{esc(datetime.now(UTC).isoformat(timespec='seconds'))} by auditlib {esc(__version__)}.</p>"
-            "<table><tr><th>source</th><th>kind</th><th>report</th><th>seconds</th><th>error</th></tr>"
-            f"{rows}</table></body></html>")
-    index = output_dir / "index.html"
-    partial = output_dir / ".index.html.partial"
-    partial.write_text(page, encoding="utf-8")
-    partial.replace(index)
-    return index
