@@ -10,6 +10,7 @@ from __future__ import annotations
 # -- meanings shared by charts and diagrams -------------------------------------------------------------------------
 SEVERITY_COLORS = {"critical": "#b71c1c", "high": "#e65100", "medium": "#f9a825", "low": "#1e88e5",
                    "info": "#90a4ae"}
+WARNING_COLOR = "#e65100"  # the border of a warning box (skipped checks): the colour of "high"
 SEVERITY_FILLS = {"critical": "#ffcdd2", "high": "#ffe0b2"}  # the same severities, light, for filled areas
 
 MISSING_COLOR = "#ef6c00"  # a reference without a foreign key

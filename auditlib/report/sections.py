@@ -17,10 +17,10 @@ from auditlib.checks import checks_in_section, load_checks
 from auditlib.config import AuditConfig
 from auditlib.findings import SEVERITIES, frame_records, severity_rank, skipped_checks, skipped_warning
 from auditlib.model import Analysis
+from auditlib.palette import SEVERITY_COLORS, WARNING_COLOR
 from auditlib.report.html import esc, plotly_html, sql_html, svg_html, table_html
 
-SEVERITY_COLOURS = {"critical": "#8b0000", "high": "#d9480f", "medium": "#e8a317", "low": "#4a7ab5",
-                    "info": "#7a7a7a"}
+SEVERITY_COLOURS = SEVERITY_COLORS  # the one palette: charts, diagrams and the report's badges agree
 PRIORITY = {"critical": "Week 1 (critical)", "high": "Week 1 (high)", "medium": "Week 2 (medium)",
             "low": "Month 1 (low)", "info": "Backlog (info)"}
 LIKELIHOOD_HINTS = ("orphan_count", "count", "null_count", "dangling_count", "visible_rows")
@@ -130,7 +130,7 @@ class Report:
             f"<li><b>{esc(g['check'])}</b>" + (f" ({g['objects']} objects)" if g["objects"] > 1 else "")
             + f": {esc(_shorten(g['reason'], 300))}</li>" for g in groups[:shown])
         more = f"<li>… and {len(groups) - shown} more checks.</li>" if len(groups) > shown else ""
-        return ('<div class="al-warning" id="al-skipped-warning" role="alert" style="border:2px solid #d9480f;'
+        return (f'<div class="al-warning" id="al-skipped-warning" role="alert" style="border:2px solid {WARNING_COLOR};'
                 'background:#fff4e6;color:#5c2400;border-radius:6px;padding:.6rem 1rem;margin:.8rem 0">'
                 f"<p style='margin:0 0 .3rem;font-weight:700'>{esc(skipped_warning(self.result.skipped))}</p>"
                 "<p style='margin:0 0 .3rem'>What was skipped is not in the findings below. Why:</p>"
