@@ -72,7 +72,7 @@ class Source:
         else:
             try:
                 name = self.url.database or "database"
-            except SourceError:
+            except (SourceError, ValueError):  # a DSN that does not parse (its error is raised when connecting)
                 name = "database"
         return re.sub(r"[^A-Za-z0-9_.-]+", "-", name)[:40]
 
@@ -104,7 +104,7 @@ class Source:
     def _masked(self) -> str:
         try:
             return mask_dsn(self.url)
-        except SourceError:
+        except (SourceError, ValueError):
             return mask_dsn(self.dsn if isinstance(self.dsn, str) else None)
 
 
@@ -120,12 +120,11 @@ def resolve_source(dsn: str | sa.URL | sa.Engine | None = None, *, dsn_env: str 
     the PG* variables; ``"demo"`` the demo; None returns None (no source).
     """
     names = {**FLAGS, **(flags or {})}
-    given = {name: value for name, value in (("dsn", dsn), ("dsn_env", dsn_env), ("demo", demo),
-                                             ("snapshot", snapshot), ("migrations", migrations),
-                                             ("catalog", catalog)) if value is not None and value is not False
-             and (not isinstance(value, str) or value)}
+    choices = {"dsn": dsn, "dsn_env": dsn_env, "demo": demo, "snapshot": snapshot, "migrations": migrations,
+               "catalog": catalog}
+    given = [name for name, value in choices.items() if value is not None and value is not False and value != ""]
     if len(given) > 1:
-        raise SourceError(_conflict(list(given), names))
+        raise SourceError(_conflict(given, names))
     if "snapshot" in given:
         if not Path(snapshot).is_file():
             raise SourceError(f"The snapshot file {snapshot} does not exist; write one with `auditlib catalog --dsn ... "
