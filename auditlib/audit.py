@@ -273,7 +273,8 @@ def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None
     """Audit a database or a migration folder and return its findings.
 
     ``source`` is a ``Source`` (``sources.resolve_source``), a DSN/URL or Engine (read-only sessions), a
-    ``Catalog``, or a catalog snapshot (a ``Path``, or a string ending in .json naming a file); None means AUDITLIB_DSN / DATABASE_URL / PG* variables; ``demo=True`` audits the embedded ProductionOS demo;
+    ``Catalog``, or a catalog snapshot (a ``Path``, or a string ending in .json naming a file); None means
+    AUDITLIB_DSN / DATABASE_URL / PG* variables; ``demo=True`` audits the embedded ProductionOS demo;
     ``migrations`` audits a folder of SQL files (applied to a scratch database on the embedded server after the
     ``stubs`` platform stub; ``keep`` leaves that database for exploration). ``schemas`` narrows the audit
     (``["all"]`` includes platform schemas); ``data=False`` skips data-level checks. ``code_dir`` also scans an
