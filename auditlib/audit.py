@@ -18,16 +18,10 @@ from auditlib import __version__
 from auditlib.catalog import Catalog, load_catalog
 from auditlib.checks import CheckSpec, complete, load_checks
 from auditlib.config import AuditConfig, ConfigError, load_config
-from auditlib.connect import (
-    SessionLimits,
-    SourceError,
-    check_connection,
-    describe_source,
-    read_only_engine,
-    resolve_dsn,
-)
+from auditlib.connect import SessionLimits, SourceError, check_connection, read_only_engine
 from auditlib.findings import Finding, findings_frame, frame_records, summarize
 from auditlib.model import Analysis
+from auditlib.sources import Source, open_source, source_of
 
 
 @dataclass
@@ -278,9 +272,9 @@ def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None
               code_dir: str | Path | None = None) -> AuditResult:
     """Audit a database or a migration folder and return its findings.
 
-    ``source`` is a DSN/URL or Engine (read-only sessions), a ``Catalog``, or a catalog snapshot (a ``Path``, or a
-    string ending in .json);
-    None means AUDITLIB_DSN / DATABASE_URL / PG* variables; ``demo=True`` audits the embedded ProductionOS demo;
+    ``source`` is a ``Source`` (``sources.resolve_source``), a DSN/URL or Engine (read-only sessions), a
+    ``Catalog``, or a catalog snapshot (a ``Path``, or a string ending in .json naming a file); None means
+    AUDITLIB_DSN / DATABASE_URL / PG* variables; ``demo=True`` audits the embedded ProductionOS demo;
     ``migrations`` audits a folder of SQL files (applied to a scratch database on the embedded server after the
     ``stubs`` platform stub; ``keep`` leaves that database for exploration). ``schemas`` narrows the audit
     (``["all"]`` includes platform schemas); ``data=False`` skips data-level checks. ``code_dir`` also scans an
@@ -293,22 +287,17 @@ def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None
         config = config.with_overrides({"audit": {"schemas": list(schemas)}})
     keys = load_baseline(baseline) if baseline else set()
     started = time.perf_counter()
-    if migrations is not None:
-        result = audit_migrations(migrations, config, stubs=stubs, keep=keep)
-    elif demo:
-        from auditlib import embedded
-
-        with embedded.owned_server() as srv:
-            url = embedded.ensure_demo(srv)
-            result = _audit_database(url, config, data=data, source={"kind": "demo", "database":
-                                                                      embedded.DEMO_DATABASE})
-    elif isinstance(source, Catalog):
-        result = _audit_snapshot(source, config, {"kind": "snapshot", **source.source})
-    elif isinstance(source, Path) or (isinstance(source, str) and source.endswith(".json") and Path(source).exists()):
-        catalog = Catalog.read_snapshot(source)
-        result = _audit_snapshot(catalog, config, {"kind": "snapshot", "path": str(source), **catalog.source})
+    source = source_of(source, demo=demo, migrations=migrations)
+    if source.kind == "migrations":
+        result = audit_migrations(source.path, config, stubs=stubs, keep=keep)
     else:
-        result = _audit_database(source, config, data=data, source=None)
+        with open_source(source) as readable:
+            if source.is_database:
+                result = _audit_database(readable, config, data=data, source=source)
+            else:
+                _check_schemas_exist(readable, config)
+                result = audit_catalog(readable, config)
+                result.source = source.facts(readable)
     if code_dir is not None:
         audit_code(result, code_dir)
     apply_baseline(result, keys)
@@ -397,25 +386,18 @@ def _check_schemas_exist(catalog: Catalog, config: AuditConfig) -> None:
                           f"{catalog.server.get('database')}; check --schema.")
 
 
-def _audit_snapshot(catalog: Catalog, config: AuditConfig, source: dict) -> AuditResult:
-    _check_schemas_exist(catalog, config)
-    result = audit_catalog(catalog, config)
-    result.source = source
-    return result
-
-
-def _audit_database(dsn: Any, config: AuditConfig, *, data: bool, source: dict | None) -> AuditResult:
+def _audit_database(database: str | sa.URL | sa.Engine | None, config: AuditConfig, *, data: bool,
+                    source: Source) -> AuditResult:
     limits = SessionLimits(statement_timeout_ms=config.get("data", "statement_timeout_ms"),
                            lock_timeout_ms=config.get("data", "lock_timeout_ms"))
     # One pooled connection per data check running at once (data.workers), never a wait for the pool.
     pool_size = max(5, int(config.get("data", "workers")))
-    engine = dsn if isinstance(dsn, sa.Engine) else read_only_engine(resolve_dsn(dsn) if not isinstance(
-        dsn, sa.URL) else dsn, limits, pool_size=pool_size)
+    engine = database if isinstance(database, sa.Engine) else read_only_engine(database, limits, pool_size=pool_size)
     try:
         check_connection(engine)
         load_started = time.perf_counter()
         catalog = load_catalog(engine)
-        catalog.source = source or describe_source(engine.url)
+        catalog.source = source.facts()
         load_s = time.perf_counter() - load_started
         _check_schemas_exist(catalog, config)
         result = audit_catalog(catalog, config)
@@ -439,7 +421,7 @@ def _audit_database(dsn: Any, config: AuditConfig, *, data: bool, source: dict |
         result.source = catalog.source
         return result
     finally:
-        if not isinstance(dsn, sa.Engine):
+        if not isinstance(database, sa.Engine):
             engine.dispose()
 
 

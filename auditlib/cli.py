@@ -7,7 +7,6 @@ import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 
 from auditlib import __version__
@@ -253,20 +252,6 @@ def add_history_arguments(parser: argparse.ArgumentParser, default: str = HISTOR
     parser.add_argument("--no-history", action="store_true", help="do not record this run in the history")
 
 
-@contextlib.contextmanager
-def database_source(args: argparse.Namespace) -> Iterator[str | object]:
-    """Yield the DSN/URL to read: the demo (started for this command, stopped after if we started it) or --dsn."""
-    if getattr(args, "demo", False):
-        from auditlib import embedded
-
-        with embedded.owned_server() as srv:
-            yield embedded.ensure_demo(srv)
-        return
-    from auditlib.connect import resolve_dsn
-
-    yield resolve_dsn(args.dsn)
-
-
 def run_demo(args: argparse.Namespace) -> int:
     from auditlib import embedded
 
@@ -296,10 +281,11 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def run_catalog(args: argparse.Namespace) -> int:
     from auditlib.catalog import load_catalog
+    from auditlib.sources import open_source, resolve_source
 
-    with database_source(args) as dsn:
+    with open_source(resolve_source(args.dsn, demo=args.demo)) as database:
         schemas = None if not args.schemas or "all" in args.schemas else args.schemas
-        catalog = load_catalog(dsn, schemas=schemas)
+        catalog = load_catalog(database, schemas=schemas)
     if args.format == "json":
         text = catalog.to_json(indent=1)
     else:
@@ -319,12 +305,9 @@ def run_audit_command(args: argparse.Namespace) -> int:
     from auditlib.audit import run_audit
     from auditlib.checks import load_checks
     from auditlib.findings import SEVERITIES, skipped_warning, to_csv, to_sarif, to_table
+    from auditlib.sources import resolve_source
 
-    source = args.snapshot if args.snapshot else None
-    if args.snapshot and not args.snapshot.exists():
-        raise UsageError(f"The snapshot file {args.snapshot} does not exist.")
-    if args.snapshot and (args.demo or args.dsn):
-        raise UsageError("Give either --snapshot or a database (--dsn/--demo), not both.")
+    source = resolve_source(args.dsn, demo=args.demo, snapshot=args.snapshot, migrations=args.migrations)
     from auditlib.config import load_config
 
     config = load_config(args.config)
@@ -339,8 +322,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
 
             # Opened before the audit: an unusable history file fails now, not after the audit's work is done.
             history = stack.enter_context(open_history(args.history or default_history_path()))
-        result = run_audit(source if source else args.dsn, config, demo=args.demo, schemas=args.schemas,
-                           data=not args.no_data, baseline=args.baseline, migrations=args.migrations,
+        result = run_audit(source, config, schemas=args.schemas, data=not args.no_data, baseline=args.baseline,
                            stubs=args.stubs, keep=args.keep, code_dir=args.code)
         if result.extras.get("scratch_url"):
             print(f"scratch database kept: {result.extras['scratch_url']}", file=sys.stderr)
@@ -379,9 +361,9 @@ def run_report(args: argparse.Namespace) -> int:
     import os
     import time
 
-    from auditlib import embedded
     from auditlib.history import default_history_path, open_history
     from auditlib.report import ReportError, ensure_kernel, read_sources, render_many, render_report
+    from auditlib.sources import open_source, resolve_source
 
     check_output_folder(args.output_dir)
     # The history follows the reports (OUTPUT_DIR/history.db), and is opened now so that a file that cannot be used
@@ -421,31 +403,27 @@ def run_report(args: argparse.Namespace) -> int:
         if not args.code.is_dir():
             raise UsageError(f"The code folder {args.code} does not exist; pass your application's source folder.")
         parameters["code_dir"] = str(args.code.resolve())
-    demo = not (args.dsn or args.dsn_env or args.snapshot or args.migrations)
     if notebook == "table_explorer":
         if not args.table:
             raise UsageError("The table_explorer notebook needs --table schema.table.")
         parameters = {"table": args.table}
         if args.config is not None:
             parameters["config_path"] = str(args.config.resolve())
-    if args.migrations:
-        if not args.migrations.is_dir():
-            raise UsageError(f"The migrations folder {args.migrations} does not exist.")
+    # The notebook is given the source, never a password: a DSN reaches the kernel through the environment.
+    source = resolve_source(args.dsn, dsn_env=args.dsn_env, demo=args.demo, snapshot=args.snapshot,
+                            migrations=args.migrations, default="demo")
+    if source.kind == "migrations":
         parameters = {k: v for k, v in parameters.items() if k != "data_checks"}
-        parameters.update(migrations_dir=str(args.migrations.resolve()))
+        parameters.update(migrations_dir=str(Path(source.path).resolve()))
         if not args.title:
-            parameters["title"] = f"Migration folder audit: {args.migrations.name}"
-    elif args.dsn:
-        os.environ[REPORT_DSN_VARIABLE] = args.dsn  # the kernel inherits it; the notebook only sees the name
+            parameters["title"] = f"Migration folder audit: {Path(source.path).name}"
+    elif source.kind == "dsn":
+        os.environ[REPORT_DSN_VARIABLE] = source.dsn  # the kernel inherits it; the notebook only sees the name
         parameters.update(demo=False, dsn_env=REPORT_DSN_VARIABLE)
-    elif args.dsn_env:
-        if not os.environ.get(args.dsn_env):
-            raise UsageError(f"The environment variable {args.dsn_env} is not set; set it to the DSN to audit.")
-        parameters.update(demo=False, dsn_env=args.dsn_env)
-    elif args.snapshot:
-        if not args.snapshot.exists():
-            raise UsageError(f"The snapshot file {args.snapshot} does not exist.")
-        parameters.update(demo=False, snapshot=str(args.snapshot.resolve()))
+    elif source.kind == "env":
+        parameters.update(demo=False, dsn_env=source.variable)
+    elif source.kind == "snapshot":
+        parameters.update(demo=False, snapshot=str(Path(source.path).resolve()))
     elif notebook != "table_explorer":
         from auditlib.demo import app_folder
 
@@ -462,10 +440,7 @@ def run_report(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         # The server is started (and the demo loaded) here, before the kernel, and stopped after it if we started it.
-        needs_server = demo or args.migrations or parameters.get("demo")
-        with (embedded.owned_server() if needs_server else contextlib.nullcontext()) as srv:
-            if demo or parameters.get("demo"):
-                embedded.ensure_demo(srv)
+        with open_source(source) if source.needs_server else contextlib.nullcontext():
             path = render_report(notebook, parameters, args.output_dir)
     except ReportError as error:
         raise UsageError(str(error)) from None
@@ -481,6 +456,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
     from auditlib.drift import open_drift
     from auditlib.history import HistoryError, default_history_path, open_history
+    from auditlib.sources import resolve_source
 
     try:
         history_path = args.history or default_history_path()  # the file `auditlib audit` records in
@@ -494,10 +470,10 @@ def run_diff(args: argparse.Namespace) -> int:
             raise UsageError("Give at most two runs to compare: RUN_A RUN_B.")
         if (args.against or args.migrations) and len(args.runs) > 1:
             raise UsageError("With --against or --migrations, give at most one run (the newer side).")
-        if args.against and args.migrations:
-            raise UsageError("Give either --against or --migrations, not both.")
-        if args.against and not args.against.exists():
-            raise UsageError(f"The snapshot file {args.against} does not exist.")
+        # The older side, when it is not a recorded run; the newer side, when it is not one.
+        older = resolve_source(snapshot=args.against, migrations=args.migrations, default=None,
+                               flags={"snapshot": "--against"})
+        newer = resolve_source(args.dsn, demo=args.demo, default=None)
         if not all(r.lstrip("-").isdigit() for r in args.runs):
             raise UsageError("Runs are numbers: a run id (see --list), or -1 for the latest run.")
         runs = [int(r) for r in args.runs]
@@ -506,8 +482,7 @@ def run_diff(args: argparse.Namespace) -> int:
         else:
             run_a, run_b = (runs + [0, 0])[:2]
         drift = open_drift(history_path=str(history_path), source_key=args.source or "", run_a=run_a,
-                           run_b=run_b, snapshot=str(args.against or ""), migrations=str(args.migrations or ""),
-                           dsn=args.dsn or "", demo=args.demo, schemas=args.schemas,
+                           run_b=run_b, older=older, newer=newer, schemas=args.schemas,
                            config_path=str(args.config or ""), stubs=args.stubs)
     except HistoryError as error:
         raise UsageError(str(error)) from None

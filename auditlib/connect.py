@@ -1,4 +1,4 @@
-"""Where the database comes from: DSN resolution, read-only engines with timeouts, and password masking."""
+"""Connecting to a database: DSNs as URLs, read-only engines with timeouts, connection errors, password masking."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from psycopg.conninfo import conninfo_to_dict
 
-DSN_VARIABLES = ("AUDITLIB_DSN", "DATABASE_URL")
 APPLICATION_NAME = "auditlib"
 
 
@@ -24,16 +23,6 @@ class SessionLimits:
     statement_timeout_ms: int = 30_000
     lock_timeout_ms: int = 2_000
     read_only: bool = True
-
-
-def resolve_dsn(dsn: str | None = None) -> str | None:
-    """The DSN to audit: the argument, else AUDITLIB_DSN, else DATABASE_URL, else None (libpq PG* variables)."""
-    if dsn:
-        return dsn
-    for variable in DSN_VARIABLES:
-        if os.environ.get(variable):
-            return os.environ[variable]
-    return None
 
 
 def to_url(dsn: str | sa.URL | None) -> sa.URL:

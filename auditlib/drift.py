@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import html
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import pandas as pd
 
 from auditlib.catalog import TABLE_KINDS, VIEW_KINDS, Catalog
 from auditlib.config import AuditConfig
+from auditlib.sources import Source, open_source, resolve_source
 
 KINDS = ("schema", "table", "column", "constraint", "index", "policy", "trigger", "function", "view")
 CHANGES = ("added", "removed", "changed")
@@ -565,29 +565,26 @@ def changed_diagram(catalog: Catalog, diff: pd.DataFrame, old: Catalog | None = 
 
 def open_drift(*, history_path: str = "", source_key: str = "", run_a: int = 0, run_b: int = 0,
                snapshot: str = "", migrations: str = "", dsn: str = "", dsn_env: str = "", demo: bool = False,
-               schemas: list[str] | None = None, config_path: str = "", stubs: str = "auto") -> Drift:
+               schemas: list[str] | None = None, config_path: str = "", stubs: str = "auto",
+               older: Source | None = None, newer: Source | None = None) -> Drift:
     """Compare two catalogs and return the ``Drift`` a notebook displays or the CLI prints.
 
-    The older side: ``migrations`` (a folder, built in a scratch database), else ``snapshot`` (a catalog file), else
+    The older side: ``migrations`` (a folder, built in a scratch database) or ``snapshot`` (a catalog file), else
     a run of the history (``run_a``). The newer side: a live database (``dsn``, the variable named by ``dsn_env``,
-    or the ``demo``) when one is given, else a run of the history (``run_b``). Runs default to the last two of
-    ``source_key`` — with a live database, the source it is; else the most recently audited one — and negative
-    numbers count back from the latest run.
+    or the ``demo``) when one is given, else a run of the history (``run_b``). ``older`` and ``newer`` pass either
+    side as a ``Source`` already resolved (the CLI's). Runs default to the last two of ``source_key`` — with a live
+    database, the source it is; else the most recently audited one — and negative numbers count back from the
+    latest run.
     """
     from auditlib.config import load_config
 
+    older = older or resolve_source(snapshot=snapshot, migrations=migrations, default=None)
+    newer = newer or resolve_source(dsn, dsn_env=dsn_env, demo=demo, default=None)
     config = load_config(config_path or None)
     if schemas:
         config = config.with_overrides({"audit": {"schemas": list(schemas)}})
-    live = _live_catalog(dsn, dsn_env, demo)
-    if migrations:
-        from auditlib.audit import audit_migrations
-
-        old = (audit_migrations(migrations, config, stubs=stubs).catalog, f"migrations {migrations}")
-    elif snapshot:
-        old = (Catalog.read_snapshot(snapshot), f"snapshot {snapshot}")
-    else:
-        old = None
+    live = _catalog_of(newer, config, stubs) if newer is not None else None
+    old = _catalog_of(older, config, stubs) if older is not None else None
     finding_changes = None
     if old is not None and live is not None:
         new = live
@@ -618,27 +615,19 @@ def _stored(history, run_id: int) -> tuple[Catalog, str]:
     return catalog, f"run {run_id} ({history.meta(run_id)['generated_at']})"
 
 
-def _live_catalog(dsn: str, dsn_env: str, demo: bool) -> tuple[Catalog, str] | None:
-    """The catalog of the live database to compare, with its source set as an audit would record it."""
+def _catalog_of(source: Source, config: AuditConfig, stubs: str) -> tuple[Catalog, str]:
+    """The catalog of one side and its label; a live database's catalog carries its source as an audit records it."""
     from auditlib.catalog import load_catalog
-    from auditlib.connect import describe_source, mask_dsn, to_url
 
-    if dsn_env:
-        dsn = os.environ.get(dsn_env, "")
-        if not dsn:
-            raise ValueError(f"The environment variable {dsn_env} is empty; set it to the DSN to compare.")
-    if dsn:
-        catalog = load_catalog(dsn)
-        catalog.source = describe_source(to_url(dsn))
-        return catalog, f"database {mask_dsn(to_url(dsn))}"
-    if demo:
-        from auditlib import embedded
+    if source.kind == "migrations":
+        from auditlib.audit import audit_migrations
 
-        with embedded.owned_server() as srv:
-            catalog = load_catalog(embedded.ensure_demo(srv))
-        catalog.source = {"kind": "demo", "database": embedded.DEMO_DATABASE}
-        return catalog, "the demo database"
-    return None
+        return audit_migrations(source.path, config, stubs=stubs).catalog, source.label
+    with open_source(source) as readable:
+        catalog = load_catalog(readable) if source.is_database else readable
+    if source.is_database:
+        catalog.source = source.facts()
+    return catalog, source.label
 
 
 def _live_source_key(catalog: Catalog, config: AuditConfig) -> str:
