@@ -493,6 +493,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def run_fix(args: argparse.Namespace) -> int:
     from auditlib.fixplan import FixPlanError, plan_fixes
+    from auditlib.sources import resolve_source
 
     check_output_folder(args.output_dir)
     if (args.catalog or args.dsn_catalog) and not args.findings:
@@ -505,17 +506,14 @@ def run_fix(args: argparse.Namespace) -> int:
         source = args.findings
         if args.catalog or args.dsn_catalog:
             from auditlib.catalog import Catalog, load_catalog
-            from auditlib.connect import resolve_dsn
 
             catalog = Catalog.read_snapshot(args.catalog) if args.catalog else load_catalog(
-                resolve_dsn(args.dsn_catalog))
+                resolve_source(args.dsn_catalog).dsn)
     else:
         from auditlib.audit import run_audit
 
-        if args.snapshot and not args.snapshot.exists():
-            raise UsageError(f"The snapshot file {args.snapshot} does not exist.")
-        source = run_audit(args.snapshot or args.dsn, args.config, demo=args.demo, schemas=args.schemas,
-                           data=not args.no_data)
+        source = run_audit(resolve_source(args.dsn, demo=args.demo, snapshot=args.snapshot), args.config,
+                           schemas=args.schemas, data=not args.no_data)
     try:
         plan = plan_fixes(source, catalog, min_severity=args.min_severity, checks=args.checks, keys=args.keys,
                           lock_timeout=args.lock_timeout, statement_timeout=args.statement_timeout)

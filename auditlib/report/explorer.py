@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 
 from auditlib.audit import AuditResult, run_audit
@@ -11,6 +9,7 @@ from auditlib.config import load_config
 from auditlib.findings import frame_records
 from auditlib.report.html import esc, sql_html, svg_html, table_html
 from auditlib.report.sections import Section
+from auditlib.sources import resolve_source
 
 
 class TableExplorer:
@@ -110,9 +109,6 @@ def open_table_explorer(table: str, *, hops: int = 1, demo: bool = False, dsn_en
     from auditlib.config import split_table
 
     config = load_config(config_path or None)
-    source = os.environ.get(dsn_env) if dsn_env else None
-    if dsn_env and not source:
-        raise ValueError(f"The environment variable {dsn_env} is empty; set it to the DSN to audit.")
-    result = run_audit(source, config, demo=demo and not dsn_env, data=False)
+    result = run_audit(resolve_source(dsn_env=dsn_env, demo=demo and not dsn_env), config, data=False)
     schema, name = split_table(table)
     return TableExplorer(result, schema, name, hops=hops)

@@ -3,7 +3,6 @@ with nbconvert."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sys
@@ -14,7 +13,9 @@ from typing import Any
 
 from auditlib.audit import AuditResult, run_audit
 from auditlib.config import load_config
+from auditlib.connect import SourceError
 from auditlib.report.sections import Report
+from auditlib.sources import resolve_source
 
 
 def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", migrations_dir: str = "",
@@ -28,23 +29,17 @@ def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", mi
     ``history.default_history_path()``): every finding gets its status (new, open, suppressed) and the report its trends.
     """
     config = load_config(config_path or None)
-    if migrations_dir:
-        result = run_audit(config=config, migrations=migrations_dir, schemas=schemas or None,
-                           baseline=baseline or None, code_dir=code_dir or None)
+    source = resolve_source(dsn_env=dsn_env, snapshot=snapshot, migrations=migrations_dir,
+                            demo=demo and not (dsn_env or snapshot or migrations_dir))
+    if source.kind == "migrations":
+        result = run_audit(source, config, schemas=schemas or None, baseline=baseline or None,
+                           code_dir=code_dir or None)
         if history:
             record_history(result, history_path)
         return Report(result, title=title, min_severity=min_severity,
                       parameters={"migrations": migrations_dir, "min_severity": min_severity})
-    if snapshot:
-        source: Any = snapshot
-    elif dsn_env:
-        source = os.environ.get(dsn_env)
-        if not source:
-            raise ValueError(f"The environment variable {dsn_env} is empty; set it to the DSN to audit.")
-    else:
-        source = None
-    result = run_audit(source, config, demo=demo and not (dsn_env or snapshot), schemas=schemas or None, data=data,
-                       baseline=baseline or None, code_dir=code_dir or None)
+    result = run_audit(source, config, schemas=schemas or None, data=data, baseline=baseline or None,
+                       code_dir=code_dir or None)
     if history:
         record_history(result, history_path)
     parameters = {"schemas": ", ".join(schemas or []) or "default", "min_severity": min_severity}
@@ -104,21 +99,13 @@ def add_table_of_contents(page: str) -> str:
                         f'<nav class="al-toc" id="al-toc"><h2>Contents</h2><ol>{links}</ol></nav>', 1)
 
 
-def source_label(demo: bool, dsn_env: str, snapshot: str) -> str:
-    """A short file-name-safe label for the audited source."""
-    if demo:
-        return "demo"
-    if snapshot:
-        return re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(snapshot).stem)[:40]
-    dsn = os.environ.get(dsn_env or "", "")
-    from auditlib.connect import to_url
-
+def source_label(parameters: dict[str, Any]) -> str:
+    """A short file-name-safe label for the audited source of a notebook's parameters."""
     try:
-        url = to_url(dsn or None)
-        label = url.database or "database"
-    except Exception:
-        label = "database"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", label)[:40]
+        return resolve_source(dsn_env=parameters.get("dsn_env"), snapshot=parameters.get("snapshot"),
+                              migrations=parameters.get("migrations_dir"), demo=parameters.get("demo", False)).slug
+    except SourceError:  # the notebook says what is wrong; the file name need not
+        return "database"
 
 
 def render_report(notebook: str = "relationship_audit", parameters: dict[str, Any] | None = None,
@@ -135,8 +122,7 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     source = notebook_path(notebook)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    label = source_label(parameters.get("demo", False), parameters.get("dsn_env", ""),
-                         parameters.get("snapshot", "") or parameters.get("migrations_dir", ""))
+    label = source_label(parameters)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     stem = f"{notebook}-{label}-{stamp}"
     executed = output_dir / f"{stem}.ipynb"
