@@ -177,3 +177,15 @@ def test_pg_variables_of_the_shell_do_not_reach_the_scratch_database(audit, monk
     assert not len(result.findings.query("check == 'migration_statement_failed'"))
     assert {"public.projects", "public.tasks"} <= set(result.catalog.tables["schema"] + "." +
                                                       result.catalog.tables["name"])
+
+
+def test_renamed_table_keeps_the_origin_of_its_create_and_is_in_the_inventory(audit):
+    result = audit({"001.sql": "CREATE TABLE projects (id uuid PRIMARY KEY);\n"
+                               "CREATE TABLE invoices_old (id uuid PRIMARY KEY, project uuid, project_id uuid);",
+                    "002.sql": "ALTER TABLE invoices_old RENAME TO invoices;\n"
+                               "ALTER TABLE invoices RENAME COLUMN project TO project_ref;"})
+    missing = result.findings[result.findings["check"] == "fk_missing"].to_dict("records")
+    assert [(f["object"], f["file"], f["line"]) for f in missing] == [("public.invoices.project_id", "001.sql", 2)]
+    inventory = result.extras["migration_inventory"].set_index("file")
+    assert inventory.loc["002.sql", "tables_renamed"] == ["invoices_old → invoices"]
+    assert objects(result, "ref_target_missing") == [] and objects(result, "migration_statement_failed") == []

@@ -15,6 +15,7 @@ from auditlib.findings import Finding
 from auditlib.migrations import MigrationRun, created_table, statement_effects
 
 PLATFORM_REFERENCES = {("public", "users"): ("auth", "users")}  # a bare `users` where the platform has auth.users
+RENAMED = -1  # table_defined_multiple: the name exists because a rename gave it to another table
 
 
 @check(name="sql_parse_error", category="migrations", severity="high", kind="migrations")
@@ -109,11 +110,20 @@ def table_defined_multiple(catalog: Catalog, config: AuditConfig, migration_run:
             for kind, dropped in statement_effects(statement)["dropped"]:
                 if kind == "table":
                     exists[dropped] = None
+        elif statement.node_type in ("RenameStmt", "AlterObjectSchemaStmt"):
+            for _, old, new in statement_effects(statement)["renamed"]:
+                # The definitions go with the table; the old name is free for a new table.
+                if old in definitions and new not in definitions:
+                    definitions[new] = definitions.pop(old)
+                    exists[new] = exists.pop(old, None)
+                else:
+                    exists[new] = RENAMED
+                exists[old] = None
     for table, entries in sorted(definitions.items()):
         files = sorted({e["file"] for e in entries})
         if len(files) < 2:
             continue
-        in_force = entries[exists[table]] if exists.get(table) is not None else None
+        in_force = entries[exists[table]] if exists.get(table) not in (None, RENAMED) else None
         all_columns = sorted({c for e in entries for c in e["columns"]})
         diff = [{"column": column, **{f"{e['file']}:{e['line']}": (e["columns"].get(column, "—")
                                                                    + (f" → {e['foreign_keys'][column]}"
@@ -126,7 +136,8 @@ def table_defined_multiple(catalog: Catalog, config: AuditConfig, migration_run:
             title=f"Table defined {len(entries)} times in {len(files)} files",
             detail=f"{'.'.join(table)} is created in {', '.join(files)}; "
                    + (f"the definition in force is {in_force['file']} line {in_force['line']}" if in_force else
-                      "no definition survives (dropped last)")
+                      "the table in force got its name from a rename" if exists.get(table) == RENAMED else
+                      "no definition survives (dropped or renamed last)")
                    + f", and {len(diff)} columns differ between the definitions.",
             evidence={"definitions": [{k: v for k, v in e.items()} for e in entries],
                       "in_force": {"file": in_force["file"], "line": in_force["line"]} if in_force else None,
@@ -146,21 +157,58 @@ def ref_target_missing(catalog: Catalog, config: AuditConfig, migration_run: Mig
     table that exists (e.g. auth.users).
     """
     folder, platform_tables = migration_run.folder, migration_run.platform_tables
+    # Where each name first comes to exist: CREATE, or a rename / SET SCHEMA that gives a relation this name.
     created_at: dict[tuple[str, str], tuple[int, str, int]] = {}
     for statement in folder.parsed():
-        for kind, target in statement_effects(statement)["created"]:
-            if kind in ("table", "view"):
-                created_at.setdefault(target[:2], (statement.index, statement.file, statement.line))
+        effects = statement_effects(statement)
+        named = [target[:2] for kind, target in effects["created"] if kind in ("table", "view")]
+        for name in named + [new for _, _, new in effects["renamed"]]:
+            created_at.setdefault(name, (statement.index, statement.file, statement.line))
+    # Then the folder in order: which names exist, which stopped existing (and how), which columns were renamed.
+    live: set[tuple[str, str]] = set()
+    gone: dict[tuple[str, str], str] = {}
+    renamed_columns: dict[tuple[str, str], dict[str, str]] = {}
     for statement in folder.parsed():
         effects = statement_effects(statement)
+        where = f"{statement.file} line {statement.line}"
+        created = created_table(statement)
+        # CREATE TABLE IF NOT EXISTS of a table that exists is skipped, its REFERENCES with it.
+        skipped = created is not None and created["if_not_exists"] and (created["table"] in live
+                                                                          or created["table"] in platform_tables)
+        for kind, target in effects["created"]:
+            if kind in ("table", "view") and target[:2] not in live:
+                live.add(target[:2])
+                gone.pop(target[:2], None)
+                renamed_columns.pop(target[:2], None)
+        for _, target in effects["dropped"]:
+            live.discard(target)
+            gone[target] = f"it was dropped in {where}"
+            renamed_columns.pop(target, None)
+        for _, old, new in effects["renamed"]:
+            live.discard(old)
+            live.add(new)
+            gone.pop(new, None)
+            gone[old] = f"it was renamed to {'.'.join(new)} in {where}"
+            renamed_columns[new] = renamed_columns.pop(old, {})
+        for table, old, new in effects["columns_renamed"]:
+            columns = renamed_columns.setdefault(table, {})
+            columns.pop(new, None)
+            columns[old] = f"its column {old} was renamed to {new} in {where}"
         source = (effects["created"] or effects["altered"] or [(None, ("public", "?"))])[0][1][:2]
-        for column, target in effects["references"]:
+        for column, target, target_columns in [] if skipped else effects["references"]:
             target = tuple(target)
             if target in platform_tables:
                 continue
             creation = created_at.get(target)
             platform = PLATFORM_REFERENCES.get(target)
-            if creation is None:
+            if target in live:
+                moved = [renamed_columns[target][c] for c in target_columns if c in renamed_columns.get(target, {})]
+                if not moved:
+                    continue
+                reason = moved[0]
+            elif target in gone:
+                reason = gone[target]
+            elif creation is None:
                 reason = "no file creates it"
                 if platform and platform in platform_tables:
                     reason = f"no file creates it; the platform provides {'.'.join(platform)}"
@@ -174,9 +222,10 @@ def ref_target_missing(catalog: Catalog, config: AuditConfig, migration_run: Mig
                 object=f"{source[0]}.{source[1]}.{column}->{'.'.join(target)}",
                 title=f"REFERENCES {'.'.join(target)}: {reason.split(';')[0]}",
                 detail=f"{statement.file} line {statement.line}: {'.'.join(source)}.{column} references "
-                       f"{'.'.join(target)}, but {reason}; the statement fails when the files run in order.",
-                evidence={"target": ".".join(target), "reason": reason, "platform_table":
-                          ".".join(platform) if platform else None,
+                       f"{'.'.join(target)}{'(' + ', '.join(target_columns) + ')' if target_columns else ''}, but "
+                       f"{reason}; the statement fails when the files run in order.",
+                evidence={"target": ".".join(target), "target_columns": list(target_columns), "reason": reason,
+                          "platform_table": ".".join(platform) if platform else None,
                           "created_in": {"file": creation[1], "line": creation[2]} if creation else None},
                 remediation_sql=None, file=statement.file, line=statement.line)
 
