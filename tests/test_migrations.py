@@ -189,3 +189,16 @@ def test_renamed_table_keeps_the_origin_of_its_create_and_is_in_the_inventory(au
     inventory = result.extras["migration_inventory"].set_index("file")
     assert inventory.loc["002.sql", "tables_renamed"] == ["invoices_old → invoices"]
     assert objects(result, "ref_target_missing") == [] and objects(result, "migration_statement_failed") == []
+
+
+def test_identical_definitions_are_low_and_differing_ones_high(audit):
+    result = audit({"001.sql": "CREATE TABLE tags (id int PRIMARY KEY, label text);\n"
+                               "CREATE TABLE notes (id int PRIMARY KEY, body text);",
+                    "002.sql": "CREATE TABLE IF NOT EXISTS tags (id int PRIMARY KEY, label text);\n"
+                               "CREATE TABLE IF NOT EXISTS notes (id int PRIMARY KEY, body varchar(200));"})
+    found = {f["table"]: f for f in result.findings[result.findings["check"] == "table_defined_multiple"]
+             .to_dict("records")}
+    assert (found["tags"]["severity"], found["tags"]["evidence"]["identical"]) == ("low", True)
+    assert (found["notes"]["severity"], found["notes"]["evidence"]["identical"]) == ("high", False)
+    assert found["notes"]["evidence"]["column_diff"] == [
+        {"column": "body", "001.sql:2": "text", "002.sql:2": "varchar(200)"}]

@@ -131,17 +131,22 @@ def table_defined_multiple(catalog: Catalog, config: AuditConfig, migration_run:
                                       for e in entries}} for column in all_columns
                 if len({(e["columns"].get(column), e["foreign_keys"].get(column)) for e in entries}) > 1]
         first = entries[0]
+        # Copies of one definition are clutter; definitions that differ leave code expecting columns that may not
+        # exist, depending on which ran first.
+        identical = not diff
         yield Finding(
-            schema=table[0], table=table[1], column=None,
-            title=f"Table defined {len(entries)} times in {len(files)} files",
+            schema=table[0], table=table[1], column=None, severity="low" if identical else None,
+            title=(f"Identical table definition repeated in {len(files)} files" if identical else
+                   f"Table defined {len(entries)} times in {len(files)} files, differently"),
             detail=f"{'.'.join(table)} is created in {', '.join(files)}; "
                    + (f"the definition in force is {in_force['file']} line {in_force['line']}" if in_force else
                       "the table in force got its name from a rename" if exists.get(table) == RENAMED else
                       "no definition survives (dropped or renamed last)")
-                   + f", and {len(diff)} columns differ between the definitions.",
+                   + (", and the definitions are identical (columns, types and foreign keys)." if identical else
+                      f", and {len(diff)} columns differ between the definitions."),
             evidence={"definitions": [{k: v for k, v in e.items()} for e in entries],
                       "in_force": {"file": in_force["file"], "line": in_force["line"]} if in_force else None,
-                      "column_diff": diff},
+                      "identical": identical, "column_diff": diff},
             file=first["file"], line=first["line"])
 
 
