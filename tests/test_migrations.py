@@ -202,3 +202,16 @@ def test_identical_definitions_are_low_and_differing_ones_high(audit):
     assert (found["notes"]["severity"], found["notes"]["evidence"]["identical"]) == ("high", False)
     assert found["notes"]["evidence"]["column_diff"] == [
         {"column": "body", "001.sql:2": "text", "002.sql:2": "varchar(200)"}]
+
+
+def test_migration_findings_name_the_table_of_their_statement(audit):
+    result = audit({"001.sql": "CREATE TABLE kinds (id int PRIMARY KEY, name text NOT NULL);\n"
+                               "INSERT INTO kinds VALUES (1, NULL);\n"
+                               "CREATE TABLE crew.members (id int PRIMARY KEY);\n"
+                               "ALTER TABLE kinds ADD COLUMN x text,;\n"
+                               "SELECT missing_function();"})
+    failed = result.findings[result.findings["check"].isin(["migration_statement_failed", "sql_parse_error"])]
+    tables = {f["line"]: (f["schema"], f["table"], f["evidence"]["target"]) for f in failed.to_dict("records")}
+    # crew is not a schema of the built database, so it is not audited: named in the evidence only, and kept
+    assert tables == {2: ("public", "kinds", "public.kinds"), 3: (None, None, "crew.members"),
+                      4: ("public", "kinds", "public.kinds"), 5: (None, None, None)}

@@ -12,10 +12,18 @@ from auditlib.catalog import Catalog
 from auditlib.checks import check
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
-from auditlib.migrations import MigrationRun, created_table, statement_effects
+from auditlib.migrations import MigrationRun, created_table, statement_effects, statement_target
 
 PLATFORM_REFERENCES = {("public", "users"): ("auth", "users")}  # a bare `users` where the platform has auth.users
 RENAMED = -1  # table_defined_multiple: the name exists because a rename gave it to another table
+
+
+def _where(catalog: Catalog, config: AuditConfig, target: tuple[str, str] | None) -> dict[str, str | None]:
+    """``schema`` and ``table`` of a finding on a statement's target. A finding with a schema outside the audited
+    ones is dropped, and a failing statement must not be: then the target is only named in the evidence."""
+    if target is None or target[0] not in config.audited_schemas(list(catalog.schemas["name"])):
+        return {"schema": None, "table": None}
+    return {"schema": target[0], "table": target[1]}
 
 
 @check(name="sql_parse_error", category="migrations", severity="high", kind="migrations")
@@ -32,13 +40,14 @@ def sql_parse_error(catalog: Catalog, config: AuditConfig, migration_run: Migrat
     for statement in folder.statements:
         if statement.parse_error:
             first = statement.text.strip().splitlines()[0][:120] if statement.text.strip() else ""
+            target = statement_target(statement)
             yield Finding(
-                schema=None, table=None, column=None, object=f"{statement.file}:{statement.line}",
+                **_where(catalog, config, target), column=None, object=f"{statement.file}:{statement.line}",
                 title="Statement does not parse",
                 detail=f"{statement.file} line {statement.error_line or statement.line}: {statement.parse_error}; "
                        "this statement is skipped and the rest of the folder is still audited.",
                 evidence={"message": statement.parse_error, "statement_start": first,
-                          "error_line": statement.error_line},
+                          "error_line": statement.error_line, "target": ".".join(target) if target else None},
                 file=statement.file, line=statement.error_line or statement.line)
         elif statement.meta_command:
             yield Finding(
@@ -222,7 +231,7 @@ def ref_target_missing(catalog: Catalog, config: AuditConfig, migration_run: Mig
             else:
                 continue
             yield Finding(
-                schema=source[0], table=source[1], column=column, severity="critical" if creation is None and not
+                **_where(catalog, config, source), column=column, severity="critical" if creation is None and not
                 platform else None,
                 object=f"{source[0]}.{source[1]}.{column}->{'.'.join(target)}",
                 title=f"REFERENCES {'.'.join(target)}: {reason.split(';')[0]}",
@@ -259,11 +268,13 @@ def migration_statement_failed(catalog: Catalog, config: AuditConfig,
                        f"{cause.statement.line}, which failed first.")
         else:
             detail += "."
+        target = statement_target(statement)
         yield Finding(
-            schema=None, table=None, column=None, object=f"{statement.file}:{statement.line}",
+            **_where(catalog, config, target), column=None, object=f"{statement.file}:{statement.line}",
             title=("Statement fails (knock-on)" if cause else "Statement fails when the files run in order"),
             severity="medium" if cause else None, detail=detail,
             evidence={"sqlstate": result.sqlstate, "message": result.message, "root_cause": cause is None,
+                      "target": ".".join(target) if target else None,
                       "caused_by": {"file": cause.statement.file, "line": cause.statement.line} if cause else None,
                       "statement": statement.text[:400]},
             file=statement.file, line=statement.line)

@@ -52,6 +52,7 @@ from auditlib.migrations.static import (
     file_inventory,
     relation_name,
     statement_effects,
+    statement_target,
     table_definition,
 )
 
@@ -59,4 +60,4 @@ __all__ = ["INSPECTED_TYPES", "AppliedStatement", "InvalidUtf8", "LineIndex", "M
            "MigrationsError", "Progress", "Statement", "apply_folder", "attach_origins", "blank_meta_commands",
            "categorize", "created_table", "discover", "file_inventory", "load_folder", "needs_supabase_stub", "origins",
            "read_sql_file", "relation_name", "scratch_database_name", "split_parsed", "split_statements",
-           "statement_effects", "stub_sql", "table_definition"]
+           "statement_effects", "statement_target", "stub_sql", "table_definition"]

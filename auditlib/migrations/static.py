@@ -6,6 +6,7 @@ file) are never inspected.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -221,3 +222,48 @@ def columns_altered(statement: Statement) -> list[tuple[tuple[str, str], str]]:
         return renamed
     table = relation_name(node.relation)
     return [(table, command.name) for command in node.cmds or () if getattr(command, "name", None)]
+
+
+def statement_target(statement: Statement) -> tuple[str, str] | None:
+    """(schema, name) of the table (or view) a statement acts on, None when it has no one target (or does not
+    parse): what it creates, alters, renames or drops, inserts into, updates, deletes from, indexes, grants on,
+    comments on, or puts a policy or trigger on."""
+    if statement.node_type is None:
+        return _guessed_target(statement.text) if statement.parse_error else None
+    effects = statement_effects(statement)
+    for kind, target in effects["created"] + effects["altered"] + effects["dropped"]:
+        if kind not in ("function", "procedure"):  # tables, views, and the tables of policies, triggers, indexes
+            return target[:2]
+    for _, old, _ in effects["renamed"]:
+        return old
+    node = statement.node
+    relation = getattr(node, "relation", None)
+    if isinstance(relation, ast.RangeVar):  # INSERT, UPDATE, DELETE, ALTER TABLE of any kind, REINDEX, COPY, …
+        return relation_name(relation)
+    if isinstance(node, ast.GrantStmt) and node.objtype == ObjectType.OBJECT_TABLE and node.objects \
+            and isinstance(node.objects[0], ast.RangeVar):
+        return relation_name(node.objects[0])
+    if isinstance(node, ast.CommentStmt) and node.objtype in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_COLUMN):
+        names = [part.sval for part in node.object]
+        names = names[:-1] if node.objtype == ObjectType.OBJECT_COLUMN else names
+        return (names[-2] if len(names) > 1 else "public", names[-1]) if names else None
+    if isinstance(node, ast.DropStmt) and node.removeType in (ObjectType.OBJECT_POLICY, ObjectType.OBJECT_TRIGGER) \
+            and node.objects:
+        names = [part.sval for part in node.objects[0]][:-1]
+        return (names[-2] if len(names) > 1 else "public", names[-1]) if names else None
+    return None
+
+
+_TARGET_OF_TEXT = re.compile(r'^\s*(?:CREATE\s+(?:(?:UNLOGGED|TEMP|TEMPORARY)\s+)?TABLE(?:\s+IF\s+NOT\s+EXISTS)?|ALTER\s+TABLE'
+                             r'(?:\s+IF\s+EXISTS)?(?:\s+ONLY)?|INSERT\s+INTO|UPDATE(?:\s+ONLY)?|DELETE\s+FROM)\s+'
+                             r'((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)', re.I)
+
+
+def _guessed_target(text: str) -> tuple[str, str] | None:
+    # A statement that does not parse still usually names its table in its first words.
+    match = _TARGET_OF_TEXT.match(re.sub(r"--[^\n]*|/\*.*?\*/", " ", text[:2000], flags=re.S))
+    if not match:
+        return None
+    parts = [part.strip('"') if part.startswith('"') else part.lower()
+             for part in re.findall(r'"[^"]+"|[\w$]+', match.group(1))]
+    return (parts[0], parts[1]) if len(parts) == 2 else ("public", parts[0])
