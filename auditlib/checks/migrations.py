@@ -12,7 +12,14 @@ from auditlib.catalog import Catalog
 from auditlib.checks import check
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
-from auditlib.migrations import MigrationRun, created_table, statement_effects, statement_target
+from auditlib.migrations import (
+    MigrationRun,
+    created_table,
+    needs_autocommit,
+    statement_effects,
+    statement_target,
+)
+from auditlib.migrations.reading import MigrationFolder, Statement
 
 PLATFORM_REFERENCES = {("public", "users"): ("auth", "users")}  # a bare `users` where the platform has auth.users
 RENAMED = -1  # table_defined_multiple: the name exists because a rename gave it to another table
@@ -278,3 +285,49 @@ def migration_statement_failed(catalog: Catalog, config: AuditConfig,
                       "caused_by": {"file": cause.statement.file, "line": cause.statement.line} if cause else None,
                       "statement": statement.text[:400]},
             file=statement.file, line=statement.line)
+    reported = {r.statement.index for r in results if not r.ok}
+    for statement, needs, why in _autocommit_in_transaction(migration_run.folder):
+        if statement.index in reported:
+            continue
+        target = statement_target(statement)
+        yield Finding(
+            **_where(catalog, config, target), column=None, object=f"{statement.file}:{statement.line}",
+            title=f"{needs} inside a transaction: fails when a migration tool applies the file",
+            detail=f"{statement.file} line {statement.line}: {needs} cannot run inside a transaction block, and "
+                   f"{why}. It passed here only because auditlib runs each statement on its own; move it to a file "
+                   "of its own (or mark the file to run outside a transaction, where the tool allows it).",
+            evidence={"sqlstate": "25001", "message": f"{needs} cannot run inside a transaction block",
+                      "root_cause": True, "caused_by": None, "needs_autocommit": needs, "in_transaction": why,
+                      "target": ".".join(target) if target else None, "statement": statement.text[:400]},
+            file=statement.file, line=statement.line)
+
+
+def _autocommit_in_transaction(folder: MigrationFolder) -> Iterator[tuple[Statement, str, str]]:
+    """Statements that cannot run in a transaction block, in files that will run in one: inside an explicit
+    BEGIN … COMMIT, or next to other statements (supabase db push, prisma migrate, goose, dbmate, Flyway and
+    most runners apply a file in one transaction unless it is marked otherwise)."""
+    by_file: dict[str, list[Statement]] = {}
+    for statement in folder.parsed():
+        by_file.setdefault(statement.file, []).append(statement)
+    for name, statements in by_file.items():
+        if name in folder.no_transaction:
+            continue
+        others = sum(1 for s in statements if s.node_type != "TransactionStmt") - 1
+        begin: Statement | None = None
+        for statement in statements:
+            if statement.node_type == "TransactionStmt":
+                word = statement.text.split(None, 1)[0].upper() if statement.text.strip() else ""
+                if word in ("BEGIN", "START"):
+                    begin = statement
+                elif word in ("COMMIT", "END", "ROLLBACK", "ABORT"):
+                    begin = None
+                continue
+            needs = needs_autocommit(statement)
+            if needs is None:
+                continue
+            if begin is not None:
+                yield statement, needs, f"it follows the BEGIN at line {begin.line} of the file"
+            elif others > 0:
+                yield statement, needs, (f"the file holds {others} other statement{'s' if others > 1 else ''}: "
+                                         "supabase db push, prisma migrate and most migration tools run a file in "
+                                         "one transaction")

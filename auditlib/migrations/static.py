@@ -267,3 +267,34 @@ def _guessed_target(text: str) -> tuple[str, str] | None:
     parts = [part.strip('"') if part.startswith('"') else part.lower()
              for part in re.findall(r'"[^"]+"|[\w$]+', match.group(1))]
     return (parts[0], parts[1]) if len(parts) == 2 else ("public", parts[0])
+
+
+# Statements PostgreSQL refuses inside a transaction block ("… cannot run inside a transaction block", 25001).
+_ALWAYS_AUTOCOMMIT = {"VacuumStmt": "VACUUM", "CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE",
+                      "AlterSystemStmt": "ALTER SYSTEM", "CreateTableSpaceStmt": "CREATE TABLESPACE",
+                      "DropTableSpaceStmt": "DROP TABLESPACE"}
+
+
+def needs_autocommit(statement: Statement) -> str | None:
+    """What makes a statement unable to run inside a transaction block ("CREATE INDEX CONCURRENTLY", "VACUUM" …),
+    None for the statements that can."""
+    kind = statement.node_type
+    if kind == "VacuumStmt":
+        return "VACUUM" if statement.node.is_vacuumcmd else None  # ANALYZE alone runs in a transaction
+    if kind in _ALWAYS_AUTOCOMMIT:
+        return _ALWAYS_AUTOCOMMIT[kind]
+    if kind not in ("IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt") \
+            or "concurrently" not in statement.text.lower():
+        return None
+    node = statement.node
+    if isinstance(node, ast.IndexStmt) and node.concurrent:
+        return "CREATE INDEX CONCURRENTLY"
+    if isinstance(node, ast.DropStmt) and node.concurrent:
+        return "DROP INDEX CONCURRENTLY"
+    if isinstance(node, ast.ReindexStmt) and any(option.defname == "concurrently" for option in node.params or ()):
+        return "REINDEX CONCURRENTLY"
+    if isinstance(node, ast.AlterTableStmt) and any(
+            command.subtype == AlterTableType.AT_DetachPartition and getattr(command.def_, "concurrent", False)
+            for command in node.cmds or ()):
+        return "DETACH PARTITION CONCURRENTLY"
+    return None
