@@ -218,3 +218,17 @@ def test_migration_findings_name_the_table_of_their_statement(audit):
     # crew is not a schema of the built database, so it is not audited: named in the evidence only, and kept
     assert tables == {2: ("public", "kinds", "public.kinds"), 3: (None, None, "crew.members"),
                       4: ("public", "kinds", "public.kinds"), 5: (None, None, None)}
+
+
+def test_stub_gaps_are_low_and_blame_the_stub_and_failures_say_which_server_applied_them(audit):
+    result = audit({"001.sql": "CREATE EXTENSION IF NOT EXISTS pg_net;\n"
+                               "SELECT pgsodium.crypto_aead_det_keygen();\n"
+                               "CREATE TABLE notes (id int PRIMARY KEY, author uuid REFERENCES auth.users (id));\n"
+                               "INSERT INTO notes VALUES (1, NULL), (1, NULL);\n"}, stubs="supabase")
+    failed = {f["line"]: f for f in result.findings[result.findings["check"] == "migration_statement_failed"]
+              .to_dict("records")}
+    assert {line: (f["severity"], f["evidence"]["stub_gap"]) for line, f in failed.items()} == {
+        1: ("low", "the extension pg_net"), 2: ("low", "the schema pgsodium"), 4: ("high", None)}
+    assert "(stub gap)" in failed[1]["title"] and "not of the migration" in failed[2]["detail"]
+    version = result.catalog.server["server_version"]
+    assert {f["evidence"]["applied_by"] for f in failed.values()} == {f"PostgreSQL {version}"}

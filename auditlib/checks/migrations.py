@@ -6,6 +6,7 @@ Their input is a MigrationRun: the folder's files and statements, what each stat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from auditlib.catalog import Catalog
@@ -92,6 +93,9 @@ def migration_file_not_utf8(catalog: Catalog, config: AuditConfig, migration_run
 @check(name="table_defined_multiple", category="duplicates", severity="high", kind="migrations")
 def table_defined_multiple(catalog: Catalog, config: AuditConfig, migration_run: MigrationRun) -> Iterator[Finding]:
     """The same table is created by CREATE TABLE in more than one migration file.
+
+    Definitions that differ (columns, types or foreign keys) are high; identical copies are low. A table renamed
+    away takes its definitions with it, so creating its old name again is a new table.
 
     Why it matters: only one definition ends up in force (the first, unless the table is dropped in between); the
     others are skipped by IF NOT EXISTS or fail, so code written against them finds columns and foreign keys that
@@ -254,34 +258,51 @@ def ref_target_missing(catalog: Catalog, config: AuditConfig, migration_run: Mig
 @check(name="migration_statement_failed", category="migrations", severity="high", kind="migrations")
 def migration_statement_failed(catalog: Catalog, config: AuditConfig,
                                migration_run: MigrationRun) -> Iterator[Finding]:
-    """A statement fails when the migration files are applied in order to an empty database.
+    """A statement fails when the migration files are applied in order to an empty database, or cannot run in the
+    transaction a migration tool wraps its file in (CREATE INDEX CONCURRENTLY, VACUUM … next to other statements).
+
+    A failure caused by an object the platform provides but auditlib's stub lacks (an extension the server does
+    not have, a function in storage, extensions, vault …) is a stub gap, reported as low; the evidence names the
+    object, the PostgreSQL version that applied the files (``applied_by``) and the statement's table (``target``).
 
     Why it matters: a fresh environment (CI, staging, a new developer) ends up with a different schema than
     production; knock-on failures show how far one broken statement reaches.
 
     How to fix: fix the root-cause statements first (the evidence marks them); knock-on failures usually disappear
-    with them.
+    with them. Move statements that need autocommit to a file of their own.
     """
     results = migration_run.results
     by_index = {r.statement.index: r for r in results}
+    applied_by = f"PostgreSQL {catalog.server.get('server_version', '?')}"
+    gaps = _stub_gaps(results, set(config["audit"]["platform_schemas"]))
     for result in results:
         if result.ok:
             continue
         statement = result.statement
         cause = by_index.get(result.caused_by) if result.caused_by is not None else None
+        root = cause
+        while root is not None and root.caused_by is not None and root.caused_by in by_index:
+            root = by_index[root.caused_by]
+        gap = gaps.get(statement.index) or (gaps.get(root.statement.index) if root else None)
         detail = f"{statement.file} line {statement.line} failed with {result.sqlstate}: {result.message}"
         if cause:
             detail += (f" — a knock-on failure: the object comes from {cause.statement.file} line "
                        f"{cause.statement.line}, which failed first.")
         else:
             detail += "."
+        if gap:
+            detail += (f" The scratch database lacks {gap}, which the platform provides and auditlib's stub does not: "
+                       "a gap of the stub, not of the migration (pass --stubs FILE with the missing objects to "
+                       "audit what depends on them).")
+            title = f"Statement fails on the stub: it lacks {gap} (stub gap)"
+        else:
+            title = "Statement fails (knock-on)" if cause else "Statement fails when the files run in order"
         target = statement_target(statement)
         yield Finding(
             **_where(catalog, config, target), column=None, object=f"{statement.file}:{statement.line}",
-            title=("Statement fails (knock-on)" if cause else "Statement fails when the files run in order"),
-            severity="medium" if cause else None, detail=detail,
+            title=title, severity="low" if gap else "medium" if cause else None, detail=detail,
             evidence={"sqlstate": result.sqlstate, "message": result.message, "root_cause": cause is None,
-                      "target": ".".join(target) if target else None,
+                      "target": ".".join(target) if target else None, "stub_gap": gap, "applied_by": applied_by,
                       "caused_by": {"file": cause.statement.file, "line": cause.statement.line} if cause else None,
                       "statement": statement.text[:400]},
             file=statement.file, line=statement.line)
@@ -300,6 +321,49 @@ def migration_statement_failed(catalog: Catalog, config: AuditConfig,
                       "root_cause": True, "caused_by": None, "needs_autocommit": needs, "in_transaction": why,
                       "target": ".".join(target) if target else None, "statement": statement.text[:400]},
             file=statement.file, line=statement.line)
+
+
+_MISSING_EXTENSION = re.compile(r'extension "([^"]+)" is not available')
+_MISSING_SCHEMA = re.compile(r'schema "([^"]+)" does not exist')
+_MISSING_QUALIFIED = re.compile(r'(relation|function|type|operator|view|sequence) "?([\w$]+)\.([\w$]+)(?:\([^)]*\))?"?'
+                                r' does not exist')
+_MISSING_UNQUALIFIED = re.compile(r'(function|type) "?([\w$]+)(?:\([^)]*\))?"? does not exist')
+_MISSING_COLUMN = re.compile(r'column "([^"]+)" of relation "([^"]+)" does not exist')
+_MISSING_ROLE = re.compile(r'role "((?:supabase|pgsodium|pgbouncer|authenticator|dashboard)[^"]*)" does not exist')
+_MISSING_PUBLICATION = re.compile(r'publication "(supabase_realtime[^"]*)" does not exist')
+
+
+def _stub_gaps(results, platform_schemas: set[str]) -> dict[int, str]:
+    """Failed statements the platform stub is to blame for: statement index → the object it lacks.
+
+    Blamed: an extension the server does not have, a missing object in a platform schema (auth, storage, realtime,
+    extensions, vault, net, cron, graphql, pgsodium …), a platform role or the realtime publication, a missing column
+    of a platform table, and a missing unqualified function or type after an extension failed to install (postgis's
+    geometry, …) when no file creates it."""
+    gaps: dict[int, str] = {}
+    missing_extensions: list[str] = []
+    for result in results:
+        if result.ok or not result.message:
+            continue
+        message = result.message
+        if match := _MISSING_EXTENSION.search(message):
+            missing_extensions.append(match.group(1))
+            gaps[result.statement.index] = f"the extension {match.group(1)}"
+        elif (match := _MISSING_SCHEMA.search(message)) and match.group(1) in platform_schemas:
+            gaps[result.statement.index] = f"the schema {match.group(1)}"
+        elif (match := _MISSING_QUALIFIED.search(message)) and match.group(2) in platform_schemas:
+            gaps[result.statement.index] = f"the {match.group(1)} {match.group(2)}.{match.group(3)}"
+        elif match := _MISSING_ROLE.search(message):
+            gaps[result.statement.index] = f"the role {match.group(1)}"
+        elif match := _MISSING_PUBLICATION.search(message):
+            gaps[result.statement.index] = f"the publication {match.group(1)}"
+        elif (match := _MISSING_COLUMN.search(message)) and (target := statement_target(result.statement)) \
+                and target[0] in platform_schemas and target[1] == match.group(2):
+            gaps[result.statement.index] = f"the column {target[0]}.{target[1]}.{match.group(1)}"
+        elif missing_extensions and result.caused_by is None and (match := _MISSING_UNQUALIFIED.search(message)):
+            gaps[result.statement.index] = (f"the {match.group(1)} {match.group(2)} (probably from the extension "
+                                            f"{', '.join(dict.fromkeys(missing_extensions))})")
+    return gaps
 
 
 def _autocommit_in_transaction(folder: MigrationFolder) -> Iterator[tuple[Statement, str, str]]:
