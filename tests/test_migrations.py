@@ -95,7 +95,10 @@ def test_concurrent_index_meta_commands_and_transactions_are_handled(audit):
     result = audit({"001.sql": "BEGIN;\nCREATE TABLE a (id int PRIMARY KEY, v int);\nCOMMIT;\n"
                                "CREATE INDEX CONCURRENTLY a_v_idx ON a (v);\n\\set ON_ERROR_STOP on\n"
                                "VACUUM a;\n"})
-    assert objects(result, "migration_statement_failed") == []
+    # they run here, but not in the transaction a migration tool wraps the file in
+    failed = result.findings[result.findings["check"] == "migration_statement_failed"].to_dict("records")
+    assert [(f["line"], f["evidence"]["needs_autocommit"], f["table"]) for f in failed] == [
+        (4, "CREATE INDEX CONCURRENTLY", "a"), (6, "VACUUM", None)]
     assert "a_v_idx" in set(result.catalog.indexes["name"])
     meta = result.findings[result.findings["check"] == "sql_parse_error"].to_dict("records")
     assert [(m["line"], m["severity"]) for m in meta] == [(5, "low")]
@@ -177,3 +180,55 @@ def test_pg_variables_of_the_shell_do_not_reach_the_scratch_database(audit, monk
     assert not len(result.findings.query("check == 'migration_statement_failed'"))
     assert {"public.projects", "public.tasks"} <= set(result.catalog.tables["schema"] + "." +
                                                       result.catalog.tables["name"])
+
+
+def test_renamed_table_keeps_the_origin_of_its_create_and_is_in_the_inventory(audit):
+    result = audit({"001.sql": "CREATE TABLE projects (id uuid PRIMARY KEY);\n"
+                               "CREATE TABLE invoices_old (id uuid PRIMARY KEY, project uuid, project_id uuid);",
+                    "002.sql": "ALTER TABLE invoices_old RENAME TO invoices;\n"
+                               "ALTER TABLE invoices RENAME COLUMN project TO project_ref;"})
+    missing = result.findings[result.findings["check"] == "fk_missing"].to_dict("records")
+    assert [(f["object"], f["file"], f["line"]) for f in missing] == [("public.invoices.project_id", "001.sql", 2)]
+    inventory = result.extras["migration_inventory"].set_index("file")
+    assert inventory.loc["002.sql", "tables_renamed"] == ["invoices_old → invoices"]
+    assert objects(result, "ref_target_missing") == [] and objects(result, "migration_statement_failed") == []
+
+
+def test_identical_definitions_are_low_and_differing_ones_high(audit):
+    result = audit({"001.sql": "CREATE TABLE tags (id int PRIMARY KEY, label text);\n"
+                               "CREATE TABLE notes (id int PRIMARY KEY, body text);",
+                    "002.sql": "CREATE TABLE IF NOT EXISTS tags (id int PRIMARY KEY, label text);\n"
+                               "CREATE TABLE IF NOT EXISTS notes (id int PRIMARY KEY, body varchar(200));"})
+    found = {f["table"]: f for f in result.findings[result.findings["check"] == "table_defined_multiple"]
+             .to_dict("records")}
+    assert (found["tags"]["severity"], found["tags"]["evidence"]["identical"]) == ("low", True)
+    assert (found["notes"]["severity"], found["notes"]["evidence"]["identical"]) == ("high", False)
+    assert found["notes"]["evidence"]["column_diff"] == [
+        {"column": "body", "001.sql:2": "text", "002.sql:2": "varchar(200)"}]
+
+
+def test_migration_findings_name_the_table_of_their_statement(audit):
+    result = audit({"001.sql": "CREATE TABLE kinds (id int PRIMARY KEY, name text NOT NULL);\n"
+                               "INSERT INTO kinds VALUES (1, NULL);\n"
+                               "CREATE TABLE crew.members (id int PRIMARY KEY);\n"
+                               "ALTER TABLE kinds ADD COLUMN x text,;\n"
+                               "SELECT missing_function();"})
+    failed = result.findings[result.findings["check"].isin(["migration_statement_failed", "sql_parse_error"])]
+    tables = {f["line"]: (f["schema"], f["table"], f["evidence"]["target"]) for f in failed.to_dict("records")}
+    # crew is not a schema of the built database, so it is not audited: named in the evidence only, and kept
+    assert tables == {2: ("public", "kinds", "public.kinds"), 3: (None, None, "crew.members"),
+                      4: ("public", "kinds", "public.kinds"), 5: (None, None, None)}
+
+
+def test_stub_gaps_are_low_and_blame_the_stub_and_failures_say_which_server_applied_them(audit):
+    result = audit({"001.sql": "CREATE EXTENSION IF NOT EXISTS pg_net;\n"
+                               "SELECT pgsodium.crypto_aead_det_keygen();\n"
+                               "CREATE TABLE notes (id int PRIMARY KEY, author uuid REFERENCES auth.users (id));\n"
+                               "INSERT INTO notes VALUES (1, NULL), (1, NULL);\n"}, stubs="supabase")
+    failed = {f["line"]: f for f in result.findings[result.findings["check"] == "migration_statement_failed"]
+              .to_dict("records")}
+    assert {line: (f["severity"], f["evidence"]["stub_gap"]) for line, f in failed.items()} == {
+        1: ("low", "the extension pg_net"), 2: ("low", "the schema pgsodium"), 4: ("high", None)}
+    assert "(stub gap)" in failed[1]["title"] and "not of the migration" in failed[2]["detail"]
+    version = result.catalog.server["server_version"]
+    assert {f["evidence"]["applied_by"] for f in failed.values()} == {f"PostgreSQL {version}"}

@@ -50,13 +50,15 @@ from auditlib.migrations.static import (
     categorize,
     created_table,
     file_inventory,
+    needs_autocommit,
     relation_name,
     statement_effects,
+    statement_target,
     table_definition,
 )
 
 __all__ = ["INSPECTED_TYPES", "AppliedStatement", "InvalidUtf8", "LineIndex", "MigrationFolder", "MigrationRun",
            "MigrationsError", "Progress", "Statement", "apply_folder", "attach_origins", "blank_meta_commands",
-           "categorize", "created_table", "discover", "file_inventory", "load_folder", "needs_supabase_stub", "origins",
+           "categorize", "created_table", "discover", "file_inventory", "load_folder", "needs_autocommit", "needs_supabase_stub", "origins",
            "read_sql_file", "relation_name", "scratch_database_name", "split_parsed", "split_statements",
-           "statement_effects", "stub_sql", "table_definition"]
+           "statement_effects", "statement_target", "stub_sql", "table_definition"]

@@ -23,9 +23,9 @@ _MISSING_OBJECT = re.compile(r'(?:relation|table|function|type|schema|view|seque
 
 
 def needs_supabase_stub(folder: MigrationFolder) -> bool:
-    """True when the files use Supabase's platform (auth schema, its roles)."""
-    return any(re.search(r"\bauth\.|\bauthenticated\b|\bservice_role\b|\banon\b", s.text)
-               for s in folder.statements)
+    """True when the files use Supabase's platform (auth or storage schema, its roles, its realtime publication)."""
+    return any(re.search(r"\b(?:auth|storage)\.|\bauthenticated\b|\bservice_role\b|\banon\b|\bsupabase_realtime\b",
+                         s.text) for s in folder.statements)
 
 
 def stub_sql(stubs: str, folder: MigrationFolder) -> str:
@@ -125,9 +125,12 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
                             break
             results.append(AppliedStatement(statement, ok=False, sqlstate=sqlstate, message=message,
                                             caused_by=caused_by))
-            for kind, created in statement_effects(statement)["created"]:
+            effects = statement_effects(statement)
+            for kind, created in effects["created"]:
                 failed_objects.setdefault(created[-1] if kind not in ("policy", "trigger", "index")
                                           else created[1], statement.index)
+            for _, _, new in effects["renamed"]:  # the new name does not exist either
+                failed_objects.setdefault(new[1], statement.index)
             for table, column in columns_altered(statement):
                 failed_columns.setdefault(table, {}).setdefault(column, statement.index)
             return False

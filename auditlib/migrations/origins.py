@@ -24,6 +24,12 @@ def origins(results: list[AppliedStatement]) -> dict[tuple, tuple[str, int]]:
                 found.setdefault(target, (result.statement.file, result.statement.line))
         for _, target in effects["dropped"]:
             found.pop(target, None)
+        for _, old, new in effects["renamed"]:  # the table keeps its origin, and its columns theirs
+            for key in [key for key in found if key[:2] == old]:
+                found[(*new, *key[2:])] = found.pop(key)
+        for table, old_column, new_column in effects["columns_renamed"]:
+            if (*table, old_column) in found:
+                found[(*table, new_column)] = found.pop((*table, old_column))
         node = result.statement.node if result.statement.node_type == "AlterTableStmt" else None
         if isinstance(node, ast.AlterTableStmt) and node.relation is not None:
             table = relation_name(node.relation)

@@ -23,6 +23,10 @@ from pglast.parser import split as scanner_split
 from auditlib.migrations.progress import Progress
 
 _META_COMMAND = re.compile(r"^[^\S\n]*\\[^\n]*", re.M)  # a line whose first non-blank character is a backslash
+# Markers by which migration runners let one file run outside a transaction: goose, dbmate, sqlx, golang-migrate's
+# x-multi-statement users, Flyway's per-script config comment.
+_NO_TRANSACTION = re.compile(r"^\s*--\s*(?:\+goose\s+NO\s+TRANSACTION|migrate:(?:up|down)\b[^\n]*transaction:false"
+                             r"|no-transaction|flyway:executeInTransaction=false)", re.I | re.M)
 _STATEMENT_TYPE = re.compile(r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)"')
 
 
@@ -77,6 +81,7 @@ class MigrationFolder:
     files: list[str]
     statements: list[Statement]
     decoding: dict[str, str] = field(default_factory=dict)  # file -> encoding used when not UTF-8
+    no_transaction: set[str] = field(default_factory=set)  # files marked to run outside a transaction
     invalid_utf8: dict[str, InvalidUtf8] = field(default_factory=dict)  # file -> its first invalid byte
 
     def parsed(self) -> Iterator[Statement]:
@@ -285,6 +290,7 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> Migrati
     statements: list[Statement] = []
     decoding: dict[str, str] = {}
     invalid_utf8: dict[str, InvalidUtf8] = {}
+    no_transaction: set[str] = set()
     files = []
     for path in paths:
         name = path.relative_to(root).as_posix()
@@ -297,6 +303,8 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> Migrati
             continue
         if invalid:
             decoding[name], invalid_utf8[name] = "latin-1", invalid
+        if _NO_TRANSACTION.search(text, 0, 100_000):
+            no_transaction.add(name)
         cleaned, meta = blank_meta_commands(text)
         del text
         for line, command in meta:
@@ -315,4 +323,4 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> Migrati
     for index, statement in enumerate(statements):
         statement.index = index
     return MigrationFolder(root=root, files=files, statements=statements, decoding=decoding,
-                           invalid_utf8=invalid_utf8)
+                           invalid_utf8=invalid_utf8, no_transaction=no_transaction)
