@@ -42,6 +42,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # column names that hold a user id (they point at the first existing table of user_tables)
         "user_columns": ["user_id", "created_by", "updated_by", "deleted_by", "owner_id", "assigned_to",
                          "auth_user_id"],
+        # column names (as snake words: "ReportsTo" is reports_to) that point at their own table's key: a hierarchy
+        "self_columns": ["parent_id", "reports_to"],
         # first words of column names that hold another system's ids (stripe_customer_id): never references
         "external_prefixes": ["stripe", "google", "gmail", "microsoft", "outlook", "apple", "facebook", "meta",
                               "hubspot", "salesforce", "xero", "quickbooks", "slack", "github", "twilio", "paypal",

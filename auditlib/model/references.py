@@ -9,6 +9,7 @@ joined, cast, or tied by a foreign key.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ KINDS = ("declared", "inferred", "not_valid", "legacy_trigger", "polymorphic")
 # How sure a reference is: a constraint is certain; a column named after its table (or a user column) is strong
 # evidence; a name matched only by a prefix or suffix is weaker (it is only kept when the types agree too).
 CONFIDENCE = {"name": "high", "user": "high", "schema_prefix": "high", "self": "high", "prefix": "medium",
-              "suffix": "medium"}
+              "suffix": "medium", "table_name": "medium"}
 REFERENCE_COLUMNS = ["schema", "table", "column", "data_type", "ref_schema", "ref_table", "ref_column",
                      "ref_data_type", "rule"]
 
@@ -69,6 +70,15 @@ def can_cast(from_column: dict, to_column: dict) -> bool:
     return target in _CASTABLE.get(source, set())
 
 
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake_name(name: str) -> str:
+    """A name as lower-case snake words: ``GenreId`` -> ``genre_id``, ``authorId`` -> ``author_id``, ``ReportsTo`` ->
+    ``reports_to``, ``_CategoryToPost`` -> ``_category_to_post``; snake_case names are unchanged."""
+    return re.sub(r"(?<=.)_+", "_", _WORD_BOUNDARY.sub("_", name)).lower()
+
+
 def matches_column(schema: str, table: str, column: str, patterns: list[str]) -> bool:
     """True when ``schema.table.column`` matches one of the glob patterns."""
     from fnmatch import fnmatchcase
@@ -90,8 +100,12 @@ class CatalogIndex:
             key: catalog.table_columns(*key) for key in self.kinds}
         self.column_index = {(s, t, c["name"]): c for (s, t), cols in self.columns.items() for c in cols}
         self.by_schema: dict[str, set[str]] = defaultdict(set)
-        for schema, name in self.kinds:
+        # snake_name(table) -> table per schema: "Genre" and "genre" both answer to genre; an exact lower-case
+        # name wins when two tables normalise alike.
+        self.by_snake: dict[str, dict[str, str]] = defaultdict(dict)
+        for schema, name in sorted(self.kinds, key=lambda k: (k[0], k[1] != k[1].lower(), k[1])):
             self.by_schema[schema].add(name)
+            self.by_snake[schema].setdefault(snake_name(name), name)
         platform = set(config.get("audit", "platform_schemas"))
         others = sorted(s for s in self.by_schema if s not in platform and s != "public")
         self.search_schemas = (["public"] if "public" in self.by_schema else []) + others
@@ -127,10 +141,10 @@ class CatalogIndex:
     def find_table(self, names: list[str], schemas: list[str]) -> tuple[str, str] | None:
         """The first existing table among ``names`` (in order) searching ``schemas`` in order."""
         for schema in schemas:
-            present = self.by_schema.get(schema, ())
+            present = self.by_snake.get(schema, {})
             for name in names:
                 if name in present:
-                    return (schema, name)
+                    return (schema, present[name])
         return None
 
 
@@ -156,6 +170,7 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
     config = model.config
     ignore = config.get("relationships", "ignore_columns")
     user_columns = set(config.get("relationships", "user_columns"))
+    self_columns = set(config.get("relationships", "self_columns"))
     external = tuple(p.lower() for p in config.get("relationships", "external_prefixes"))
     user_tables = [split_table(t) for t in config.get("relationships", "user_tables")]
     schemas_by_name = set(model.by_schema)
@@ -169,7 +184,7 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
             if (schema, table, name) in model.fk_columns or not key_like_type(column) \
                     or matches_column(schema, table, name, ignore):
                 continue
-            match = _resolve(model, schema, table, name, others, user_columns, user_tables, external,
+            match = _resolve(model, schema, table, name, others, user_columns, self_columns, user_tables, external,
                              schemas_by_name, column)
             if match is None:
                 continue
@@ -182,7 +197,7 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
             ref_column = model.column_index.get((ref_schema, ref_table, ref_name))
             if ref_column is None:
                 continue
-            if rule in ("prefix", "suffix") and not can_declare_fk(column, ref_column):
+            if rule in ("prefix", "suffix", "table_name") and not can_declare_fk(column, ref_column):
                 continue  # weak name evidence: only trusted when the types agree too
             if rule in ("name", "user", "schema_prefix", "self") and not can_declare_fk(column, ref_column) \
                     and type_family(column["base_type"]) != "text":
@@ -199,10 +214,11 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
 
 
 def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: list[str], user_columns: set[str],
+             self_columns: set[str],
              user_tables: list[tuple[str, str]], external: tuple[str, ...], schemas_by_name: set[str],
              column: dict) -> tuple[tuple[str, str], str] | None:
     """Which table a column name points at, and the rule that said so (None when it names no table)."""
-    lowered = name.lower()
+    lowered = snake_name(name)
     if lowered.split("_", 1)[0] in external:
         return None  # stripe_customer_id, google_event_id: ids in another system
     stem = lowered[:-3] if lowered.endswith("_id") and len(lowered) > 3 else None
@@ -213,14 +229,18 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
             found = model.find_table(name_forms(rest), [head])
             if found:
                 return found, "schema_prefix"
-    if lowered in ("parent_id",):
-        return (schema, table), "self"
+    if lowered in self_columns:
+        return (schema, table), "self"  # parent_id, "ReportsTo": a hierarchy within the table
     if stem:
         found = model.find_table(name_forms(stem), [schema])
         if found == (schema, table):
             return None  # crew.crew_id: the table's own (often external) number, not a reference
         if found:
             return found, "name"
+    if stem is None and not lowered.endswith("_by"):
+        found = _named_like_table(model, schema, table, lowered)
+        if found:
+            return found, "table_name"
     # approved_by, booked_by …: unlisted *_by columns only count when typed like the user key (prepared_by text
     # holds a name).
     if lowered in user_columns or lowered.endswith("_by"):
@@ -246,10 +266,32 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
             return found, "self" if found == (schema, table) else "prefix"
     # thread_id -> email_threads: the only table of the schema whose name ends with the word.
     forms = name_forms(stem)
-    candidates = [t for t in model.by_schema.get(schema, ()) if t != table
-                  and any(t.endswith("_" + form) for form in forms)]
+    candidates = [t for snake, t in model.by_snake.get(schema, {}).items() if t != table
+                  and any(snake.endswith("_" + form) for form in forms)]
     if len(candidates) == 1:
         return (schema, candidates[0]), "suffix"
+    return None
+
+
+def _named_like_table(model: CatalogIndex, schema: str, table: str, lowered: str) -> tuple[str, str] | None:
+    """The table a column without an ``_id`` suffix is named after, in its own schema (the caller checks the types).
+
+    ``orders.customer`` -> customer, ``refunds.payment`` -> payments; ``artist.type`` -> artist_type (the table's own
+    lookup of that name); ``subscribed_editor`` -> editor (a participle naming the role, like ``related_client``).
+    """
+    own = snake_name(table)
+    lookups = [f"{form}_{word}" for form in name_forms(own) for word in name_forms(lowered)]
+    found = model.find_table(lookups, [schema])
+    if found and found != (schema, table):
+        return found
+    found = model.find_table(name_forms(lowered), [schema])
+    if found:
+        return found if found != (schema, table) else None
+    words = lowered.split("_")
+    if len(words) > 1 and words[0].endswith("ed"):
+        found = model.find_table(name_forms("_".join(words[1:])), [schema])
+        if found:
+            return found
     return None
 
 
