@@ -171,6 +171,7 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
     ignore = config.get("relationships", "ignore_columns")
     user_columns = set(config.get("relationships", "user_columns"))
     self_columns = set(config.get("relationships", "self_columns"))
+    user_roles = set(config.get("relationships", "user_roles"))
     external = tuple(p.lower() for p in config.get("relationships", "external_prefixes"))
     user_tables = [split_table(t) for t in config.get("relationships", "user_tables")]
     schemas_by_name = set(model.by_schema)
@@ -184,7 +185,8 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
             if (schema, table, name) in model.fk_columns or not key_like_type(column) \
                     or matches_column(schema, table, name, ignore):
                 continue
-            match = _resolve(model, schema, table, name, others, user_columns, self_columns, user_tables, external,
+            match = _resolve(model, schema, table, name, others, user_columns, self_columns, user_roles,
+                             user_tables, external,
                              schemas_by_name, column)
             if match is None:
                 continue
@@ -214,7 +216,7 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
 
 
 def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: list[str], user_columns: set[str],
-             self_columns: set[str],
+             self_columns: set[str], user_roles: set[str],
              user_tables: list[tuple[str, str]], external: tuple[str, ...], schemas_by_name: set[str],
              column: dict) -> tuple[tuple[str, str], str] | None:
     """Which table a column name points at, and the rule that said so (None when it names no table)."""
@@ -241,11 +243,13 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
         found = _named_like_table(model, schema, table, lowered)
         if found:
             return found, "table_name"
-    # approved_by, booked_by …: unlisted *_by columns only count when typed like the user key (prepared_by text
-    # holds a name).
-    if lowered in user_columns or lowered.endswith("_by"):
-        for user_table in user_tables:
-            if model.kinds.get(user_table) not in ("table", "partitioned table"):
+    # author_id, assignee_id, merged_by_id, approved_by …: a user named by its role. Names outside user_columns only
+    # count when typed like the user key (prepared_by text holds a name; a uuid author_id can't hold an integer id).
+    role = stem or lowered
+    if lowered in user_columns or role in user_roles or role.endswith("_by"):
+        for user_schema, user_name in user_tables:
+            user_table = model.find_table([snake_name(user_name)], [user_schema])
+            if user_table is None or model.kinds.get(user_table) not in ("table", "partitioned table"):
                 continue
             if lowered not in user_columns:
                 key = model.key_column(*user_table)
@@ -264,13 +268,33 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
         found = model.find_table(name_forms("_".join(words[start:])), others)
         if found:
             return found, "self" if found == (schema, table) else "prefix"
-    # thread_id -> email_threads: the only table of the schema whose name ends with the word.
-    forms = name_forms(stem)
-    candidates = [t for snake, t in model.by_snake.get(schema, {}).items() if t != table
-                  and any(snake.endswith("_" + form) for form in forms)]
-    if len(candidates) == 1:
-        return (schema, candidates[0]), "suffix"
+    # thread_id -> email_threads, upstream_pipeline_id -> ci_pipelines: a table of the schema whose name ends with the
+    # words (the longest ending first); among several, the one with the fewest words before them.
+    for start in range(len(words)):
+        candidates = _suffix_candidates(model, schema, table, "_".join(words[start:]))
+        if len(candidates) == 1:
+            return candidates[0], "suffix"
+        if candidates:
+            return None
     return None
+
+
+def _suffix_candidates(model: CatalogIndex, schema: str, table: str, word: str) -> list[tuple[str, str]]:
+    """Tables of ``schema`` (not ``table``) named ``<prefix>_<word>`` in a singular/plural form. Among several, the
+    one whose prefix is the referencing table's own module prefix wins (``ci_builds.upstream_pipeline_id`` ->
+    ci_pipelines, not ci_sources_pipelines); otherwise all are returned."""
+    forms = name_forms(word)
+    found = []
+    for snake, name in sorted(model.by_snake.get(schema, {}).items()):
+        if name != table and any(snake.endswith("_" + form) and snake != "_" + form for form in forms):
+            found.append((snake, name))
+    if len(found) > 1:
+        module = snake_name(table).lstrip("_").split("_", 1)[0] + "_"
+        same_module = [(snake, name) for snake, name in found
+                       if snake.startswith(module) and snake[len(module):] in forms]
+        if len(same_module) == 1:
+            found = same_module
+    return [(schema, name) for _, name in found]
 
 
 def _named_like_table(model: CatalogIndex, schema: str, table: str, lowered: str) -> tuple[str, str] | None:
