@@ -20,7 +20,7 @@ KINDS = ("declared", "inferred", "not_valid", "legacy_trigger", "polymorphic")
 # How sure a reference is: a constraint is certain; a column named after its table (or a user column) is strong
 # evidence; a name matched only by a prefix or suffix is weaker (it is only kept when the types agree too).
 CONFIDENCE = {"name": "high", "user": "high", "schema_prefix": "high", "self": "high", "prefix": "medium",
-              "suffix": "medium", "table_name": "medium"}
+              "suffix": "medium", "table_name": "medium", "positional": "high"}
 REFERENCE_COLUMNS = ["schema", "table", "column", "data_type", "ref_schema", "ref_table", "ref_column",
                      "ref_data_type", "rule"]
 
@@ -180,14 +180,15 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
         if model.kinds[(schema, table)] == "foreign table":
             continue  # foreign tables cannot carry constraints
         others = [schema] + [s for s in model.search_schemas if s != schema]
+        positional = _positional_links(model, schema, table, columns)
         for column in columns:
             name = column["name"]
             if (schema, table, name) in model.fk_columns or not key_like_type(column) \
                     or matches_column(schema, table, name, ignore):
                 continue
-            match = _resolve(model, schema, table, name, others, user_columns, self_columns, user_roles,
-                             user_tables, external,
-                             schemas_by_name, column)
+            match = (positional[name], "positional") if name in positional else \
+                _resolve(model, schema, table, name, others, user_columns, self_columns, user_roles, user_tables,
+                         external, schemas_by_name, column)
             if match is None:
                 continue
             (ref_schema, ref_table), rule = match
@@ -199,7 +200,7 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
             ref_column = model.column_index.get((ref_schema, ref_table, ref_name))
             if ref_column is None:
                 continue
-            if rule in ("prefix", "suffix", "table_name") and not can_declare_fk(column, ref_column):
+            if rule in ("prefix", "suffix", "table_name", "positional") and not can_declare_fk(column, ref_column):
                 continue  # weak name evidence: only trusted when the types agree too
             if rule in ("name", "user", "schema_prefix", "self") and not can_declare_fk(column, ref_column) \
                     and type_family(column["base_type"]) != "text":
@@ -277,6 +278,34 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
         if candidates:
             return None
     return None
+
+
+_POSITION_PAIRS = (("0", "1"), ("1", "2"), ("a", "b"))
+
+
+def _positional_links(model: CatalogIndex, schema: str, table: str, columns: list[dict]) -> dict[str, tuple[str, str]]:
+    """The columns of a link table named after the two tables it joins, by position: ``l_artist_recording.entity0``
+    -> artist and ``entity1`` -> recording; Prisma's ``_CategoryToPost."A"`` -> Category, ``"B"`` -> Post."""
+    names = {c["name"].lower(): c["name"] for c in columns}
+    pairs = [(names[stem + first], names[stem + second]) for stem in {n[:-1] for n in names}
+             for first, second in _POSITION_PAIRS if stem + first in names and stem + second in names]
+    if len(pairs) != 1:
+        return {}
+    words = snake_name(table).lstrip("_").split("_")
+    splits = []
+    if "to" in words[1:-1]:
+        at = words.index("to", 1)
+        splits.append((words[:at], words[at + 1:]))
+    # l_artist_recording: an optional short leading word (l, lnk, map, rel …), then the two table names.
+    for skip in (0, 1):
+        for at in range(skip + 1, len(words)):
+            splits.append((words[skip:at], words[at:]))
+    for first_words, second_words in splits:
+        first = model.find_table(name_forms("_".join(first_words)), [schema])
+        second = model.find_table(name_forms("_".join(second_words)), [schema])
+        if first and second and table not in (first[1], second[1]):
+            return dict(zip(pairs[0], (first, second), strict=True))
+    return {}
 
 
 def _suffix_candidates(model: CatalogIndex, schema: str, table: str, word: str) -> list[tuple[str, str]]:
