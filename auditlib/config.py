@@ -47,6 +47,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # when no table is named after the role and the types fit; any *_by / *_by_id column counts too
         "user_roles": ["author", "creator", "owner", "assignee", "reviewer", "approver", "editor", "reporter",
                        "requester", "submitter", "uploader", "moderator"],
+        # tables that are backups or dated copies of another (glob patterns on the snake_case name): their columns
+        # are not inferred as references (they repeat the original's)
+        "copy_tables": ["*_backup", "*_backup_*", "*_bak", "*_old", "*_copy", "*_tmp", "*_[0-9][0-9][0-9][0-9]",
+                        "*_[0-9][0-9][0-9][0-9]_*"],
         # column names (as snake words: "ReportsTo" is reports_to) that point at their own table's key: a hierarchy
         "self_columns": ["parent_id", "reports_to"],
         # first words of column names that hold another system's ids (stripe_customer_id): never references

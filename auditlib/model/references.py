@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.config import AuditConfig, split_table
@@ -81,8 +82,6 @@ def snake_name(name: str) -> str:
 
 def matches_column(schema: str, table: str, column: str, patterns: list[str]) -> bool:
     """True when ``schema.table.column`` matches one of the glob patterns."""
-    from fnmatch import fnmatchcase
-
     name = f"{schema}.{table}.{column}"
     return any(fnmatchcase(name, p) for p in patterns)
 
@@ -115,6 +114,29 @@ class CatalogIndex:
             for column in fk["columns"]:
                 self.fk_columns.add((fk["schema"], fk["table"], column))
         self._unique_columns = self._single_unique_columns()
+        self._cover_partitioned_parents()
+        copies = config.get("relationships", "copy_tables")
+        # backups and dated copies (topics_backup_2023, orders_old): their columns echo the original's references
+        self.copies = {key for key in self.kinds if any(fnmatchcase(snake_name(key[1]), p) for p in copies)}
+
+    def _cover_partitioned_parents(self) -> None:
+        """A column of a partitioned table counts as covered by a foreign key when every partition declares one on it
+        (tables partitioned before PostgreSQL 11 could only declare them per partition)."""
+        partitions: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for relation in self.catalog.tables.to_dict("records"):
+            if isinstance(relation["parent_table"], str):
+                partitions[(relation["parent_schema"], relation["parent_table"])].append(
+                    (relation["schema"], relation["name"]))
+        changed = True
+        while changed:  # bottom-up through sub-partitioned partitions
+            changed = False
+            for (schema, table), children in partitions.items():
+                for column in self.catalog.table_columns(schema, table):
+                    key = (schema, table, column["name"])
+                    if key not in self.fk_columns and all((*child, column["name"]) in self.fk_columns
+                                                          for child in children):
+                        self.fk_columns.add(key)
+                        changed = True
 
     def _single_unique_columns(self) -> dict[tuple[str, str], list[str]]:
         unique: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -177,15 +199,19 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
     schemas_by_name = set(model.by_schema)
     rows = []
     for (schema, table), columns in model.columns.items():
-        if model.kinds[(schema, table)] == "foreign table":
-            continue  # foreign tables cannot carry constraints
+        if model.kinds[(schema, table)] == "foreign table" or (schema, table) in model.copies:
+            continue  # foreign tables cannot carry constraints; a backup copy echoes the original's references
+        primary_key = model.primary_keys.get((schema, table), [])
+        polymorphic = polymorphic_columns(columns)
         others = [schema] + [s for s in model.search_schemas if s != schema]
         positional = _positional_links(model, schema, table, columns)
         for column in columns:
             name = column["name"]
             if (schema, table, name) in model.fk_columns or not key_like_type(column) \
-                    or matches_column(schema, table, name, ignore):
+                    or matches_column(schema, table, name, ignore) or name in polymorphic:
                 continue
+            if primary_key == [name] and (column["default"] or column["identity"]):
+                continue  # a key the table numbers itself (outbox.stream_id bigserial), not another table's row
             match = (positional[name], "positional") if name in positional else \
                 _resolve(model, schema, table, name, others, user_columns, self_columns, user_roles, user_tables,
                          external, schemas_by_name, column)
@@ -205,15 +231,27 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
             if rule in ("name", "user", "schema_prefix", "self") and not can_declare_fk(column, ref_column) \
                     and type_family(column["base_type"]) != "text":
                 continue  # an integer can't hold a uuid; a text column can (and is reported as a type mismatch)
-            if name in model.primary_keys.get((schema, table), []) and len(model.primary_keys[(schema, table)]) == 1 \
-                    and not can_declare_fk(column, ref_column):
-                continue  # a single-column primary key only counts as a reference when its type fits
             rows.append({"schema": schema, "table": table, "column": name, "data_type": column["data_type"],
                          "ref_schema": ref_schema, "ref_table": ref_table, "ref_column": ref_name,
                          "ref_data_type": ref_column["data_type"], "rule": rule,
                          "_column": column, "_ref_column": ref_column})
     rows.sort(key=lambda r: (r["schema"], r["table"], r["column"]))
     return rows
+
+
+def polymorphic_columns(columns: list[dict]) -> dict[str, str]:
+    """Columns that hold ids of rows in several tables, with why: a ``<name>_id`` beside a text ``<name>_type`` (the
+    Rails/Laravel convention: noteable_type, noteable_id) or a COMMENT that calls the column polymorphic."""
+    by_snake = {snake_name(c["name"]): c for c in columns}
+    found = {}
+    for column in columns:
+        snake = snake_name(column["name"])
+        partner = by_snake.get(snake[:-3] + "_type") if snake.endswith("_id") else None
+        if partner is not None and type_family(partner["base_type"]) == "text":
+            found[column["name"]] = f"polymorphic with {partner['name']}"
+        elif "polymorphic" in (column.get("comment") or "").lower():
+            found[column["name"]] = "its comment says it is polymorphic"
+    return found
 
 
 def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: list[str], user_columns: set[str],
@@ -315,7 +353,7 @@ def _suffix_candidates(model: CatalogIndex, schema: str, table: str, word: str) 
     forms = name_forms(word)
     found = []
     for snake, name in sorted(model.by_snake.get(schema, {}).items()):
-        if name != table and any(snake.endswith("_" + form) and snake != "_" + form for form in forms):
+        if name != table and (schema, name) not in model.copies and any(snake.endswith("_" + form) and snake != "_" + form for form in forms):
             found.append((snake, name))
     if len(found) > 1:
         module = snake_name(table).lstrip("_").split("_", 1)[0] + "_"
