@@ -83,6 +83,24 @@ def test_declared_not_valid_and_inferred_references_carry_their_kind_rule_and_on
     assert analysis.inferred == [inferred] and analysis.column_of(inferred)["data_type"] == "uuid"
 
 
+def test_a_name_that_fits_two_tables_is_one_ambiguous_low_finding_and_no_reference(make_db):
+    url = make_db("""
+        CREATE TABLE kit_items (id uuid PRIMARY KEY);
+        CREATE TABLE rate_card_items (id uuid PRIMARY KEY);
+        CREATE TABLE quote_lines (id uuid PRIMARY KEY, item_id uuid);
+    """)
+    catalog = load_catalog(url)
+    analysis = Analysis(catalog, AuditConfig())
+    assert analysis.inferred == [] and analysis.references == []  # nothing builds on a guess
+    (ambiguous,) = analysis.ambiguous
+    assert (ambiguous.column, ambiguous.rule, ambiguous.confidence) == ("item_id", "suffix", "low")
+    assert ambiguous.candidates == ("public.kit_items", "public.rate_card_items")
+    (finding,) = run_checks(catalog, AuditConfig(), only=["fk_missing"])
+    assert finding.severity == "low" and "ambiguous" in finding.title
+    assert finding.evidence["candidates"] == ["public.kit_items", "public.rate_card_items"]
+    assert "references" not in finding.evidence
+
+
 def test_a_reference_of_an_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="unknown reference kind"):
         Reference("public", "a", ("b_id",), "public", "b", ("id",), kind="guessed")

@@ -217,26 +217,39 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
                          external, schemas_by_name, column)
             if match is None:
                 continue
-            (ref_schema, ref_table), rule = match
-            ref_name = model.key_column(ref_schema, ref_table)
-            if ref_name is None:
+            target, rule, *alternatives = match
+            fitting = [row for row in (_target_row(model, schema, table, column, candidate, rule)
+                                       for candidate in (alternatives[0] if alternatives else [target])) if row]
+            if not fitting:
                 continue
-            if (ref_schema, ref_table, ref_name) == (schema, table, name):
-                continue  # the table's own key
-            ref_column = model.column_index.get((ref_schema, ref_table, ref_name))
-            if ref_column is None:
-                continue
-            if rule in ("prefix", "suffix", "table_name", "positional") and not can_declare_fk(column, ref_column):
-                continue  # weak name evidence: only trusted when the types agree too
-            if rule in ("name", "user", "schema_prefix", "self") and not can_declare_fk(column, ref_column) \
-                    and type_family(column["base_type"]) != "text":
-                continue  # an integer can't hold a uuid; a text column can (and is reported as a type mismatch)
-            rows.append({"schema": schema, "table": table, "column": name, "data_type": column["data_type"],
-                         "ref_schema": ref_schema, "ref_table": ref_table, "ref_column": ref_name,
-                         "ref_data_type": ref_column["data_type"], "rule": rule,
-                         "_column": column, "_ref_column": ref_column})
+            row = fitting[0]
+            row.update({"schema": schema, "table": table, "column": name, "data_type": column["data_type"],
+                        "rule": rule, "_column": column,
+                        # several tables fit equally: reported as ambiguous, never guessed
+                        "candidates": tuple(qualified(r["ref_schema"], r["ref_table"]) for r in fitting)
+                        if len(fitting) > 1 else ()})
+            rows.append(row)
     rows.sort(key=lambda r: (r["schema"], r["table"], r["column"]))
     return rows
+
+
+def _target_row(model: CatalogIndex, schema: str, table: str, column: dict, target: tuple[str, str],
+                rule: str) -> dict | None:
+    """The referenced key of ``target`` for ``column`` (as the ``ref_*`` fields of a row), or None when the target
+    has no single-column key or the types rule the reference out."""
+    ref_schema, ref_table = target
+    ref_name = model.key_column(ref_schema, ref_table)
+    if ref_name is None or (ref_schema, ref_table, ref_name) == (schema, table, column["name"]):
+        return None  # no key to point at, or the table's own key
+    ref_column = model.column_index.get((ref_schema, ref_table, ref_name))
+    if ref_column is None:
+        return None
+    if rule in ("prefix", "suffix", "table_name", "positional") and not can_declare_fk(column, ref_column):
+        return None  # weak name evidence: only trusted when the types agree too
+    if not can_declare_fk(column, ref_column) and type_family(column["base_type"]) != "text":
+        return None  # an integer can't hold a uuid; a text column can (and is reported as a type mismatch)
+    return {"ref_schema": ref_schema, "ref_table": ref_table, "ref_column": ref_name,
+            "ref_data_type": ref_column["data_type"], "_ref_column": ref_column}
 
 
 def polymorphic_columns(columns: list[dict]) -> dict[str, str]:
@@ -257,8 +270,9 @@ def polymorphic_columns(columns: list[dict]) -> dict[str, str]:
 def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: list[str], user_columns: set[str],
              self_columns: set[str], user_roles: set[str],
              user_tables: list[tuple[str, str]], external: tuple[str, ...], schemas_by_name: set[str],
-             column: dict) -> tuple[tuple[str, str], str] | None:
-    """Which table a column name points at, and the rule that said so (None when it names no table)."""
+             column: dict) -> tuple | None:
+    """Which table a column name points at, and the rule that said so (None when it names no table); a third item,
+    when present, lists every table that fits the name equally (the first is only one of them)."""
     lowered = snake_name(name)
     if lowered.split("_", 1)[0] in external:
         return None  # stripe_customer_id, google_event_id: ids in another system
@@ -300,6 +314,10 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
         return None
     found = model.find_table(name_forms(stem), others[1:])
     if found and found != (schema, table):
+        if found[0] != "public":  # public first; among other schemas, one of several namesakes would be a guess
+            namesakes = [t for t in (model.find_table(name_forms(stem), [s]) for s in others[1:]) if t]
+            if len(namesakes) > 1:
+                return namesakes[0], "name", namesakes
         return found, "name"
     words = stem.split("_")
     # converted_to_quote_id -> quotes, related_client_id -> clients, parent_task_id -> tasks (itself).
@@ -311,10 +329,8 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
     # words (the longest ending first); among several, the one with the fewest words before them.
     for start in range(len(words)):
         candidates = _suffix_candidates(model, schema, table, "_".join(words[start:]))
-        if len(candidates) == 1:
-            return candidates[0], "suffix"
         if candidates:
-            return None
+            return candidates[0], "suffix", *([candidates] if len(candidates) > 1 else [])
     return None
 
 
@@ -390,9 +406,10 @@ def _named_like_table(model: CatalogIndex, schema: str, table: str, lowered: str
 class Reference:
     """One table pointing at another: a foreign key (valid or NOT VALID) or a reference inferred from names.
 
-    ``rule`` is what produced it (``foreign key`` for constraints, else the naming rule: name, user, schema_prefix,
-    self, prefix, suffix), ``confidence`` how sure that is (certain, high, medium), ``on_delete`` the constraint's
-    ON DELETE rule (None for references no constraint declares) and ``constraint`` its name.
+    ``rule`` is what produced it (``foreign key`` for constraints, else the naming rule: name, table_name, user,
+    schema_prefix, self, prefix, suffix, positional), ``confidence`` how sure that is (certain, high, medium, low),
+    ``on_delete`` the constraint's ON DELETE rule (None for references no constraint declares), ``constraint`` its
+    name, and ``candidates`` the tables an ambiguous inferred reference may point at (empty otherwise).
     """
 
     schema: str
@@ -406,6 +423,7 @@ class Reference:
     confidence: str = "certain"
     on_delete: str | None = None
     constraint: str | None = None
+    candidates: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -422,9 +440,15 @@ class Reference:
     @classmethod
     def inferred(cls, row: dict) -> Reference:
         """The reference an inference row stands for (see ``inferred_reference_rows``)."""
+        candidates = tuple(row.get("candidates") or ())
         return cls(row["schema"], row["table"], (row["column"],), row["ref_schema"], row["ref_table"],
                    (row["ref_column"],), kind="inferred", rule=str(row["rule"]),
-                   confidence=CONFIDENCE.get(row["rule"], "medium"))
+                   confidence="low" if candidates else CONFIDENCE.get(row["rule"], "medium"), candidates=candidates)
+
+    @property
+    def ambiguous(self) -> bool:
+        """True for an inferred reference whose name fits several tables equally (``candidates`` lists them)."""
+        return len(self.candidates) > 1
 
     @property
     def declared(self) -> bool:
