@@ -101,6 +101,19 @@ def test_a_name_that_fits_two_tables_is_one_ambiguous_low_finding_and_no_referen
     assert "references" not in finding.evidence
 
 
+def test_type_and_id_pairs_and_columns_commented_polymorphic_are_polymorphic_references(make_db):
+    url = make_db("""
+        CREATE TABLE users (id bigint PRIMARY KEY);
+        CREATE TABLE notes (id bigint PRIMARY KEY, noteable_type text, noteable_id bigint, source_id bigint,
+                            user_id bigint);
+        COMMENT ON COLUMN notes.source_id IS 'Polymorphic: the row of the model named by the action';
+    """)
+    analysis = Analysis(load_catalog(url), AuditConfig())
+    assert [(r.column, r.kind, r.rule) for r in analysis.polymorphic] == [
+        ("noteable_id", "polymorphic", "type column noteable_type"), ("source_id", "polymorphic", "comment")]
+    assert [r.column for r in analysis.inferred] == ["user_id"]
+
+
 def test_a_reference_of_an_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="unknown reference kind"):
         Reference("public", "a", ("b_id",), "public", "b", ("id",), kind="guessed")

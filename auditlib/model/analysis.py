@@ -24,6 +24,7 @@ from auditlib.model.references import (
     Reference,
     declared_references,
     inferred_reference_rows,
+    polymorphic_references,
 )
 from auditlib.model.tenancy import TenancyModel, build_tenancy, scope_frame
 
@@ -85,6 +86,12 @@ class Analysis:
         itself. Names that fit several tables equally are in ``ambiguous`` instead.
         """
         return self.once("inferred", lambda: [Reference.inferred(row) for row in self._inferred_rows])
+
+    @property
+    def polymorphic(self) -> list[Reference]:
+        """Columns that hold ids of rows in several tables (``noteable_id`` beside ``noteable_type``, or a COMMENT
+        saying polymorphic): kind ``polymorphic``, no target table; never reported as missing foreign keys."""
+        return self.once("polymorphic", lambda: polymorphic_references(self.index))
 
     @property
     def ambiguous(self) -> list[Reference]:

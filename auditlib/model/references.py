@@ -2,8 +2,8 @@
 
 A ``Reference`` is a declared foreign key (``declared``, or ``not_valid`` when it was added NOT VALID and never
 validated) or a column that evidently holds another table's key without a constraint (``inferred``, with the naming
-rule that matched). ``legacy_trigger`` and ``polymorphic`` are kinds for references kept by triggers or by a
-(type, id) column pair; nothing produces them yet. The type families below decide whether two columns can be
+rule that matched). ``polymorphic`` references hold ids of rows in several tables (a (type, id) column pair, or a
+column whose COMMENT says so); ``legacy_trigger`` is reserved for references kept by triggers. The type families below decide whether two columns can be
 joined, cast, or tied by a foreign key.
 """
 
@@ -21,7 +21,7 @@ KINDS = ("declared", "inferred", "not_valid", "legacy_trigger", "polymorphic")
 # How sure a reference is: a constraint is certain; a column named after its table (or a user column) is strong
 # evidence; a name matched only by a prefix or suffix is weaker (it is only kept when the types agree too).
 CONFIDENCE = {"name": "high", "user": "high", "schema_prefix": "high", "self": "high", "prefix": "medium",
-              "suffix": "medium", "table_name": "medium", "positional": "high"}
+              "suffix": "medium", "table_name": "medium", "positional": "high", "comment": "medium"}
 REFERENCE_COLUMNS = ["schema", "table", "column", "data_type", "ref_schema", "ref_table", "ref_column",
                      "ref_data_type", "rule"]
 
@@ -244,7 +244,7 @@ def _target_row(model: CatalogIndex, schema: str, table: str, column: dict, targ
     ref_column = model.column_index.get((ref_schema, ref_table, ref_name))
     if ref_column is None:
         return None
-    if rule in ("prefix", "suffix", "table_name", "positional") and not can_declare_fk(column, ref_column):
+    if rule in ("prefix", "suffix", "table_name", "positional", "comment") and not can_declare_fk(column, ref_column):
         return None  # weak name evidence: only trusted when the types agree too
     if not can_declare_fk(column, ref_column) and type_family(column["base_type"]) != "text":
         return None  # an integer can't hold a uuid; a text column can (and is reported as a type mismatch)
@@ -253,18 +253,34 @@ def _target_row(model: CatalogIndex, schema: str, table: str, column: dict, targ
 
 
 def polymorphic_columns(columns: list[dict]) -> dict[str, str]:
-    """Columns that hold ids of rows in several tables, with why: a ``<name>_id`` beside a text ``<name>_type`` (the
-    Rails/Laravel convention: noteable_type, noteable_id) or a COMMENT that calls the column polymorphic."""
+    """Columns that hold ids of rows in several tables, with the rule that says so: ``type column <name>_type`` for a
+    ``<name>_id`` beside a text ``<name>_type`` (the Rails/Laravel convention: noteable_type, noteable_id), or
+    ``comment`` for a COMMENT that calls the column polymorphic."""
     by_snake = {snake_name(c["name"]): c for c in columns}
     found = {}
     for column in columns:
         snake = snake_name(column["name"])
         partner = by_snake.get(snake[:-3] + "_type") if snake.endswith("_id") else None
         if partner is not None and type_family(partner["base_type"]) == "text":
-            found[column["name"]] = f"polymorphic with {partner['name']}"
+            found[column["name"]] = f"type column {partner['name']}"
         elif "polymorphic" in (column.get("comment") or "").lower():
-            found[column["name"]] = "its comment says it is polymorphic"
+            found[column["name"]] = "comment"
     return found
+
+
+def polymorphic_references(model: CatalogIndex) -> list[Reference]:
+    """Key-typed columns without a foreign key that point at rows of several tables (kind ``polymorphic``): the target
+    is named per row, so ``ref_table`` is empty and no foreign key can be declared; they are not missing ones."""
+    references = []
+    for (schema, table), columns in sorted(model.columns.items()):
+        if (schema, table) in model.copies:
+            continue
+        keyed = {c["name"] for c in columns if key_like_type(c) and (schema, table, c["name"]) not in model.fk_columns}
+        for name, rule in sorted(polymorphic_columns(columns).items()):
+            if name in keyed:
+                references.append(Reference(schema, table, (name,), schema, "", (), kind="polymorphic", rule=rule,
+                                            confidence="high" if rule != "comment" else "medium"))
+    return references
 
 
 def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: list[str], user_columns: set[str],
@@ -331,7 +347,25 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
         candidates = _suffix_candidates(model, schema, table, "_".join(words[start:]))
         if candidates:
             return candidates[0], "suffix", *([candidates] if len(candidates) > 1 else [])
+    # commit_id COMMENT 'The pipeline (historical name).': a comment that names the table the name does not.
+    word = _commented_target(column.get("comment"))
+    if word:
+        found = model.find_table(name_forms(word), [schema])
+        candidates = [found] if found else _suffix_candidates(model, schema, table, word)
+        if len(candidates) == 1 and candidates[0] != (schema, table):
+            return candidates[0], "comment"
     return None
+
+
+_COMMENT_REFERS = re.compile(r"\b(?:references?|refers to|points (?:at|to)|id of(?: the| an?)?)\s+\"?([a-z][a-z_]*)",
+                             re.IGNORECASE)
+_COMMENT_LEADING = re.compile(r"^\s*(?:the|an?)\s+([a-z][a-z_]*)\b", re.IGNORECASE)
+
+
+def _commented_target(comment: str | None) -> str | None:
+    """The word a column comment names as what the column holds: ``The pipeline …``, ``References accounts``."""
+    match = _COMMENT_REFERS.search(comment or "") or _COMMENT_LEADING.search(comment or "")
+    return snake_name(match.group(1)) if match else None
 
 
 _POSITION_PAIRS = (("0", "1"), ("1", "2"), ("a", "b"))
