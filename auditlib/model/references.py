@@ -308,14 +308,16 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
             return None  # crew.crew_id: the table's own (often external) number, not a reference
         if found:
             return found, "name"
-    if stem is None and not lowered.endswith("_by"):
+    # A text column with a plain name (category, author) usually holds a label or a person's name, not a key.
+    plain_text = stem is None and type_family(column["base_type"]) == "text"
+    if stem is None and not lowered.endswith("_by") and not plain_text:
         found = _named_like_table(model, schema, table, lowered)
         if found:
             return found, "table_name"
     # author_id, assignee_id, merged_by_id, approved_by …: a user named by its role. Names outside user_columns only
     # count when typed like the user key (prepared_by text holds a name; a uuid author_id can't hold an integer id).
     role = stem or lowered
-    if lowered in user_columns or role in user_roles or role.endswith("_by"):
+    if lowered in user_columns or (role in user_roles and not plain_text) or role.endswith("_by"):
         for user_schema, user_name in user_tables:
             user_table = model.find_table([snake_name(user_name)], [user_schema])
             if user_table is None or model.kinds.get(user_table) not in ("table", "partitioned table"):
