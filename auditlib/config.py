@@ -38,10 +38,21 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "relationships": {
         "ignore_columns": [],               # glob patterns of "schema.table.column" never treated as references
-        "user_tables": ["public.users", "public.profiles", "auth.users"],  # where *_by / user_id columns point
+        # where *_by / user_id columns point: the first that exists (names compared as snake words: "User" is user)
+        "user_tables": ["public.users", "public.user", "public.auth_user", "public.profiles", "auth.users"],
         # column names that hold a user id (they point at the first existing table of user_tables)
         "user_columns": ["user_id", "created_by", "updated_by", "deleted_by", "owner_id", "assigned_to",
                          "auth_user_id"],
+        # roles a user plays (author_id, "authorId", assignee, reviewer_id): such columns point at the users table
+        # when no table is named after the role and the types fit; any *_by / *_by_id column counts too
+        "user_roles": ["author", "creator", "owner", "assignee", "reviewer", "approver", "editor", "reporter",
+                       "requester", "submitter", "uploader", "moderator"],
+        # tables that are backups or dated copies of another (glob patterns on the snake_case name): their columns
+        # are not inferred as references (they repeat the original's)
+        "copy_tables": ["*_backup", "*_backup_*", "*_bak", "*_old", "*_copy", "*_tmp", "*_[0-9][0-9][0-9][0-9]",
+                        "*_[0-9][0-9][0-9][0-9]_*"],
+        # column names (as snake words: "ReportsTo" is reports_to) that point at their own table's key: a hierarchy
+        "self_columns": ["parent_id", "reports_to"],
         # first words of column names that hold another system's ids (stripe_customer_id): never references
         "external_prefixes": ["stripe", "google", "gmail", "microsoft", "outlook", "apple", "facebook", "meta",
                               "hubspot", "salesforce", "xero", "quickbooks", "slack", "github", "twilio", "paypal",

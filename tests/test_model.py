@@ -83,6 +83,37 @@ def test_declared_not_valid_and_inferred_references_carry_their_kind_rule_and_on
     assert analysis.inferred == [inferred] and analysis.column_of(inferred)["data_type"] == "uuid"
 
 
+def test_a_name_that_fits_two_tables_is_one_ambiguous_low_finding_and_no_reference(make_db):
+    url = make_db("""
+        CREATE TABLE kit_items (id uuid PRIMARY KEY);
+        CREATE TABLE rate_card_items (id uuid PRIMARY KEY);
+        CREATE TABLE quote_lines (id uuid PRIMARY KEY, item_id uuid);
+    """)
+    catalog = load_catalog(url)
+    analysis = Analysis(catalog, AuditConfig())
+    assert analysis.inferred == [] and analysis.references == []  # nothing builds on a guess
+    (ambiguous,) = analysis.ambiguous
+    assert (ambiguous.column, ambiguous.rule, ambiguous.confidence) == ("item_id", "suffix", "low")
+    assert ambiguous.candidates == ("public.kit_items", "public.rate_card_items")
+    (finding,) = run_checks(catalog, AuditConfig(), only=["fk_missing"])
+    assert finding.severity == "low" and "ambiguous" in finding.title
+    assert finding.evidence["candidates"] == ["public.kit_items", "public.rate_card_items"]
+    assert "references" not in finding.evidence
+
+
+def test_type_and_id_pairs_and_columns_commented_polymorphic_are_polymorphic_references(make_db):
+    url = make_db("""
+        CREATE TABLE users (id bigint PRIMARY KEY);
+        CREATE TABLE notes (id bigint PRIMARY KEY, noteable_type text, noteable_id bigint, source_id bigint,
+                            user_id bigint);
+        COMMENT ON COLUMN notes.source_id IS 'Polymorphic: the row of the model named by the action';
+    """)
+    analysis = Analysis(load_catalog(url), AuditConfig())
+    assert [(r.column, r.kind, r.rule) for r in analysis.polymorphic] == [
+        ("noteable_id", "polymorphic", "type column noteable_type"), ("source_id", "polymorphic", "comment")]
+    assert [r.column for r in analysis.inferred] == ["user_id"]
+
+
 def test_a_reference_of_an_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="unknown reference kind"):
         Reference("public", "a", ("b_id",), "public", "b", ("id",), kind="guessed")

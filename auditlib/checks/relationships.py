@@ -69,6 +69,21 @@ def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Ite
                     f"rule) but no foreign key enforces it, so rows can point at {reference.ref_table} rows that "
                     "do not exist."),
             evidence=evidence, remediation_sql=remediation)
+    for reference in analysis.ambiguous:
+        column_record = analysis.column_of(reference)
+        candidates = ", ".join(reference.candidates)
+        yield Finding(
+            schema=reference.schema, table=reference.table, column=reference.column,
+            title=f"{reference.column} may refer to one of {candidates} (ambiguous), without a foreign key",
+            detail=(f"{reference.object} looks like a reference (the {reference.rule!r} naming rule) but its name fits "
+                    f"{len(reference.candidates)} tables equally ({candidates}), so which one it points at is not "
+                    "guessed and no foreign key enforces it."),
+            evidence={"rule": reference.rule, "ambiguous": True, "candidates": list(reference.candidates),
+                      "data_type": column_record["data_type"],
+                      "nullable": column_record["nullable"],
+                      "note": "decide which table it references (or rename the column after it), then add the "
+                              "foreign key NOT VALID and validate it"},
+            severity="low")
 
 
 @check(name="fk_type_mismatch", category="relationships", severity="high", needs=("analysis",),

@@ -24,6 +24,7 @@ from auditlib.model.references import (
     Reference,
     declared_references,
     inferred_reference_rows,
+    polymorphic_references,
 )
 from auditlib.model.tenancy import TenancyModel, build_tenancy, scope_frame
 
@@ -59,22 +60,46 @@ class Analysis:
 
     @property
     def _inferred_rows(self) -> list[dict]:
-        return self.once("inferred_rows", lambda: inferred_reference_rows(self.index))
+        return self.once("inferred_rows", lambda: [row for row in self._all_inferred_rows if not row["candidates"]])
+
+    @property
+    def _all_inferred_rows(self) -> list[dict]:
+        return self.once("all_inferred_rows", lambda: inferred_reference_rows(self.index))
 
     @property
     def inferred(self) -> list[Reference]:
         """Columns that evidently refer to another table's key but no foreign key covers (kind ``inferred``).
 
-        One per column, ordered by schema, table, column. ``rule`` says which naming rule matched: ``name``
-        (``project_id`` → projects), ``user`` (``created_by``/``user_id`` and the other
-        ``relationships.user_columns``, or any ``*_by`` column typed like the user key → the first existing table
-        of ``relationships.user_tables``), ``schema_prefix`` (``auth_user_id`` → auth.users), ``self``
-        (``parent_id``), ``prefix`` (``converted_to_quote_id`` → quotes) or ``suffix`` (``thread_id`` →
-        email_threads, when only one table ends so). The target is always the referenced table's single-column
-        primary key or a unique column. Text columns pointing at a uuid/integer key are kept (their type differs:
-        see ``fk_type_mismatch``); for the weaker prefix/suffix rules the types must agree.
+        One per column, ordered by schema, table, column; names are compared as snake words (``authorId`` is
+        author_id). ``rule`` says which naming rule matched: ``name`` (``project_id`` → projects), ``table_name``
+        (``orders.customer`` → customer, ``artist.type`` → artist_type), ``user`` (``created_by``/``user_id`` and
+        the other ``relationships.user_columns``, a role of ``relationships.user_roles`` such as ``author_id``, or
+        any ``*_by``/``*_by_id`` column typed like the user key → the first existing table of
+        ``relationships.user_tables``), ``schema_prefix`` (``auth_user_id`` → auth.users), ``self`` (``parent_id``,
+        ``ReportsTo``), ``prefix`` (``converted_to_quote_id`` → quotes), ``suffix`` (``thread_id`` → email_threads,
+        ``upstream_pipeline_id`` → ci_pipelines) or ``positional`` (``l_artist_recording.entity0`` → artist). The
+        target is always the referenced table's single-column primary key or a unique column. Text columns pointing
+        at a uuid/integer key are kept (their type differs: see ``fk_type_mismatch``); for the other rules than
+        name/user/schema_prefix/self the types must agree. Not references: columns of partitioned tables whose every
+        partition declares the foreign key, backups and dated copies (``relationships.copy_tables``), polymorphic
+        columns (``noteable_id`` beside ``noteable_type``, or a COMMENT saying so), a primary key the table generates
+        itself. Names that fit several tables equally are in ``ambiguous`` instead.
         """
         return self.once("inferred", lambda: [Reference.inferred(row) for row in self._inferred_rows])
+
+    @property
+    def polymorphic(self) -> list[Reference]:
+        """Columns that hold ids of rows in several tables (``noteable_id`` beside ``noteable_type``, or a COMMENT
+        saying polymorphic): kind ``polymorphic``, no target table; never reported as missing foreign keys."""
+        return self.once("polymorphic", lambda: polymorphic_references(self.index))
+
+    @property
+    def ambiguous(self) -> list[Reference]:
+        """Columns whose name fits several tables equally (``item_id`` with kit_items and rate_card_items): inferred
+        references with ``candidates``, kept out of ``inferred`` and ``references`` so that nothing builds on a
+        guess; fk_missing reports them as ambiguous."""
+        return self.once("ambiguous", lambda: [Reference.inferred(row) for row in self._all_inferred_rows
+                                               if row["candidates"]])
 
     @property
     def references(self) -> list[Reference]:

@@ -2,15 +2,17 @@
 
 A ``Reference`` is a declared foreign key (``declared``, or ``not_valid`` when it was added NOT VALID and never
 validated) or a column that evidently holds another table's key without a constraint (``inferred``, with the naming
-rule that matched). ``legacy_trigger`` and ``polymorphic`` are kinds for references kept by triggers or by a
-(type, id) column pair; nothing produces them yet. The type families below decide whether two columns can be
+rule that matched). ``polymorphic`` references hold ids of rows in several tables (a (type, id) column pair, or a
+column whose COMMENT says so); ``legacy_trigger`` is reserved for references kept by triggers. The type families below decide whether two columns can be
 joined, cast, or tied by a foreign key.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.config import AuditConfig, split_table
@@ -19,7 +21,7 @@ KINDS = ("declared", "inferred", "not_valid", "legacy_trigger", "polymorphic")
 # How sure a reference is: a constraint is certain; a column named after its table (or a user column) is strong
 # evidence; a name matched only by a prefix or suffix is weaker (it is only kept when the types agree too).
 CONFIDENCE = {"name": "high", "user": "high", "schema_prefix": "high", "self": "high", "prefix": "medium",
-              "suffix": "medium"}
+              "suffix": "medium", "table_name": "medium", "positional": "high", "comment": "medium"}
 REFERENCE_COLUMNS = ["schema", "table", "column", "data_type", "ref_schema", "ref_table", "ref_column",
                      "ref_data_type", "rule"]
 
@@ -69,10 +71,17 @@ def can_cast(from_column: dict, to_column: dict) -> bool:
     return target in _CASTABLE.get(source, set())
 
 
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake_name(name: str) -> str:
+    """A name as lower-case snake words: ``GenreId`` -> ``genre_id``, ``authorId`` -> ``author_id``, ``ReportsTo`` ->
+    ``reports_to``, ``_CategoryToPost`` -> ``_category_to_post``; snake_case names are unchanged."""
+    return re.sub(r"(?<=.)_+", "_", _WORD_BOUNDARY.sub("_", name)).lower()
+
+
 def matches_column(schema: str, table: str, column: str, patterns: list[str]) -> bool:
     """True when ``schema.table.column`` matches one of the glob patterns."""
-    from fnmatch import fnmatchcase
-
     name = f"{schema}.{table}.{column}"
     return any(fnmatchcase(name, p) for p in patterns)
 
@@ -90,8 +99,12 @@ class CatalogIndex:
             key: catalog.table_columns(*key) for key in self.kinds}
         self.column_index = {(s, t, c["name"]): c for (s, t), cols in self.columns.items() for c in cols}
         self.by_schema: dict[str, set[str]] = defaultdict(set)
-        for schema, name in self.kinds:
+        # snake_name(table) -> table per schema: "Genre" and "genre" both answer to genre; an exact lower-case
+        # name wins when two tables normalise alike.
+        self.by_snake: dict[str, dict[str, str]] = defaultdict(dict)
+        for schema, name in sorted(self.kinds, key=lambda k: (k[0], k[1] != k[1].lower(), k[1])):
             self.by_schema[schema].add(name)
+            self.by_snake[schema].setdefault(snake_name(name), name)
         platform = set(config.get("audit", "platform_schemas"))
         others = sorted(s for s in self.by_schema if s not in platform and s != "public")
         self.search_schemas = (["public"] if "public" in self.by_schema else []) + others
@@ -101,6 +114,29 @@ class CatalogIndex:
             for column in fk["columns"]:
                 self.fk_columns.add((fk["schema"], fk["table"], column))
         self._unique_columns = self._single_unique_columns()
+        self._cover_partitioned_parents()
+        copies = config.get("relationships", "copy_tables")
+        # backups and dated copies (topics_backup_2023, orders_old): their columns echo the original's references
+        self.copies = {key for key in self.kinds if any(fnmatchcase(snake_name(key[1]), p) for p in copies)}
+
+    def _cover_partitioned_parents(self) -> None:
+        """A column of a partitioned table counts as covered by a foreign key when every partition declares one on it
+        (tables partitioned before PostgreSQL 11 could only declare them per partition)."""
+        partitions: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for relation in self.catalog.tables.to_dict("records"):
+            if isinstance(relation["parent_table"], str):
+                partitions[(relation["parent_schema"], relation["parent_table"])].append(
+                    (relation["schema"], relation["name"]))
+        changed = True
+        while changed:  # bottom-up through sub-partitioned partitions
+            changed = False
+            for (schema, table), children in partitions.items():
+                for column in self.catalog.table_columns(schema, table):
+                    key = (schema, table, column["name"])
+                    if key not in self.fk_columns and all((*child, column["name"]) in self.fk_columns
+                                                          for child in children):
+                        self.fk_columns.add(key)
+                        changed = True
 
     def _single_unique_columns(self) -> dict[tuple[str, str], list[str]]:
         unique: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -127,10 +163,10 @@ class CatalogIndex:
     def find_table(self, names: list[str], schemas: list[str]) -> tuple[str, str] | None:
         """The first existing table among ``names`` (in order) searching ``schemas`` in order."""
         for schema in schemas:
-            present = self.by_schema.get(schema, ())
+            present = self.by_snake.get(schema, {})
             for name in names:
                 if name in present:
-                    return (schema, name)
+                    return (schema, present[name])
         return None
 
 
@@ -156,53 +192,104 @@ def inferred_reference_rows(model: CatalogIndex) -> list[dict]:
     config = model.config
     ignore = config.get("relationships", "ignore_columns")
     user_columns = set(config.get("relationships", "user_columns"))
+    self_columns = set(config.get("relationships", "self_columns"))
+    user_roles = set(config.get("relationships", "user_roles"))
     external = tuple(p.lower() for p in config.get("relationships", "external_prefixes"))
     user_tables = [split_table(t) for t in config.get("relationships", "user_tables")]
     schemas_by_name = set(model.by_schema)
     rows = []
     for (schema, table), columns in model.columns.items():
-        if model.kinds[(schema, table)] == "foreign table":
-            continue  # foreign tables cannot carry constraints
+        if model.kinds[(schema, table)] == "foreign table" or (schema, table) in model.copies:
+            continue  # foreign tables cannot carry constraints; a backup copy echoes the original's references
+        primary_key = model.primary_keys.get((schema, table), [])
+        polymorphic = polymorphic_columns(columns)
         others = [schema] + [s for s in model.search_schemas if s != schema]
+        positional = _positional_links(model, schema, table, columns)
         for column in columns:
             name = column["name"]
             if (schema, table, name) in model.fk_columns or not key_like_type(column) \
-                    or matches_column(schema, table, name, ignore):
+                    or matches_column(schema, table, name, ignore) or name in polymorphic:
                 continue
-            match = _resolve(model, schema, table, name, others, user_columns, user_tables, external,
-                             schemas_by_name, column)
+            if primary_key == [name] and (column["default"] or column["identity"]):
+                continue  # a key the table numbers itself (outbox.stream_id bigserial), not another table's row
+            match = (positional[name], "positional") if name in positional else \
+                _resolve(model, schema, table, name, others, user_columns, self_columns, user_roles, user_tables,
+                         external, schemas_by_name, column)
             if match is None:
                 continue
-            (ref_schema, ref_table), rule = match
-            ref_name = model.key_column(ref_schema, ref_table)
-            if ref_name is None:
+            target, rule, *alternatives = match
+            fitting = [row for row in (_target_row(model, schema, table, column, candidate, rule)
+                                       for candidate in (alternatives[0] if alternatives else [target])) if row]
+            if not fitting:
                 continue
-            if (ref_schema, ref_table, ref_name) == (schema, table, name):
-                continue  # the table's own key
-            ref_column = model.column_index.get((ref_schema, ref_table, ref_name))
-            if ref_column is None:
-                continue
-            if rule in ("prefix", "suffix") and not can_declare_fk(column, ref_column):
-                continue  # weak name evidence: only trusted when the types agree too
-            if rule in ("name", "user", "schema_prefix", "self") and not can_declare_fk(column, ref_column) \
-                    and type_family(column["base_type"]) != "text":
-                continue  # an integer can't hold a uuid; a text column can (and is reported as a type mismatch)
-            if name in model.primary_keys.get((schema, table), []) and len(model.primary_keys[(schema, table)]) == 1 \
-                    and not can_declare_fk(column, ref_column):
-                continue  # a single-column primary key only counts as a reference when its type fits
-            rows.append({"schema": schema, "table": table, "column": name, "data_type": column["data_type"],
-                         "ref_schema": ref_schema, "ref_table": ref_table, "ref_column": ref_name,
-                         "ref_data_type": ref_column["data_type"], "rule": rule,
-                         "_column": column, "_ref_column": ref_column})
+            row = fitting[0]
+            row.update({"schema": schema, "table": table, "column": name, "data_type": column["data_type"],
+                        "rule": rule, "_column": column,
+                        # several tables fit equally: reported as ambiguous, never guessed
+                        "candidates": tuple(qualified(r["ref_schema"], r["ref_table"]) for r in fitting)
+                        if len(fitting) > 1 else ()})
+            rows.append(row)
     rows.sort(key=lambda r: (r["schema"], r["table"], r["column"]))
     return rows
 
 
+def _target_row(model: CatalogIndex, schema: str, table: str, column: dict, target: tuple[str, str],
+                rule: str) -> dict | None:
+    """The referenced key of ``target`` for ``column`` (as the ``ref_*`` fields of a row), or None when the target
+    has no single-column key or the types rule the reference out."""
+    ref_schema, ref_table = target
+    ref_name = model.key_column(ref_schema, ref_table)
+    if ref_name is None or (ref_schema, ref_table, ref_name) == (schema, table, column["name"]):
+        return None  # no key to point at, or the table's own key
+    ref_column = model.column_index.get((ref_schema, ref_table, ref_name))
+    if ref_column is None:
+        return None
+    if rule in ("prefix", "suffix", "table_name", "positional", "comment") and not can_declare_fk(column, ref_column):
+        return None  # weak name evidence: only trusted when the types agree too
+    if not can_declare_fk(column, ref_column) and type_family(column["base_type"]) != "text":
+        return None  # an integer can't hold a uuid; a text column can (and is reported as a type mismatch)
+    return {"ref_schema": ref_schema, "ref_table": ref_table, "ref_column": ref_name,
+            "ref_data_type": ref_column["data_type"], "_ref_column": ref_column}
+
+
+def polymorphic_columns(columns: list[dict]) -> dict[str, str]:
+    """Columns that hold ids of rows in several tables, with the rule that says so: ``type column <name>_type`` for a
+    ``<name>_id`` beside a text ``<name>_type`` (the Rails/Laravel convention: noteable_type, noteable_id), or
+    ``comment`` for a COMMENT that calls the column polymorphic."""
+    by_snake = {snake_name(c["name"]): c for c in columns}
+    found = {}
+    for column in columns:
+        snake = snake_name(column["name"])
+        partner = by_snake.get(snake[:-3] + "_type") if snake.endswith("_id") else None
+        if partner is not None and type_family(partner["base_type"]) == "text":
+            found[column["name"]] = f"type column {partner['name']}"
+        elif "polymorphic" in (column.get("comment") or "").lower():
+            found[column["name"]] = "comment"
+    return found
+
+
+def polymorphic_references(model: CatalogIndex) -> list[Reference]:
+    """Key-typed columns without a foreign key that point at rows of several tables (kind ``polymorphic``): the target
+    is named per row, so ``ref_table`` is empty and no foreign key can be declared; they are not missing ones."""
+    references = []
+    for (schema, table), columns in sorted(model.columns.items()):
+        if (schema, table) in model.copies:
+            continue
+        keyed = {c["name"] for c in columns if key_like_type(c) and (schema, table, c["name"]) not in model.fk_columns}
+        for name, rule in sorted(polymorphic_columns(columns).items()):
+            if name in keyed:
+                references.append(Reference(schema, table, (name,), schema, "", (), kind="polymorphic", rule=rule,
+                                            confidence="high" if rule != "comment" else "medium"))
+    return references
+
+
 def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: list[str], user_columns: set[str],
+             self_columns: set[str], user_roles: set[str],
              user_tables: list[tuple[str, str]], external: tuple[str, ...], schemas_by_name: set[str],
-             column: dict) -> tuple[tuple[str, str], str] | None:
-    """Which table a column name points at, and the rule that said so (None when it names no table)."""
-    lowered = name.lower()
+             column: dict) -> tuple | None:
+    """Which table a column name points at, and the rule that said so (None when it names no table); a third item,
+    when present, lists every table that fits the name equally (the first is only one of them)."""
+    lowered = snake_name(name)
     if lowered.split("_", 1)[0] in external:
         return None  # stripe_customer_id, google_event_id: ids in another system
     stem = lowered[:-3] if lowered.endswith("_id") and len(lowered) > 3 else None
@@ -213,19 +300,27 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
             found = model.find_table(name_forms(rest), [head])
             if found:
                 return found, "schema_prefix"
-    if lowered in ("parent_id",):
-        return (schema, table), "self"
+    if lowered in self_columns:
+        return (schema, table), "self"  # parent_id, "ReportsTo": a hierarchy within the table
     if stem:
         found = model.find_table(name_forms(stem), [schema])
         if found == (schema, table):
             return None  # crew.crew_id: the table's own (often external) number, not a reference
         if found:
             return found, "name"
-    # approved_by, booked_by …: unlisted *_by columns only count when typed like the user key (prepared_by text
-    # holds a name).
-    if lowered in user_columns or lowered.endswith("_by"):
-        for user_table in user_tables:
-            if model.kinds.get(user_table) not in ("table", "partitioned table"):
+    # A text column with a plain name (category, author) usually holds a label or a person's name, not a key.
+    plain_text = stem is None and type_family(column["base_type"]) == "text"
+    if stem is None and not lowered.endswith("_by") and not plain_text:
+        found = _named_like_table(model, schema, table, lowered)
+        if found:
+            return found, "table_name"
+    # author_id, assignee_id, merged_by_id, approved_by …: a user named by its role. Names outside user_columns only
+    # count when typed like the user key (prepared_by text holds a name; a uuid author_id can't hold an integer id).
+    role = stem or lowered
+    if lowered in user_columns or (role in user_roles and not plain_text) or role.endswith("_by"):
+        for user_schema, user_name in user_tables:
+            user_table = model.find_table([snake_name(user_name)], [user_schema])
+            if user_table is None or model.kinds.get(user_table) not in ("table", "partitioned table"):
                 continue
             if lowered not in user_columns:
                 key = model.key_column(*user_table)
@@ -237,6 +332,10 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
         return None
     found = model.find_table(name_forms(stem), others[1:])
     if found and found != (schema, table):
+        if found[0] != "public":  # public first; among other schemas, one of several namesakes would be a guess
+            namesakes = [t for t in (model.find_table(name_forms(stem), [s]) for s in others[1:]) if t]
+            if len(namesakes) > 1:
+                return namesakes[0], "name", namesakes
         return found, "name"
     words = stem.split("_")
     # converted_to_quote_id -> quotes, related_client_id -> clients, parent_task_id -> tasks (itself).
@@ -244,12 +343,98 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
         found = model.find_table(name_forms("_".join(words[start:])), others)
         if found:
             return found, "self" if found == (schema, table) else "prefix"
-    # thread_id -> email_threads: the only table of the schema whose name ends with the word.
-    forms = name_forms(stem)
-    candidates = [t for t in model.by_schema.get(schema, ()) if t != table
-                  and any(t.endswith("_" + form) for form in forms)]
-    if len(candidates) == 1:
-        return (schema, candidates[0]), "suffix"
+    # thread_id -> email_threads, upstream_pipeline_id -> ci_pipelines: a table of the schema whose name ends with the
+    # words (the longest ending first); among several, the one with the fewest words before them.
+    for start in range(len(words)):
+        candidates = _suffix_candidates(model, schema, table, "_".join(words[start:]))
+        if candidates:
+            return candidates[0], "suffix", *([candidates] if len(candidates) > 1 else [])
+    # commit_id COMMENT 'The pipeline (historical name).': a comment that names the table the name does not.
+    word = _commented_target(column.get("comment"))
+    if word:
+        found = model.find_table(name_forms(word), [schema])
+        candidates = [found] if found else _suffix_candidates(model, schema, table, word)
+        if len(candidates) == 1 and candidates[0] != (schema, table):
+            return candidates[0], "comment"
+    return None
+
+
+_COMMENT_REFERS = re.compile(r"\b(?:references?|refers to|points (?:at|to)|id of(?: the| an?)?)\s+\"?([a-z][a-z_]*)",
+                             re.IGNORECASE)
+_COMMENT_LEADING = re.compile(r"^\s*(?:the|an?)\s+([a-z][a-z_]*)\b", re.IGNORECASE)
+
+
+def _commented_target(comment: str | None) -> str | None:
+    """The word a column comment names as what the column holds: ``The pipeline …``, ``References accounts``."""
+    match = _COMMENT_REFERS.search(comment or "") or _COMMENT_LEADING.search(comment or "")
+    return snake_name(match.group(1)) if match else None
+
+
+_POSITION_PAIRS = (("0", "1"), ("1", "2"), ("a", "b"))
+
+
+def _positional_links(model: CatalogIndex, schema: str, table: str, columns: list[dict]) -> dict[str, tuple[str, str]]:
+    """The columns of a link table named after the two tables it joins, by position: ``l_artist_recording.entity0``
+    -> artist and ``entity1`` -> recording; Prisma's ``_CategoryToPost."A"`` -> Category, ``"B"`` -> Post."""
+    names = {c["name"].lower(): c["name"] for c in columns}
+    pairs = [(names[stem + first], names[stem + second]) for stem in {n[:-1] for n in names}
+             for first, second in _POSITION_PAIRS if stem + first in names and stem + second in names]
+    if len(pairs) != 1:
+        return {}
+    words = snake_name(table).lstrip("_").split("_")
+    splits = []
+    if "to" in words[1:-1]:
+        at = words.index("to", 1)
+        splits.append((words[:at], words[at + 1:]))
+    # l_artist_recording: an optional short leading word (l, lnk, map, rel …), then the two table names.
+    for skip in (0, 1):
+        for at in range(skip + 1, len(words)):
+            splits.append((words[skip:at], words[at:]))
+    for first_words, second_words in splits:
+        first = model.find_table(name_forms("_".join(first_words)), [schema])
+        second = model.find_table(name_forms("_".join(second_words)), [schema])
+        if first and second and table not in (first[1], second[1]):
+            return dict(zip(pairs[0], (first, second), strict=True))
+    return {}
+
+
+def _suffix_candidates(model: CatalogIndex, schema: str, table: str, word: str) -> list[tuple[str, str]]:
+    """Tables of ``schema`` (not ``table``) named ``<prefix>_<word>`` in a singular/plural form. Among several, the
+    one whose prefix is the referencing table's own module prefix wins (``ci_builds.upstream_pipeline_id`` ->
+    ci_pipelines, not ci_sources_pipelines); otherwise all are returned."""
+    forms = name_forms(word)
+    found = []
+    for snake, name in sorted(model.by_snake.get(schema, {}).items()):
+        if name != table and (schema, name) not in model.copies and any(snake.endswith("_" + form) and snake != "_" + form for form in forms):
+            found.append((snake, name))
+    if len(found) > 1:
+        module = snake_name(table).lstrip("_").split("_", 1)[0] + "_"
+        same_module = [(snake, name) for snake, name in found
+                       if snake.startswith(module) and snake[len(module):] in forms]
+        if len(same_module) == 1:
+            found = same_module
+    return [(schema, name) for _, name in found]
+
+
+def _named_like_table(model: CatalogIndex, schema: str, table: str, lowered: str) -> tuple[str, str] | None:
+    """The table a column without an ``_id`` suffix is named after, in its own schema (the caller checks the types).
+
+    ``orders.customer`` -> customer, ``refunds.payment`` -> payments; ``artist.type`` -> artist_type (the table's own
+    lookup of that name); ``subscribed_editor`` -> editor (a participle naming the role, like ``related_client``).
+    """
+    own = snake_name(table)
+    lookups = [f"{form}_{word}" for form in name_forms(own) for word in name_forms(lowered)]
+    found = model.find_table(lookups, [schema])
+    if found and found != (schema, table):
+        return found
+    found = model.find_table(name_forms(lowered), [schema])
+    if found:
+        return found if found != (schema, table) else None
+    words = lowered.split("_")
+    if len(words) > 1 and words[0].endswith("ed"):
+        found = model.find_table(name_forms("_".join(words[1:])), [schema])
+        if found:
+            return found
     return None
 
 
@@ -257,9 +442,10 @@ def _resolve(model: CatalogIndex, schema: str, table: str, name: str, others: li
 class Reference:
     """One table pointing at another: a foreign key (valid or NOT VALID) or a reference inferred from names.
 
-    ``rule`` is what produced it (``foreign key`` for constraints, else the naming rule: name, user, schema_prefix,
-    self, prefix, suffix), ``confidence`` how sure that is (certain, high, medium), ``on_delete`` the constraint's
-    ON DELETE rule (None for references no constraint declares) and ``constraint`` its name.
+    ``rule`` is what produced it (``foreign key`` for constraints, else the naming rule: name, table_name, user,
+    schema_prefix, self, prefix, suffix, positional), ``confidence`` how sure that is (certain, high, medium, low),
+    ``on_delete`` the constraint's ON DELETE rule (None for references no constraint declares), ``constraint`` its
+    name, and ``candidates`` the tables an ambiguous inferred reference may point at (empty otherwise).
     """
 
     schema: str
@@ -273,6 +459,7 @@ class Reference:
     confidence: str = "certain"
     on_delete: str | None = None
     constraint: str | None = None
+    candidates: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -289,9 +476,15 @@ class Reference:
     @classmethod
     def inferred(cls, row: dict) -> Reference:
         """The reference an inference row stands for (see ``inferred_reference_rows``)."""
+        candidates = tuple(row.get("candidates") or ())
         return cls(row["schema"], row["table"], (row["column"],), row["ref_schema"], row["ref_table"],
                    (row["ref_column"],), kind="inferred", rule=str(row["rule"]),
-                   confidence=CONFIDENCE.get(row["rule"], "medium"))
+                   confidence="low" if candidates else CONFIDENCE.get(row["rule"], "medium"), candidates=candidates)
+
+    @property
+    def ambiguous(self) -> bool:
+        """True for an inferred reference whose name fits several tables equally (``candidates`` lists them)."""
+        return len(self.candidates) > 1
 
     @property
     def declared(self) -> bool:
