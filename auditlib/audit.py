@@ -341,7 +341,10 @@ def audit_migrations(folder: str | Path, config: AuditConfig | None = None, *, s
     platform = set(config["audit"]["platform_schemas"])
     platform_tables = {(r["schema"], r["name"]) for r in catalog.tables.to_dict("records") if r["schema"] in platform}
     run = MigrationRun(folder=folder, results=applied, platform_tables=platform_tables, database_url=url)
-    catalog.source = {"kind": "migrations", "path": str(folder.root), "files": len(folder.files)}
+    # Which server and platform stub the files were applied on: a failure can be the version's or the stub's.
+    catalog.source = {"kind": "migrations", "path": str(folder.root), "files": len(folder.files),
+                      "applied_by": f"PostgreSQL {catalog.server['server_version']} (embedded)",
+                      "stub": ("supabase" if stubs == "auto" else str(stubs)) if stub else "none"}
     _check_schemas_exist(catalog, config)
     audited = config.audited_schemas(list(catalog.schemas["name"]))
     skipped: list[dict[str, str]] = []

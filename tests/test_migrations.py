@@ -232,3 +232,10 @@ def test_stub_gaps_are_low_and_blame_the_stub_and_failures_say_which_server_appl
     assert "(stub gap)" in failed[1]["title"] and "not of the migration" in failed[2]["detail"]
     version = result.catalog.server["server_version"]
     assert {f["evidence"]["applied_by"] for f in failed.values()} == {f"PostgreSQL {version}"}
+
+
+def test_the_result_says_which_server_and_stub_applied_the_files(audit):
+    plain = audit({"001_init.sql": "CREATE TABLE projects (id bigint PRIMARY KEY);"})
+    assert plain.source["applied_by"].startswith("PostgreSQL 18") and plain.source["stub"] == "none"
+    supabase = audit({"001_init.sql": "CREATE TABLE notes (id bigint PRIMARY KEY, owner uuid REFERENCES auth.users);"})
+    assert supabase.source["stub"] == "supabase"
