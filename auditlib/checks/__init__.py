@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from auditlib.findings import CATEGORIES, SEVERITIES, Finding
 
-KINDS = ("schema", "data", "migrations", "code")
+KINDS = ("schema", "data", "migrations", "code", "exposure")
 FAMILIES = ("structure", "relationships", "cascade", "tenancy", "rls", "duplicates", "functions", "migrations",
-            "comments", "integrity", "json", "probe", "candidates", "code")
+            "comments", "integrity", "json", "probe", "candidates", "code", "exposure")
 
 
 @dataclass(frozen=True)
