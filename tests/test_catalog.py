@@ -239,6 +239,22 @@ def test_snapshot_written_before_a_frame_gained_columns_still_loads(make_db):
         Catalog.from_dict(data)
 
 
+def test_a_view_over_a_locked_table_does_not_block_the_catalog(make_db):
+    """Deparsing a view opens the tables it reads: with one of them locked, the view's definition reads as NULL."""
+    url = make_db("CREATE TABLE invoices (id int PRIMARY KEY, total numeric);"
+                  "CREATE MATERIALIZED VIEW revenue AS SELECT sum(total) AS total FROM invoices;")
+    locker = sa.create_engine(url).connect()
+    try:
+        locker.exec_driver_sql("LOCK TABLE invoices IN ACCESS EXCLUSIVE MODE")
+        cat = load_catalog(url)
+    finally:
+        locker.rollback()
+        locker.close()
+    [revenue] = rows(cat.relations, name="revenue")
+    assert revenue["definition"] is None and not revenue["locked"] and revenue["reads"] == ["public.invoices"]
+    assert rows(cat.relations, name="invoices")[0]["locked"]
+
+
 def _count_statements(url) -> int:
     engine = sa.create_engine(url)
     statements = []

@@ -36,7 +36,13 @@ SELECT n.nspname AS schema,
         * pg_catalog.current_setting('block_size')::bigint)::bigint AS size_bytes,
        dsc.description AS comment,
        pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+       -- Deparsing a view opens the relations it reads too: a view over a locked table is not deparsed either.
        CASE WHEN c.relkind IN ('v', 'm') AND NOT c.oid = ANY (locked.oids)
+                 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite rw
+                                 JOIN pg_catalog.pg_depend d
+                                   ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = rw.oid
+                                  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                 WHERE rw.ev_class = c.oid AND d.refobjid = ANY (locked.oids))
             THEN pg_catalog.pg_get_viewdef(c.oid, true) END AS definition,
        c.oid = ANY (locked.oids) AS locked,
        -- View options (security_invoker exists since PostgreSQL 15; before, every view runs as its owner).
