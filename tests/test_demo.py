@@ -311,7 +311,8 @@ def test_planted_flaws_are_well_formed(demo):
         obj = flaw["object"]
         if flaw["check"] == "trigger_missing_column":
             assert obj not in columns and obj.rsplit(".", 1)[0] in tables
-        elif flaw["check"] in ("security_definer_exposed", "function_search_path_mutable"):
+        elif flaw["check"] in ("security_definer_exposed", "function_search_path_mutable", "function_leakproof",
+                               "immutable_function_reads_session"):
             assert obj in functions, obj
         else:
             assert obj in tables or obj in columns, obj

@@ -358,6 +358,115 @@ def function_search_path_mutable(catalog: Catalog, config: AuditConfig) -> Itera
                             "-- then qualify every table and function name in its body")
 
 
+@check(name="function_leakproof", category="security", severity="medium")
+def function_leakproof(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """A user-defined function is marked LEAKPROOF.
+
+    The planner runs LEAKPROOF functions (and operators built on them) before a policy's condition or a security
+    barrier view's filter, on rows the policy would hide; a function that raises an error or logs its argument
+    for some values then reveals those rows. Only a superuser can set the attribute, and PostgreSQL's own are
+    reviewed for it; the platform schemas are not reported. pgrls SEC017.
+
+    Why it matters: an error message or a timing difference becomes a channel that reads rows row-level security
+    filters out.
+
+    How to fix: ``ALTER FUNCTION ... NOT LEAKPROOF`` unless the function provably never fails or reveals its
+    arguments (no errors, no logging, no side effects).
+    """
+    platform = _platform(config)
+    for function in catalog.functions.to_dict("records"):
+        if not function["leakproof"] or function["schema"] in platform:
+            continue
+        signature = _signature(function)
+        yield Finding(
+            schema=function["schema"], table=None, column=None, object=signature,
+            title=f"{signature} is marked LEAKPROOF",
+            detail=(f"{signature} is LEAKPROOF, so the planner may call it on rows before the policies that hide "
+                    "them are applied."),
+            evidence={"owner": function["owner"], "language": function["language"]},
+            remediation_sql=f"ALTER FUNCTION {_function_ident(function)} NOT LEAKPROOF;")
+
+
+def _policy_functions(catalog: Catalog) -> dict[tuple[str, str], list[str]]:
+    """(schema, function name) -> the policies ("schema.table.policy") whose expressions call it."""
+    from auditlib.sqlparse import parse_expression
+
+    used: dict[tuple[str, str], list[str]] = {}
+    for policy in catalog.policies.to_dict("records"):
+        for text in (policy["using_expression"], policy["with_check"]):
+            tree = parse_expression(text) if text else None
+            for node in _walk(tree):
+                if isinstance(node, ast.FuncCall):
+                    names = [n.sval for n in node.funcname if isinstance(n, ast.String)]
+                    key = (names[0], names[1]) if len(names) == 2 else ("public", names[-1])
+                    name = f"{policy['schema']}.{policy['table']}.{policy['name']}"
+                    if name not in used.setdefault(key, []):
+                        used[key].append(name)
+    return used
+
+
+@check(name="immutable_function_reads_session", category="security", severity="critical")
+def immutable_function_reads_session(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """A function declared IMMUTABLE reads the session (auth.uid(), current_setting, current_user) and a policy calls
+    it.
+
+    The planner may evaluate an IMMUTABLE function once, while planning, and reuse the value: in a prepared or
+    cached plan (PostgREST prepares its statements) the first caller's user id then filters every later caller's
+    rows. The body is parsed; a function is reported when a policy calls it. pgrls SEC046.
+
+    Why it matters: one user's identity is constant-folded into a plan that other users run, so they see (or
+    change) that user's rows.
+
+    How to fix: declare the function STABLE (``ALTER FUNCTION ... STABLE``): it is still evaluated once per query,
+    never folded into a plan.
+    """
+    used = _policy_functions(catalog)
+    for function in catalog.functions.to_dict("records"):
+        key = (function["schema"], function["name"])
+        if function["volatility"] != "immutable" or key not in used:
+            continue
+        if not _reads_session(function):
+            continue
+        signature = _signature(function)
+        yield Finding(
+            schema=function["schema"], table=None, column=None, object=signature,
+            title=f"IMMUTABLE function {signature} reads the session and is called by a policy",
+            detail=(f"{signature} is IMMUTABLE but reads who is calling; the policies {', '.join(used[key])} call "
+                    "it, so a cached plan can apply one user's identity to another."),
+            evidence={"policies": used[key], "volatility": "immutable"},
+            remediation_sql=f"ALTER FUNCTION {_function_ident(function)} STABLE;")
+
+
+SESSION_FUNCTIONS = {"current_setting", "current_user", "session_user", "current_role"}
+
+
+def _reads_session(function: dict) -> bool:
+    """True when the body calls auth.uid()/jwt()/role()/email(), current_setting() or reads current_user."""
+    texts = []
+    if function["language"] == "sql":
+        texts = [function["source"] or ""]
+    elif function["language"] == "plpgsql":
+        tree = parse_plpgsql_function(function_statement(
+            function["schema"], function["name"], function["arguments"] or "", function["returns"] or "void",
+            "plpgsql", function["source"] or ""))
+        texts = [text if kind == "statement" else f"SELECT {text}"
+                 for kind, text, _line, _whole in iter_plpgsql_queries(tree or {}) if kind != "target"]
+    for text in texts:
+        try:
+            parsed = pglast.parse_sql(text)
+        except pglast.parser.ParseError:
+            continue
+        for node in _walk(parsed):
+            if _is_caller(node):
+                return True
+            if isinstance(node, ast.FuncCall) and node.funcname[-1].sval in SESSION_FUNCTIONS:
+                return True
+            if isinstance(node, ast.SQLValueFunction) and str(getattr(node.op, "name", node.op)).startswith(
+                    ("SVFOP_CURRENT_USER", "SVFOP_SESSION_USER", "SVFOP_CURRENT_ROLE")):
+                return True
+    return False
+
+
 # -- views and relations -------------------------------------------------------------------------------------------
 def _rls_tables_read(catalog: Catalog, view: dict, seen: set[str] | None = None) -> list[dict]:
     """RLS tables a view reads, directly or through other owner-rights views."""

@@ -251,6 +251,10 @@ PLANTED_FLAWS: list[dict] = [
       for column in ("gmail_tokens.access_token", "gmail_tokens.refresh_token", "google_tokens.access_token",
                      "google_tokens.refresh_token", "microsoft_tokens.access_token",
                      "microsoft_tokens.refresh_token", "user_invitations.token", "webhooks.secret")),
+    {"check": "function_leakproof", "object": "public.same_email(a text, b text)", "seed_section": "",
+     "note": "LEAKPROOF on a user function: the planner may run it on rows the policies hide"},
+    {"check": "immutable_function_reads_session", "object": "public.request_user_id()", "seed_section": "",
+     "note": "IMMUTABLE wrapper of auth.uid() in the INSERT policy of api_requests"},
 ]
 
 

@@ -82,5 +82,22 @@ CREATE POLICY "Members can view org request logs" ON public.api_requests
 CREATE TABLE public.api_requests_2024 PARTITION OF public.api_requests
     FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 
+-- Helpers of the request log: an email comparison marked LEAKPROOF (so the planner may run it before policies),
+-- and the caller's id declared IMMUTABLE, which a cached plan may fold to the first caller's id.
+CREATE FUNCTION public.same_email(a TEXT, b TEXT)
+RETURNS BOOLEAN
+LANGUAGE sql
+IMMUTABLE LEAKPROOF
+AS $$ SELECT lower(a) = lower(b) $$;
+
+CREATE FUNCTION public.request_user_id()
+RETURNS UUID
+LANGUAGE sql
+IMMUTABLE
+AS $$ SELECT auth.uid() $$;
+
+CREATE POLICY "Members can log their org requests" ON public.api_requests
+    FOR INSERT WITH CHECK (organization_id = get_user_organization_id() AND public.request_user_id() IS NOT NULL);
+
 -- Realtime: the sports calendar is streamed to the research screen (RLS is off on sports_events).
 CREATE PUBLICATION supabase_realtime FOR TABLE public.sports_events;
