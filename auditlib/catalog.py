@@ -31,15 +31,17 @@ FRAMES: dict[str, tuple[str, dict[str, str]]] = {
     "relations": ("relations.sql", {
         "schema": "str", "name": "str", "kind": "str", "parent_schema": "str", "parent_table": "str",
         "partition_key": "str", "rls_enabled": "bool", "rls_forced": "bool", "row_estimate": "Int64",
-        "size_bytes": "Int64", "comment": "str", "owner": "str", "definition": "str", "locked": "bool"}),
+        "size_bytes": "Int64", "comment": "str", "owner": "str", "definition": "str", "locked": "bool",
+        "security_invoker": "bool", "security_barrier": "bool", "reads": "list", "inherits_from": "str",
+        "publications": "list"}),
     "columns": ("columns.sql", {
         "schema": "str", "table": "str", "name": "str", "position": "int", "data_type": "str", "base_type": "str",
         "is_array": "bool", "nullable": "bool", "default": "str", "identity": "str", "generated": "str",
-        "comment": "str"}),
+        "comment": "str", "select_grantees": "list"}),
     "constraints": ("constraints.sql", {
         "schema": "str", "table": "str", "name": "str", "type": "str", "columns": "list", "ref_schema": "str",
         "ref_table": "str", "ref_columns": "list", "on_delete": "str", "on_update": "str", "deferrable": "bool",
-        "deferred": "bool", "validated": "bool", "definition": "str"}),
+        "deferred": "bool", "validated": "bool", "definition": "str", "enforced": "bool"}),
     "indexes": ("indexes.sql", {
         "schema": "str", "table": "str", "name": "str", "columns": "list", "include_columns": "list",
         "is_unique": "bool", "is_primary": "bool", "is_valid": "bool", "predicate": "str", "method": "str",
@@ -50,7 +52,8 @@ FRAMES: dict[str, tuple[str, dict[str, str]]] = {
         "definition": "str"}),
     "functions": ("functions.sql", {
         "schema": "str", "name": "str", "arguments": "str", "returns": "str", "language": "str", "kind": "str",
-        "security_definer": "bool", "volatility": "str", "config": "list", "source": "str", "comment": "str"}),
+        "security_definer": "bool", "volatility": "str", "config": "list", "source": "str", "comment": "str",
+        "leakproof": "bool", "execute_grantees": "list", "owner": "str"}),
     "policies": ("policies.sql", {
         "schema": "str", "table": "str", "name": "str", "command": "str", "permissive": "bool", "roles": "list",
         "using_expression": "str", "with_check": "str"}),
@@ -58,7 +61,12 @@ FRAMES: dict[str, tuple[str, dict[str, str]]] = {
     "roles": ("roles.sql", {"name": "str", "superuser": "bool", "can_login": "bool", "bypass_rls": "bool",
                             "member_of": "list"}),
     "extensions": ("extensions.sql", {"name": "str", "version": "str", "schema": "str"}),
+    "default_privileges": ("default_privileges.sql", {"role": "str", "schema": "str", "object_type": "str",
+                                                      "grantee": "str", "privilege": "str"}),
 }
+# Columns added to a frame after snapshots were first written: a snapshot without them reads them as this value
+# (any other missing column reads as its kind's empty value: None, [], False). A missing frame reads as empty.
+LATER_COLUMN_DEFAULTS: dict[tuple[str, str], Any] = {("constraints", "enforced"): True}
 SERVER_QUERY = "server.sql"
 TABLE_KINDS = ("table", "partitioned table", "foreign table")
 VIEW_KINDS = ("view", "materialized view")
@@ -103,6 +111,20 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+def _rows_for(frame: str, stored: dict, spec: dict[str, str]) -> list[list[Any]]:
+    """A stored frame's rows in ``spec``'s column order; columns an older snapshot lacks get their default."""
+    columns = list(stored["columns"])
+    if columns == list(spec):
+        return stored["rows"]
+    unknown = [c for c in columns if c not in spec]
+    if unknown or len(set(columns)) != len(columns):
+        raise ValueError(f"Catalog snapshot frame {frame!r} has columns {columns}, expected {list(spec)}.")
+    empty = {"str": None, "list": [], "bool": False, "int": 0, "Int64": None}
+    position = {c: i for i, c in enumerate(columns)}
+    defaults = {c: LATER_COLUMN_DEFAULTS.get((frame, c), empty[kind]) for c, kind in spec.items()}
+    return [[row[position[c]] if c in position else defaults[c] for c in spec] for row in stored["rows"]]
 
 
 def qualified(schema: str, name: str, column: str | None = None) -> str:
@@ -180,6 +202,10 @@ class Catalog:
     @property
     def extensions(self) -> pd.DataFrame:
         return self.frames["extensions"]
+
+    @property
+    def default_privileges(self) -> pd.DataFrame:
+        return self.frames["default_privileges"]
 
     @property
     def server_version_num(self) -> int:
@@ -277,10 +303,7 @@ class Catalog:
         frames = {}
         for name, (_, spec) in FRAMES.items():
             stored = data["frames"].get(name, {"columns": list(spec), "rows": []})
-            if stored["columns"] != list(spec):
-                raise ValueError(f"Catalog snapshot frame {name!r} has columns {stored['columns']}, expected "
-                                 f"{list(spec)}.")
-            frames[name] = build_frame(stored["rows"], spec)
+            frames[name] = build_frame(_rows_for(name, stored, spec), spec)
         return cls(server=dict(data["server"]), frames=frames, source=dict(data.get("source", {})))
 
     @classmethod

@@ -29,7 +29,7 @@ INPUTS = ("analysis", "audited", "data", "code_scan", "migration_run")
 # What a check of each kind is given when it declares nothing.
 DEFAULT_NEEDS = {"schema": (), "data": ("data",), "migrations": ("migration_run",), "code": ("code_scan",)}
 FAMILIES = ("structure", "relationships", "cascade", "tenancy", "rls", "duplicates", "functions", "migrations",
-            "comments", "integrity", "json", "probe", "candidates", "code", "policies")
+            "comments", "integrity", "json", "probe", "candidates", "code", "policies", "exposure")
 # Where the report shows a check's findings. A key is an area (the report section) or ``area.part`` (a block of
 # that section); every key here is shown somewhere, and a check that declares none is shown under its category
 # (every category is a key: tests/test_check_metadata.py holds them to that).

@@ -201,6 +201,7 @@ class Plan:
         self._legacy_rows()
         self._global_research()
         self._untenanted_extras()
+        self._security_surface()
 
     def _platform(self) -> None:
         for code, name, monthly, users, quotes in [("free", "Free", 0, 2, 20), ("pro", "Pro", 49, 10, None),
@@ -1227,6 +1228,25 @@ class Plan:
                  expiry_date=START_TIME + dt.timedelta(hours=1), calendar_sync_token=None,
                  created_at=START_TIME, updated_at=START_TIME)
 
+    def _security_surface(self) -> None:
+        """Rows of the tables 82_security_surface.sql adds; drawn last, so every earlier row stays as it was."""
+        r = self.rng
+        for k in range(12):
+            created = self.when(AUDIT_TIME - dt.timedelta(days=90))
+            event_type = r.choice(["invoice.paid", "invoice.payment_failed", "customer.subscription.updated"])
+            ref = f"evt_{r.getrandbits(64):016x}"
+            self.add("stripe_webhook_events", id=self.uid(), stripe_event_ref=ref, event_type=event_type,
+                     payload={"id": ref, "type": event_type, "data": {"object": {"id": f"in_{k:06d}"}}},
+                     processed_at=None if k % 5 == 0 else self.later(created, 1), created_at=created,
+                     updated_at=created)
+        # Loaded through the partitioned parent, which routes them to its 2024 partition.
+        orgs = sorted(self.org_ids.values())
+        for _ in range(40):
+            at = self.when(dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+            self.add("api_requests", id=self.uid(), organization_id=r.choice(orgs),
+                     path=r.choice(["/rest/v1/projects", "/rest/v1/quotes", "/rest/v1/rpc/next_quote_number"]),
+                     status_code=r.choice([200, 200, 200, 201, 401, 404]), created_at=at, updated_at=at)
+
     # -- planted counts -----------------------------------------------------------------------------------------
     def json_items(self, quotes=None):
         """Every line item of quotes.sections, as (quote row, item)."""
@@ -1364,7 +1384,8 @@ def _column_types(cursor) -> dict[tuple[str, str], str]:
         FROM pg_catalog.pg_attribute a
         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname IN ('public', 'auth', 'storage') AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE n.nspname IN ('public', 'auth', 'storage') AND c.relkind IN ('r', 'p') AND a.attnum > 0
+          AND NOT a.attisdropped
     """)
     return {(table, column): kind for table, column, kind in cursor.fetchall()}
 

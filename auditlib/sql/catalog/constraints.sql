@@ -32,7 +32,9 @@ SELECT n.nspname AS schema,
        con.condeferrable AS deferrable,
        con.condeferred AS deferred,
        con.convalidated AS validated,
-       CASE WHEN c.oid = ANY (locked.oids) THEN NULL ELSE pg_catalog.pg_get_constraintdef(con.oid, true) END AS definition
+       CASE WHEN c.oid = ANY (locked.oids) THEN NULL ELSE pg_catalog.pg_get_constraintdef(con.oid, true) END AS definition,
+       -- NOT ENFORCED constraints exist since PostgreSQL 18 (conenforced); before, every constraint is enforced.
+       COALESCE((pg_catalog.to_jsonb(con) ->> 'conenforced')::boolean, true) AS enforced
 FROM locked, pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

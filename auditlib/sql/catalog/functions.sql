@@ -19,7 +19,15 @@ SELECT n.nspname AS schema,
        CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END AS volatility,
        COALESCE(p.proconfig, ARRAY[]::text[]) AS config,
        p.prosrc AS source,
-       dsc.description AS comment
+       dsc.description AS comment,
+       p.proleakproof AS leakproof,
+       -- Who may call it: an ACL of NULL means the default, EXECUTE for PUBLIC and the owner.
+       ARRAY(SELECT DISTINCT CASE WHEN acl.grantee = 0 THEN 'public'
+                                  ELSE pg_catalog.pg_get_userbyid(acl.grantee)::text END
+             FROM pg_catalog.aclexplode(COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) AS acl
+             WHERE acl.privilege_type = 'EXECUTE'
+             ORDER BY 1) AS execute_grantees,
+       pg_catalog.pg_get_userbyid(p.proowner) AS owner
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang

@@ -7,6 +7,12 @@ WITH locked AS (
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
       AND l.pid <> pg_catalog.pg_backend_pid()
       AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+), published AS (
+    -- The publications (logical replication, Supabase Realtime) each table is in, whether listed, in a published
+    -- schema or under FOR ALL TABLES: pg_publication_tables resolves all three on every version.
+    SELECT pt.schemaname, pt.tablename, array_agg(pt.pubname::text ORDER BY pt.pubname) AS publications
+    FROM pg_catalog.pg_publication_tables pt
+    GROUP BY pt.schemaname, pt.tablename
 )
 SELECT n.nspname AS schema,
        c.relname AS name,
@@ -30,15 +36,45 @@ SELECT n.nspname AS schema,
         * pg_catalog.current_setting('block_size')::bigint)::bigint AS size_bytes,
        dsc.description AS comment,
        pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+       -- Deparsing a view opens the relations it reads too: a view over a locked table is not deparsed either.
        CASE WHEN c.relkind IN ('v', 'm') AND NOT c.oid = ANY (locked.oids)
+                 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite rw
+                                 JOIN pg_catalog.pg_depend d
+                                   ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = rw.oid
+                                  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                 WHERE rw.ev_class = c.oid AND d.refobjid = ANY (locked.oids))
             THEN pg_catalog.pg_get_viewdef(c.oid, true) END AS definition,
-       c.oid = ANY (locked.oids) AS locked
+       c.oid = ANY (locked.oids) AS locked,
+       -- View options (security_invoker exists since PostgreSQL 15; before, every view runs as its owner).
+       COALESCE((SELECT o.option_value::boolean FROM pg_catalog.pg_options_to_table(c.reloptions) o
+                 WHERE o.option_name = 'security_invoker'), false) AS security_invoker,
+       COALESCE((SELECT o.option_value::boolean FROM pg_catalog.pg_options_to_table(c.reloptions) o
+                 WHERE o.option_name = 'security_barrier'), false) AS security_barrier,
+       -- The tables and views a view or materialized view reads (its rewrite rule's dependencies), schema.name.
+       ARRAY(SELECT DISTINCT dn.nspname || '.' || dc.relname
+             FROM pg_catalog.pg_rewrite rw
+             JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                        AND d.objid = rw.oid
+                                        AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+             JOIN pg_catalog.pg_class dc ON dc.oid = d.refobjid
+             JOIN pg_catalog.pg_namespace dn ON dn.oid = dc.relnamespace
+             WHERE c.relkind IN ('v', 'm') AND rw.ev_class = c.oid AND d.refobjid <> c.oid
+             ORDER BY 1) AS reads,
+       -- The parent of an inheritance child (a partition's parent is parent_schema/parent_table).
+       (SELECT ipn.nspname || '.' || ipc.relname
+        FROM pg_catalog.pg_inherits i
+        JOIN pg_catalog.pg_class ipc ON ipc.oid = i.inhparent
+        JOIN pg_catalog.pg_namespace ipn ON ipn.oid = ipc.relnamespace
+        WHERE i.inhrelid = c.oid AND NOT c.relispartition
+        ORDER BY i.inhseqno LIMIT 1) AS inherits_from,
+       COALESCE(published.publications, ARRAY[]::text[]) AS publications
 FROM locked, pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
 LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = c.oid AND c.relispartition
 LEFT JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent
 LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+LEFT JOIN published ON published.schemaname = n.nspname AND published.tablename = c.relname
 LEFT JOIN pg_catalog.pg_description dsc ON dsc.objoid = c.oid AND dsc.objsubid = 0
                                       AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
 WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm')
