@@ -16,11 +16,10 @@ import pglast
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
 from auditlib.checks.rls import _constant, rls_tenant_not_enforced
-from auditlib.checks.tenancy import object_name
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
 from auditlib.model import Analysis
-from auditlib.quoting import ident
+from auditlib.quoting import ident, object_name
 from auditlib.sqlparse import (
     A_Expr_Kind,
     BoolExprType,
