@@ -310,6 +310,9 @@ class FixPlan:
 
 
 LONG_PHASES = {"indexes", "validate", "data", "types"}
+# Why a statement outside a transaction is still safe to rerun (squawk's prefer-robust-stmts assumes otherwise).
+OWN_TRANSACTION = ("runs outside a transaction on purpose, so each statement commits and releases its lock on its "
+                   "own; validating a valid constraint or setting NOT NULL twice is a no-op, so a rerun is safe")
 
 
 # -- reading findings -------------------------------------------------------------------------------------------------
@@ -591,7 +594,7 @@ class _Planner:
         elif subtype == AlterTableType.AT_DropConstraint:
             command.missing_ok = True
             self.not_null_step(table, target, record.get("column"), _deparse(statement), record, 30,
-                               self.lock_instant(table))
+                               self.lock_instant(table), drops_check=True)
         elif subtype == AlterTableType.AT_AlterColumnType:
             self.plan_type_change(statement, command, record)
         else:
@@ -614,19 +617,17 @@ class _Planner:
                                            "CASCADE (deleting it would delete them): change it if that is wanted.",
                                        "", table))
         name = constraint.conname
-        commands = [ast.AlterTableCmd(subtype=AlterTableType.AT_AddConstraint, def_=constraint, behavior=0)]
-        if name:  # idempotent: a rerun drops the constraint it added and adds it again NOT VALID (validate follows)
-            commands.insert(0, ast.AlterTableCmd(subtype=AlterTableType.AT_DropConstraint, name=name, missing_ok=True,
-                                                 behavior=0))
-        drop = _deparse(ast.AlterTableStmt(relation=statement.relation, cmds=tuple(commands),
-                                           objtype=ObjectType.OBJECT_TABLE))
+        add = _deparse(ast.AlterTableStmt(relation=statement.relation, cmds=(ast.AlterTableCmd(
+            subtype=AlterTableType.AT_AddConstraint, def_=constraint, behavior=0),), objtype=ObjectType.OBJECT_TABLE))
+        # Idempotent without dropping anything: a rerun finds the constraint and leaves it (and its validation) alone.
+        sql = _unless_constraint_exists(target, name, add) if name else add
         if constraint.contype == ConstrType.CONSTR_FOREIGN:
             parent = _rangevar_name(constraint.pktable)
             lock = (f"SHARE ROW EXCLUSIVE on {table} and {parent}: milliseconds (NOT VALID: existing rows are not "
                     "read)")
         else:
             lock = f"ACCESS EXCLUSIVE on {table}: milliseconds (NOT VALID: existing rows are not read)"
-        self.add(Step("constraints", drop, [record["key"]], table, lock, rank=10))
+        self.add(Step("constraints", sql, [record["key"]], table, lock, rank=10))
         if name:
             foreign = constraint.contype == ConstrType.CONSTR_FOREIGN
             self.add_validate(table, target, name, record, parent=_rangevar_name(constraint.pktable) if foreign
@@ -659,11 +660,12 @@ class _Planner:
             sql = _guarded(target, table, not_null_column, sql, f"{name} stays NOT VALID (new rows are checked)")
         step = self.add(Step("validate", sql, [key], table, self.lock_scan(
             table, "SHARE UPDATE EXCLUSIVE (reads and writes go on) for a scan",
-            also=f"; ROW SHARE on {parent}" if parent else ""), rank=10, conditional=state == "conditional"))
+            also=f"; ROW SHARE on {parent}" if parent else ""), rank=10, conditional=state == "conditional",
+            squawk_ignore={"prefer-robust-stmts": OWN_TRANSACTION}))
         self.validated[(table, name)] = step
 
     def not_null_step(self, table: str, target: str, column: str, sql: str, record: dict[str, Any], rank: int,
-                      lock: str) -> None:
+                      lock: str, *, drops_check: bool = False) -> None:
         """SET NOT NULL, or dropping the CHECK that proved it: plain, guarded by the NULLs a backfill may leave, or
         held with the decision on the rows without a tenant."""
         schema, _, relname = table.partition(".")
@@ -674,7 +676,12 @@ class _Planner:
             return
         if state == "conditional":
             sql = _guarded(target, table, column, sql, "left as it is")
-        self.add(Step("validate", sql, [record["key"]], table, lock, rank=rank, conditional=state == "conditional"))
+        acknowledged = {"prefer-robust-stmts": OWN_TRANSACTION}
+        if drops_check:
+            acknowledged["ban-drop-constraint"] = ("the CHECK only proved the column NOT NULL for SET NOT NULL; the "
+                                                   "column's NOT NULL keeps the guarantee")
+        self.add(Step("validate", sql, [record["key"]], table, lock, rank=rank, conditional=state == "conditional",
+                      squawk_ignore=acknowledged))
 
     def plan_key(self, statement: ast.AlterTableStmt, constraint: ast.Constraint, record: dict[str, Any]) -> None:
         """ADD PRIMARY KEY/UNIQUE (cols): a unique index built CONCURRENTLY, NOT NULL proven by a CHECK, then the
@@ -701,13 +708,10 @@ class _Planner:
                                    "NULL", record, 20, self.lock_instant(table, note=" (the validated CHECK proves "
                                                                                       "it: no scan)"))
                 self.not_null_step(table, target, column, f"ALTER TABLE {target} DROP CONSTRAINT IF EXISTS "
-                                   f"{ident(check)}", record, 30, self.lock_instant(table))
+                                   f"{ident(check)}", record, 30, self.lock_instant(table), drops_check=True)
         kind = "PRIMARY KEY" if primary else "UNIQUE"
-        # No IF NOT EXISTS for constraints: the catalog is asked, so a rerun is a no-op.
-        exists = (f"SELECT FROM pg_catalog.pg_constraint WHERE conrelid = {literal(target)}::regclass AND "
-                  f"conname = {literal(name)}")
-        sql = (f"DO $$\nBEGIN\n  IF NOT EXISTS ({exists}) THEN\n    ALTER TABLE {target} ADD CONSTRAINT {ident(name)} "
-               f"{kind} USING INDEX {ident(name)};\n  END IF;\nEND\n$$")
+        sql = _unless_constraint_exists(target, name, f"ALTER TABLE {target} ADD CONSTRAINT {ident(name)} {kind} "
+                                                      f"USING INDEX {ident(name)}")
         self.add(Step("keys", sql,
                       [record["key"]], table, self.lock_instant(table, note=" (the index is already built)"),
                       rank=10))
@@ -966,6 +970,13 @@ def _guarded(target: str, table: str, column: str, sql: str, otherwise: str) -> 
             f"    RAISE WARNING {literal(message)};\n  ELSE\n    {sql};\n  END IF;\nEND\n$$")
 
 
+def _unless_constraint_exists(target: str, name: str, sql: str) -> str:
+    """``sql`` run only when the table has no constraint called ``name`` (ADD CONSTRAINT has no IF NOT EXISTS)."""
+    exists = (f"SELECT FROM pg_catalog.pg_constraint WHERE conrelid = {literal(target)}::regclass AND "
+              f"conname = {literal(name)}")
+    return f"DO $$\nBEGIN\n  IF NOT EXISTS ({exists}) THEN\n    {sql};\n  END IF;\nEND\n$$"
+
+
 def _rangevar_sql(rangevar: ast.RangeVar) -> str:
     return ident(rangevar.schemaname, rangevar.relname) if rangevar.schemaname else ident(rangevar.relname)
 
@@ -1058,10 +1069,11 @@ def _render(step: Step) -> str:
         lines.append("-- may leave rows (a parent without the value): then the finding stays; see decisions.md")
     elif step.conditional:
         lines.append("-- conditional: runs only when no row is left without a value; warns otherwise")
-    for rule, reason in step.squawk_ignore.items():
-        lines.append(f"-- squawk-ignore {rule}")
-        lines.append(f"--   because {reason}")
-    return "\n".join(lines) + "\n" + step.sql.rstrip().rstrip(";") + ";\n"
+    # squawk reads an ignore comment as applying to the next line only: the reasons go above it
+    lines += [f"-- acknowledged {rule}: {reason}" for rule, reason in step.squawk_ignore.items()]
+    if step.squawk_ignore:
+        lines.append(f"-- squawk-ignore {', '.join(step.squawk_ignore)}")
+    return "\n".join(lines) + "\n" + step.sql.strip().rstrip(";") + ";\n"
 
 
 def _first_comment(text: str) -> str:
