@@ -48,24 +48,44 @@ def demo_audit(demo_url):
 
 
 @pytest.mark.skipif(not Path(PSQL).exists(), reason="psql is not installed")
-def test_demo_plan_applied_with_psql_fixes_its_findings_and_brings_none(demo_copy, tmp_path):
-    before = run_audit(demo_copy)
-    plan = plan_fixes(before)
-    plan.write(tmp_path, "plain")
-    apply_plan(tmp_path, demo_copy)
-    after = set(run_audit(demo_copy).findings["key"])
-    still_there = sorted(plan.fixed_keys & after)
-    assert still_there == []
+def test_audit_fix_apply_reaudit_marks_the_fixed_findings_fixed_in_the_history(demo_copy, tmp_path):
+    """The README's workflow, command by command: audit (recorded in a history), fix from the audit's JSON, apply
+    with psql, audit again with the same history: what the plan fixes has status ``fixed``, nothing unannounced is
+    new, and applying the plan a second time changes nothing."""
+    dsn = demo_copy.render_as_string(hide_password=False)
+    history = str(tmp_path / "history.db")
+
+    def audit(name: str) -> dict:
+        code = main(["audit", "--dsn", dsn, "--history", history, "--format", "json", "--fail-on", "never",
+                     "--output", str(tmp_path / name)])
+        assert code == 0
+        return json.loads((tmp_path / name).read_text())
+
+    before = audit("before.json")
+    fixes = tmp_path / "fixes"
+    assert main(["fix", "--findings", str(tmp_path / "before.json"), "--dsn-catalog", dsn, "--output",
+                 str(fixes)]) == 0
+    manifest = json.loads((fixes / "plan.json").read_text())
+    apply_plan(fixes, demo_copy)
+    after = audit("after.json")
+
+    fixed = {record["key"]: record["status"] for record in after["fixed"]}
+    assert set(manifest["fixed"]) <= set(fixed) and {fixed[k] for k in manifest["fixed"]} == {"fixed"}
+    assert len(manifest["fixed"]) >= 100
+    after_keys = {record["key"] for record in after["findings"]}
+    assert sorted(set(manifest["fixed"]) & after_keys) == []
     # what is new is what the plan announced: follow-ups of its decisions, and data findings in the tables that the
     # backfills' triggers write to (the demo's audit log records every row the plan updates)
-    side_effects = {f"{t}." for t in plan.side_effect_tables}
-    new = sorted(key for key in after - set(before.findings["key"]) - plan.follow_up_keys
-                 if not (key.startswith("json_reference:") and key.split(":", 1)[1].startswith(tuple(side_effects))))
+    side_effects = tuple(f"{t}." for t in manifest["side_effect_tables"])
+    new = sorted(record["key"] for record in after["findings"] if record["status"] == "new"
+                 and record["key"] not in manifest["follow_up"]
+                 and not (record["key"].startswith("json_reference:")
+                          and record["key"].split(":", 1)[1].startswith(side_effects)))
     assert new == [], "\n".join(new)
-    assert len(plan.fixed_keys) >= 100
-    # a plan applied twice is a no-op the second time (every step idempotent, or dropped and re-added)
-    apply_plan(tmp_path, demo_copy)
-    assert set(run_audit(demo_copy).findings["key"]) == after
+    assert {record["key"] for record in before["findings"]} - after_keys >= set(manifest["fixed"])
+    # a plan applied twice is a no-op the second time (every step idempotent, or asking the catalog first)
+    apply_plan(fixes, demo_copy)
+    assert {record["key"] for record in audit("again.json")["findings"]} == after_keys
 
 
 def test_files_separate_concurrently_and_split_not_valid_from_validate(demo_audit):
