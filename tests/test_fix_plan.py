@@ -7,9 +7,12 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pglast
+import psycopg
 import pytest
 import sqlalchemy as sa
 from psycopg.conninfo import make_conninfo
@@ -86,6 +89,75 @@ def test_audit_fix_apply_reaudit_marks_the_fixed_findings_fixed_in_the_history(d
     # a plan applied twice is a no-op the second time (every step idempotent, or asking the catalog first)
     apply_plan(fixes, demo_copy)
     assert {record["key"] for record in audit("again.json")["findings"]} == after_keys
+
+
+# One row every WRITE_INTERVAL into tables the plan alters (a column type, NOT NULL, foreign keys, policies, triggers):
+# rows that respect the constraints the plan adds, as the application's would.
+WRITE_INTERVAL = 0.05
+WRITES = {  # table: (the column that marks the writer's rows, the insert)
+    "crew_contacts": ("first_name", "INSERT INTO public.crew_contacts (first_name, organization_id, day_rate) "
+                                    "VALUES ('writer', %(org)s, 350)"),
+    "projects": ("name", "INSERT INTO public.projects (name, organization_id, client_id) "
+                         "VALUES ('writer', %(org)s, %(client)s)"),
+    "tasks": ("title", "INSERT INTO public.tasks (title, organization_id, project_id) "
+                       "VALUES ('writer', %(org)s, %(project)s)"),
+}
+
+
+class Writer(threading.Thread):
+    """The application: autocommit inserts round the tables of ``WRITES``, each timed; failures are kept."""
+
+    def __init__(self, url: sa.URL):
+        super().__init__(daemon=True)
+        self.conninfo, self.stop = conninfo(url), threading.Event()
+        self.waits: dict[str, list[float]] = {table: [] for table in WRITES}
+        self.failures: list[str] = []
+
+    def run(self) -> None:
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("SET statement_timeout = '60s'")  # a hung insert fails the test instead of hanging it
+            ids = conn.execute(
+                "SELECT p.organization_id, p.client_id, p.id FROM public.projects AS p JOIN public.clients AS c "
+                "ON c.id = p.client_id AND c.organization_id = p.organization_id ORDER BY p.id LIMIT 1").fetchone()
+            values = dict(zip(("org", "client", "project"), ids, strict=True))
+            while not self.stop.is_set():
+                for table, (_marker, sql) in WRITES.items():
+                    started = time.monotonic()
+                    try:
+                        conn.execute(sql, values)
+                    except psycopg.Error as error:
+                        self.failures.append(f"{table}: {error}")
+                    self.waits[table].append(time.monotonic() - started)
+                time.sleep(WRITE_INTERVAL)
+
+
+@pytest.mark.skipif(not Path(PSQL).exists(), reason="psql is not installed")
+def test_plan_applies_while_the_application_keeps_writing(demo_audit, demo_copy, tmp_path):
+    plan = plan_fixes(demo_audit)
+    plan.write(tmp_path)
+    touched = {table for step in plan.steps for table in [step.table] if table}
+    assert {f"public.{table}" for table in WRITES} <= touched
+    writer = Writer(demo_copy)
+    writer.start()
+    try:
+        time.sleep(0.5)
+        apply_plan(tmp_path, demo_copy)
+        time.sleep(0.5)
+    finally:
+        writer.stop.set()
+        writer.join(timeout=70)
+    assert writer.failures == []
+    assert all(len(waits) >= 10 for waits in writer.waits.values()), {t: len(w) for t, w in writer.waits.items()}
+    longest = max(max(waits) for waits in writer.waits.values())
+    lock_timeout = float(plan.lock_timeout.removesuffix("s"))  # the SET lock_timeout of every file
+    assert longest < lock_timeout + 1.0, f"an insert waited {longest:.2f} s"
+    print(f"{sum(map(len, writer.waits.values()))} inserts, the longest took {longest:.3f} s")
+    engine = sa.create_engine(demo_copy)
+    with engine.connect() as conn:
+        for table, (marker, _sql) in WRITES.items():
+            rows = conn.exec_driver_sql(f"SELECT count(*) FROM public.{table} WHERE {marker} = 'writer'").scalar()
+            assert rows == len(writer.waits[table])
+    engine.dispose()
 
 
 def test_files_separate_concurrently_and_split_not_valid_from_validate(demo_audit):
