@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,9 @@ PHASES = (
 )
 PHASE_INDEX = {phase.name: i for i, phase in enumerate(PHASES)}
 LAYOUTS = ("plain", "supabase", "per-finding")
+# What the Supabase CLI cannot apply (CONCURRENTLY refuses the transaction it wraps each migration file in), and what
+# depends on it: written to supabase/manual/ instead, to run with psql after `supabase db push`.
+SUPABASE_MANUAL = ("indexes", "keys")
 # A conservative scan rate for a busy production server; the estimate is an order of magnitude, not a promise.
 SCAN_BYTES_PER_SECOND = 50_000_000
 SCAN_ROWS_PER_SECOND = 500_000
@@ -171,26 +174,71 @@ class FixPlan:
     # -- files ------------------------------------------------------------------------------------------------------
     def files(self, layout: str = "plain", *, timestamp: str | None = None) -> list[PlanFile]:
         """The plan's migration files for a layout: ``plain`` (NNN_phase.sql), ``supabase``
-        (supabase/migrations/<timestamp>_auditlib_fix_<phase>.sql) or ``per-finding`` (one file per finding)."""
+        (supabase/migrations/<timestamp>_auditlib_fix_<phase>.sql, and supabase/manual/ for what Supabase cannot run)
+        or ``per-finding`` (one file per finding)."""
         if layout not in LAYOUTS:
             raise FixPlanError(f"Unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}.")
         if layout == "per-finding":
             return self._per_finding_files()
+        if layout == "supabase":
+            return self._supabase_files(timestamp)
         phases = [phase for phase in PHASES if self.phase_steps(phase.name)]
-        stamp = timestamp or datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         files = []
         for number, phase in enumerate(phases, start=1):
-            if layout == "plain":
-                path = f"{number:03d}_{phase.name}.sql"
-            else:
-                stamp_number = int(stamp) + number - 1
-                folder = "supabase/migrations" if phase.transactional else "supabase/outside-transaction"
-                path = f"{folder}/{stamp_number}_auditlib_fix_{phase.name}.sql"
+            path = f"{number:03d}_{phase.name}.sql"
             steps = self.phase_steps(phase.name)
             header = self._header(f"{number:03d} of {len(phases):03d}: {phase.name}", phase.title,
                                   phase.transactional, Path(path).name, long=phase.name in LONG_PHASES)
-            files.append(PlanFile(path, phase.transactional, header + "".join(_render(s) for s in steps),
+            files.append(PlanFile(path, phase.transactional, header + _render_all(steps, phase.transactional),
                                   phase.name, steps))
+        return files
+
+    def _supabase_files(self, timestamp: str | None) -> list[PlanFile]:
+        """Supabase's CLI applies each migration file in its own transaction (supabase/cli#2898). So the migrations
+        hold what runs in a transaction, VALIDATE split one table per migration (each table's locks end with its
+        file), and supabase/manual/ the CONCURRENTLY index builds (refused in a transaction) and the keys added on
+        those indexes, to run with psql after ``supabase db push``."""
+        try:
+            start = datetime.strptime(timestamp, "%Y%m%d%H%M%S") if timestamp else \
+                datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        except ValueError:
+            raise FixPlanError(f"The timestamp {timestamp!r} is not YYYYMMDDHHMMSS.") from None
+        migrations: list[tuple[str, Phase, list[Step]]] = []
+        for phase in PHASES:
+            steps = self.phase_steps(phase.name)
+            if not steps or phase.name in SUPABASE_MANUAL:
+                continue
+            if phase.name == "validate":
+                by_table: dict[str, list[Step]] = {}
+                for step in steps:
+                    by_table.setdefault(step.table or "other", []).append(step)
+                migrations += [(f"validate_{_slug(table)}", phase, group) for table, group in by_table.items()]
+            else:
+                migrations.append((phase.name, phase, steps))
+        files = []
+        for number, (what, phase, steps) in enumerate(migrations, start=1):
+            version = (start + timedelta(seconds=number - 1)).strftime("%Y%m%d%H%M%S")
+            title = ("VALIDATE CONSTRAINT and SET NOT NULL of one table: its locks end when this migration commits"
+                     if phase.name == "validate" else phase.title)
+            timeout = self.long_statement_timeout if phase.name in LONG_PHASES else self.statement_timeout
+            header = (f"-- auditlib fix plan, Supabase migration {number:03d} of {len(migrations):03d}: {what}\n"
+                      f"-- {title}\n-- Apply: supabase db push (the CLI runs each migration file in its own "
+                      "transaction); then the files of supabase/manual/, see README.md\n"
+                      "-- Read decisions.md first: what needs your judgement is not in these files.\n"
+                      f"SET lock_timeout = {literal(self.lock_timeout)};\nSET statement_timeout = {literal(timeout)};\n")
+            # reset at the end: the CLI applies the next migrations on the same session
+            footer = "\nRESET lock_timeout;\nRESET statement_timeout;\n"
+            files.append(PlanFile(f"supabase/migrations/{version}_auditlib_fix_{what}.sql", True,
+                                  header + _render_all(steps, True) + footer, phase.name, steps))
+        manual = [phase for phase in PHASES if phase.name in SUPABASE_MANUAL and self.phase_steps(phase.name)]
+        for number, phase in enumerate(manual, start=1):
+            name = f"{number}_auditlib_fix_{phase.name}.sql"
+            steps = self.phase_steps(phase.name)
+            header = self._header(f"supabase/manual {number} of {len(manual)}: {phase.name} (after supabase db push)",
+                                  phase.title, phase.transactional, f"supabase/manual/{name}",
+                                  long=phase.name in LONG_PHASES)
+            files.append(PlanFile(f"supabase/manual/{name}", phase.transactional,
+                                  header + _render_all(steps, phase.transactional), phase.name, steps))
         return files
 
     def _per_finding_files(self) -> list[PlanFile]:
@@ -205,7 +253,7 @@ class FixPlan:
             header = self._header(f"{number:03d} of {len(ordered):03d}: {key}", "every statement one finding "
                                   "needs, in phase order", transactional, name,
                                   long=any(s.phase in LONG_PHASES for s in steps))
-            files.append(PlanFile(name, transactional, header + "".join(_render(s) for s in steps), steps[0].phase,
+            files.append(PlanFile(name, transactional, header + _render_all(steps, transactional), steps[0].phase,
                                   steps))
         return files
 
@@ -266,16 +314,23 @@ class FixPlan:
                  "A lock that is not granted within the lock_timeout aborts the statement instead of queueing the "
                  "application behind it: rerun the file later.", ""]
         if layout == "supabase":
-            lines += ["With the Supabase CLI, the files in supabase/migrations run in a transaction each; the files in "
-                      "supabase/outside-transaction must be run with psql at their place in the numbering, before "
-                      "the next migration.", ""]
+            lines += ["Supabase's CLI applies each file of supabase/migrations in its own transaction. "
+                      "`CREATE INDEX CONCURRENTLY` cannot run in a transaction, so the index builds (and the keys "
+                      "added on them) are not migrations: they are in supabase/manual/, to run with psql once "
+                      "`supabase db push` has applied the migrations (an index may be on a column they add). "
+                      "VALIDATE CONSTRAINT and SET NOT NULL come one table per migration, so each table's locks end "
+                      "with its migration. Each migration resets lock_timeout and statement_timeout at its end.", ""]
         lines += ["| file | runs | steps | longest lock |", "|---|---|---|---|"]
         for plan_file in files:
             lines.append(f"| {plan_file.path} | {'transaction' if plan_file.transactional else 'no transaction'} | "
                          f"{len(plan_file.steps)} | {_longest_lock(plan_file.steps)} |")
         lines += ["", "```sh"]
+        if layout == "supabase":
+            lines.append("supabase db push                 # the migrations, each in its own transaction")
         for plan_file in files:
-            lines.append(f"psql {'-1 ' if plan_file.transactional else ''}-v ON_ERROR_STOP=1 -f {plan_file.path}")
+            if layout != "supabase" or not plan_file.path.startswith("supabase/migrations/"):
+                lines.append(f"psql {'-1 ' if plan_file.transactional else ''}-v ON_ERROR_STOP=1 "
+                             f"-f {plan_file.path}")
         lines += ["```", "", "Then audit again: the fixed findings are gone (`auditlib audit` records them as "
                   "`fixed` in the history).", ""]
         if self.without_fix:
@@ -1060,7 +1115,11 @@ def _longest_lock(steps: list[Step]) -> str:
         "no lock that stops reads or writes for long"
 
 
-def _render(step: Step) -> str:
+def _render_all(steps: list[Step], transactional: bool) -> str:
+    return "".join(_render(step, transactional) for step in steps)
+
+
+def _render(step: Step, transactional: bool = False) -> str:
     lines = ["", f"-- fixes: {', '.join(step.keys)}"]
     lines += [f"-- {note}" for note in step.notes]
     if step.lock:
@@ -1070,9 +1129,12 @@ def _render(step: Step) -> str:
     elif step.conditional:
         lines.append("-- conditional: runs only when no row is left without a value; warns otherwise")
     # squawk reads an ignore comment as applying to the next line only: the reasons go above it
-    lines += [f"-- acknowledged {rule}: {reason}" for rule, reason in step.squawk_ignore.items()]
-    if step.squawk_ignore:
-        lines.append(f"-- squawk-ignore {', '.join(step.squawk_ignore)}")
+    # in a transaction, "outside a transaction on purpose" is not true and squawk has nothing to say about it
+    acknowledged = {rule: reason for rule, reason in step.squawk_ignore.items()
+                    if not (transactional and rule == "prefer-robust-stmts")}
+    lines += [f"-- acknowledged {rule}: {reason}" for rule, reason in acknowledged.items()]
+    if acknowledged:
+        lines.append(f"-- squawk-ignore {', '.join(acknowledged)}")
     return "\n".join(lines) + "\n" + step.sql.strip().rstrip(";") + ";\n"
 
 

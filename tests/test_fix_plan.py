@@ -32,15 +32,26 @@ def conninfo(url: sa.URL) -> str:
     return make_conninfo(**libpq(url))
 
 
-def apply_plan(folder: Path, url: sa.URL) -> list[str]:
+def apply_plan(folder: Path, url: sa.URL, *, one_session: bool = False) -> list[str]:
     """Run every file of a written plan in order, as its README says: `psql -1` for a transactional file, plain
-    `psql` otherwise, ON_ERROR_STOP always. Returns psql's warnings; fails on the first file that fails."""
+    `psql` otherwise, ON_ERROR_STOP always. Returns psql's warnings; fails on the first file that fails.
+
+    ``one_session`` runs the files in one psql session instead of one each (a transactional file between BEGIN and
+    COMMIT): the same transactions, without starting psql a hundred times for a layout of many small files."""
+    entries = json.loads((folder / "plan.json").read_text())["files"]
+    if one_session:
+        arguments = [argument for entry in entries for argument in (
+            ["-c", "BEGIN", "-f", str(folder / entry["path"]), "-c", "COMMIT"] if entry["transactional"]
+            else ["-f", str(folder / entry["path"])])]
+        commands = [("all files", [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", *arguments, conninfo(url)])]
+    else:
+        commands = [(entry["path"], [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                                     *(["-1"] if entry["transactional"] else []), "-f", str(folder / entry["path"]),
+                                     conninfo(url)]) for entry in entries]
     warnings = []
-    for entry in json.loads((folder / "plan.json").read_text())["files"]:
-        command = [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", *(["-1"] if entry["transactional"] else []),
-                   "-f", str(folder / entry["path"]), conninfo(url)]
+    for what, command in commands:
         result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, f"{entry['path']} failed: {result.stderr[-2000:]}"
+        assert result.returncode == 0, f"{what} failed: {result.stderr[-2000:]}"
         warnings += [line for line in result.stderr.splitlines() if "WARNING" in line]
     return warnings
 
@@ -158,6 +169,34 @@ def test_plan_applies_while_the_application_keeps_writing(demo_audit, demo_copy,
             rows = conn.exec_driver_sql(f"SELECT count(*) FROM public.{table} WHERE {marker} = 'writer'").scalar()
             assert rows == len(writer.waits[table])
     engine.dispose()
+
+
+@pytest.mark.skipif(not Path(PSQL).exists(), reason="psql is not installed")
+@pytest.mark.parametrize("layout", ["supabase", "per-finding"])
+def test_other_layouts_apply_as_their_readme_says_and_fix_the_same_findings(demo_audit, demo_copy, tmp_path, layout):
+    plan = plan_fixes(demo_audit)
+    plan.write(tmp_path, layout)
+    manifest = json.loads((tmp_path / "plan.json").read_text())
+    if layout == "supabase":
+        # the CLI runs each migration file in its own transaction: nothing there may refuse one
+        migrations = [e for e in manifest["files"] if e["path"].startswith("supabase/migrations/")]
+        manual = [e for e in manifest["files"] if e["path"].startswith("supabase/manual/")]
+        assert migrations and manual and len(migrations) + len(manual) == len(manifest["files"])
+        assert manifest["files"] == migrations + manual  # the manual files come after `supabase db push`
+        for entry in migrations:
+            text = (tmp_path / entry["path"]).read_text()
+            assert entry["transactional"] and "CONCURRENTLY" not in text, entry["path"]
+            assert re.fullmatch(r"supabase/migrations/\d{14}_auditlib_fix_\w+\.sql", entry["path"])
+            assert text.rstrip().endswith("RESET statement_timeout;")  # later migrations keep their settings
+        assert "CONCURRENTLY" in (tmp_path / manual[0]["path"]).read_text() and not manual[0]["transactional"]
+        readme = (tmp_path / "README.md").read_text()
+        assert "supabase db push" in readme and "CREATE INDEX CONCURRENTLY` cannot run in a transaction" in readme
+    else:
+        keys = [key for entry in manifest["files"] for step in entry["steps"] for key in step["keys"][:1]]
+        assert len(manifest["files"]) == len(set(keys)) > 100  # one file per finding
+    apply_plan(tmp_path, demo_copy, one_session=layout == "per-finding")  # as plan.json says
+    after = set(run_audit(demo_copy).findings["key"])
+    assert sorted(plan.fixed_keys & after) == []
 
 
 def test_files_separate_concurrently_and_split_not_valid_from_validate(demo_audit):
