@@ -943,32 +943,31 @@ class _Planner:
                       "Who should see and change which rows? Write the policies, then enable it.", step.sql + ";")
 
     def tenant_policy(self, schema: str, name: str) -> list[str] | None:
-        """A policy for a table with no policy, copied from the tenant policy the schema's other tables share
-        (one expression on the tenant column, for every command); None when there is no such pattern."""
+        """Policies for a table with none, copied from the set of tenant policies most of the schema's other tables
+        share: one FOR ALL policy, or one policy per command (SELECT, INSERT, UPDATE, DELETE), each on the tenant
+        column alone. None when no set is shared by two tables or more, or when two sets are equally common."""
         catalog = self.catalog
         columns = {c["name"] for c in catalog.table_columns(schema, name)}
-        policies = catalog.policies[catalog.policies["schema"] == schema]
-        candidates: dict[tuple[str, str, tuple[str, ...]], int] = {}
-        for row in policies.to_dict("records"):
-            expression = row["using_expression"] or row["with_check"]
-            if not expression or row["command"] not in ("ALL", "*", "all") or not row["permissive"]:
-                continue
-            refs = _column_refs(expression)
-            if len(refs) != 1 or next(iter(refs)) not in columns:
-                continue
-            identity = (expression, next(iter(refs)), tuple(row["roles"] or ["public"]))
-            candidates[identity] = candidates.get(identity, 0) + 1
-        if not candidates:
+        policies = catalog.policies[(catalog.policies["schema"] == schema) & (catalog.policies["table"] != name)]
+        shapes: dict[tuple[tuple[str, str, str, tuple[str, ...]], ...], int] = {}
+        for _table, rows in policies.groupby("table", sort=True):
+            shape = _policy_shape(rows.to_dict("records"), columns)
+            if shape is not None:
+                shapes[shape] = shapes.get(shape, 0) + 1
+        ranked = sorted(shapes.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
             return None
-        (expression, _column, roles), uses = max(candidates.items(), key=lambda item: item[1])
-        if uses < 2:
-            return None
-        policy = "auditlib tenant isolation"
-        to = ", ".join("PUBLIC" if r == "public" else ident(r) for r in roles)
         target = ident(schema, name)
-        return [f"DROP POLICY IF EXISTS {ident(policy)} ON {target}",
-                f"CREATE POLICY {ident(policy)} ON {target} AS PERMISSIVE FOR ALL TO {to}\n"
-                f"    USING ({expression})\n    WITH CHECK ({expression})"]
+        statements = []
+        for command, using, check, roles in ranked[0][0]:
+            policy = "auditlib tenant isolation" + ("" if command == "ALL" else f" ({command.lower()})")
+            to = ", ".join("PUBLIC" if r == "public" else ident(r) for r in roles)
+            clauses = "".join(f"\n    {word} ({expression})" for word, expression in (("USING", using),
+                                                                                      ("WITH CHECK", check))
+                              if expression)
+            statements += [f"DROP POLICY IF EXISTS {ident(policy)} ON {target}",
+                           f"CREATE POLICY {ident(policy)} ON {target} AS PERMISSIVE FOR {command} TO {to}{clauses}"]
+        return statements
 
     def ordered_steps(self) -> list[Step]:
         """Steps in phase order; inside a phase by rank, and data steps after the steps that fill what they read."""
@@ -1064,6 +1063,34 @@ def _new_columns_written(source: str) -> set[str]:
         name = match.group(1)
         names.add(name[1:-1].replace('""', '"') if name.startswith('"') else name.lower())
     return names
+
+
+POLICY_COMMANDS = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def _policy_shape(rows: list[dict[str, Any]], columns: set[str]) -> tuple[tuple[str, str, str, tuple[str, ...]], ...] | None:
+    """A table's policies as a set that can be copied to a table with ``columns``: permissive, each command once,
+    either FOR ALL alone or one per command, every expression on the same single column (the tenant column), which
+    the other table has. None otherwise (a table whose policies say more than "rows of my tenant")."""
+    if not rows or any(not row["permissive"] for row in rows):
+        return None
+    commands = [str(row["command"]).upper() for row in rows]
+    if len(set(commands)) != len(commands) or not set(commands) <= set(POLICY_COMMANDS) or \
+            ("ALL" in commands and len(commands) > 1):
+        return None
+    referenced: set[str] = set()
+    shape = []
+    for row, command in zip(rows, commands, strict=True):
+        using, check = row["using_expression"] or "", row["with_check"] or ""
+        if not (using or check):
+            return None
+        for expression in (using, check):
+            if expression:
+                referenced |= _column_refs(expression)
+        shape.append((command, using, check, tuple(row["roles"] or ["public"])))
+    if len(referenced) != 1 or not referenced <= columns:
+        return None
+    return tuple(sorted(shape, key=lambda item: POLICY_COMMANDS.index(item[0])))
 
 
 def _column_refs(expression: str) -> set[str]:

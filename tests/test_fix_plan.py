@@ -116,15 +116,22 @@ WRITES = {  # table: (the column that marks the writer's rows, the insert)
 
 
 class Writer(threading.Thread):
-    """The application: autocommit inserts round the tables of ``WRITES``, each timed; failures are kept."""
+    """The application: autocommit inserts round the tables of ``WRITES``, each timed (start, seconds); failures
+    are kept, the thread's own included."""
 
     def __init__(self, url: sa.URL):
         super().__init__(daemon=True)
-        self.conninfo, self.stop = conninfo(url), threading.Event()
-        self.waits: dict[str, list[float]] = {table: [] for table in WRITES}
+        self.conninfo, self.stop, self.rounds = conninfo(url), threading.Event(), 0
+        self.inserts: dict[str, list[tuple[float, float]]] = {table: [] for table in WRITES}
         self.failures: list[str] = []
 
     def run(self) -> None:
+        try:
+            self.write()
+        except Exception as error:  # noqa: BLE001 - a dead writer must fail the test, not pass it silently
+            self.failures.append(f"writer: {error!r}")
+
+    def write(self) -> None:
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
             conn.execute("SET statement_timeout = '60s'")  # a hung insert fails the test instead of hanging it
             ids = conn.execute(
@@ -138,8 +145,15 @@ class Writer(threading.Thread):
                         conn.execute(sql, values)
                     except psycopg.Error as error:
                         self.failures.append(f"{table}: {error}")
-                    self.waits[table].append(time.monotonic() - started)
+                    self.inserts[table].append((started, time.monotonic() - started))
+                self.rounds += 1
                 time.sleep(WRITE_INTERVAL)
+
+    def wait_rounds(self, count: int) -> None:
+        """Until ``count`` more rounds of inserts are done (or the writer died)."""
+        target, deadline = self.rounds + count, time.monotonic() + 60
+        while self.rounds < target and self.is_alive() and time.monotonic() < deadline:
+            time.sleep(WRITE_INTERVAL)
 
 
 @pytest.mark.skipif(not Path(PSQL).exists(), reason="psql is not installed")
@@ -151,23 +165,26 @@ def test_plan_applies_while_the_application_keeps_writing(demo_audit, demo_copy,
     writer = Writer(demo_copy)
     writer.start()
     try:
-        time.sleep(0.5)
+        writer.wait_rounds(5)  # writing before the plan starts ...
+        began = time.monotonic()
         apply_plan(tmp_path, demo_copy)
-        time.sleep(0.5)
+        ended = time.monotonic()
+        writer.wait_rounds(5)  # ... and after it ends
     finally:
         writer.stop.set()
         writer.join(timeout=70)
     assert writer.failures == []
-    assert all(len(waits) >= 10 for waits in writer.waits.values()), {t: len(w) for t, w in writer.waits.items()}
-    longest = max(max(waits) for waits in writer.waits.values())
+    during = {table: sum(began <= start <= ended for start, _ in inserts) for table, inserts in writer.inserts.items()}
+    assert min(during.values()) >= 3, during  # the plan ran while every table was being written to
+    longest = max(seconds for inserts in writer.inserts.values() for _, seconds in inserts)
     lock_timeout = float(plan.lock_timeout.removesuffix("s"))  # the SET lock_timeout of every file
     assert longest < lock_timeout + 1.0, f"an insert waited {longest:.2f} s"
-    print(f"{sum(map(len, writer.waits.values()))} inserts, the longest took {longest:.3f} s")
+    print(f"{sum(during.values())} inserts while the plan ran {ended - began:.1f} s, the longest took {longest:.3f} s")
     engine = sa.create_engine(demo_copy)
     with engine.connect() as conn:
         for table, (marker, _sql) in WRITES.items():
             rows = conn.exec_driver_sql(f"SELECT count(*) FROM public.{table} WHERE {marker} = 'writer'").scalar()
-            assert rows == len(writer.waits[table])
+            assert rows == len(writer.inserts[table])
     engine.dispose()
 
 
@@ -304,6 +321,50 @@ def test_rls_is_enabled_only_with_a_policy(make_db):
     assert "lookup ENABLE ROW LEVEL SECURITY" not in text.replace('"', "").replace("public.", "")
     assert plan.held_keys == {"rls_disabled:public.lookup"}
     assert plan.fixed_keys == {"rls_disabled:public.c"}
+
+
+PER_COMMAND = """
+    CREATE POLICY "{t} read" ON {t} FOR SELECT USING (organization_id = current_setting('app.org')::int);
+    CREATE POLICY "{t} add" ON {t} FOR INSERT WITH CHECK (organization_id = current_setting('app.org')::int);
+    CREATE POLICY "{t} change" ON {t} FOR UPDATE USING (organization_id = current_setting('app.org')::int);
+    CREATE POLICY "{t} remove" ON {t} FOR DELETE USING (organization_id = current_setting('app.org')::int);
+"""
+
+
+@pytest.mark.skipif(not Path(PSQL).exists(), reason="psql is not installed")
+def test_rls_copies_a_per_command_policy_set_when_the_schema_shares_one(make_db, tmp_path):
+    tables = "".join(f"CREATE TABLE {t} (id int PRIMARY KEY, organization_id int); "
+                     f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;" for t in ("a", "b", "tie1", "tie2"))
+    url = make_db(tables + PER_COMMAND.format(t="a") + PER_COMMAND.format(t="b") + """
+        CREATE TABLE c (id int PRIMARY KEY, organization_id int);
+    """)
+    records = [finding("rls_disabled", "public", "c", 'ALTER TABLE "public"."c" ENABLE ROW LEVEL SECURITY;')]
+    plan = plan_fixes(records, load_catalog(url))
+    assert plan.fixed_keys == {"rls_disabled:public.c"}
+    plan.write(tmp_path)
+    apply_plan(tmp_path, url)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        copied = conn.exec_driver_sql("SELECT cmd, qual, with_check FROM pg_policies WHERE tablename = 'c' "
+                                      "ORDER BY cmd").all()
+        enabled = conn.exec_driver_sql("SELECT relrowsecurity FROM pg_class WHERE relname = 'c'").scalar()
+        conn.exec_driver_sql("CREATE POLICY tie ON tie1 FOR ALL USING (organization_id = 1)")
+        conn.exec_driver_sql("CREATE POLICY tie ON tie2 FOR ALL USING (organization_id = 1)")
+        conn.commit()
+    engine.dispose()
+    assert enabled and [row[0] for row in copied] == ["DELETE", "INSERT", "SELECT", "UPDATE"]
+    assert [(row[1] is None, row[2] is None) for row in copied] == [(False, True), (True, False), (False, True),
+                                                                    (False, True)]
+    # two FOR ALL tables against b and c's per-command set (a's differs once a policy is gone): a tie, so held
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE d (id int PRIMARY KEY, organization_id int)")
+        conn.exec_driver_sql("DROP POLICY \"a read\" ON a")
+        conn.commit()
+    engine.dispose()
+    records = [finding("rls_disabled", "public", "d", 'ALTER TABLE "public"."d" ENABLE ROW LEVEL SECURITY;')]
+    plan = plan_fixes(records, load_catalog(url))
+    assert plan.held_keys == {"rls_disabled:public.d"} and plan.fixed_keys == set()
 
 
 def test_trigger_is_attached_only_when_its_function_writes_existing_columns(make_db):
