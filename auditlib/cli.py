@@ -517,7 +517,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_fix(args: argparse.Namespace) -> int:
-    from auditlib.fixplan import FixPlanError, plan_fixes
+    from auditlib.fixes import FixPlanError, plan_fixes
 
     check_output_folder(args.output_dir)
     if (args.catalog or args.dsn_catalog) and not args.findings:

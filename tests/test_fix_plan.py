@@ -20,7 +20,7 @@ from psycopg.conninfo import make_conninfo
 from auditlib.audit import run_audit
 from auditlib.catalog import load_catalog
 from auditlib.cli import main
-from auditlib.fixplan import PHASES, plan_fixes
+from auditlib.fixes import PHASES, plan_fixes
 from tests.conftest import libpq
 
 PSQL = shutil.which("psql") or "/usr/bin/psql"
