@@ -492,7 +492,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_fix(args: argparse.Namespace) -> int:
-    from auditlib.fixplan import FixPlanError, plan_fixes
+    from auditlib.fixes import FixPlanError, plan_fixes
     from auditlib.sources import resolve_source
 
     check_output_folder(args.output_dir)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pglast
+import psycopg
 import pytest
 import sqlalchemy as sa
 from psycopg.conninfo import make_conninfo
@@ -15,25 +20,38 @@ from psycopg.conninfo import make_conninfo
 from auditlib.audit import run_audit
 from auditlib.catalog import load_catalog
 from auditlib.cli import main
-from auditlib.fixplan import PHASES, plan_fixes
+from auditlib.fixes import PHASES, plan_fixes
 from tests.conftest import libpq
 
 PSQL = shutil.which("psql") or "/usr/bin/psql"
+# squawk-cli (dev extra) installs its binary next to the interpreter
+SQUAWK = shutil.which("squawk", path=str(Path(sys.executable).parent)) or shutil.which("squawk")
 
 
 def conninfo(url: sa.URL) -> str:
     return make_conninfo(**libpq(url))
 
 
-def apply_plan(folder: Path, url: sa.URL) -> list[str]:
+def apply_plan(folder: Path, url: sa.URL, *, one_session: bool = False) -> list[str]:
     """Run every file of a written plan in order, as its README says: `psql -1` for a transactional file, plain
-    `psql` otherwise, ON_ERROR_STOP always. Returns psql's warnings; fails on the first file that fails."""
+    `psql` otherwise, ON_ERROR_STOP always. Returns psql's warnings; fails on the first file that fails.
+
+    ``one_session`` runs the files in one psql session instead of one each (a transactional file between BEGIN and
+    COMMIT): the same transactions, without starting psql a hundred times for a layout of many small files."""
+    entries = json.loads((folder / "plan.json").read_text())["files"]
+    if one_session:
+        arguments = [argument for entry in entries for argument in (
+            ["-c", "BEGIN", "-f", str(folder / entry["path"]), "-c", "COMMIT"] if entry["transactional"]
+            else ["-f", str(folder / entry["path"])])]
+        commands = [("all files", [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", *arguments, conninfo(url)])]
+    else:
+        commands = [(entry["path"], [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                                     *(["-1"] if entry["transactional"] else []), "-f", str(folder / entry["path"]),
+                                     conninfo(url)]) for entry in entries]
     warnings = []
-    for entry in json.loads((folder / "plan.json").read_text())["files"]:
-        command = [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", *(["-1"] if entry["transactional"] else []),
-                   "-f", str(folder / entry["path"]), conninfo(url)]
+    for what, command in commands:
         result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, f"{entry['path']} failed: {result.stderr[-2000:]}"
+        assert result.returncode == 0, f"{what} failed: {result.stderr[-2000:]}"
         warnings += [line for line in result.stderr.splitlines() if "WARNING" in line]
     return warnings
 
@@ -44,24 +62,158 @@ def demo_audit(demo_url):
 
 
 @pytest.mark.skipif(not Path(PSQL).exists(), reason="psql is not installed")
-def test_demo_plan_applied_with_psql_fixes_its_findings_and_brings_none(demo_copy, tmp_path):
-    before = run_audit(demo_copy)
-    plan = plan_fixes(before)
-    plan.write(tmp_path, "plain")
-    apply_plan(tmp_path, demo_copy)
-    after = set(run_audit(demo_copy).findings["key"])
-    still_there = sorted(plan.fixed_keys & after)
-    assert still_there == []
+def test_audit_fix_apply_reaudit_marks_the_fixed_findings_fixed_in_the_history(demo_copy, tmp_path):
+    """The README's workflow, command by command: audit (recorded in a history), fix from the audit's JSON, apply
+    with psql, audit again with the same history: what the plan fixes has status ``fixed``, nothing unannounced is
+    new, and applying the plan a second time changes nothing."""
+    dsn = demo_copy.render_as_string(hide_password=False)
+    history = str(tmp_path / "history.db")
+
+    def audit(name: str) -> dict:
+        code = main(["audit", "--dsn", dsn, "--history", history, "--format", "json", "--fail-on", "never",
+                     "--output", str(tmp_path / name)])
+        assert code == 0
+        return json.loads((tmp_path / name).read_text())
+
+    before = audit("before.json")
+    fixes = tmp_path / "fixes"
+    assert main(["fix", "--findings", str(tmp_path / "before.json"), "--dsn-catalog", dsn, "--output",
+                 str(fixes)]) == 0
+    manifest = json.loads((fixes / "plan.json").read_text())
+    apply_plan(fixes, demo_copy)
+    after = audit("after.json")
+
+    fixed = {record["key"]: record["status"] for record in after["fixed"]}
+    assert set(manifest["fixed"]) <= set(fixed) and {fixed[k] for k in manifest["fixed"]} == {"fixed"}
+    assert len(manifest["fixed"]) >= 100
+    after_keys = {record["key"] for record in after["findings"]}
+    assert sorted(set(manifest["fixed"]) & after_keys) == []
     # what is new is what the plan announced: follow-ups of its decisions, and data findings in the tables that the
     # backfills' triggers write to (the demo's audit log records every row the plan updates)
-    side_effects = {f"{t}." for t in plan.side_effect_tables}
-    new = sorted(key for key in after - set(before.findings["key"]) - plan.follow_up_keys
-                 if not (key.startswith("json_reference:") and key.split(":", 1)[1].startswith(tuple(side_effects))))
+    side_effects = tuple(f"{t}." for t in manifest["side_effect_tables"])
+    new = sorted(record["key"] for record in after["findings"] if record["status"] == "new"
+                 and record["key"] not in manifest["follow_up"]
+                 and not (record["key"].startswith("json_reference:")
+                          and record["key"].split(":", 1)[1].startswith(side_effects)))
     assert new == [], "\n".join(new)
-    assert len(plan.fixed_keys) >= 100
-    # a plan applied twice is a no-op the second time (every step idempotent, or dropped and re-added)
-    apply_plan(tmp_path, demo_copy)
-    assert set(run_audit(demo_copy).findings["key"]) == after
+    assert {record["key"] for record in before["findings"]} - after_keys >= set(manifest["fixed"])
+    # a plan applied twice is a no-op the second time (every step idempotent, or asking the catalog first)
+    apply_plan(fixes, demo_copy)
+    assert {record["key"] for record in audit("again.json")["findings"]} == after_keys
+
+
+# One row every WRITE_INTERVAL into tables the plan alters (a column type, NOT NULL, foreign keys, policies, triggers):
+# rows that respect the constraints the plan adds, as the application's would.
+WRITE_INTERVAL = 0.05
+WRITES = {  # table: (the column that marks the writer's rows, the insert)
+    "crew_contacts": ("first_name", "INSERT INTO public.crew_contacts (first_name, organization_id, day_rate) "
+                                    "VALUES ('writer', %(org)s, 350)"),
+    "projects": ("name", "INSERT INTO public.projects (name, organization_id, client_id) "
+                         "VALUES ('writer', %(org)s, %(client)s)"),
+    "tasks": ("title", "INSERT INTO public.tasks (title, organization_id, project_id) "
+                       "VALUES ('writer', %(org)s, %(project)s)"),
+}
+
+
+class Writer(threading.Thread):
+    """The application: autocommit inserts round the tables of ``WRITES``, each timed (start, seconds); failures
+    are kept, the thread's own included."""
+
+    def __init__(self, url: sa.URL):
+        super().__init__(daemon=True)
+        self.conninfo, self.stop, self.rounds = conninfo(url), threading.Event(), 0
+        self.inserts: dict[str, list[tuple[float, float]]] = {table: [] for table in WRITES}
+        self.failures: list[str] = []
+
+    def run(self) -> None:
+        try:
+            self.write()
+        except Exception as error:  # noqa: BLE001 - a dead writer must fail the test, not pass it silently
+            self.failures.append(f"writer: {error!r}")
+
+    def write(self) -> None:
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("SET statement_timeout = '60s'")  # a hung insert fails the test instead of hanging it
+            ids = conn.execute(
+                "SELECT p.organization_id, p.client_id, p.id FROM public.projects AS p JOIN public.clients AS c "
+                "ON c.id = p.client_id AND c.organization_id = p.organization_id ORDER BY p.id LIMIT 1").fetchone()
+            values = dict(zip(("org", "client", "project"), ids, strict=True))
+            while not self.stop.is_set():
+                for table, (_marker, sql) in WRITES.items():
+                    started = time.monotonic()
+                    try:
+                        conn.execute(sql, values)
+                    except psycopg.Error as error:
+                        self.failures.append(f"{table}: {error}")
+                    self.inserts[table].append((started, time.monotonic() - started))
+                self.rounds += 1
+                time.sleep(WRITE_INTERVAL)
+
+    def wait_rounds(self, count: int) -> None:
+        """Until ``count`` more rounds of inserts are done (or the writer died)."""
+        target, deadline = self.rounds + count, time.monotonic() + 60
+        while self.rounds < target and self.is_alive() and time.monotonic() < deadline:
+            time.sleep(WRITE_INTERVAL)
+
+
+@pytest.mark.skipif(not Path(PSQL).exists(), reason="psql is not installed")
+def test_plan_applies_while_the_application_keeps_writing(demo_audit, demo_copy, tmp_path):
+    plan = plan_fixes(demo_audit)
+    plan.write(tmp_path)
+    touched = {table for step in plan.steps for table in [step.table] if table}
+    assert {f"public.{table}" for table in WRITES} <= touched
+    writer = Writer(demo_copy)
+    writer.start()
+    try:
+        writer.wait_rounds(5)  # writing before the plan starts ...
+        began = time.monotonic()
+        apply_plan(tmp_path, demo_copy)
+        ended = time.monotonic()
+        writer.wait_rounds(5)  # ... and after it ends
+    finally:
+        writer.stop.set()
+        writer.join(timeout=70)
+    assert writer.failures == []
+    during = {table: sum(began <= start <= ended for start, _ in inserts) for table, inserts in writer.inserts.items()}
+    assert min(during.values()) >= 3, during  # the plan ran while every table was being written to
+    longest = max(seconds for inserts in writer.inserts.values() for _, seconds in inserts)
+    lock_timeout = float(plan.lock_timeout.removesuffix("s"))  # the SET lock_timeout of every file
+    assert longest < lock_timeout + 1.0, f"an insert waited {longest:.2f} s"
+    print(f"{sum(during.values())} inserts while the plan ran {ended - began:.1f} s, the longest took {longest:.3f} s")
+    engine = sa.create_engine(demo_copy)
+    with engine.connect() as conn:
+        for table, (marker, _sql) in WRITES.items():
+            rows = conn.exec_driver_sql(f"SELECT count(*) FROM public.{table} WHERE {marker} = 'writer'").scalar()
+            assert rows == len(writer.inserts[table])
+    engine.dispose()
+
+
+@pytest.mark.skipif(not Path(PSQL).exists(), reason="psql is not installed")
+@pytest.mark.parametrize("layout", ["supabase", "per-finding"])
+def test_other_layouts_apply_as_their_readme_says_and_fix_the_same_findings(demo_audit, demo_copy, tmp_path, layout):
+    plan = plan_fixes(demo_audit)
+    plan.write(tmp_path, layout)
+    manifest = json.loads((tmp_path / "plan.json").read_text())
+    if layout == "supabase":
+        # the CLI runs each migration file in its own transaction: nothing there may refuse one
+        migrations = [e for e in manifest["files"] if e["path"].startswith("supabase/migrations/")]
+        manual = [e for e in manifest["files"] if e["path"].startswith("supabase/manual/")]
+        assert migrations and manual and len(migrations) + len(manual) == len(manifest["files"])
+        assert manifest["files"] == migrations + manual  # the manual files come after `supabase db push`
+        for entry in migrations:
+            text = (tmp_path / entry["path"]).read_text()
+            assert entry["transactional"] and "CONCURRENTLY" not in text, entry["path"]
+            assert re.fullmatch(r"supabase/migrations/\d{14}_auditlib_fix_\w+\.sql", entry["path"])
+            assert text.rstrip().endswith("RESET statement_timeout;")  # later migrations keep their settings
+        assert "CONCURRENTLY" in (tmp_path / manual[0]["path"]).read_text() and not manual[0]["transactional"]
+        readme = (tmp_path / "README.md").read_text()
+        assert "supabase db push" in readme and "CREATE INDEX CONCURRENTLY` cannot run in a transaction" in readme
+    else:
+        keys = [key for entry in manifest["files"] for step in entry["steps"] for key in step["keys"][:1]]
+        assert len(manifest["files"]) == len(set(keys)) > 100  # one file per finding
+    apply_plan(tmp_path, demo_copy, one_session=layout == "per-finding")  # as plan.json says
+    after = set(run_audit(demo_copy).findings["key"])
+    assert sorted(plan.fixed_keys & after) == []
 
 
 def test_files_separate_concurrently_and_split_not_valid_from_validate(demo_audit):
@@ -75,16 +227,64 @@ def test_files_separate_concurrently_and_split_not_valid_from_validate(demo_audi
         assert not (concurrent and plan_file.transactional), plan_file.path
         validates = [s for s in statements if "VALIDATE CONSTRAINT" in pglast.stream.RawStream()(s)]
         assert not (validates and plan_file.transactional), plan_file.path
-        added = [s for s in statements if isinstance(s, pglast.ast.AlterTableStmt)
+        # constraints are added inside DO blocks (a rerun finds them and adds nothing): read the statements there too
+        bodies = [s.args[0].arg.sval for s in statements if isinstance(s, pglast.ast.DoStmt)]
+        nested = [n.stmt for body in bodies if "ADD CONSTRAINT" in body
+                  for n in pglast.parse_sql(re.sub(r"(?s)^.*?THEN|END IF;.*$", "", body))]
+        added = [c.def_ for s in [*statements, *nested] if isinstance(s, pglast.ast.AlterTableStmt)
                  for c in s.cmds if c.subtype == pglast.enums.AlterTableType.AT_AddConstraint
                  and c.def_.contype in (pglast.enums.ConstrType.CONSTR_FOREIGN, pglast.enums.ConstrType.CONSTR_CHECK)]
-        assert all(c.def_.skip_validation for s in added for c in s.cmds if c.def_ is not None
-                   and hasattr(c.def_, "skip_validation")), plan_file.path
+        assert all(constraint.skip_validation for constraint in added), plan_file.path
+        if plan_file.phase == "constraints":
+            assert len(added) >= 50
     identities = [(s.phase, s.identity) for s in plan.steps]
     assert len(identities) == len(set(identities))  # deduplicated
     rls = [s for s in plan.steps if "crew_contacts ENABLE ROW LEVEL SECURITY" in s.sql]
     assert len(rls) == 1 and set(rls[0].keys) == {"rls_disabled:public.crew_contacts",
                                                    "rls_policy_without_rls:public.crew_contacts"}
+
+
+def squawk_report(folder: Path) -> list[dict]:
+    """squawk's violations in every SQL file of a written plan; a transactional file is linted as one transaction
+    (``--assume-in-transaction``), as it is applied."""
+    assert SQUAWK, "squawk is not installed: pip install -e '.[dev]'"
+    violations = []
+    for entry in json.loads((folder / "plan.json").read_text())["files"]:
+        command = [SQUAWK, "--reporter", "json", *(["--assume-in-transaction"] if entry["transactional"] else []),
+                   str(folder / entry["path"])]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert result.returncode in (0, 1), result.stderr
+        violations += json.loads(result.stdout or "[]")
+    return violations
+
+
+def acknowledgements(text: str) -> list[tuple[str, str]]:
+    """Every ``squawk-ignore`` comment of a file as (rule, reason): the reasons are the comment lines above it."""
+    lines, found = text.splitlines(), []
+    for number, line in enumerate(lines):
+        if match := re.match(r"-- squawk-ignore (.+)$", line):
+            reasons = dict(re.findall(r"-- acknowledged ([\w-]+): (.+)$", "\n".join(lines[max(0, number - 5):number]),
+                                      re.MULTILINE))
+            found += [(rule, reasons.get(rule, "")) for rule in match.group(1).split(", ")]
+    return found
+
+
+@pytest.mark.parametrize("layout", ["plain", "supabase", "per-finding"])
+def test_squawk_reports_nothing_the_plan_does_not_acknowledge(demo_audit, tmp_path, layout):
+    plan = plan_fixes(demo_audit)
+    plan.write(tmp_path, layout)
+    assert squawk_report(tmp_path) == []
+    texts = [(tmp_path / entry["path"]).read_text() for entry in json.loads((tmp_path / "plan.json").read_text())[
+        "files"]]
+    acknowledged = [pair for text in texts for pair in acknowledgements(text)]
+    assert acknowledged and all(len(reason) > 20 for _rule, reason in acknowledged), acknowledged
+    # the plan drops no constraint it adds (a rerun asks the catalog instead); squawk is acknowledged only for the
+    # helper CHECK that SET NOT NULL makes redundant, for a type change behind its guard, and for statements that
+    # run outside a transaction on purpose
+    assert {rule for rule, _reason in acknowledged} <= {"ban-drop-constraint", "changing-column-type",
+                                                          "prefer-robust-stmts"}
+    dropped = [line for text in texts for line in text.splitlines() if "DROP CONSTRAINT" in line]
+    assert dropped and all(re.search(r"DROP CONSTRAINT IF EXISTS \S+_not_null\b", line) for line in dropped), dropped
 
 
 def test_human_decisions_are_never_live_sql(demo_audit):
@@ -121,6 +321,50 @@ def test_rls_is_enabled_only_with_a_policy(make_db):
     assert "lookup ENABLE ROW LEVEL SECURITY" not in text.replace('"', "").replace("public.", "")
     assert plan.held_keys == {"rls_disabled:public.lookup"}
     assert plan.fixed_keys == {"rls_disabled:public.c"}
+
+
+PER_COMMAND = """
+    CREATE POLICY "{t} read" ON {t} FOR SELECT USING (organization_id = current_setting('app.org')::int);
+    CREATE POLICY "{t} add" ON {t} FOR INSERT WITH CHECK (organization_id = current_setting('app.org')::int);
+    CREATE POLICY "{t} change" ON {t} FOR UPDATE USING (organization_id = current_setting('app.org')::int);
+    CREATE POLICY "{t} remove" ON {t} FOR DELETE USING (organization_id = current_setting('app.org')::int);
+"""
+
+
+@pytest.mark.skipif(not Path(PSQL).exists(), reason="psql is not installed")
+def test_rls_copies_a_per_command_policy_set_when_the_schema_shares_one(make_db, tmp_path):
+    tables = "".join(f"CREATE TABLE {t} (id int PRIMARY KEY, organization_id int); "
+                     f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;" for t in ("a", "b", "tie1", "tie2"))
+    url = make_db(tables + PER_COMMAND.format(t="a") + PER_COMMAND.format(t="b") + """
+        CREATE TABLE c (id int PRIMARY KEY, organization_id int);
+    """)
+    records = [finding("rls_disabled", "public", "c", 'ALTER TABLE "public"."c" ENABLE ROW LEVEL SECURITY;')]
+    plan = plan_fixes(records, load_catalog(url))
+    assert plan.fixed_keys == {"rls_disabled:public.c"}
+    plan.write(tmp_path)
+    apply_plan(tmp_path, url)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        copied = conn.exec_driver_sql("SELECT cmd, qual, with_check FROM pg_policies WHERE tablename = 'c' "
+                                      "ORDER BY cmd").all()
+        enabled = conn.exec_driver_sql("SELECT relrowsecurity FROM pg_class WHERE relname = 'c'").scalar()
+        conn.exec_driver_sql("CREATE POLICY tie ON tie1 FOR ALL USING (organization_id = 1)")
+        conn.exec_driver_sql("CREATE POLICY tie ON tie2 FOR ALL USING (organization_id = 1)")
+        conn.commit()
+    engine.dispose()
+    assert enabled and [row[0] for row in copied] == ["DELETE", "INSERT", "SELECT", "UPDATE"]
+    assert [(row[1] is None, row[2] is None) for row in copied] == [(False, True), (True, False), (False, True),
+                                                                    (False, True)]
+    # two FOR ALL tables against b and c's per-command set (a's differs once a policy is gone): a tie, so held
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE d (id int PRIMARY KEY, organization_id int)")
+        conn.exec_driver_sql("DROP POLICY \"a read\" ON a")
+        conn.commit()
+    engine.dispose()
+    records = [finding("rls_disabled", "public", "d", 'ALTER TABLE "public"."d" ENABLE ROW LEVEL SECURITY;')]
+    plan = plan_fixes(records, load_catalog(url))
+    assert plan.held_keys == {"rls_disabled:public.d"} and plan.fixed_keys == set()
 
 
 def test_trigger_is_attached_only_when_its_function_writes_existing_columns(make_db):

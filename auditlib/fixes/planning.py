@@ -1,28 +1,10 @@
-"""Fix plans: an audit's remediation SQL as migration files a team can apply to production as they are.
-
-The planner reads findings (never a check's internals) and the catalog. Each finding's ``remediation_sql`` is
-parsed with pglast and every statement is sorted into a phase:
-
-    schema       new columns (IF NOT EXISTS), policies (dropped IF EXISTS, then created), triggers    one transaction
-    types        column type changes, each behind a guard that every value converts                 one transaction
-    indexes      CREATE INDEX CONCURRENTLY IF NOT EXISTS                                             no transaction
-    data         clean-up and backfills, with what they change counted in a comment                  one transaction
-    constraints  constraints added NOT VALID, row level security switched on                         one transaction
-    validate     VALIDATE CONSTRAINT, then SET NOT NULL, each in its own transaction                 no transaction
-    keys         primary keys added USING INDEX (built in ``indexes``)                               one transaction
-
-Every file opens with ``SET lock_timeout`` and ``SET statement_timeout``; every step says what it locks and for about
-how long (from the table's size estimate). What needs a person's judgement (which orphans to delete, whether CASCADE
-is wanted, what a comment should say) is never written as live SQL: it goes to ``decisions.md`` with the question.
-"""
+"""From findings to a plan: each finding's remediation SQL parsed, split into phases, made safe or held back."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,39 +12,31 @@ import pandas as pd
 import pglast
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
-from pglast.stream import RawStream
 
 from auditlib.catalog import Catalog
 from auditlib.findings import SEVERITIES, evidence_dict, frame_records, severity_rank
+from auditlib.fixes.guards import (
+    _WRITES,
+    _added_columns,
+    _deparse,
+    _guarded,
+    _names,
+    _new_columns_written,
+    _not_null_column,
+    _policy_shape,
+    _skip_null_sources,
+    _unless_constraint_exists,
+)
+from auditlib.fixes.model import OWN_TRANSACTION, PHASES, Decision, FixPlanError, Step
+from auditlib.fixes.plan import FixPlan
 from auditlib.quoting import ident, literal
 
-
-class FixPlanError(ValueError):
-    """Findings the planner cannot read (an unknown file, a document that is no audit)."""
-
-
-@dataclass(frozen=True)
-class Phase:
-    name: str
-    transactional: bool
-    title: str
-
-
-PHASES = (
-    Phase("schema", True, "new columns, row level security policies and triggers"),
-    Phase("types", True, "column type changes, each behind a check that every value converts"),
-    Phase("indexes", False, "indexes built CONCURRENTLY: reads and writes go on during the build"),
-    Phase("data", True, "data clean-up and backfills, with what they change counted"),
-    Phase("constraints", True, "constraints added NOT VALID (new rows are checked at once, old rows are not read) "
-                               "and row level security switched on"),
-    Phase("validate", False, "VALIDATE CONSTRAINT and SET NOT NULL, each statement in its own transaction"),
-    Phase("keys", True, "primary keys added on the unique indexes built earlier"),
-)
-PHASE_INDEX = {phase.name: i for i, phase in enumerate(PHASES)}
-LAYOUTS = ("plain", "supabase", "per-finding")
 # A conservative scan rate for a busy production server; the estimate is an order of magnitude, not a promise.
 SCAN_BYTES_PER_SECOND = 50_000_000
+
+
 SCAN_ROWS_PER_SECOND = 500_000
+
 
 # Checks whose fix is a choice between meanings: kept out of the runnable files, with the question to answer.
 QUESTIONS: dict[str, str] = {
@@ -78,238 +52,6 @@ QUESTIONS: dict[str, str] = {
                            "application must keep in step)? It is a design change, not a repair.",
     "json_orphans": "Which JSON entries of {object} that name missing rows should be removed, and which re-pointed?",
 }
-
-
-@dataclass
-class Step:
-    """One statement of the plan, in one phase, with the findings it fixes and what it locks."""
-
-    phase: str
-    sql: str
-    keys: list[str]
-    table: str | None = None
-    lock: str = ""
-    notes: list[str] = field(default_factory=list)
-    rank: int = 50
-    conditional: bool = False  # runs only when the data allows; otherwise it warns and leaves the finding
-    squawk_ignore: dict[str, str] = field(default_factory=dict)
-    reads: set[str] = field(default_factory=set)
-    writes: set[str] = field(default_factory=set)
-    identity: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"phase": self.phase, "sql": self.sql, "keys": list(self.keys), "table": self.table,
-                "lock": self.lock, "notes": list(self.notes), "conditional": self.conditional}
-
-
-@dataclass
-class Decision:
-    """A fix that needs a person: the question, and the SQL it would take (never emitted as a live statement)."""
-
-    keys: list[str]
-    question: str
-    sql: str = ""
-    table: str | None = None
-    follow_up: list[str] = field(default_factory=list)  # finding keys the pending decision leaves (or brings)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"keys": list(self.keys), "question": self.question, "sql": self.sql, "table": self.table,
-                "follow_up": list(self.follow_up)}
-
-
-@dataclass
-class PlanFile:
-    """One file of a written plan: its relative path, whether it runs in one transaction, and its text."""
-
-    path: str
-    transactional: bool
-    text: str
-    phase: str
-    steps: list[Step]
-
-
-@dataclass
-class FixPlan:
-    """The plan: steps by phase, the decisions held back, and what the findings had no mechanical fix for."""
-
-    steps: list[Step]
-    decisions: list[Decision]
-    without_fix: list[dict[str, Any]]
-    source: dict[str, Any] = field(default_factory=dict)
-    notes: list[Decision] = field(default_factory=list)  # conservative choices made, and follow-ups, to confirm
-    side_effect_tables: set[str] = field(default_factory=set)
-    lock_timeout: str = "5s"
-    statement_timeout: str = "1min"
-    long_statement_timeout: str = "1h"
-
-    # -- what the plan claims ---------------------------------------------------------------------------------------
-    @property
-    def planned_keys(self) -> set[str]:
-        return {key for step in self.steps for key in step.keys}
-
-    @property
-    def held_keys(self) -> set[str]:
-        return {key for decision in self.decisions for key in decision.keys}
-
-    @property
-    def conditional_keys(self) -> set[str]:
-        return {key for step in self.steps if step.conditional for key in step.keys}
-
-    @property
-    def fixed_keys(self) -> set[str]:
-        """Findings the plan fixes outright: every statement they need is in the runnable files."""
-        return self.planned_keys - self.held_keys - self.conditional_keys
-
-    @property
-    def follow_up_keys(self) -> set[str]:
-        """Findings that may remain or appear until the decisions are taken (e.g. a new tenant column's NULLs)."""
-        return {key for decision in [*self.decisions, *self.notes] for key in decision.follow_up}
-
-    def phase_steps(self, phase: str) -> list[Step]:
-        return [step for step in self.steps if step.phase == phase]
-
-    # -- files ------------------------------------------------------------------------------------------------------
-    def files(self, layout: str = "plain", *, timestamp: str | None = None) -> list[PlanFile]:
-        """The plan's migration files for a layout: ``plain`` (NNN_phase.sql), ``supabase``
-        (supabase/migrations/<timestamp>_auditlib_fix_<phase>.sql) or ``per-finding`` (one file per finding)."""
-        if layout not in LAYOUTS:
-            raise FixPlanError(f"Unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}.")
-        if layout == "per-finding":
-            return self._per_finding_files()
-        phases = [phase for phase in PHASES if self.phase_steps(phase.name)]
-        stamp = timestamp or datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-        files = []
-        for number, phase in enumerate(phases, start=1):
-            if layout == "plain":
-                path = f"{number:03d}_{phase.name}.sql"
-            else:
-                stamp_number = int(stamp) + number - 1
-                folder = "supabase/migrations" if phase.transactional else "supabase/outside-transaction"
-                path = f"{folder}/{stamp_number}_auditlib_fix_{phase.name}.sql"
-            steps = self.phase_steps(phase.name)
-            header = self._header(f"{number:03d} of {len(phases):03d}: {phase.name}", phase.title,
-                                  phase.transactional, Path(path).name, long=phase.name in LONG_PHASES)
-            files.append(PlanFile(path, phase.transactional, header + "".join(_render(s) for s in steps),
-                                  phase.name, steps))
-        return files
-
-    def _per_finding_files(self) -> list[PlanFile]:
-        by_key: dict[str, list[Step]] = {}
-        for step in self.steps:  # a shared step goes with the first finding that needs it
-            by_key.setdefault(step.keys[0], []).append(step)
-        ordered = sorted(by_key.items(), key=lambda item: min(PHASE_INDEX[s.phase] for s in item[1]))
-        files = []
-        for number, (key, steps) in enumerate(ordered, start=1):
-            transactional = all(PHASES[PHASE_INDEX[s.phase]].transactional for s in steps)
-            name = f"{number:03d}_{_slug(key)}.sql"
-            header = self._header(f"{number:03d} of {len(ordered):03d}: {key}", "every statement one finding "
-                                  "needs, in phase order", transactional, name,
-                                  long=any(s.phase in LONG_PHASES for s in steps))
-            files.append(PlanFile(name, transactional, header + "".join(_render(s) for s in steps), steps[0].phase,
-                                  steps))
-        return files
-
-    def _header(self, what: str, title: str, transactional: bool, name: str, *, long: bool) -> str:
-        how = (f"psql -1 -v ON_ERROR_STOP=1 -f {name}   (one transaction: all of it or nothing)" if transactional
-               else f"psql -v ON_ERROR_STOP=1 -f {name}   (NOT in a transaction: each statement commits on its own; "
-                    "safe to rerun)")
-        timeout = self.long_statement_timeout if long else self.statement_timeout
-        return (f"-- auditlib fix plan, file {what}\n-- {title}\n-- Apply: {how}\n"
-                "-- Read decisions.md first: what needs your judgement is not in these files.\n"
-                f"SET lock_timeout = {literal(self.lock_timeout)};\n"
-                f"SET statement_timeout = {literal(timeout)};\n")
-
-    # -- writing ----------------------------------------------------------------------------------------------------
-    def write(self, folder: str | Path, layout: str = "plain") -> list[Path]:
-        """Write the migration files, ``README.md`` (how to apply, what each step locks), ``decisions.md`` and
-        ``plan.json`` (the manifest: files in order, each with whether it runs in a transaction)."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        files = self.files(layout)
-        written = []
-        for plan_file in files:
-            path = folder / plan_file.path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(plan_file.text, encoding="utf-8")
-            written.append(path)
-        for name, text in (("README.md", self.readme(files, layout)), ("decisions.md", self.decisions_markdown()),
-                           ("plan.json", json.dumps(self.manifest(files, layout), indent=2, default=str) + "\n")):
-            (folder / name).write_text(text, encoding="utf-8")
-            written.append(folder / name)
-        return written
-
-    def manifest(self, files: list[PlanFile], layout: str) -> dict[str, Any]:
-        return {
-            "tool": "auditlib", "kind": "fix-plan", "layout": layout, "source": self.source,
-            "lock_timeout": self.lock_timeout, "statement_timeout": self.statement_timeout,
-            "files": [{"path": f.path, "transactional": f.transactional, "phase": f.phase,
-                       "steps": [s.to_dict() for s in f.steps]} for f in files],
-            "fixed": sorted(self.fixed_keys), "conditional": sorted(self.conditional_keys),
-            "held": sorted(self.held_keys), "follow_up": sorted(self.follow_up_keys),
-            "side_effect_tables": sorted(self.side_effect_tables),
-            "notes": [n.to_dict() for n in self.notes],
-            "decisions": [d.to_dict() for d in self.decisions],
-            "without_fix": [{"key": r["key"], "severity": r["severity"], "title": r.get("title")}
-                            for r in self.without_fix],
-        }
-
-    def readme(self, files: list[PlanFile], layout: str) -> str:
-        lines = ["# Fix plan", "",
-                 f"From the audit of {_describe(self.source)}. It fixes {len(self.fixed_keys)} findings outright, "
-                 f"{len(self.conditional_keys)} more when the data allows (a step that warns and leaves the finding "
-                 f"otherwise), and holds back {len(self.decisions)} decisions (decisions.md). "
-                 f"{len(self.without_fix)} findings have no mechanical fix.", "",
-                 "## Apply", "",
-                 "Apply the files in order on a copy of production first, then on production. Files marked "
-                 "*transaction* run as one transaction (`psql -1`); the others must not (CONCURRENTLY refuses to "
-                 "run in one; a VALIDATE in its own transaction holds only a lock that lets reads and writes go on).",
-                 "A lock that is not granted within the lock_timeout aborts the statement instead of queueing the "
-                 "application behind it: rerun the file later.", ""]
-        if layout == "supabase":
-            lines += ["With the Supabase CLI, the files in supabase/migrations run in a transaction each; the files in "
-                      "supabase/outside-transaction must be run with psql at their place in the numbering, before "
-                      "the next migration.", ""]
-        lines += ["| file | runs | steps | longest lock |", "|---|---|---|---|"]
-        for plan_file in files:
-            lines.append(f"| {plan_file.path} | {'transaction' if plan_file.transactional else 'no transaction'} | "
-                         f"{len(plan_file.steps)} | {_longest_lock(plan_file.steps)} |")
-        lines += ["", "```sh"]
-        for plan_file in files:
-            lines.append(f"psql {'-1 ' if plan_file.transactional else ''}-v ON_ERROR_STOP=1 -f {plan_file.path}")
-        lines += ["```", "", "Then audit again: the fixed findings are gone (`auditlib audit` records them as "
-                  "`fixed` in the history).", ""]
-        if self.without_fix:
-            lines += ["## Findings without a mechanical fix", ""]
-            lines += [f"- `{r['key']}` ({r['severity']}): {r.get('title') or ''}" for r in self.without_fix]
-            lines.append("")
-        return "\n".join(lines)
-
-    def decisions_markdown(self) -> str:
-        lines = ["# Decisions", "",
-                 "These fixes need your judgement; none of them is in the migration files. Answer the question, "
-                 "edit the SQL to say what you decided, and apply it as its own migration.", ""]
-        if not self.decisions:
-            lines.append("None: every selected finding has a mechanical fix.")
-        if self.notes:
-            lines += ["", "## Choices the plan made for you (confirm or change)", ""]
-            for note in self.notes:
-                lines += [f"- {note.question}"]
-                if note.sql:
-                    lines += ["", "  ```sql", *("  " + line for line in note.sql.splitlines()), "  ```"]
-            lines += [""]
-        if self.side_effect_tables:
-            lines += ["The data steps fire triggers that write to " + ", ".join(sorted(self.side_effect_tables))
-                      + ": expect new rows there (and what the audit reads from them).", ""]
-        for number, decision in enumerate(self.decisions, start=1):
-            lines += [f"## {number}. {', '.join(decision.keys) or decision.table}", "", decision.question, ""]
-            if decision.follow_up:
-                lines += ["Until then these findings stay: " + ", ".join(f"`{k}`" for k in decision.follow_up), ""]
-            if decision.sql.strip():
-                lines += ["```sql", decision.sql.strip(), "```", ""]
-        return "\n".join(lines)
-
-
-LONG_PHASES = {"indexes", "validate", "data", "types"}
 
 
 # -- reading findings -------------------------------------------------------------------------------------------------
@@ -386,16 +128,8 @@ def plan_fixes(source: Any, catalog: Catalog | None = None, *, min_severity: str
                    notes=planner.notes, side_effect_tables=side_effects)
 
 
-def _deparse(node: Any) -> str:
-    return RawStream()(node)
-
-
 def _rangevar_name(rangevar: ast.RangeVar) -> str:
     return f"{rangevar.schemaname or 'public'}.{rangevar.relname}"
-
-
-def _names(nodes: Iterable[Any] | None) -> list[str]:
-    return [n.sval for n in nodes or () if isinstance(n, ast.String)]
 
 
 class _Planner:
@@ -591,7 +325,7 @@ class _Planner:
         elif subtype == AlterTableType.AT_DropConstraint:
             command.missing_ok = True
             self.not_null_step(table, target, record.get("column"), _deparse(statement), record, 30,
-                               self.lock_instant(table))
+                               self.lock_instant(table), drops_check=True)
         elif subtype == AlterTableType.AT_AlterColumnType:
             self.plan_type_change(statement, command, record)
         else:
@@ -614,19 +348,17 @@ class _Planner:
                                            "CASCADE (deleting it would delete them): change it if that is wanted.",
                                        "", table))
         name = constraint.conname
-        commands = [ast.AlterTableCmd(subtype=AlterTableType.AT_AddConstraint, def_=constraint, behavior=0)]
-        if name:  # idempotent: a rerun drops the constraint it added and adds it again NOT VALID (validate follows)
-            commands.insert(0, ast.AlterTableCmd(subtype=AlterTableType.AT_DropConstraint, name=name, missing_ok=True,
-                                                 behavior=0))
-        drop = _deparse(ast.AlterTableStmt(relation=statement.relation, cmds=tuple(commands),
-                                           objtype=ObjectType.OBJECT_TABLE))
+        add = _deparse(ast.AlterTableStmt(relation=statement.relation, cmds=(ast.AlterTableCmd(
+            subtype=AlterTableType.AT_AddConstraint, def_=constraint, behavior=0),), objtype=ObjectType.OBJECT_TABLE))
+        # Idempotent without dropping anything: a rerun finds the constraint and leaves it (and its validation) alone.
+        sql = _unless_constraint_exists(target, name, add) if name else add
         if constraint.contype == ConstrType.CONSTR_FOREIGN:
             parent = _rangevar_name(constraint.pktable)
             lock = (f"SHARE ROW EXCLUSIVE on {table} and {parent}: milliseconds (NOT VALID: existing rows are not "
                     "read)")
         else:
             lock = f"ACCESS EXCLUSIVE on {table}: milliseconds (NOT VALID: existing rows are not read)"
-        self.add(Step("constraints", drop, [record["key"]], table, lock, rank=10))
+        self.add(Step("constraints", sql, [record["key"]], table, lock, rank=10))
         if name:
             foreign = constraint.contype == ConstrType.CONSTR_FOREIGN
             self.add_validate(table, target, name, record, parent=_rangevar_name(constraint.pktable) if foreign
@@ -659,11 +391,12 @@ class _Planner:
             sql = _guarded(target, table, not_null_column, sql, f"{name} stays NOT VALID (new rows are checked)")
         step = self.add(Step("validate", sql, [key], table, self.lock_scan(
             table, "SHARE UPDATE EXCLUSIVE (reads and writes go on) for a scan",
-            also=f"; ROW SHARE on {parent}" if parent else ""), rank=10, conditional=state == "conditional"))
+            also=f"; ROW SHARE on {parent}" if parent else ""), rank=10, conditional=state == "conditional",
+            squawk_ignore={"prefer-robust-stmts": OWN_TRANSACTION}))
         self.validated[(table, name)] = step
 
     def not_null_step(self, table: str, target: str, column: str, sql: str, record: dict[str, Any], rank: int,
-                      lock: str) -> None:
+                      lock: str, *, drops_check: bool = False) -> None:
         """SET NOT NULL, or dropping the CHECK that proved it: plain, guarded by the NULLs a backfill may leave, or
         held with the decision on the rows without a tenant."""
         schema, _, relname = table.partition(".")
@@ -674,7 +407,12 @@ class _Planner:
             return
         if state == "conditional":
             sql = _guarded(target, table, column, sql, "left as it is")
-        self.add(Step("validate", sql, [record["key"]], table, lock, rank=rank, conditional=state == "conditional"))
+        acknowledged = {"prefer-robust-stmts": OWN_TRANSACTION}
+        if drops_check:
+            acknowledged["ban-drop-constraint"] = ("the CHECK only proved the column NOT NULL for SET NOT NULL; the "
+                                                   "column's NOT NULL keeps the guarantee")
+        self.add(Step("validate", sql, [record["key"]], table, lock, rank=rank, conditional=state == "conditional",
+                      squawk_ignore=acknowledged))
 
     def plan_key(self, statement: ast.AlterTableStmt, constraint: ast.Constraint, record: dict[str, Any]) -> None:
         """ADD PRIMARY KEY/UNIQUE (cols): a unique index built CONCURRENTLY, NOT NULL proven by a CHECK, then the
@@ -701,13 +439,10 @@ class _Planner:
                                    "NULL", record, 20, self.lock_instant(table, note=" (the validated CHECK proves "
                                                                                       "it: no scan)"))
                 self.not_null_step(table, target, column, f"ALTER TABLE {target} DROP CONSTRAINT IF EXISTS "
-                                   f"{ident(check)}", record, 30, self.lock_instant(table))
+                                   f"{ident(check)}", record, 30, self.lock_instant(table), drops_check=True)
         kind = "PRIMARY KEY" if primary else "UNIQUE"
-        # No IF NOT EXISTS for constraints: the catalog is asked, so a rerun is a no-op.
-        exists = (f"SELECT FROM pg_catalog.pg_constraint WHERE conrelid = {literal(target)}::regclass AND "
-                  f"conname = {literal(name)}")
-        sql = (f"DO $$\nBEGIN\n  IF NOT EXISTS ({exists}) THEN\n    ALTER TABLE {target} ADD CONSTRAINT {ident(name)} "
-               f"{kind} USING INDEX {ident(name)};\n  END IF;\nEND\n$$")
+        sql = _unless_constraint_exists(target, name, f"ALTER TABLE {target} ADD CONSTRAINT {ident(name)} {kind} "
+                                                      f"USING INDEX {ident(name)}")
         self.add(Step("keys", sql,
                       [record["key"]], table, self.lock_instant(table, note=" (the index is already built)"),
                       rank=10))
@@ -884,32 +619,31 @@ class _Planner:
                       "Who should see and change which rows? Write the policies, then enable it.", step.sql + ";")
 
     def tenant_policy(self, schema: str, name: str) -> list[str] | None:
-        """A policy for a table with no policy, copied from the tenant policy the schema's other tables share
-        (one expression on the tenant column, for every command); None when there is no such pattern."""
+        """Policies for a table with none, copied from the set of tenant policies most of the schema's other tables
+        share: one FOR ALL policy, or one policy per command (SELECT, INSERT, UPDATE, DELETE), each on the tenant
+        column alone. None when no set is shared by two tables or more, or when two sets are equally common."""
         catalog = self.catalog
         columns = {c["name"] for c in catalog.table_columns(schema, name)}
-        policies = catalog.policies[catalog.policies["schema"] == schema]
-        candidates: dict[tuple[str, str, tuple[str, ...]], int] = {}
-        for row in policies.to_dict("records"):
-            expression = row["using_expression"] or row["with_check"]
-            if not expression or row["command"] not in ("ALL", "*", "all") or not row["permissive"]:
-                continue
-            refs = _column_refs(expression)
-            if len(refs) != 1 or next(iter(refs)) not in columns:
-                continue
-            identity = (expression, next(iter(refs)), tuple(row["roles"] or ["public"]))
-            candidates[identity] = candidates.get(identity, 0) + 1
-        if not candidates:
+        policies = catalog.policies[(catalog.policies["schema"] == schema) & (catalog.policies["table"] != name)]
+        shapes: dict[tuple[tuple[str, str, str, tuple[str, ...]], ...], int] = {}
+        for _table, rows in policies.groupby("table", sort=True):
+            shape = _policy_shape(rows.to_dict("records"), columns)
+            if shape is not None:
+                shapes[shape] = shapes.get(shape, 0) + 1
+        ranked = sorted(shapes.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
             return None
-        (expression, _column, roles), uses = max(candidates.items(), key=lambda item: item[1])
-        if uses < 2:
-            return None
-        policy = "auditlib tenant isolation"
-        to = ", ".join("PUBLIC" if r == "public" else ident(r) for r in roles)
         target = ident(schema, name)
-        return [f"DROP POLICY IF EXISTS {ident(policy)} ON {target}",
-                f"CREATE POLICY {ident(policy)} ON {target} AS PERMISSIVE FOR ALL TO {to}\n"
-                f"    USING ({expression})\n    WITH CHECK ({expression})"]
+        statements = []
+        for command, using, check, roles in ranked[0][0]:
+            policy = "auditlib tenant isolation" + ("" if command == "ALL" else f" ({command.lower()})")
+            to = ", ".join("PUBLIC" if r == "public" else ident(r) for r in roles)
+            clauses = "".join(f"\n    {word} ({expression})" for word, expression in (("USING", using),
+                                                                                      ("WITH CHECK", check))
+                              if expression)
+            statements += [f"DROP POLICY IF EXISTS {ident(policy)} ON {target}",
+                           f"CREATE POLICY {ident(policy)} ON {target} AS PERMISSIVE FOR {command} TO {to}{clauses}"]
+        return statements
 
     def ordered_steps(self) -> list[Step]:
         """Steps in phase order; inside a phase by rank, and data steps after the steps that fill what they read."""
@@ -936,36 +670,6 @@ def _dependency_order(steps: list[Step]) -> list[Step]:
     return ordered
 
 
-def _skip_null_sources(statement: ast.UpdateStmt) -> None:
-    """A backfill copies values from other rows: it skips rows whose source is NULL too, so a rerun (after a NOT
-    VALID ``CHECK (col IS NOT NULL)`` exists) does not rewrite a NULL with a NULL and trip the constraint."""
-    if not statement.fromClause:
-        return
-    tests = [ast.NullTest(arg=target.val, nulltesttype=1, argisrow=False) for target in statement.targetList
-             if isinstance(target.val, ast.ColumnRef)]
-    if tests:
-        conditions = [statement.whereClause, *tests] if statement.whereClause is not None else tests
-        statement.whereClause = ast.BoolExpr(boolop=0, args=tuple(conditions)) if len(conditions) > 1 \
-            else conditions[0]
-
-
-def _not_null_column(constraint: ast.Constraint) -> str | None:
-    """The column of a ``CHECK (col IS NOT NULL)``, else None."""
-    expression = constraint.raw_expr
-    if constraint.contype == ConstrType.CONSTR_CHECK and isinstance(expression, ast.NullTest) \
-            and expression.nulltesttype == 1 and isinstance(expression.arg, ast.ColumnRef):
-        names = _names(expression.arg.fields)
-        return names[-1] if names else None
-    return None
-
-
-def _guarded(target: str, table: str, column: str, sql: str, otherwise: str) -> str:
-    """``sql`` run only when no row of the table has NULL in the column; otherwise a WARNING (the file goes on)."""
-    message = f"{table}.{column} still has rows without a value: {otherwise}; see decisions.md"
-    return (f"DO $$\nBEGIN\n  IF EXISTS (SELECT FROM {target} WHERE {ident(column)} IS NULL) THEN\n"
-            f"    RAISE WARNING {literal(message)};\n  ELSE\n    {sql};\n  END IF;\nEND\n$$")
-
-
 def _rangevar_sql(rangevar: ast.RangeVar) -> str:
     return ident(rangevar.schemaname, rangevar.relname) if rangevar.schemaname else ident(rangevar.relname)
 
@@ -974,51 +678,6 @@ def _qualify(name: str | None) -> str | None:
     if name and "." not in name:
         return f"public.{name}"
     return name
-
-
-def _added_columns(sql: str) -> list[str]:
-    try:
-        statement = pglast.parse_sql(sql)[0].stmt
-    except pglast.parser.ParseError:
-        return []
-    if not isinstance(statement, ast.AlterTableStmt):
-        return []
-    return [c.def_.colname for c in statement.cmds if c.subtype == AlterTableType.AT_AddColumn]
-
-
-_WRITES = re.compile(r'\b(?:INSERT\s+INTO|UPDATE)\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)', re.IGNORECASE)
-_NEW_ASSIGNMENT = re.compile(r'(?:^|;|\b(?:THEN|ELSE|BEGIN|LOOP)\b)\s*NEW\s*\.\s*("(?:[^"]|"")+"|\w+)\s*:?=(?!=)',
-                             re.IGNORECASE | re.MULTILINE)
-
-
-def _new_columns_written(source: str) -> set[str]:
-    """The columns a trigger function assigns (``NEW.col := …``), from its PL/pgSQL source."""
-    names = set()
-    for match in _NEW_ASSIGNMENT.finditer(source):
-        name = match.group(1)
-        names.add(name[1:-1].replace('""', '"') if name.startswith('"') else name.lower())
-    return names
-
-
-def _column_refs(expression: str) -> set[str]:
-    try:
-        node = pglast.parse_sql(f"SELECT {expression}")[0].stmt
-    except pglast.parser.ParseError:
-        return {"?", "??"}
-    refs: set[str] = set()
-
-    def visit(item: Any) -> None:
-        if isinstance(item, ast.ColumnRef):
-            refs.add(".".join(_names(item.fields)))
-        elif isinstance(item, ast.Node):
-            for name in item:
-                visit(getattr(item, name))
-        elif isinstance(item, (list, tuple)):
-            for element in item:
-                visit(element)
-
-    visit(node)
-    return refs
 
 
 def _rewrite_note(definition: ast.ColumnDef) -> str:
@@ -1041,41 +700,8 @@ def _duration(rows: int | None, size: int | None) -> str:
     return f"{about} ({rows if rows is not None else '?'} rows estimated{size_text})"
 
 
-def _longest_lock(steps: list[Step]) -> str:
-    strong = [s for s in steps if s.lock.startswith("ACCESS EXCLUSIVE") and "milliseconds" not in s.lock]
-    if strong:
-        return strong[0].lock.split(":", 1)[0] + ":" + strong[0].lock.split(":", 1)[1].split("(")[0]
-    return "milliseconds" if steps and all("milliseconds" in s.lock for s in steps) else \
-        "no lock that stops reads or writes for long"
-
-
-def _render(step: Step) -> str:
-    lines = ["", f"-- fixes: {', '.join(step.keys)}"]
-    lines += [f"-- {note}" for note in step.notes]
-    if step.lock:
-        lines.append(f"-- locks: {step.lock}")
-    if step.conditional and step.phase == "data":
-        lines.append("-- may leave rows (a parent without the value): then the finding stays; see decisions.md")
-    elif step.conditional:
-        lines.append("-- conditional: runs only when no row is left without a value; warns otherwise")
-    for rule, reason in step.squawk_ignore.items():
-        lines.append(f"-- squawk-ignore {rule}")
-        lines.append(f"--   because {reason}")
-    return "\n".join(lines) + "\n" + step.sql.rstrip().rstrip(";") + ";\n"
-
-
 def _first_comment(text: str) -> str:
     for line in text.splitlines():
         if line.strip().startswith("--"):
             return line.strip().lstrip("-").strip()
     return ""
-
-
-def _slug(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")[:80]
-
-
-def _describe(source: dict[str, Any]) -> str:
-    if not source:
-        return "the given findings"
-    return ", ".join(f"{k} {v}" for k, v in source.items() if v not in (None, "", []))
