@@ -101,4 +101,4 @@ CREATE POLICY "Members can log their org requests" ON public.api_requests
     FOR INSERT WITH CHECK (organization_id = get_user_organization_id() AND public.request_user_id() IS NOT NULL);
 
 -- Realtime: the sports calendar is streamed to the research screen (RLS is off on sports_events).
-CREATE PUBLICATION supabase_realtime FOR TABLE public.sports_events;
+ALTER PUBLICATION supabase_realtime ADD TABLE public.sports_events;  -- the platform creates the publication
