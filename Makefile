@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: report test lab bench clean browser lint
+.PHONY: report test lab bench accuracy clean browser lint
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "auditlib needs Python 3.11 or newer; install it and run make again." >&2; exit 2; }
@@ -34,6 +34,11 @@ lab: $(STAMP)
 ## make bench: speed and memory figures, side by side, into reports/bench.json
 bench: $(STAMP)
 	$(BIN)/python -m auditlib.bench $(ARGS)
+
+## make accuracy: precision and recall of the checks on the fixture corpus (tests/corpus), into reports/accuracy.json
+## (ARGS="--fixtures pagila_like,prisma_blog" scores a few)
+accuracy: $(STAMP)
+	$(BIN)/python -m auditlib.accuracy $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check auditlib tests
