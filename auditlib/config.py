@@ -58,12 +58,27 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "tenant_root_severity": "info",
     },
     "tenancy": {
-        "tenant_column": "organization_id",
-        "tenant_root": "public.organizations",
-        "membership_table": "public.organization_members",
+        # the tenant column and root table; empty = detected from the schema: the root is the table the most tables
+        # reference through a column named in column_candidates, the column the name most of them use
+        "tenant_column": "",
+        "tenant_root": "",
+        "column_candidates": ["tenant_id", "organization_id", "organisation_id", "org_id", "account_id",
+                              "workspace_id", "team_id", "company_id"],
+        # names of tenant roots, preferred when two candidates are referenced by as many tables
+        "root_candidates": ["tenants", "tenant", "organizations", "organization", "organisations", "organisation",
+                            "orgs", "accounts", "workspaces", "teams", "companies"],
+        # a detected root counts only when at least this share of the other tables carries its column or reaches
+        # it through references (one unrelated organization_id column does not make a database multi-tenant)
+        "min_coverage": 0.5,
+        # the table of who belongs to which tenant; empty = the table with the tenant column and
+        # membership_user_column whose name says member (tenant_members, organization_memberships ...)
+        "membership_table": "",
         "membership_user_column": "user_id",
         "global_tables": [],                # glob patterns of tables that hold no tenant data
         "api_roles": ["anon", "authenticated"],
+        # roles that bypass RLS: a policy whose condition admits only them (auth.role() = 'service_role') opens
+        # nothing to the API roles
+        "service_roles": ["service_role"],
         # columns that record who did something (not whose data a row is): a reference to a users table through
         # them does not make a table hold user data (glob patterns on the column name)
         "user_reference_ignore": ["*_by", "*_by_id", "*_by_user_id"],

@@ -161,4 +161,4 @@ def table_lookalike(catalog: Catalog, config: AuditConfig, analysis: Analysis) -
                       "jaccard": round(jaccard, 3), "shared_ratio": round(overlap, 3), "rule": rule,
                       **({"same_columns_also_in": identical[:20], "same_columns_tables": len(identical) + 2}
                          if identical else {}),
-                      "ignored_columns": sorted({*settings["ignore_columns"], config.tenant_column})})
+                      "ignored_columns": sorted({*settings["ignore_columns"], config.tenant_column} - {""})})
