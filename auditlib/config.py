@@ -35,6 +35,20 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # tables that only need created_at (rows are appended, never updated): glob patterns on the table name
         "append_only_tables": ["*_log", "*_logs", "*_history", "*_events", "*audit*"],
         "pk_dominant_min_tables": 3,        # single-column PKs a schema needs before one pattern counts as its norm
+        # a convention check (timestamps_missing) runs only where the convention exists: at least this share of the
+        # tables must keep a column before the others are asked for it
+        "convention_min_share": 0.5,
+        # bookkeeping tables of migration tools and frameworks (glob patterns on the table name): never findings of
+        # the convention checks (timestamps_missing, pk_type_inconsistent), and left out of the conventions
+        "framework_tables": ["schema_migrations", "ar_internal_metadata", "__diesel_schema_migrations",
+                             "_sqlx_migrations", "_prisma_migrations", "django_migrations", "django_content_type",
+                             "django_session", "django_admin_log", "auth_permission", "alembic_version",
+                             "flyway_schema_history", "goose_db_version", "knex_migrations", "knex_migrations_lock",
+                             "SequelizeMeta", "SequelizeData", "typeorm_metadata", "migrations", "migrations_lock",
+                             "doctrine_migration_versions", "__EFMigrationsHistory", "databasechangelog",
+                             "databasechangeloglock", "schema_version", "pgmigrations", "refinery_schema_history",
+                             "atlas_schema_revisions", "_migrations", "kysely_migration", "kysely_migration_lock",
+                             "drizzle_migrations", "__drizzle_migrations", "supabase_migrations"],
     },
     "relationships": {
         "ignore_columns": [],               # glob patterns of "schema.table.column" never treated as references

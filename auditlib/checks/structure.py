@@ -203,17 +203,33 @@ def timestamps_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis
     created = config.get("structure", "created_column")
     updated = config.get("structure", "updated_column")
     append_only = config.get("structure", "append_only_tables")
+    min_share = config.get("structure", "convention_min_share")
     joins = _join_tables(catalog, config, analysis)
     maintaining = None  # computed on the first table that lacks updated_at
     trigger_names = defaultdict(set)
     for trigger in catalog.triggers.to_dict("records"):
         trigger_names[(trigger["schema"], trigger["table"])].add(trigger["name"])
+    tables = []
     for t in _keyed_tables(catalog):
         schema, table = t["schema"], t["name"]
+        if is_framework_table(config, table):
+            continue
         names = {c["name"] for c in catalog.table_columns(schema, table)}
-        is_append_only = any(fnmatchcase(table, p) or fnmatchcase(f"{schema}.{table}", p) for p in append_only)
+        is_append_only = (any(fnmatchcase(table, p) or fnmatchcase(f"{schema}.{table}", p) for p in append_only)
+                          or _keyed_by_time(catalog, schema, table))
         is_join = (schema, table) in joins
-        required = [created] if is_append_only or is_join else [created, updated]
+        tables.append((schema, table, names, is_append_only, is_join))
+    # The database's own convention: a column is expected only where most tables keep it.
+    keep_created = [t for t in tables if created in t[2]]
+    updatable = [t for t in tables if not (t[3] or t[4])]
+    keep_updated = [t for t in updatable if updated in t[2]]
+    convention = {created: f"{len(keep_created)} of {len(tables)} tables",
+                  updated: f"{len(keep_updated)} of {len(updatable)} tables that are neither append-only nor joins"}
+    expect_created = bool(tables) and len(keep_created) >= min_share * len(tables)
+    expect_updated = bool(updatable) and len(keep_updated) >= min_share * len(updatable)
+    for schema, table, names, is_append_only, is_join in tables:
+        required = [c for c, wanted in ((created, expect_created),
+                                        (updated, expect_updated and not (is_append_only or is_join))) if wanted]
         missing = [name for name in required if name not in names]
         if not missing:
             continue
@@ -229,12 +245,29 @@ def timestamps_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis
         yield Finding(
             schema=schema, table=table, column=",".join(missing), object=qualified(schema, table),
             title=f"{qualified(schema, table)} has no {' or '.join(missing)}",
-            detail=(f"{qualified(schema, table)} lacks {' and '.join(missing)}, so when its rows were "
+            detail=(f"{qualified(schema, table)} lacks {' and '.join(missing)}, which the other tables keep "
+                    f"({'; '.join(convention[name] for name in missing)}), so when its rows were "
                     f"{'created' if created in missing else 'last changed'} is not recorded."),
             evidence={"missing": missing, "expected_columns": required, "created_column": created,
                       "updated_column": updated, "only_created_required_because": reason,
-                      "append_only_patterns": append_only},
+                      "append_only_patterns": append_only, "convention": convention,
+                      "convention_min_share": min_share},
             remediation_sql=remediation)
+
+
+def is_framework_table(config: AuditConfig, table: str) -> bool:
+    """A bookkeeping table of a migration tool or framework (``structure.framework_tables``)."""
+    return any(fnmatchcase(table, p) for p in config.get("structure", "framework_tables"))
+
+
+def _keyed_by_time(catalog: Catalog, schema: str, table: str) -> bool:
+    """The primary key includes a timestamp: rows are measurements or events identified by when they happened
+    (readings keyed by (sensor_id, taken_at)), appended and never updated."""
+    for name in catalog.primary_key(schema, table) or []:
+        column = catalog.column(schema, table, name)
+        if column is not None and column["base_type"] in ("timestamptz", "timestamp", "date"):
+            return True
+    return False
 
 
 # -- updated_at maintenance ----------------------------------------------------------------------------------------
