@@ -90,8 +90,13 @@ def pk_missing(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
         evidence = {"kind": t["kind"], "row_estimate": None if pd.isna(t["row_estimate"]) else int(t["row_estimate"]),
                     "column_count": len(columns)}
         remediation = None
+        severity = None
         if candidate is not None:
+            # a unique index on NOT NULL columns already identifies every row: the key is missing in name only
             evidence["candidate_key"] = list(candidate["columns"])
+            evidence["severity_reason"] = (f"medium, not high: the unique index {candidate['name']} on NOT NULL "
+                                           "columns already identifies every row")
+            severity = "medium"
         if t["kind"] == "partitioned table":
             evidence["note"] = "a partitioned table's primary key must include the partition key columns"
         elif candidate is not None and (schema, candidate["name"]) not in constraint_names:
@@ -111,7 +116,7 @@ def pk_missing(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
                 remediation = (f"ALTER TABLE {ident(schema, table)} ADD COLUMN {ident('id')} bigint GENERATED "
                                "ALWAYS AS IDENTITY PRIMARY KEY;")
         yield Finding(
-            schema=schema, table=table, column=None,
+            schema=schema, table=table, column=None, severity=severity,
             title=f"{qualified(schema, table)} has no primary key",
             detail=(f"{qualified(schema, table)} has no primary key, so its rows can't be told apart reliably "
                     "or referenced by foreign keys."
