@@ -130,6 +130,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "min_shared_columns": 5,            # ... and at least this many shared (small lookup tables look alike)
         # for names that differ by a prefix or suffix (crew vs crew_contacts): shared / columns of the smaller table
         "min_shared_ratio": 0.6,
+        # a name pattern (a shared first or last word: l_artist_artist, l_artist_release ...; *_annotation) shared by
+        # at least this many look-alike tables is a family of one table per kind, by design: not reported
+        "family_min_tables": 3,
         # suffixes that mark a copy of a table (contacts_old, agent_memory_backup); with one of them, or the same
         # name in two schemas, half of the smaller table's columns shared is enough
         "copy_suffixes": ["old", "new", "backup", "bak", "copy", "tmp", "temp", "archive", "archived", "legacy",
