@@ -143,7 +143,10 @@ def pk_type_inconsistent(catalog: Catalog, config: AuditConfig) -> Iterator[Find
     expected = config.get("structure", "expected_pk_type")
     min_tables = config.get("structure", "pk_dominant_min_tables")
     by_schema: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    links = _link_tables(catalog, config)
     for t in _keyed_tables(catalog):
+        if is_framework_table(config, t["name"]) or (t["schema"], t["name"]) in links:
+            continue  # a migration tool's table or a link table keeps its own key by design
         pattern = pk_pattern(catalog, t["schema"], t["name"])
         if pattern is not None and pattern != "composite":
             by_schema[t["schema"]].append((t["name"], pattern))
@@ -152,13 +155,15 @@ def pk_type_inconsistent(catalog: Catalog, config: AuditConfig) -> Iterator[Find
         if expected:
             norm = expected
         else:
-            ranked = counts.most_common(2)
-            if len(tables) < min_tables or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
-                continue  # too few keys, or no single pattern is the norm
+            ranked = counts.most_common(1)
+            if len(tables) < min_tables or ranked[0][1] * 2 <= len(tables):
+                continue  # too few keys, or no pattern holds a majority of them: there is no convention
             norm = ranked[0][0]
         for table, pattern in sorted(tables):
             if _matches_expected(pattern, norm):
                 continue
+            if not expected and pattern == "text":
+                continue  # a natural key (a code, a slug) next to surrogate keys is a design choice
             column = catalog.primary_key(schema, table)[0]
             data_type = catalog.column(schema, table, column)["data_type"]
             yield Finding(
@@ -170,8 +175,28 @@ def pk_type_inconsistent(catalog: Catalog, config: AuditConfig) -> Iterator[Find
                            f"{norm}.")),
                 evidence={"pattern": pattern, "data_type": data_type, "dominant_pattern": norm,
                           "pattern_counts": dict(sorted(counts.items())), "expected_pk_type": expected or None,
-                          "min_tables": min_tables},
+                          "min_tables": min_tables,
+                          "left_out": "tables of migration tools (structure.framework_tables), link tables and, "
+                                      "unless expected_pk_type is set, text natural keys"},
                 remediation_sql=None)
+
+
+def _link_tables(catalog: Catalog, config: AuditConfig) -> set[tuple[str, str]]:
+    """Link tables by their declared foreign keys: two or more, and no column but the key, the referencing columns
+    and the bookkeeping timestamps (auth_user_groups with its serial id)."""
+    refs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    parents: Counter = Counter()
+    for fk in catalog.foreign_keys.to_dict("records"):
+        refs[(fk["schema"], fk["table"])].update(fk["columns"])
+        parents[(fk["schema"], fk["table"])] += 1
+    bookkeeping = {config.get("structure", "created_column"), config.get("structure", "updated_column")}
+    links = set()
+    for key, count in parents.items():
+        if count >= 2:
+            names = {c["name"] for c in catalog.table_columns(*key)}
+            if names <= refs[key] | set(catalog.primary_key(*key) or []) | bookkeeping:
+                links.add(key)
+    return links
 
 
 def _join_tables(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> set[tuple[str, str]]:
