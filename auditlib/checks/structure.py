@@ -235,7 +235,7 @@ def timestamps_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis
     append_only = config.get("structure", "append_only_tables")
     min_share = config.get("structure", "convention_min_share")
     joins = _join_tables(catalog, config, analysis)
-    maintaining = None  # computed on the first table that lacks updated_at
+    maintaining, writes = None, None  # computed on the first table that lacks updated_at
     trigger_names = defaultdict(set)
     for trigger in catalog.triggers.to_dict("records"):
         trigger_names[(trigger["schema"], trigger["table"])].add(trigger["name"])
@@ -267,9 +267,9 @@ def timestamps_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis
                                 "timestamptz NOT NULL DEFAULT now();" for name in missing)
         if updated in missing:
             if maintaining is None:
-                maintaining = maintaining_functions(catalog, updated)
+                maintaining, writes = maintaining_functions(catalog, updated), function_writes(catalog)
             _, trigger_sql = updated_at_trigger_sql(catalog, schema, table, updated, maintaining,
-                                                    trigger_names[(schema, table)])
+                                                    trigger_names[(schema, table)], writes, names | set(missing))
             remediation += "\n" + trigger_sql
         reason = "append-only table" if is_append_only else "join table" if is_join else None
         yield Finding(
@@ -352,6 +352,54 @@ def assigns_new_column(source: str, column: str) -> bool:
     return found
 
 
+_NEW_ASSIGNMENT = re.compile(r'\bNEW\s*\.\s*("(?:[^"]|"")+"|\w+)\s*:?=(?!=)', re.IGNORECASE)
+
+
+def new_columns_assigned(source: str) -> set[str]:
+    """Every ``NEW.<column>`` a plpgsql trigger body assigns (parsed with pglast; a regex if it won't parse)."""
+    tag = "auditlib_body"
+    while f"${tag}$" in source:
+        tag += "_"
+    statement = f"CREATE FUNCTION auditlib_probe() RETURNS trigger LANGUAGE plpgsql AS ${tag}${source}${tag}$;"
+    try:
+        tree = pglast.parse_plpgsql(statement)[0]["PLpgSQL_function"]
+    except Exception:  # noqa: BLE001 - an unparsable body falls back to the textual test
+        return {m.group(1).strip('"') if m.group(1).startswith('"') else m.group(1).lower()
+                for m in _NEW_ASSIGNMENT.finditer(_COMMENTS.sub(" ", source))}
+    datums = tree.get("datums", [])
+
+    def is_new(index: int) -> bool:
+        datum = datums[index] if index < len(datums) else {}
+        return next(iter(datum.values()), {}).get("refname") == "new"
+
+    fields = {i: d["PLpgSQL_recfield"].get("fieldname") for i, d in enumerate(datums)
+              if "PLpgSQL_recfield" in d and is_new(d["PLpgSQL_recfield"].get("recparentno", 0))}
+    assigned: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "PLpgSQL_stmt_assign" and value.get("varno", 0) in fields:
+                    assigned.add(fields[value["varno"]])
+                if key == "target" and isinstance(value, dict) and "PLpgSQL_row" in value:
+                    assigned.update(fields[f["varno"]] for f in value["PLpgSQL_row"].get("fields", [])
+                                    if f.get("varno") in fields)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(tree.get("action", {}))
+    return assigned
+
+
+def function_writes(catalog: Catalog) -> dict[tuple[str, str], set[str]]:
+    """(schema, name) of each plpgsql trigger function → the NEW columns it assigns."""
+    return {(fn["schema"], fn["name"]): new_columns_assigned(fn["source"] or "")
+            for fn in catalog.functions.to_dict("records")
+            if fn["returns"] == "trigger" and not fn["arguments"] and fn["language"] == "plpgsql"}
+
+
 def _function_verdicts(catalog: Catalog, column: str) -> dict[tuple[str, str], bool | None]:
     """(schema, name) of each no-argument trigger function → does it set NEW.<column>? (None: can't tell)."""
     verdicts: dict[tuple[str, str], bool | None] = {}
@@ -396,16 +444,25 @@ def maintaining_functions(catalog: Catalog, column: str,
 
 
 def updated_at_trigger_sql(catalog: Catalog, schema: str, table: str, column: str,
-                           maintaining: list[tuple[str, str]], taken: set[str]) -> tuple[tuple[str, str], str]:
-    """(function, SQL) attaching a BEFORE UPDATE trigger that sets ``column``, creating the function if none exists."""
+                           maintaining: list[tuple[str, str]], taken: set[str],
+                           writes: dict[tuple[str, str], set[str]] | None = None,
+                           columns: set[str] | None = None) -> tuple[tuple[str, str], str]:
+    """(function, SQL) attaching a BEFORE UPDATE trigger that sets ``column``, creating the function if none exists.
+
+    An existing function is used only when every NEW column it assigns is one of ``columns`` (the table's, plus
+    ``column``): a function that also sets NEW.updated_by on a table without updated_by would make every UPDATE
+    fail."""
     trigger_name = next(n for n in (f"set_{column}", *(f"set_{column}_{i}" for i in range(2, 100)))
                         if n not in taken)
     create_function = ""
+    if writes is not None and columns is not None:
+        maintaining = [fn for fn in maintaining if writes.get(fn, set()) <= columns | {column}]
     if maintaining:
         function = maintaining[0]
     else:
         existing = {(fn["schema"], fn["name"]) for fn in catalog.functions.to_dict("records")}
-        name = next(n for n in (f"set_{column}", f"auditlib_set_{column}") if (schema, n) not in existing)
+        name = next(n for n in (f"set_{column}", f"auditlib_set_{column}",
+                                *(f"auditlib_set_{column}_{i}" for i in range(2, 100))) if (schema, n) not in existing)
         function = (schema, name)
         create_function = (f"CREATE OR REPLACE FUNCTION {ident(*function)}() RETURNS trigger LANGUAGE plpgsql "
                            f"AS $$\nBEGIN\n    NEW.{ident(column)} := now();\n    RETURN NEW;\nEND;\n$$;\n")
@@ -430,6 +487,7 @@ def updated_at_no_trigger(catalog: Catalog, config: AuditConfig) -> Iterator[Fin
     for trigger in catalog.triggers.to_dict("records"):
         triggers[(trigger["schema"], trigger["table"])].append(trigger)
     maintaining = maintaining_functions(catalog, column, verdicts)
+    writes = function_writes(catalog)
     for t in _keyed_tables(catalog):
         schema, table = t["schema"], t["name"]
         if catalog.column(schema, table, column) is None:
@@ -445,12 +503,18 @@ def updated_at_no_trigger(catalog: Catalog, config: AuditConfig) -> Iterator[Fin
         if maintained:
             continue
         taken = {trigger["name"] for trigger in triggers.get((schema, table), [])}
-        function, remediation = updated_at_trigger_sql(catalog, schema, table, column, maintaining, taken)
+        names = {c["name"] for c in catalog.table_columns(schema, table)}
+        function, remediation = updated_at_trigger_sql(catalog, schema, table, column, maintaining, taken,
+                                                       writes, names)
+        unfit = {qualified(*fn): sorted(writes.get(fn, set()) - names - {column}) for fn in maintaining
+                 if writes.get(fn, set()) - names - {column}}
         yield Finding(
             schema=schema, table=table, column=column,
             title=f"{column} is never maintained by a trigger",
             detail=(f"{qualified(schema, table, column)} exists, but no enabled BEFORE UPDATE row trigger sets it, "
                     "so it keeps the value it had at insert time unless every client remembers to set it."),
             evidence={"updated_column": column, "triggers_considered": considered,
-                      "function_used_in_fix": qualified(*function)},
+                      "function_used_in_fix": qualified(*function),
+                      **({"functions_not_used": {fn: f"also sets NEW.{', NEW.'.join(cols)}, which the table lacks"
+                                                 for fn, cols in unfit.items()}} if unfit else {})},
             remediation_sql=remediation)
