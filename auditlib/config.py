@@ -81,8 +81,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # names of tenant roots, preferred when two candidates are referenced by as many tables
         "root_candidates": ["tenants", "tenant", "organizations", "organization", "organisations", "organisation",
                             "orgs", "accounts", "workspaces", "teams", "companies"],
-        # a detected root counts only when at least this share of the other tables carries its column or reaches
-        # it through references (one unrelated organization_id column does not make a database multi-tenant)
+        # a detected root counts when at least min_tables tables carry its column, or at least min_coverage of the
+        # other tables carry it or reach the root through references (one unrelated organization_id column does
+        # not make a database multi-tenant)
+        "min_tables": 3,
         "min_coverage": 0.5,
         # the table of who belongs to which tenant; empty = the table with the tenant column and
         # membership_user_column whose name says member (tenant_members, organization_memberships ...)

@@ -3,9 +3,10 @@
 The tenant root and column come from the schema itself unless ``tenancy.tenant_root``/``tenancy.tenant_column``
 name them: the root is the table that the most tables point at through a tenant-like column
 (``tenancy.column_candidates``: tenant_id, organization_id, account_id, workspace_id ...), the column the name most
-of those tables use. A candidate that too few tables reach (``tenancy.min_coverage``) is not a tenant root (one
-``organization_id`` column in a community app is a sponsor, not a tenant); then the model says there is no tenancy
-and why (``TenancyModel.detection``), and the tenancy checks do not run.
+of those tables use. A candidate that too few tables carry (``tenancy.min_tables``) and reach
+(``tenancy.min_coverage``) is not a tenant root (one ``organization_id`` column in a community app is a sponsor,
+not a tenant); then the model says there is no tenancy and why (``TenancyModel.detection``), and the tenancy
+checks do not run.
 
 A table holds tenant data when it has the tenant column, or when it reaches a table that has it (or a users table)
 through declared foreign keys or inferred references. ``build_tenancy`` classifies every table once per run; the
@@ -238,7 +239,7 @@ def _detect(model: TenancyModel, config: AuditConfig, tables: list[tuple[str, st
     tenancy = config["tenancy"]
     known = {t for t in tables if not config.is_global_table(*t)}
     root_names = [n.lower() for n in tenancy["root_candidates"]]
-    min_coverage = tenancy["min_coverage"]
+    min_coverage, min_tables = tenancy["min_coverage"], tenancy["min_tables"]
     scored = []
     for root, by_column in _tenant_like_references(model, config, known).items():
         column = max(by_column, key=lambda c: (len(by_column[c]), c == "tenant_id", c))
@@ -263,8 +264,9 @@ def _detect(model: TenancyModel, config: AuditConfig, tables: list[tuple[str, st
     summary = (f"{best['tables_referencing']} table{'s' if best['tables_referencing'] != 1 else ''} reference "
                f"{best['root']} through {best['column']}, and {best['tables_reaching']} of the "
                f"{best['tables']} other tables carry it or reach {best['root']} "
-               f"({best['coverage']:.0%}; tenancy.min_coverage = {min_coverage:.0%})")
-    if best["coverage"] < min_coverage:
+               f"({best['coverage']:.0%}; tenancy.min_coverage = {min_coverage:.0%}); {best['tables_with_column']} "
+               f"carry {best['column']} (tenancy.min_tables = {min_tables})")
+    if best["coverage"] < min_coverage and best["tables_with_column"] < min_tables:
         model.why = (f"not a tenant root: {summary}; set tenancy.tenant_column and tenancy.tenant_root if it is one")
         return
     model.source = "detected"
