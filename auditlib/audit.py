@@ -21,6 +21,7 @@ from auditlib.config import AuditConfig, ConfigError, load_config
 from auditlib.connect import SessionLimits, SourceError, check_connection, read_only_engine
 from auditlib.findings import Finding, findings_frame, frame_records, summarize
 from auditlib.model import Analysis
+from auditlib.model.tenancy import TENANCY_CHECKS, resolve_tenancy
 from auditlib.sources import Source, open_source, source_of
 
 
@@ -44,6 +45,21 @@ class AuditResult:
     def summary(self) -> dict[str, Any]:
         return summarize(self.findings)
 
+    @property
+    def tenancy(self) -> dict[str, Any] | None:
+        """The tenant root, column and membership table the audit took, where from and why
+        (``TenancyModel.detection``); None for a result without a model."""
+        return self.analysis.tenancy.detection() if self.analysis is not None else None
+
+    @property
+    def not_applicable(self) -> list[dict[str, Any]]:
+        """Checks that did not run because what they check does not exist here (no tenancy): a fact about the
+        database, not a gap in the findings, so it is kept apart from ``skipped``."""
+        tenancy = self.tenancy
+        if not tenancy or tenancy["multi_tenant"]:
+            return []
+        return [{"checks": list(TENANCY_CHECKS), "reason": tenancy["note"], "why": tenancy["why"]}]
+
     def to_document(self) -> dict[str, Any]:
         """The JSON document of the run: tool, version, time, source (no password), config, summary, findings."""
         return {
@@ -56,6 +72,8 @@ class AuditResult:
             "summary": self.summary,
             "findings": frame_records(self.findings),
             "skipped": list(self.skipped),
+            "tenancy": self.tenancy,
+            "not_applicable": self.not_applicable,
             # baselined findings (status "suppressed") and those of the previous run that are gone (status "fixed")
             "suppressed": frame_records(self.extras.get("suppressed_findings", pd.DataFrame())),
             "fixed": frame_records(self.extras.get("fixed", pd.DataFrame())),
@@ -91,6 +109,8 @@ def run_checks(catalog: Catalog, config: AuditConfig, *, only: list[str] | None 
     data = context.get("data")
     if analysis is None:
         analysis = Analysis(catalog, config)
+    # the tenant column and root the model took (configured or detected) are what every check reads
+    config = resolve_tenancy(config, analysis.tenancy)
     inputs = {"analysis": analysis, "audited": audited, **context}
 
     def run_one(item: tuple[str, CheckSpec]) -> tuple[str, CheckSpec, list[Finding], Exception | None, Any]:
@@ -144,7 +164,7 @@ def audit_catalog(catalog: Catalog, config: AuditConfig | None = None, *,
     findings = run_checks(catalog, config, schemas=audited, skipped=skipped, analysis=analysis)
     frame = findings_frame(_unique(findings))
     return AuditResult(findings=frame, catalog=catalog, skipped=skipped, source=dict(catalog.source),
-                       config=config, schemas=list(audited),
+                       config=analysis.resolved_config, schemas=list(audited),
                        timings={"checks_s": round(time.perf_counter() - started, 3)}, analysis=analysis)
 
 
@@ -353,7 +373,7 @@ def audit_migrations(folder: str | Path, config: AuditConfig | None = None, *, s
                           analysis=analysis, migration_run=run)
     attach_origins(findings, origins(applied))
     result = AuditResult(findings=findings_frame(_unique(findings)), catalog=catalog, skipped=skipped,
-                         source=dict(catalog.source), config=config, schemas=audited,
+                         source=dict(catalog.source), config=analysis.resolved_config, schemas=audited,
                          timings={"migrations_s": round(time.perf_counter() - started, 3)}, analysis=analysis)
     result.extras["migration_inventory"] = file_inventory(folder)
     result.extras["statements"] = len(folder.statements)

@@ -341,6 +341,10 @@ def run_audit_command(args: argparse.Namespace) -> int:
         summary = result.summary
         counts = ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items() if n)
         text = to_table(result.findings) + f"\n\n{summary['total']} findings ({counts or 'none'})"
+        tenancy = result.tenancy
+        if tenancy:  # what the tenancy checks took as the tenant, or why they did not run (not a skipped check)
+            text += (f"\ntenancy: {tenancy['column']} -> {tenancy['root'] or 'no root table'} ({tenancy['why']})"
+                     if tenancy["multi_tenant"] else f"\nnote: {tenancy['note']} ({tenancy['why']})")
         if result.skipped:  # at the top and the bottom: a trailing line is lost after hundreds of rows
             text = f"{skipped_warning(result.skipped)}\n\n{text}\nskipped: " + "; ".join(
                 f"{s['check']} ({s['reason']})" for s in result.skipped) + f"\n{skipped_warning(result.skipped)}"

@@ -35,6 +35,20 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # tables that only need created_at (rows are appended, never updated): glob patterns on the table name
         "append_only_tables": ["*_log", "*_logs", "*_history", "*_events", "*audit*"],
         "pk_dominant_min_tables": 3,        # single-column PKs a schema needs before one pattern counts as its norm
+        # a convention check (timestamps_missing) runs only where the convention exists: at least this share of the
+        # tables must keep a column before the others are asked for it
+        "convention_min_share": 0.5,
+        # bookkeeping tables of migration tools and frameworks (glob patterns on the table name): never findings of
+        # the convention checks (timestamps_missing, pk_type_inconsistent), and left out of the conventions
+        "framework_tables": ["schema_migrations", "ar_internal_metadata", "__diesel_schema_migrations",
+                             "_sqlx_migrations", "_prisma_migrations", "django_migrations", "django_content_type",
+                             "django_session", "django_admin_log", "auth_permission", "alembic_version",
+                             "flyway_schema_history", "goose_db_version", "knex_migrations", "knex_migrations_lock",
+                             "SequelizeMeta", "SequelizeData", "typeorm_metadata", "migrations", "migrations_lock",
+                             "doctrine_migration_versions", "__EFMigrationsHistory", "databasechangelog",
+                             "databasechangeloglock", "schema_version", "pgmigrations", "refinery_schema_history",
+                             "atlas_schema_revisions", "_migrations", "kysely_migration", "kysely_migration_lock",
+                             "drizzle_migrations", "__drizzle_migrations", "supabase_migrations"],
     },
     "relationships": {
         "ignore_columns": [],               # glob patterns of "schema.table.column" never treated as references
@@ -69,12 +83,29 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "tenant_root_severity": "info",
     },
     "tenancy": {
-        "tenant_column": "organization_id",
-        "tenant_root": "public.organizations",
-        "membership_table": "public.organization_members",
+        # the tenant column and root table; empty = detected from the schema: the root is the table the most tables
+        # reference through a column named in column_candidates, the column the name most of them use
+        "tenant_column": "",
+        "tenant_root": "",
+        "column_candidates": ["tenant_id", "organization_id", "organisation_id", "org_id", "account_id",
+                              "workspace_id", "team_id", "company_id"],
+        # names of tenant roots, preferred when two candidates are referenced by as many tables
+        "root_candidates": ["tenants", "tenant", "organizations", "organization", "organisations", "organisation",
+                            "orgs", "accounts", "workspaces", "teams", "companies"],
+        # a detected root counts when at least min_tables tables carry its column, or at least min_coverage of the
+        # other tables carry it or reach the root through references (one unrelated organization_id column does
+        # not make a database multi-tenant)
+        "min_tables": 3,
+        "min_coverage": 0.5,
+        # the table of who belongs to which tenant; empty = the table with the tenant column and
+        # membership_user_column whose name says member (tenant_members, organization_memberships ...)
+        "membership_table": "",
         "membership_user_column": "user_id",
         "global_tables": [],                # glob patterns of tables that hold no tenant data
         "api_roles": ["anon", "authenticated"],
+        # roles that bypass RLS: a policy whose condition admits only them (auth.role() = 'service_role') opens
+        # nothing to the API roles
+        "service_roles": ["service_role"],
         # columns that record who did something (not whose data a row is): a reference to a users table through
         # them does not make a table hold user data (glob patterns on the column name)
         "user_reference_ignore": ["*_by", "*_by_id", "*_by_user_id"],
@@ -112,6 +143,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "min_shared_columns": 5,            # ... and at least this many shared (small lookup tables look alike)
         # for names that differ by a prefix or suffix (crew vs crew_contacts): shared / columns of the smaller table
         "min_shared_ratio": 0.6,
+        # a name pattern (a shared first or last word: l_artist_artist, l_artist_release ...; *_annotation) shared by
+        # at least this many look-alike tables is a family of one table per kind, by design: not reported
+        "family_min_tables": 3,
         # suffixes that mark a copy of a table (contacts_old, agent_memory_backup); with one of them, or the same
         # name in two schemas, half of the smaller table's columns shared is enough
         "copy_suffixes": ["old", "new", "backup", "bak", "copy", "tmp", "temp", "archive", "archived", "legacy",

@@ -14,6 +14,7 @@ from auditlib import diagrams, graphviz_setup
 from auditlib.catalog import load_catalog
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding, findings_frame
+from auditlib.model import Analysis
 
 SCHEMA = r'''
 CREATE TABLE organizations (id uuid PRIMARY KEY, name text);
@@ -77,7 +78,8 @@ def test_ensure_dot_says_what_to_install_when_nothing_is_found(tmp_path, monkeyp
 
 # -- the overview ---------------------------------------------------------------------------------------------------
 def test_overview_draws_key_columns_rules_and_missing_foreign_keys(catalog):
-    diagram = diagrams.er_overview(catalog)
+    # the diagram marks the tenant column its config names: an audit's config carries the detected one
+    diagram = diagrams.er_overview(catalog, config=Analysis(catalog).resolved_config)
     source = diagram.source
     assert diagram.kind == "tables" and diagram.node_count == 8
     assert {"public.clients", "public.projects", "public.invoices", "public.tasks"} <= qualified_ids(source)

@@ -92,6 +92,46 @@ def _name_candidates(tables: set[Table]) -> dict[Pair, str]:
     return pairs
 
 
+def _name_words(table: Table) -> list[str]:
+    return table[1].lower().split("_")
+
+
+def _family_of(a: Table, b: Table) -> set[tuple[str, str, str]]:
+    """The name patterns two tables of one schema share: (schema, 'prefix', first word) and (schema, 'suffix',
+    last word), when their names differ and have more than one word."""
+    if a[0] != b[0] or a[1].lower() == b[1].lower():
+        return set()
+    words_a, words_b = _name_words(a), _name_words(b)
+    if len(words_a) < 2 or len(words_b) < 2:
+        return set()
+    keys = set()
+    if words_a[0] == words_b[0]:
+        keys.add((a[0], "prefix", words_a[0]))
+    if words_a[-1] == words_b[-1]:
+        keys.add((a[0], "suffix", words_a[-1]))
+    return keys
+
+
+def _families(pairs: list[Pair], min_tables: int) -> set[tuple[str, str, str]]:
+    """The name patterns (``l_*``, ``*_annotation``) shared by at least ``min_tables`` tables that all look alike
+    pairwise-or-through-each-other: a family of one table per kind, built that way on purpose."""
+    members: dict[tuple[str, str, str], set[Table]] = {}
+    for a, b in pairs:
+        for key in _family_of(a, b):
+            members.setdefault(key, set()).update((a, b))
+    return {key for key, tables in members.items() if len(tables) >= min_tables}
+
+
+def _named_after(columns: dict[Table, frozenset[str]], a: Table, b: Table) -> bool:
+    """One table has a column named after the other (release.release_group, a reference no rule inferred): parent
+    and child, not copies."""
+    for child, parent in ((a, b), (b, a)):
+        name = parent[1].lower()
+        if name in columns[child] or f"{name}_id" in columns[child]:
+            return True
+    return False
+
+
 def _linked(analysis: Analysis) -> set[frozenset]:
     """Pairs of tables where one references the other (declared or inferred): parent and child, not copies."""
     return {frozenset({ref.source, ref.target}) for ref in analysis.references}
@@ -127,8 +167,9 @@ def table_lookalike(catalog: Catalog, config: AuditConfig, analysis: Analysis) -
     candidates.update(by_name)
     linked = _linked(analysis) if candidates else set()
 
+    alike: list[tuple[Table, Table, set[str], float, float, str, bool]] = []
     for a, b in sorted(candidates):
-        if frozenset((a, b)) in linked:
+        if frozenset((a, b)) in linked or _named_after(columns, a, b):
             continue
         cols_a, cols_b = columns[a], columns[b]
         if min(len(cols_a), len(cols_b)) < min_columns:
@@ -148,6 +189,13 @@ def table_lookalike(catalog: Catalog, config: AuditConfig, analysis: Analysis) -
             rule = f"{how}, {overlap:.0%} of the smaller table's columns shared (>= {needed})"
         else:
             continue
+        alike.append((a, b, shared, jaccard, overlap, rule, is_copy))
+    families = _families([(a, b) for a, b, *_, is_copy in alike if not is_copy], int(settings["family_min_tables"]))
+
+    for a, b, shared, jaccard, overlap, rule, is_copy in alike:
+        if not is_copy and any(key in families for key in _family_of(a, b)):
+            continue  # one table per kind by design (l_artist_artist, l_artist_release ...), not copies
+        cols_a, cols_b = columns[a], columns[b]
         name_a, name_b = f"{a[0]}.{a[1]}", f"{b[0]}.{b[1]}"
         identical = [f"{s}.{t}" for s, t in buckets[cols_a] if (s, t) not in (a, b)] if cols_a == cols_b else []
         yield Finding(
@@ -161,4 +209,4 @@ def table_lookalike(catalog: Catalog, config: AuditConfig, analysis: Analysis) -
                       "jaccard": round(jaccard, 3), "shared_ratio": round(overlap, 3), "rule": rule,
                       **({"same_columns_also_in": identical[:20], "same_columns_tables": len(identical) + 2}
                          if identical else {}),
-                      "ignored_columns": sorted({*settings["ignore_columns"], config.tenant_column})})
+                      "ignored_columns": sorted({*settings["ignore_columns"], config.tenant_column} - {""})})

@@ -351,6 +351,8 @@ def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     NOT NULL so the arm can never matter again).
     """
     column = config.tenant_column
+    if not column:   # no tenancy (configured or detected): there is no tenant column to leave NULL
+        return
     for policy in catalog.policies.to_dict("records"):
         rewrites, found = {}, []
         for part in ("using_expression", "with_check"):
@@ -385,8 +387,59 @@ def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
             remediation_sql=sql)
 
 
-def _applies_to_api(policy: dict, roles: list[str]) -> bool:
-    return bool({"public", *roles} & set(policy["roles"]))
+def _applies_to_api(policy: dict, roles: list[str], service_roles: list[str] | None = None) -> bool:
+    """The policy admits some API role: it is granted to one (or PUBLIC) and its expressions do not limit it to
+    the service roles (``auth.role() = 'service_role'`` admits only a role that bypasses RLS anyway)."""
+    if not {"public", *roles} & set(policy["roles"]):
+        return False
+    return not (service_roles and _service_role_only(policy, service_roles))
+
+
+def _service_role_only(policy: dict, service_roles: list[str]) -> bool:
+    """Every expression of the policy requires the caller's role to be one of ``service_roles``."""
+    texts = [t for t in (policy["using_expression"], policy["with_check"]) if t]
+    trees = [parse_expression(t) for t in texts]
+    return bool(trees) and all(t is not None and _requires_role(t, set(service_roles)) for t in trees)
+
+
+def _requires_role(node: ast.Node, roles: set[str]) -> bool:
+    """The expression is false unless the caller's role is one of ``roles``."""
+    if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
+        return any(_requires_role(arg, roles) for arg in node.args)
+    if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.OR_EXPR:
+        return all(_requires_role(arg, roles) for arg in node.args)
+    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP and operator_name(node) == "=":
+        for side, other in ((node.lexpr, node.rexpr), (node.rexpr, node.lexpr)):
+            value = _constant(other)
+            if _is_role_expression(side) and isinstance(value, str) and value in roles:
+                return True
+    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_IN and _is_role_expression(node.lexpr):
+        values = [_constant(v) for v in (node.rexpr if isinstance(node.rexpr, tuple) else (node.rexpr,))]
+        return bool(values) and all(isinstance(v, str) and v in roles for v in values)
+    return False
+
+
+def _is_role_expression(node: ast.Node) -> bool:
+    """``auth.role()``, ``auth.jwt() ->> 'role'``, ``current_setting('request.jwt.claim.role')``, ``current_user``."""
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    if isinstance(node, ast.FuncCall):
+        name = [n.sval for n in node.funcname if isinstance(n, ast.String)][-1]
+        if name == "role":
+            return True
+        if name == "current_setting" and node.args:
+            setting = _constant(node.args[0])
+            return isinstance(setting, str) and setting.endswith("role")
+        return False
+    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP and operator_name(node) in ("->>", "->"):
+        return _constant(node.rexpr) == "role"
+    if isinstance(node, ast.SQLValueFunction):
+        return node.op.name in ("SVFOP_CURRENT_ROLE", "SVFOP_CURRENT_USER", "SVFOP_SESSION_USER")
+    return False
+
+
+def _service_roles(config: AuditConfig) -> list[str]:
+    return list(config.get("tenancy", "service_roles"))
 
 
 def _always_true_clauses(policy: dict) -> list[str]:
@@ -411,10 +464,10 @@ def rls_always_true(catalog: Catalog, config: AuditConfig, analysis: Analysis) -
     How to fix: replace the constant with the real condition (usually the tenant column compared to the user's
     tenant), or drop the policy when another one already covers the access.
     """
-    roles = _api_roles(config)
+    roles, service = _api_roles(config), _service_roles(config)
     scopes = {key: row["scope"] for key, row in analysis.tenancy.tables.items()}
     for policy in catalog.policies.to_dict("records"):
-        if not policy["permissive"] or not _applies_to_api(policy, roles):
+        if not policy["permissive"] or not _applies_to_api(policy, roles, service):
             continue
         clauses = _always_true_clauses(policy)
         if not clauses:
@@ -462,7 +515,7 @@ def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig, analysis: Ana
     How to fix: add the tenant condition (``organization_id = <the user's tenant>``) to the policies that lack it,
     or add one RESTRICTIVE policy that checks the tenant for every command.
     """
-    roles = _api_roles(config)
+    roles, service = _api_roles(config), _service_roles(config)
     model = analysis.tenancy
     column = model.column
     policies = _policies_by_table(catalog)
@@ -473,7 +526,8 @@ def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig, analysis: Ana
             continue
         open_commands: dict[str, list[str]] = {}
         for command in COMMANDS:
-            applicable = [p for p in policies[key] if p["command"] in (command, "ALL") and _applies_to_api(p, roles)]
+            applicable = [p for p in policies[key]
+                          if p["command"] in (command, "ALL") and _applies_to_api(p, roles, service)]
             permissive = [p for p in applicable if p["permissive"]]
             if not permissive or any(_policy_restricts(p, column) for p in applicable if not p["permissive"]):
                 continue
@@ -493,4 +547,5 @@ def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig, analysis: Ana
             detail=(f"{key[0]}.{key[1]} has {column} but the polic{'y' if len(names) == 1 else 'ies'} "
                     f"{', '.join(repr(n) for n in names)} let{'s' if len(names) == 1 else ''} API users "
                     f"{', '.join(open_commands)} rows without checking it, so those rows cross tenants."),
-            evidence={"tenant_column": column, "commands": open_commands, "policies": details, "api_roles": roles})
+            evidence={"tenant_column": column, "commands": open_commands, "policies": details, "api_roles": roles,
+                      "tenancy": model.why})

@@ -90,8 +90,13 @@ def pk_missing(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
         evidence = {"kind": t["kind"], "row_estimate": None if pd.isna(t["row_estimate"]) else int(t["row_estimate"]),
                     "column_count": len(columns)}
         remediation = None
+        severity = None
         if candidate is not None:
+            # a unique index on NOT NULL columns already identifies every row: the key is missing in name only
             evidence["candidate_key"] = list(candidate["columns"])
+            evidence["severity_reason"] = (f"medium, not high: the unique index {candidate['name']} on NOT NULL "
+                                           "columns already identifies every row")
+            severity = "medium"
         if t["kind"] == "partitioned table":
             evidence["note"] = "a partitioned table's primary key must include the partition key columns"
         elif candidate is not None and (schema, candidate["name"]) not in constraint_names:
@@ -111,7 +116,7 @@ def pk_missing(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
                 remediation = (f"ALTER TABLE {ident(schema, table)} ADD COLUMN {ident('id')} bigint GENERATED "
                                "ALWAYS AS IDENTITY PRIMARY KEY;")
         yield Finding(
-            schema=schema, table=table, column=None,
+            schema=schema, table=table, column=None, severity=severity,
             title=f"{qualified(schema, table)} has no primary key",
             detail=(f"{qualified(schema, table)} has no primary key, so its rows can't be told apart reliably "
                     "or referenced by foreign keys."
@@ -138,7 +143,10 @@ def pk_type_inconsistent(catalog: Catalog, config: AuditConfig) -> Iterator[Find
     expected = config.get("structure", "expected_pk_type")
     min_tables = config.get("structure", "pk_dominant_min_tables")
     by_schema: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    links = _link_tables(catalog, config)
     for t in _keyed_tables(catalog):
+        if is_framework_table(config, t["name"]) or (t["schema"], t["name"]) in links:
+            continue  # a migration tool's table or a link table keeps its own key by design
         pattern = pk_pattern(catalog, t["schema"], t["name"])
         if pattern is not None and pattern != "composite":
             by_schema[t["schema"]].append((t["name"], pattern))
@@ -147,13 +155,15 @@ def pk_type_inconsistent(catalog: Catalog, config: AuditConfig) -> Iterator[Find
         if expected:
             norm = expected
         else:
-            ranked = counts.most_common(2)
-            if len(tables) < min_tables or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
-                continue  # too few keys, or no single pattern is the norm
+            ranked = counts.most_common(1)
+            if len(tables) < min_tables or ranked[0][1] * 2 <= len(tables):
+                continue  # too few keys, or no pattern holds a majority of them: there is no convention
             norm = ranked[0][0]
         for table, pattern in sorted(tables):
             if _matches_expected(pattern, norm):
                 continue
+            if not expected and pattern == "text":
+                continue  # a natural key (a code, a slug) next to surrogate keys is a design choice
             column = catalog.primary_key(schema, table)[0]
             data_type = catalog.column(schema, table, column)["data_type"]
             yield Finding(
@@ -165,8 +175,28 @@ def pk_type_inconsistent(catalog: Catalog, config: AuditConfig) -> Iterator[Find
                            f"{norm}.")),
                 evidence={"pattern": pattern, "data_type": data_type, "dominant_pattern": norm,
                           "pattern_counts": dict(sorted(counts.items())), "expected_pk_type": expected or None,
-                          "min_tables": min_tables},
+                          "min_tables": min_tables,
+                          "left_out": "tables of migration tools (structure.framework_tables), link tables and, "
+                                      "unless expected_pk_type is set, text natural keys"},
                 remediation_sql=None)
+
+
+def _link_tables(catalog: Catalog, config: AuditConfig) -> set[tuple[str, str]]:
+    """Link tables by their declared foreign keys: two or more, and no column but the key, the referencing columns
+    and the bookkeeping timestamps (auth_user_groups with its serial id)."""
+    refs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    parents: Counter = Counter()
+    for fk in catalog.foreign_keys.to_dict("records"):
+        refs[(fk["schema"], fk["table"])].update(fk["columns"])
+        parents[(fk["schema"], fk["table"])] += 1
+    bookkeeping = {config.get("structure", "created_column"), config.get("structure", "updated_column")}
+    links = set()
+    for key, count in parents.items():
+        if count >= 2:
+            names = {c["name"] for c in catalog.table_columns(*key)}
+            if names <= refs[key] | set(catalog.primary_key(*key) or []) | bookkeeping:
+                links.add(key)
+    return links
 
 
 def _join_tables(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> set[tuple[str, str]]:
@@ -204,17 +234,33 @@ def timestamps_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis
     created = config.get("structure", "created_column")
     updated = config.get("structure", "updated_column")
     append_only = config.get("structure", "append_only_tables")
+    min_share = config.get("structure", "convention_min_share")
     joins = _join_tables(catalog, config, analysis)
-    maintaining = None  # computed on the first table that lacks updated_at
+    maintaining, writes = None, None  # computed on the first table that lacks updated_at
     trigger_names = defaultdict(set)
     for trigger in catalog.triggers.to_dict("records"):
         trigger_names[(trigger["schema"], trigger["table"])].add(trigger["name"])
+    tables = []
     for t in _keyed_tables(catalog):
         schema, table = t["schema"], t["name"]
+        if is_framework_table(config, table):
+            continue
         names = {c["name"] for c in catalog.table_columns(schema, table)}
-        is_append_only = any(fnmatchcase(table, p) or fnmatchcase(f"{schema}.{table}", p) for p in append_only)
+        is_append_only = (any(fnmatchcase(table, p) or fnmatchcase(f"{schema}.{table}", p) for p in append_only)
+                          or _keyed_by_time(catalog, schema, table))
         is_join = (schema, table) in joins
-        required = [created] if is_append_only or is_join else [created, updated]
+        tables.append((schema, table, names, is_append_only, is_join))
+    # The database's own convention: a column is expected only where most tables keep it.
+    keep_created = [t for t in tables if created in t[2]]
+    updatable = [t for t in tables if not (t[3] or t[4])]
+    keep_updated = [t for t in updatable if updated in t[2]]
+    convention = {created: f"{len(keep_created)} of {len(tables)} tables",
+                  updated: f"{len(keep_updated)} of {len(updatable)} tables that are neither append-only nor joins"}
+    expect_created = bool(tables) and len(keep_created) >= min_share * len(tables)
+    expect_updated = bool(updatable) and len(keep_updated) >= min_share * len(updatable)
+    for schema, table, names, is_append_only, is_join in tables:
+        required = [c for c, wanted in ((created, expect_created),
+                                        (updated, expect_updated and not (is_append_only or is_join))) if wanted]
         missing = [name for name in required if name not in names]
         if not missing:
             continue
@@ -222,20 +268,37 @@ def timestamps_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis
                                 "timestamptz NOT NULL DEFAULT now();" for name in missing)
         if updated in missing:
             if maintaining is None:
-                maintaining = maintaining_functions(catalog, updated)
+                maintaining, writes = maintaining_functions(catalog, updated), function_writes(catalog)
             _, trigger_sql = updated_at_trigger_sql(catalog, schema, table, updated, maintaining,
-                                                    trigger_names[(schema, table)])
+                                                    trigger_names[(schema, table)], writes, names | set(missing))
             remediation += "\n" + trigger_sql
         reason = "append-only table" if is_append_only else "join table" if is_join else None
         yield Finding(
             schema=schema, table=table, column=",".join(missing), object=qualified(schema, table),
             title=f"{qualified(schema, table)} has no {' or '.join(missing)}",
-            detail=(f"{qualified(schema, table)} lacks {' and '.join(missing)}, so when its rows were "
+            detail=(f"{qualified(schema, table)} lacks {' and '.join(missing)}, which the other tables keep "
+                    f"({'; '.join(convention[name] for name in missing)}), so when its rows were "
                     f"{'created' if created in missing else 'last changed'} is not recorded."),
             evidence={"missing": missing, "expected_columns": required, "created_column": created,
                       "updated_column": updated, "only_created_required_because": reason,
-                      "append_only_patterns": append_only},
+                      "append_only_patterns": append_only, "convention": convention,
+                      "convention_min_share": min_share},
             remediation_sql=remediation)
+
+
+def is_framework_table(config: AuditConfig, table: str) -> bool:
+    """A bookkeeping table of a migration tool or framework (``structure.framework_tables``)."""
+    return any(fnmatchcase(table, p) for p in config.get("structure", "framework_tables"))
+
+
+def _keyed_by_time(catalog: Catalog, schema: str, table: str) -> bool:
+    """The primary key includes a timestamp: rows are measurements or events identified by when they happened
+    (readings keyed by (sensor_id, taken_at)), appended and never updated."""
+    for name in catalog.primary_key(schema, table) or []:
+        column = catalog.column(schema, table, name)
+        if column is not None and column["base_type"] in ("timestamptz", "timestamp", "date"):
+            return True
+    return False
 
 
 # -- updated_at maintenance ----------------------------------------------------------------------------------------
@@ -290,6 +353,54 @@ def assigns_new_column(source: str, column: str) -> bool:
     return found
 
 
+_NEW_ASSIGNMENT = re.compile(r'\bNEW\s*\.\s*("(?:[^"]|"")+"|\w+)\s*:?=(?!=)', re.IGNORECASE)
+
+
+def new_columns_assigned(source: str) -> set[str]:
+    """Every ``NEW.<column>`` a plpgsql trigger body assigns (parsed with pglast; a regex if it won't parse)."""
+    tag = "auditlib_body"
+    while f"${tag}$" in source:
+        tag += "_"
+    statement = f"CREATE FUNCTION auditlib_probe() RETURNS trigger LANGUAGE plpgsql AS ${tag}${source}${tag}$;"
+    try:
+        tree = pglast.parse_plpgsql(statement)[0]["PLpgSQL_function"]
+    except Exception:  # noqa: BLE001 - an unparsable body falls back to the textual test
+        return {m.group(1).strip('"') if m.group(1).startswith('"') else m.group(1).lower()
+                for m in _NEW_ASSIGNMENT.finditer(_COMMENTS.sub(" ", source))}
+    datums = tree.get("datums", [])
+
+    def is_new(index: int) -> bool:
+        datum = datums[index] if index < len(datums) else {}
+        return next(iter(datum.values()), {}).get("refname") == "new"
+
+    fields = {i: d["PLpgSQL_recfield"].get("fieldname") for i, d in enumerate(datums)
+              if "PLpgSQL_recfield" in d and is_new(d["PLpgSQL_recfield"].get("recparentno", 0))}
+    assigned: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "PLpgSQL_stmt_assign" and value.get("varno", 0) in fields:
+                    assigned.add(fields[value["varno"]])
+                if key == "target" and isinstance(value, dict) and "PLpgSQL_row" in value:
+                    assigned.update(fields[f["varno"]] for f in value["PLpgSQL_row"].get("fields", [])
+                                    if f.get("varno") in fields)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(tree.get("action", {}))
+    return assigned
+
+
+def function_writes(catalog: Catalog) -> dict[tuple[str, str], set[str]]:
+    """(schema, name) of each plpgsql trigger function → the NEW columns it assigns."""
+    return {(fn["schema"], fn["name"]): new_columns_assigned(fn["source"] or "")
+            for fn in catalog.functions.to_dict("records")
+            if fn["returns"] == "trigger" and not fn["arguments"] and fn["language"] == "plpgsql"}
+
+
 def _function_verdicts(catalog: Catalog, column: str) -> dict[tuple[str, str], bool | None]:
     """(schema, name) of each no-argument trigger function → does it set NEW.<column>? (None: can't tell)."""
     verdicts: dict[tuple[str, str], bool | None] = {}
@@ -334,16 +445,25 @@ def maintaining_functions(catalog: Catalog, column: str,
 
 
 def updated_at_trigger_sql(catalog: Catalog, schema: str, table: str, column: str,
-                           maintaining: list[tuple[str, str]], taken: set[str]) -> tuple[tuple[str, str], str]:
-    """(function, SQL) attaching a BEFORE UPDATE trigger that sets ``column``, creating the function if none exists."""
+                           maintaining: list[tuple[str, str]], taken: set[str],
+                           writes: dict[tuple[str, str], set[str]] | None = None,
+                           columns: set[str] | None = None) -> tuple[tuple[str, str], str]:
+    """(function, SQL) attaching a BEFORE UPDATE trigger that sets ``column``, creating the function if none exists.
+
+    An existing function is used only when every NEW column it assigns is one of ``columns`` (the table's, plus
+    ``column``): a function that also sets NEW.updated_by on a table without updated_by would make every UPDATE
+    fail."""
     trigger_name = next(n for n in (f"set_{column}", *(f"set_{column}_{i}" for i in range(2, 100)))
                         if n not in taken)
     create_function = ""
+    if writes is not None and columns is not None:
+        maintaining = [fn for fn in maintaining if writes.get(fn, set()) <= columns | {column}]
     if maintaining:
         function = maintaining[0]
     else:
         existing = {(fn["schema"], fn["name"]) for fn in catalog.functions.to_dict("records")}
-        name = next(n for n in (f"set_{column}", f"auditlib_set_{column}") if (schema, n) not in existing)
+        name = next(n for n in (f"set_{column}", f"auditlib_set_{column}",
+                                *(f"auditlib_set_{column}_{i}" for i in range(2, 100))) if (schema, n) not in existing)
         function = (schema, name)
         create_function = (f"CREATE OR REPLACE FUNCTION {ident(*function)}() RETURNS trigger LANGUAGE plpgsql "
                            f"AS $$\nBEGIN\n    NEW.{ident(column)} := now();\n    RETURN NEW;\nEND;\n$$;\n")
@@ -368,6 +488,7 @@ def updated_at_no_trigger(catalog: Catalog, config: AuditConfig) -> Iterator[Fin
     for trigger in catalog.triggers.to_dict("records"):
         triggers[(trigger["schema"], trigger["table"])].append(trigger)
     maintaining = maintaining_functions(catalog, column, verdicts)
+    writes = function_writes(catalog)
     for t in _keyed_tables(catalog):
         schema, table = t["schema"], t["name"]
         if catalog.column(schema, table, column) is None:
@@ -383,12 +504,18 @@ def updated_at_no_trigger(catalog: Catalog, config: AuditConfig) -> Iterator[Fin
         if maintained:
             continue
         taken = {trigger["name"] for trigger in triggers.get((schema, table), [])}
-        function, remediation = updated_at_trigger_sql(catalog, schema, table, column, maintaining, taken)
+        names = {c["name"] for c in catalog.table_columns(schema, table)}
+        function, remediation = updated_at_trigger_sql(catalog, schema, table, column, maintaining, taken,
+                                                       writes, names)
+        unfit = {qualified(*fn): sorted(writes.get(fn, set()) - names - {column}) for fn in maintaining
+                 if writes.get(fn, set()) - names - {column}}
         yield Finding(
             schema=schema, table=table, column=column,
             title=f"{column} is never maintained by a trigger",
             detail=(f"{qualified(schema, table, column)} exists, but no enabled BEFORE UPDATE row trigger sets it, "
                     "so it keeps the value it had at insert time unless every client remembers to set it."),
             evidence={"updated_column": column, "triggers_considered": considered,
-                      "function_used_in_fix": qualified(*function)},
+                      "function_used_in_fix": qualified(*function),
+                      **({"functions_not_used": {fn: f"also sets NEW.{', NEW.'.join(cols)}, which the table lacks"
+                                                 for fn, cols in unfit.items()}} if unfit else {})},
             remediation_sql=remediation)

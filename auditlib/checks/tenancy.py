@@ -50,7 +50,7 @@ def tenant_column_missing(catalog: Catalog, config: AuditConfig, analysis: Analy
             sql = backfill_from(model, key, model.path(key))
             backfills = [sql] if sql else []
         evidence = {
-            "tenant_column": model.column, "tenant_root": ".".join(model.root),
+            "tenant_column": model.column, "tenant_root": ".".join(model.root), "tenancy": model.why,
             "reaches": f"{reached[0]}.{reached[1]} ({reaches})",
             "path": [ref.describe() for ref in hops],
             "tenant_parents": [ref.describe() for ref in parents],
@@ -113,7 +113,7 @@ def tenant_column_nullable(catalog: Catalog, config: AuditConfig, analysis: Anal
             title=f"{key[0]}.{key[1]}.{model.column} allows NULL",
             detail=(f"{key[0]}.{key[1]} can hold rows without an {model.column}: such rows belong to no tenant "
                     "and escape tenant isolation."),
-            evidence={"tenant_column": model.column, "nullable": True, "category": row["category"],
+            evidence={"tenant_column": model.column, "tenancy": model.why, "nullable": True, "category": row["category"],
                       "tenant_fk": row["tenant_fk"]},
             remediation_sql=(
                 f"-- backfill first: rows without a tenant make the VALIDATE fail\n"
@@ -156,6 +156,9 @@ def tenant_fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis)
                     f"{'.'.join(model.root)}, and deleting a tenant leaves these rows behind."),
             evidence={"tenant_column": model.column, "tenant_root": ".".join(model.root), "column_type": data_type,
                       "root_key": f"{root_key[0]} {root_key[1]}",
+                      # the key it should reference, named like fk_missing's evidence
+                      "references": ".".join((*model.root, root_key[0])),
+                      "tenancy": model.why,
                       **({} if sql else {"remediation": "the column's type differs from the root key's; change "
                                                         "the type before adding the foreign key"})},
             remediation_sql=sql)

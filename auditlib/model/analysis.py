@@ -26,7 +26,7 @@ from auditlib.model.references import (
     inferred_reference_rows,
     polymorphic_references,
 )
-from auditlib.model.tenancy import TenancyModel, build_tenancy, scope_frame
+from auditlib.model.tenancy import TenancyModel, build_tenancy, resolve_tenancy, scope_frame
 
 T = TypeVar("T")
 
@@ -122,9 +122,15 @@ class Analysis:
         return self.once("tenancy", lambda: build_tenancy(self.catalog, self.config, self.references))
 
     @property
+    def resolved_config(self) -> AuditConfig:
+        """The config with the tenant column, root and membership table the tenancy model took (configured or
+        detected; empty when there is no tenancy): what the checks, the cascade graph and the report read."""
+        return self.once("resolved_config", lambda: resolve_tenancy(self.config, self.tenancy))
+
+    @property
     def cascade(self) -> CascadeGraph:
         """The foreign keys as a graph of deletes, with the deletes that reach protected tables."""
-        return self.once("cascade", lambda: CascadeGraph(self.catalog, self.config))
+        return self.once("cascade", lambda: CascadeGraph(self.catalog, self.resolved_config))
 
     @property
     def comments(self) -> list[TableComments]:
