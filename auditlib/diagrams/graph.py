@@ -93,7 +93,7 @@ class Graph:
         self.catalog = catalog
         self.config = config or (analysis.config if analysis is not None else AuditConfig())
         analysis = analysis if analysis is not None else Analysis(catalog, self.config)
-        self.tenant_column = self.config.tenant_column
+        self.tenant_column = analysis.resolved_config.tenant_column  # configured, or detected from the schema
         tables = catalog.user_tables()
         self.relations: dict[Table, dict] = {(r["schema"], r["name"]): r for r in _records(tables)}
         if schemas is None:

@@ -56,7 +56,9 @@ BAND_TABLES = 4            # the overview puts about sqrt(tables / BAND_TABLES) 
 
 # -- drawing tables and references ----------------------------------------------------------------------------------
 def _legend(model: Graph, hubs: Iterable[Table] = (), missing: bool = True) -> str:
-    parts = ["PK primary key", "FK foreign key", f"T tenant column ({model.tenant_column})"]
+    parts = ["PK primary key", "FK foreign key"]
+    if model.tenant_column:  # empty when the database has no tenancy
+        parts.append(f"T tenant column ({model.tenant_column})")
     if missing:
         parts.insert(2, "FK? reference without a foreign key")
     edges = ["red: ON DELETE CASCADE", "blue: SET NULL", "grey: NO ACTION / RESTRICT"]
