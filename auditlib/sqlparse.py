@@ -173,3 +173,50 @@ def plpgsql_record_fields(function: dict) -> list[tuple[str, str]]:
         if record:
             result.append((record.lower(), field["fieldname"]))
     return result
+
+
+class NotConstant:
+    """Marks an expression whose value is not known before the query runs."""
+
+
+def constant_value(node: ast.Node) -> Any:
+    """The Python value of a constant expression (``true``, ``1 = 1``, ``'t'::boolean``, ``NOT false``), or
+    ``NotConstant`` when its value is only known when the query runs."""
+    unknown = NotConstant
+    if isinstance(node, ast.A_Const):
+        if node.isnull:
+            return None
+        val = node.val
+        for kind, attr in ((ast.Boolean, "boolval"), (ast.Integer, "ival"), (ast.Float, "fval"),
+                           (ast.String, "sval")):
+            if isinstance(val, kind):
+                return getattr(val, attr)
+        return unknown
+    if isinstance(node, ast.TypeCast):
+        inner = constant_value(node.arg)
+        names = [n.sval for n in node.typeName.names if isinstance(n, ast.String)]
+        if names and names[-1] in ("bool", "boolean") and isinstance(inner, str):
+            lowered = inner.strip().lower()
+            if lowered in ("t", "true", "y", "yes", "on", "1"):
+                return True
+            if lowered in ("f", "false", "n", "no", "off", "0"):
+                return False
+        return inner
+    if isinstance(node, ast.BoolExpr):
+        values = [constant_value(a) for a in node.args]
+        if node.boolop == BoolExprType.NOT_EXPR:
+            return (not values[0]) if isinstance(values[0], bool) else unknown
+        if node.boolop == BoolExprType.OR_EXPR:
+            return True if any(v is True for v in values) else (
+                False if all(v is False for v in values) else unknown)
+        return True if all(v is True for v in values) else (False if any(v is False for v in values) else unknown)
+    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP and node.lexpr is not None:
+        left, right = constant_value(node.lexpr), constant_value(node.rexpr)
+        if left is unknown or right is unknown or left is None or right is None:
+            return unknown
+        op = operator_name(node)
+        if op == "=":
+            return str(left) == str(right)
+        if op in ("<>", "!="):
+            return str(left) != str(right)
+    return unknown

@@ -15,10 +15,10 @@ import pglast
 
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
-from auditlib.checks.rls import _constant, rls_tenant_not_enforced
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
 from auditlib.model import Analysis
+from auditlib.model.policies import COMMANDS, tenant_policy_gaps
 from auditlib.quoting import ident, object_name
 from auditlib.sqlparse import (
     A_Expr_Kind,
@@ -26,13 +26,13 @@ from auditlib.sqlparse import (
     NullTestType,
     ast,
     column_ref,
+    constant_value,
     deparse,
     iter_nodes,
     operator_name,
     parse_expression,
 )
 
-COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 WRITE_COMMANDS = ("INSERT", "UPDATE", "ALL")
 # Functions that read who is asking (Supabase's JWT helpers and the settings PostgREST and apps put them in).
 AUTH_CALLS = ("auth.uid", "auth.jwt", "auth.role", "auth.email", "current_setting")
@@ -181,12 +181,12 @@ def _bindings(tree: ast.Node, table: str) -> dict[str, str]:
 
 def _is_false(tree: ast.Node) -> bool:
     """True when an expression is constant false or NULL (it admits no row)."""
-    value = _constant(tree)
+    value = constant_value(tree)
     return value is False or value is None
 
 
 def _is_true(tree: ast.Node) -> bool:
-    return _constant(tree) is True
+    return constant_value(tree) is True
 
 
 def _disjuncts(node: ast.Node) -> Iterator[ast.Node]:
@@ -258,8 +258,8 @@ def policy_write_without_check(catalog: Catalog, config: AuditConfig, analysis: 
     """
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
-    covered = {(f.schema, f.table, name) for f in rls_tenant_not_enforced(catalog, config, analysis)
-               for name in f.evidence.get("policies", {})}
+    covered = {(*key, name) for key, commands in tenant_policy_gaps(catalog, config, analysis.tenancy).items()
+               for names in commands.values() for name in names}
     tenant_column = config.tenant_column
     by_table: dict[tuple[str, str], list[dict]] = {}
     for policy in catalog.policies.to_dict("records"):

@@ -17,20 +17,28 @@ from auditlib.checks import check
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
 from auditlib.model import Analysis
+from auditlib.model.policies import (
+    always_true_clauses,
+    api_roles,
+    applies_to_api,
+    is_column,
+    is_true,
+    policies_by_table,
+    service_roles,
+    tenant_policy_gaps,
+)
 from auditlib.quoting import ident
 from auditlib.sqlparse import (
     A_Expr_Kind,
     BoolExprType,
     NullTestType,
     ast,
-    column_ref,
     deparse,
     iter_nodes,
     operator_name,
     parse_expression,
 )
 
-COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
 
@@ -39,10 +47,6 @@ def _enable_sql(schema: str, table: str, policies: bool = False) -> str:
     if not policies:
         sql += "\n-- then add a policy per role and command: with RLS on and no policy, the API sees no rows"
     return sql
-
-
-def _api_roles(config: AuditConfig) -> list[str]:
-    return list(config.get("tenancy", "api_roles"))
 
 
 def _api_grants(catalog: Catalog, roles: list[str]) -> dict[tuple[str, str], dict[str, list[str]]]:
@@ -62,13 +66,6 @@ def _rls_tables(catalog: Catalog) -> pd.DataFrame:
     return tables[tables["kind"] != "foreign table"]
 
 
-def _policies_by_table(catalog: Catalog) -> dict[tuple[str, str], list[dict]]:
-    result: dict[tuple[str, str], list[dict]] = {}
-    for row in catalog.policies.to_dict("records"):
-        result.setdefault((row["schema"], row["table"]), []).append(row)
-    return result
-
-
 @check(name="rls_disabled", category="security", severity="high", report_section="security.policies")
 def rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A table the API roles can read or write has row-level security turned off.
@@ -80,7 +77,7 @@ def rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     How to fix: enable row-level security on the table and add policies for what each role may see; revoke the
     grants instead if the API should not reach the table at all.
     """
-    roles = _api_roles(config)
+    roles = api_roles(config)
     present = [r for r in roles if r in set(catalog.roles["name"])]
     tables = _rls_tables(catalog)
     grants = _api_grants(catalog, present) if present else {}
@@ -98,7 +95,7 @@ def rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
                     "roles."),
             evidence={"api_roles": roles, "roles_present": present, "rls_tables": 0, "policies": 0})
         return
-    policies = _policies_by_table(catalog)
+    policies = policies_by_table(catalog)
     for row in tables.to_dict("records"):
         key = (row["schema"], row["name"])
         if row["rls_enabled"] or key not in grants:
@@ -126,8 +123,8 @@ def rls_no_policy(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     How to fix: add the policies the API roles need, or revoke their grants to document that the table is
     backend-only.
     """
-    policies = _policies_by_table(catalog)
-    grants = _api_grants(catalog, _api_roles(config))
+    policies = policies_by_table(catalog)
+    grants = _api_grants(catalog, api_roles(config))
     for row in _rls_tables(catalog).to_dict("records"):
         key = (row["schema"], row["name"])
         if not row["rls_enabled"] or key in policies:
@@ -156,7 +153,7 @@ def rls_policy_without_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Fi
     How to fix: enable row-level security on the table (check first that the policies admit what the application
     needs).
     """
-    policies = _policies_by_table(catalog)
+    policies = policies_by_table(catalog)
     for row in _rls_tables(catalog).to_dict("records"):
         key = (row["schema"], row["name"])
         if row["rls_enabled"] or key not in policies:
@@ -173,9 +170,6 @@ def rls_policy_without_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Fi
 
 
 # -- expression analysis -------------------------------------------------------------------------------------------
-def _is_column(node: ast.Node, column: str) -> bool:
-    ref = column_ref(node)
-    return ref is not None and ref[1] == column
 
 
 def _is_null(node: ast.Node) -> bool:
@@ -184,69 +178,17 @@ def _is_null(node: ast.Node) -> bool:
 
 def _null_arm(node: ast.Node, column: str) -> str | None:
     """How an expression admits exactly the rows whose tenant column is NULL, or None."""
-    if isinstance(node, ast.NullTest) and node.nulltesttype == NullTestType.IS_NULL and _is_column(node.arg, column):
+    if isinstance(node, ast.NullTest) and node.nulltesttype == NullTestType.IS_NULL and is_column(node.arg, column):
         return "IS NULL"
     if (isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.NOT_EXPR and len(node.args) == 1
             and isinstance(node.args[0], ast.NullTest) and node.args[0].nulltesttype == NullTestType.IS_NOT_NULL
-            and _is_column(node.args[0].arg, column)):
+            and is_column(node.args[0].arg, column)):
         return "NOT (... IS NOT NULL)"
     if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_NOT_DISTINCT and (
-            (_is_column(node.lexpr, column) and _is_null(node.rexpr))
-            or (_is_column(node.rexpr, column) and _is_null(node.lexpr))):
+            (is_column(node.lexpr, column) and _is_null(node.rexpr))
+            or (is_column(node.rexpr, column) and _is_null(node.lexpr))):
         return "IS NOT DISTINCT FROM NULL"
     return None
-
-
-def _is_true(node: ast.Node) -> bool:
-    """True when an expression is constant true (``true``, ``1 = 1``, ``'a' = 'a'``, ``NOT false``...)."""
-    value = _constant(node)
-    return value is True
-
-
-def _constant(node: ast.Node):
-    """The Python value of a constant expression, or a sentinel when it is not constant."""
-    unknown = _Unknown
-    if isinstance(node, ast.A_Const):
-        if node.isnull:
-            return None
-        val = node.val
-        for kind, attr in ((ast.Boolean, "boolval"), (ast.Integer, "ival"), (ast.Float, "fval"),
-                           (ast.String, "sval")):
-            if isinstance(val, kind):
-                return getattr(val, attr)
-        return unknown
-    if isinstance(node, ast.TypeCast):
-        inner = _constant(node.arg)
-        names = [n.sval for n in node.typeName.names if isinstance(n, ast.String)]
-        if names and names[-1] in ("bool", "boolean") and isinstance(inner, str):
-            lowered = inner.strip().lower()
-            if lowered in ("t", "true", "y", "yes", "on", "1"):
-                return True
-            if lowered in ("f", "false", "n", "no", "off", "0"):
-                return False
-        return inner
-    if isinstance(node, ast.BoolExpr):
-        values = [_constant(a) for a in node.args]
-        if node.boolop == BoolExprType.NOT_EXPR:
-            return (not values[0]) if isinstance(values[0], bool) else unknown
-        if node.boolop == BoolExprType.OR_EXPR:
-            return True if any(v is True for v in values) else (
-                False if all(v is False for v in values) else unknown)
-        return True if all(v is True for v in values) else (False if any(v is False for v in values) else unknown)
-    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP and node.lexpr is not None:
-        left, right = _constant(node.lexpr), _constant(node.rexpr)
-        if left is unknown or right is unknown or left is None or right is None:
-            return unknown
-        op = operator_name(node)
-        if op == "=":
-            return str(left) == str(right)
-        if op in ("<>", "!="):
-            return str(left) != str(right)
-    return unknown
-
-
-class _Unknown:
-    """Marks an expression whose value is not known before the query runs."""
 
 
 @dataclass
@@ -283,8 +225,8 @@ class _Rewrite:
             replaced = self._comparison(node)
             if replaced is not None:
                 return replaced
-        if (isinstance(node, ast.CoalesceExpr) and len(node.args) >= 2 and _is_true(node.args[-1])
-                and any(_is_column(n, self.column) for n, _ in iter_nodes(node.args[0]))):
+        if (isinstance(node, ast.CoalesceExpr) and len(node.args) >= 2 and is_true(node.args[-1])
+                and any(is_column(n, self.column) for n, _ in iter_nodes(node.args[0]))):
             self.arm(node, "COALESCE(..., true)")
             return self.visit(node.args[0])
         for name in node:
@@ -304,7 +246,7 @@ class _Rewrite:
     def _comparison(self, node: ast.A_Expr):
         """``COALESCE(tenant, x) = x`` becomes ``tenant = x``; ``tenant IS NOT DISTINCT FROM x`` becomes ``=``."""
         if node.kind == A_Expr_Kind.AEXPR_NOT_DISTINCT:
-            if _is_column(node.lexpr, self.column) or _is_column(node.rexpr, self.column):
+            if is_column(node.lexpr, self.column) or is_column(node.rexpr, self.column):
                 self.arm(node, "IS NOT DISTINCT FROM (NULL when the user has no tenant)")
                 return ast.A_Expr(kind=A_Expr_Kind.AEXPR_OP, name=(ast.String(sval="="),), lexpr=node.lexpr,
                                   rexpr=node.rexpr)
@@ -313,7 +255,7 @@ class _Rewrite:
             return None
         for side, other in (("lexpr", node.rexpr), ("rexpr", node.lexpr)):
             value = getattr(node, side)
-            if (isinstance(value, ast.CoalesceExpr) and _is_column(value.args[0], self.column)
+            if (isinstance(value, ast.CoalesceExpr) and is_column(value.args[0], self.column)
                     and any(arg == other for arg in value.args[1:])):
                 self.arm(node, "COALESCE(tenant, x) = x")
                 setattr(node, side, value.args[0])
@@ -387,71 +329,6 @@ def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
             remediation_sql=sql)
 
 
-def _applies_to_api(policy: dict, roles: list[str], service_roles: list[str] | None = None) -> bool:
-    """The policy admits some API role: it is granted to one (or PUBLIC) and its expressions do not limit it to
-    the service roles (``auth.role() = 'service_role'`` admits only a role that bypasses RLS anyway)."""
-    if not {"public", *roles} & set(policy["roles"]):
-        return False
-    return not (service_roles and _service_role_only(policy, service_roles))
-
-
-def _service_role_only(policy: dict, service_roles: list[str]) -> bool:
-    """Every expression of the policy requires the caller's role to be one of ``service_roles``."""
-    texts = [t for t in (policy["using_expression"], policy["with_check"]) if t]
-    trees = [parse_expression(t) for t in texts]
-    return bool(trees) and all(t is not None and _requires_role(t, set(service_roles)) for t in trees)
-
-
-def _requires_role(node: ast.Node, roles: set[str]) -> bool:
-    """The expression is false unless the caller's role is one of ``roles``."""
-    if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
-        return any(_requires_role(arg, roles) for arg in node.args)
-    if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.OR_EXPR:
-        return all(_requires_role(arg, roles) for arg in node.args)
-    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP and operator_name(node) == "=":
-        for side, other in ((node.lexpr, node.rexpr), (node.rexpr, node.lexpr)):
-            value = _constant(other)
-            if _is_role_expression(side) and isinstance(value, str) and value in roles:
-                return True
-    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_IN and _is_role_expression(node.lexpr):
-        values = [_constant(v) for v in (node.rexpr if isinstance(node.rexpr, tuple) else (node.rexpr,))]
-        return bool(values) and all(isinstance(v, str) and v in roles for v in values)
-    return False
-
-
-def _is_role_expression(node: ast.Node) -> bool:
-    """``auth.role()``, ``auth.jwt() ->> 'role'``, ``current_setting('request.jwt.claim.role')``, ``current_user``."""
-    while isinstance(node, ast.TypeCast):
-        node = node.arg
-    if isinstance(node, ast.FuncCall):
-        name = [n.sval for n in node.funcname if isinstance(n, ast.String)][-1]
-        if name == "role":
-            return True
-        if name == "current_setting" and node.args:
-            setting = _constant(node.args[0])
-            return isinstance(setting, str) and setting.endswith("role")
-        return False
-    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP and operator_name(node) in ("->>", "->"):
-        return _constant(node.rexpr) == "role"
-    if isinstance(node, ast.SQLValueFunction):
-        return node.op.name in ("SVFOP_CURRENT_ROLE", "SVFOP_CURRENT_USER", "SVFOP_SESSION_USER")
-    return False
-
-
-def _service_roles(config: AuditConfig) -> list[str]:
-    return list(config.get("tenancy", "service_roles"))
-
-
-def _always_true_clauses(policy: dict) -> list[str]:
-    clauses = []
-    for part, label in (("using_expression", "USING"), ("with_check", "WITH CHECK")):
-        text = policy[part]
-        tree = parse_expression(text) if text else None
-        if tree is not None and _is_true(tree):
-            clauses.append(label)
-    return clauses
-
-
 @check(name="rls_always_true", category="security", severity="high", needs=("analysis",),
        report_section="security.policies")
 def rls_always_true(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
@@ -464,12 +341,12 @@ def rls_always_true(catalog: Catalog, config: AuditConfig, analysis: Analysis) -
     How to fix: replace the constant with the real condition (usually the tenant column compared to the user's
     tenant), or drop the policy when another one already covers the access.
     """
-    roles, service = _api_roles(config), _service_roles(config)
+    roles, service = api_roles(config), service_roles(config)
     scopes = {key: row["scope"] for key, row in analysis.tenancy.tables.items()}
     for policy in catalog.policies.to_dict("records"):
-        if not policy["permissive"] or not _applies_to_api(policy, roles, service):
+        if not policy["permissive"] or not applies_to_api(policy, roles, service):
             continue
-        clauses = _always_true_clauses(policy)
+        clauses = always_true_clauses(policy)
         if not clauses:
             continue
         scope = scopes.get((policy["schema"], policy["table"]))
@@ -487,22 +364,6 @@ def rls_always_true(catalog: Catalog, config: AuditConfig, analysis: Analysis) -
                       "constant_true": clauses, "table_scope": scope, "api_roles": roles})
 
 
-def _restricts_by(text: str | None, column: str) -> bool:
-    """True when an expression compares, passes or matches the tenant column (a NULL test alone does not)."""
-    tree = parse_expression(text) if text else None
-    if tree is None:
-        return False
-    for node, ancestors in iter_nodes(tree):
-        if _is_column(node, column) and not (ancestors and isinstance(ancestors[-1], ast.NullTest)):
-            return True
-    return False
-
-
-def _policy_restricts(policy: dict, column: str) -> bool:
-    texts = [t for t in (policy["using_expression"], policy["with_check"]) if t]
-    return bool(texts) and all(_restricts_by(t, column) for t in texts)
-
-
 @check(name="rls_tenant_not_enforced", category="security", severity="high", needs=("analysis",),
        report_section="security.policies")
 def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
@@ -515,27 +376,13 @@ def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig, analysis: Ana
     How to fix: add the tenant condition (``organization_id = <the user's tenant>``) to the policies that lack it,
     or add one RESTRICTIVE policy that checks the tenant for every command.
     """
-    roles, service = _api_roles(config), _service_roles(config)
+    roles = api_roles(config)
     model = analysis.tenancy
     column = model.column
-    policies = _policies_by_table(catalog)
-    for key, row in model.tables.items():
-        relation = catalog.relation(*key)
-        if (not row["has_tenant_column"] or row["scope"] != "tenant" or key == model.membership
-                or not relation["rls_enabled"] or key not in policies):
-            continue
-        open_commands: dict[str, list[str]] = {}
-        for command in COMMANDS:
-            applicable = [p for p in policies[key]
-                          if p["command"] in (command, "ALL") and _applies_to_api(p, roles, service)]
-            permissive = [p for p in applicable if p["permissive"]]
-            if not permissive or any(_policy_restricts(p, column) for p in applicable if not p["permissive"]):
-                continue
-            # constant-true policies are rls_always_true's findings
-            leaks = [p["name"] for p in permissive
-                     if not _policy_restricts(p, column) and not _always_true_clauses(p)]
-            if leaks:
-                open_commands[command] = leaks
+    policies = policies_by_table(catalog)
+    gaps = tenant_policy_gaps(catalog, config, model)
+    for key in model.tables:
+        open_commands = gaps.get(key, {})
         if not open_commands:
             continue
         names = sorted({n for leaks in open_commands.values() for n in leaks})
