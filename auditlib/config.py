@@ -103,6 +103,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "membership_user_column": "user_id",
         "global_tables": [],                # glob patterns of tables that hold no tenant data
         "api_roles": ["anon", "authenticated"],
+        # the schemas the API exposes (PostgREST's db-schemas): what the exposure checks count as reachable
+        "api_schemas": ["public"],
         # roles that bypass RLS: a policy whose condition admits only them (auth.role() = 'service_role') opens
         # nothing to the API roles
         "service_roles": ["service_role"],
