@@ -100,6 +100,21 @@ def demo_copy(embedded_server, demo_url, request):
     embedded_server.drop_database(name)
 
 
+def load_cases(folder: Path) -> list[tuple[str, dict]]:
+    """Every ``[[case]]`` of the check case files (``<check>.toml``) in a folder, as (check name, case)."""
+    import tomllib
+
+    return [(path.stem, case) for path in sorted(folder.glob("*.toml"))
+            for case in tomllib.loads(path.read_text(encoding="utf-8")).get("case", [])]
+
+
+def stub_sql(name: str) -> str:
+    """A platform stub shipped with auditlib (``supabase``), as SQL text."""
+    from importlib import resources
+
+    return (resources.files("auditlib") / "stubs" / f"{name}.sql").read_text(encoding="utf-8")
+
+
 def write_files(folder: Path, files: dict[str, str | bytes]) -> Path:
     """Write ``{relative name: text or bytes}`` under ``folder`` (text dedented, a leading newline dropped)."""
     for name, content in files.items():

@@ -9,8 +9,6 @@ Each case file holds ``[[case]]`` tables: ``name``; ``sql`` (run in a fresh data
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -20,24 +18,12 @@ from auditlib.audit import run_checks
 from auditlib.catalog import load_catalog
 from auditlib.checks import load_checks
 from auditlib.config import AuditConfig
+from tests.conftest import load_cases, stub_sql
 
 CASES_DIR = Path(__file__).parent / "check_cases"
 
 
-def load_cases() -> list[tuple[str, dict]]:
-    cases = []
-    for path in sorted(CASES_DIR.glob("*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        for case in data.get("case", []):
-            cases.append((path.stem, case))
-    return cases
-
-
-CASES = load_cases()
-
-
-def stub_sql(name: str) -> str:
-    return (resources.files("auditlib") / "stubs" / f"{name}.sql").read_text(encoding="utf-8")
+CASES = load_cases(CASES_DIR)
 
 
 @pytest.mark.parametrize(("check_name", "case"), CASES,

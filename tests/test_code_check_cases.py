@@ -9,7 +9,6 @@ The schema checks' cases live one folder up and run in tests/test_check_cases.py
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -20,21 +19,12 @@ from auditlib.catalog import load_catalog
 from auditlib.checks import load_checks
 from auditlib.codescan import scan_code
 from auditlib.config import AuditConfig
-from tests.conftest import write_files
+from tests.conftest import load_cases, write_files
 
 CASES_DIR = Path(__file__).parent / "check_cases" / "code"
 
 
-def load_cases() -> list[tuple[str, dict]]:
-    cases = []
-    for path in sorted(CASES_DIR.glob("*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        for case in data.get("case", []):
-            cases.append((path.stem, case))
-    return cases
-
-
-CASES = load_cases()
+CASES = load_cases(CASES_DIR)
 
 
 @pytest.mark.parametrize(("check_name", "case"), CASES,

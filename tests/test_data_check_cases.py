@@ -13,8 +13,6 @@ folder up (tests/test_check_cases.py); the data checks' demo numbers and samplin
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -22,24 +20,12 @@ import pytest
 from auditlib.audit import run_audit
 from auditlib.checks import load_checks
 from auditlib.config import AuditConfig
+from tests.conftest import load_cases, stub_sql
 
 CASES_DIR = Path(__file__).parent / "check_cases" / "data"
 
 
-def load_cases() -> list[tuple[str, dict]]:
-    cases = []
-    for path in sorted(CASES_DIR.glob("*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        for case in data.get("case", []):
-            cases.append((path.stem, case))
-    return cases
-
-
-CASES = load_cases()
-
-
-def stub_sql(name: str) -> str:
-    return (resources.files("auditlib") / "stubs" / f"{name}.sql").read_text(encoding="utf-8")
+CASES = load_cases(CASES_DIR)
 
 
 def mismatches(expected: object, actual: object, where: str) -> list[str]:

@@ -9,7 +9,6 @@ UTF-8); ``expect`` (the objects the check must report — exactly those; [] for 
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,21 +16,12 @@ import pytest
 from auditlib.audit import audit_migrations
 from auditlib.checks import load_checks
 from auditlib.config import AuditConfig
-from tests.conftest import write_files
+from tests.conftest import load_cases, write_files
 
 CASES_DIR = Path(__file__).parent / "check_cases" / "migrations"
 
 
-def load_cases() -> list[tuple[str, dict]]:
-    cases = []
-    for path in sorted(CASES_DIR.glob("*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        for case in data.get("case", []):
-            cases.append((path.stem, case))
-    return cases
-
-
-CASES = load_cases()
+CASES = load_cases(CASES_DIR)
 
 
 @pytest.fixture
