@@ -147,3 +147,20 @@ def test_skipped_checks_are_on_the_first_screen(make_db, tmp_path):
     assert bounds["y"] < 900 and bounds["y"] + bounds["height"] <= 900, bounds  # all of it on the first screen
     assert bounds["y"] < contents["y"] < summary["y"]  # above the contents and the executive summary
     assert text.startswith("WARNING:") and "orphan_rows" in text and "permission denied" in text
+
+
+def test_recommendations_offer_the_fix_plan_files_for_download(demo_report, tmp_path):
+    """The report's Recommendations carry the plan `auditlib fix` writes: the same files, as download links."""
+    from urllib.parse import unquote
+
+    page = (demo_report / "latest.html").read_text(encoding="utf-8")
+    section = page[page.index('id="recommendations"'):page.index('id="risk-matrix"')]
+    links = dict(re.findall(r'<a download="([^"]+)" href="data:application/sql;charset=utf-8,([^"]+)"', section))
+    written = run_cli("fix", "--demo", "--output", str(tmp_path / "fixes"))
+    assert written.returncode == 0, written.stderr[-2000:]
+    files = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "fixes").glob("*.sql")}
+    assert files and set(links) == set(files)
+    for name, text in files.items():  # the statements are the same; only the header's source line may differ
+        statements = lambda sql: [line for line in sql.splitlines() if line and not line.startswith("--")]  # noqa: E731
+        assert statements(unquote(links[name])) == statements(text), name
+    assert "Decisions for a person" in section

@@ -26,10 +26,10 @@ from auditlib.report.pipeline import (
     source_label,
     template_dir,
 )
-from auditlib.report.sections import LIKELIHOOD_HINTS, PRIORITY, SEVERITY_COLOURS, Report, Section
+from auditlib.report.sections import LIKELIHOOD_HINTS, SEVERITY_COLOURS, Report, Section
 
 __all__ = [
-    "CHECKOUT_NOTEBOOK_DIR", "LIKELIHOOD_HINTS", "PACKAGED_NOTEBOOK_DIR", "PRIORITY", "SEVERITY_COLOURS", "Report",
+    "CHECKOUT_NOTEBOOK_DIR", "LIKELIHOOD_HINTS", "PACKAGED_NOTEBOOK_DIR", "SEVERITY_COLOURS", "Report",
     "ReportError", "Section", "TableExplorer", "add_table_of_contents", "ensure_kernel", "esc", "export_html",
     "kernel_options", "notebook_path", "offline_plotlyjs", "open_migration_report", "open_report",
     "open_table_explorer", "plotly_html", "point_latest", "read_sources", "record_history", "render_many",

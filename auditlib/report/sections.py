@@ -21,8 +21,6 @@ from auditlib.palette import SEVERITY_COLORS, WARNING_COLOR
 from auditlib.report.html import esc, plotly_html, sql_html, svg_html, table_html
 
 SEVERITY_COLOURS = SEVERITY_COLORS  # the one palette: charts, diagrams and the report's badges agree
-PRIORITY = {"critical": "Week 1 (critical)", "high": "Week 1 (high)", "medium": "Week 2 (medium)",
-            "low": "Month 1 (low)", "info": "Backlog (info)"}
 LIKELIHOOD_HINTS = ("orphan_count", "count", "null_count", "dangling_count", "visible_rows")
 
 
@@ -454,19 +452,39 @@ class Report:
         return section
 
     def recommendations(self) -> Section:
-        """Remediation SQL grouped by priority, ready to copy."""
-        fixes = self.findings[self.findings["remediation_sql"].notna()] if len(self.findings) else self.findings
-        section = Section("Recommendations", "recommendations",
-                          f"{len(fixes)} findings have a mechanical fix. Run them on a staging copy first; "
-                          "constraints are added NOT VALID and validated separately so no table is locked for long.")
-        for severity in SEVERITIES:
-            group = fixes[fixes["severity"] == severity] if len(fixes) else fixes
-            if not len(group):
-                continue
-            section.add_heading(f"{PRIORITY[severity]} — {len(group)} fixes")
-            script = "\n\n".join(f"-- {r['object']}: {r['title']}\n{r['remediation_sql'].strip()}"
-                                 for r in frame_records(group))
-            section.add(sql_html(script))
+        """The remediation plan ``auditlib fix`` writes for these findings: its migration files in the order to
+        apply them (each one downloadable), what each locks, and the fixes left to a person's decision."""
+        from urllib.parse import quote
+
+        from auditlib.fixes import plan_fixes
+
+        plan = plan_fixes(self.result, self.catalog)
+        files = plan.files("plain")
+        section = Section(
+            "Recommendations", "recommendations",
+            f"The fix plan for this audit: {len(files)} migration files that fix {len(plan.fixed_keys)} findings "
+            f"(and {len(plan.conditional_keys)} more when the data allows), to apply in order, each with "
+            "psql -1 -f FILE when it runs in a transaction and psql -f FILE when it does "
+            f"not. {len(plan.decisions)} fixes need a person's decision and are listed after the files, never as "
+            "live SQL. The command auditlib fix writes the same files, with a README and a Supabase layout.")
+        if not files:
+            return section
+        rows = pd.DataFrame([{
+            "file": f.path, "runs in a transaction": "yes" if f.transactional else "no (one statement at a time)",
+            "steps": len(f.steps), "findings fixed": len({k for step in f.steps for k in step.keys}),
+            "locks": "; ".join(sorted({step.lock for step in f.steps if step.lock}))[:300]} for f in files])
+        section.add(table_html(rows))
+        for plan_file in files:
+            link = (f'<a download="{esc(plan_file.path)}" href="data:application/sql;charset=utf-8,'
+                    f'{quote(plan_file.text)}">download {esc(plan_file.path)}</a>')
+            section.add_heading(f"{plan_file.path} — {plan_file.phase}")
+            section.add(f"<p>{link}</p><details><summary>Show the SQL ({len(plan_file.steps)} steps)</summary>"
+                        f"{sql_html(plan_file.text)}</details>")
+        if plan.decisions:
+            section.add_heading(f"Decisions for a person — {len(plan.decisions)}")
+            decisions = pd.DataFrame([{"findings": ", ".join(d.keys[:3]) + (" …" if len(d.keys) > 3 else ""),
+                                       "question": d.question} for d in plan.decisions])
+            section.add(table_html(decisions))
         return section
 
     def risk_matrix(self) -> Section:
