@@ -417,3 +417,64 @@ def finding(check: str, schema: str, table: str, sql: str, column: str | None = 
     obj = ".".join(p for p in (schema, table, column) if p)
     return {"check": check, "severity": "medium", "key": f"{check}:{obj}", "object": obj, "schema": schema,
             "table": table, "column": column, "evidence": {}, "remediation_sql": sql, "title": check}
+
+
+def rows_members_see(url: sa.URL, tables: list[tuple[str, str, str | None]]) -> dict[tuple[str, str, str], int]:
+    """(member, schema, table) -> rows, as the API shows them to one member of each organisation: a rolled-back
+    transaction under the `authenticated` role with the member's JWT claims, as PostgREST runs a request.
+
+    On a table with the tenant column only the member's own organisations' rows count: rows of other tenants or of
+    none were the leaks the plan closes (rls_disabled, rls_null_bypass), not the member's access."""
+    from psycopg import sql
+
+    seen: dict[tuple[str, str, str], int] = {}
+    with psycopg.connect(**libpq(url)) as conn:
+        members = conn.execute(
+            "SELECT user_id::text, array_agg(organization_id) FROM public.organization_members WHERE user_id IN "
+            "(SELECT DISTINCT ON (organization_id) user_id FROM public.organization_members ORDER BY organization_id, "
+            "user_id) GROUP BY user_id ORDER BY 1").fetchall()
+        for user_id, organizations in members:
+            with conn.transaction(force_rollback=True):
+                conn.execute("SET LOCAL ROLE authenticated")
+                conn.execute("SELECT set_config('request.jwt.claims', %s, true), "
+                             "set_config('request.jwt.claim.sub', %s, true)",
+                             (json.dumps({"sub": user_id, "role": "authenticated"}), user_id))
+                for schema, table, tenant in tables:
+                    with conn.transaction():  # a table the role may not read is a count of its own kind
+                        try:
+                            query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))
+                            if tenant:
+                                query += sql.SQL(" WHERE {} = ANY(%s)").format(sql.Identifier(tenant))
+                            seen[(user_id, schema, table)] = conn.execute(query, [organizations] if tenant
+                                                                          else None).fetchone()[0]
+                        except psycopg.errors.InsufficientPrivilege:
+                            seen[(user_id, schema, table)] = -1
+    return seen
+
+
+@pytest.mark.skipif(not Path(PSQL).exists(), reason="psql is not installed")
+def test_the_application_sees_the_same_rows_after_the_plan(demo_audit, demo_copy, tmp_path):
+    """The demo app's own tables, read as one member of each organisation: the same rows before and after the plan
+    (a fix must never hide a member's data, e.g. RLS enabled without the policy that keeps today's access)."""
+    from auditlib.codescan import scan_code
+    from auditlib.demo import app_folder
+
+    scan = scan_code(app_folder())
+    catalog = load_catalog(demo_copy)
+    existing = set(zip(catalog.tables["schema"], catalog.tables["name"], strict=True))
+    used = sorted({(ref.schema, ref.table) for ref in scan.tables if ref.kind == "table"} & existing)
+    columns = catalog.columns
+    with_tenant = set(zip(*[columns.loc[columns["name"] == "organization_id", c] for c in ("schema", "table")],
+                          strict=True))
+
+    def tables() -> list[tuple[str, str, str | None]]:  # the plan may add the tenant column to a table
+        return [(s, t, "organization_id" if (s, t) in with_tenant else None) for s, t in used]
+
+    assert len(used) >= 10
+    before = rows_members_see(demo_copy, tables())
+    assert len({member for member, _, _ in before}) >= 2
+    plan_fixes(demo_audit, load_catalog(demo_copy)).write(tmp_path / "fixes")
+    apply_plan(tmp_path / "fixes", demo_copy)
+    after = rows_members_see(demo_copy, tables())
+    lost = {key: (before[key], after[key]) for key in before if after[key] < before[key]}
+    assert not lost, f"members see fewer of their rows after the plan: {lost}"
