@@ -64,6 +64,8 @@ COMMENT ON TABLE "Projects<b>" IS '<script>alert(1)</script><img src=x onerror=a
 CREATE TABLE invoices (id uuid PRIMARY KEY, """; drop table x; --" text, "Projects<b>_id" uuid,
                        "<script>alert(3)</script>_id" uuid);
 CREATE POLICY "<img src=y onerror=alert(4)>" ON invoices USING (true);
+-- a table named like an injection: listed in the report's table inventory whatever the checks find
+CREATE TABLE """; drop table x; --" (id uuid PRIMARY KEY);
 '''
 
 
