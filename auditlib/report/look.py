@@ -38,6 +38,7 @@ CELL_STYLE = "border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-
 HEADER_CELL_STYLE = CELL_STYLE + ";background:#f3f5f7"
 
 _TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)((?:\s+[a-zA-Z-]+=\"[^\"]*\")*)\s*(/?)>")
+_UNTOUCHED = re.compile(r"(<script\b.*?</script>|<svg\b.*?</svg>)", re.S | re.I)
 _ATTRIBUTE = re.compile(r'\s+([a-zA-Z-]+)="([^"]*)"')
 
 
@@ -60,7 +61,9 @@ def styled(html: str, *, cells: bool = False) -> str:
         attributes = _ATTRIBUTE.sub(lambda a: "" if a.group(1) == "style" else a.group(0), attributes)
         return f'<{match.group(1)}{attributes} style="{style}"{" /" if closing else ""}>'
 
-    return _TAG.sub(restyle, html)
+    # Scripts (the inlined plotting library) and inline SVG are left alone: only the HTML around them is styled.
+    parts = _UNTOUCHED.split(html)
+    return "".join(part if index % 2 else _TAG.sub(restyle, part) for index, part in enumerate(parts))
 
 
 def diagram_html(svg: str, title: str = "diagram") -> str:
