@@ -111,6 +111,20 @@ def test_table_explorer_includes_data_level_findings_and_everything_about_the_ta
     assert "rls_leak" in html and "orphan_rows" in html
 
 
+def test_open_table_explorer_audits_as_the_cli_does(demo_url, monkeypatch):
+    """Regression: the explorer audited with data checks off, so the table's critical leak and orphan rows were
+    missing."""
+    from auditlib.report import open_table_explorer
+
+    monkeypatch.setenv(DSN_VARIABLE, demo_url.render_as_string(hide_password=False))
+    explorer = open_table_explorer("public.invoices", dsn_env=DSN_VARIABLE)
+    found = explorer._findings
+    assert "rls_leak" in set(found["check"]) and found.loc[found["check"] == "rls_leak", "severity"].iloc[0] == \
+        "critical"
+    assert found.loc[found["check"] == "orphan_rows", "evidence"].iloc[0]["orphan_count"] == 7
+    assert "structure and data checks" in explorer.header()._repr_html_()
+
+
 def test_table_explorer_lists_findings_elsewhere_that_point_at_the_table(demo_result):
     explorer = TableExplorer(demo_result, "public", "projects")
     pointing = explorer._pointing

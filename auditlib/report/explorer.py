@@ -62,7 +62,7 @@ class TableExplorer:
         facts = {"kind": relation["kind"], "rows (estimate)": relation["row_estimate"], "size (bytes, estimate)":
                  relation["size_bytes"], "row-level security": "enabled" if relation["rls_enabled"] else "off",
                  "comment": relation["comment"], "findings": len(self._findings),
-                 "audit": "structure, data and code checks" if self._data_checks_ran() else "structure checks only"}
+                 "audit": self._audit_scope()}
         section.add('<dl class="al-facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts.items()
                                                      if v not in (None, "")) + "</dl>")
         section.add(_severity_badges(self._findings))
@@ -197,6 +197,11 @@ class TableExplorer:
         """Every section in the notebook's order."""
         return [self.header(), self.findings(), self.references(), self.cascade(), self.diagram(),
                 self.policies(), self.columns(), self.keys()]
+
+    def _audit_scope(self) -> str:
+        kinds = ["structure"] + (["data"] if self._data_checks_ran() else []) + (
+            ["code"] if self.result.extras.get("code_scan") is not None else [])
+        return f"{', '.join(kinds[:-1])} and {kinds[-1]} checks" if len(kinds) > 1 else "structure checks only"
 
     def _data_checks_ran(self) -> bool:
         # An audit records the data queries it ran (as `auditlib.history.checks_run` reads it).
