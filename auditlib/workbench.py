@@ -150,7 +150,8 @@ class FindingsBrowser:
         self.detail = widgets.HTML(value=styled('<p class="al-note">Select a finding to see its evidence, fix and '
                                                 "diagram.</p>"))
         self.detail.add_class("al-finding-detail")
-        self.widget = widgets.VBox([widgets.HBox(list(self.filters.values())), self.count, self.table, self.detail])
+        filters = widgets.HBox(list(self.filters.values()), layout=widgets.Layout(flex_flow="row wrap"))
+        self.widget = widgets.VBox([filters, self.count, self.table, self.detail])
         self._refresh_count()
 
     @property

@@ -132,18 +132,19 @@ class TableExplorer:
         blocked = sorted(set(tree.loc[tree["rule"].isin(["RESTRICT", "NO ACTION"]), "to_table"])) if len(tree) else []
         out, _ = self.reference_frames()
         from_parents = out[out["on delete"] == "CASCADE"]["references"].tolist()
+        parents = (f"Deleting a row of {', '.join(from_parents)} deletes rows here." if from_parents
+                   else "No parent's delete cascades into this table.")
+        if not len(tree):
+            section = ExplorerSection("Cascade reach", "cascade", parents)
+            section.add(f'<p class="al-note">No foreign key points at {esc(self.name)}: deleting a row touches no '
+                        "other table.</p>")
+            return section
         section = ExplorerSection(
             "Cascade reach", "cascade",
             f"Deleting a row of {self.name} deletes rows in {len(deleted)} tables"
             + (f" ({', '.join(deleted[:8])}{' …' if len(deleted) > 8 else ''})" if deleted else "")
-            + f"; {len(blocked)} tables block the delete while they hold rows pointing at it. "
-            + (f"Deleting a row of {', '.join(from_parents)} deletes rows here." if from_parents
-               else "No parent's delete cascades into this table."))
-        if len(tree):
-            section.add(table_html(tree))
-        else:
-            section.add(f'<p class="al-note">No foreign key points at {esc(self.name)}: deleting a row touches no '
-                        "other table.</p>")
+            + f"; {len(blocked)} tables block the delete while they hold rows pointing at it. " + parents)
+        section.add(table_html(tree))
         if deleted:
             from auditlib import diagrams
 
@@ -218,13 +219,14 @@ def _severity_badges(frame: pd.DataFrame) -> str:
         severity_badge(s).replace(f">{s}<", f">{s}: {counts[s]}<") for s in SEVERITIES if s in counts) + "</p>"
 
 
-def open_table_explorer(table: str, *, hops: int = 1, demo: bool = False, dsn_env: str = "",
+def open_table_explorer(table: str, *, hops: int = 1, demo: bool = False, dsn_env: str = "", snapshot: str = "",
                         config_path: str = "", code_dir: str = "", data: bool = True) -> TableExplorer:
     """Audit the database as the CLI does (data-level checks included; the demo with its app's code) and return
     the explorer for one ``schema.table``."""
     from auditlib.config import split_table
     from auditlib.workbench import audit_for_workbench
 
-    result = audit_for_workbench(demo=demo, dsn_env=dsn_env, code_dir=code_dir, config_path=config_path, data=data)
+    result = audit_for_workbench(demo=demo, dsn_env=dsn_env, snapshot=snapshot, code_dir=code_dir,
+                                 config_path=config_path, data=data)
     schema, name = split_table(table)
     return TableExplorer(result, schema, name, hops=hops)

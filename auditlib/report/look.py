@@ -32,9 +32,10 @@ CLASS_STYLES = {
     "al-table": "border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1rem",
 }
 TAG_STYLES = {"dt": "font-weight:600;color:#555", "dd": "margin:0 0 .3rem 0"}
-# Table cells: JupyterLab right-aligns them and draws no borders; in the report the stylesheet does this, so only
-# the workbench's own (small) tables get them inline.
-CELL_STYLE = "border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top"
+# Table cells: JupyterLab right-aligns them, draws no borders and lays tables out fixed (a long name would run into
+# the next column unless it may wrap); the report's stylesheet covers its own tables, so only the workbench's own
+# (small) tables get this inline.
+CELL_STYLE = "border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word"
 HEADER_CELL_STYLE = CELL_STYLE + ";background:#f3f5f7"
 
 _TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)((?:\s+[a-zA-Z-]+=\"[^\"]*\")*)\s*(/?)>")
