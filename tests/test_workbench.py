@@ -75,6 +75,30 @@ def test_fixed_findings_of_the_previous_run_are_listed_with_their_status(demo_re
     assert set(filter_findings(frame, status="open")["key"]) == set(demo_result.findings["key"])
 
 
+def test_statuses_come_from_the_history_which_is_only_read(demo_result, tmp_path):
+    import copy
+
+    from auditlib.history import open_history
+    from auditlib.workbench import statuses_from_history
+
+    def run_with(findings: pd.DataFrame):
+        result = copy.copy(demo_result)
+        result.findings, result.extras = findings.copy(), dict(demo_result.extras)
+        return result
+
+    path = tmp_path / "history.db"
+    with open_history(path) as history:
+        history.track(run_with(demo_result.findings.iloc[1:]))
+    now = run_with(demo_result.findings)
+    statuses_from_history(now, str(path))
+    frame = browser_frame(now.findings, now.extras.get("fixed"))
+    assert filter_findings(frame, status="new")["key"].tolist() == [demo_result.findings.iloc[0]["key"]]
+    assert len(filter_findings(frame, status="open")) == len(demo_result.findings) - 1
+    with open_history(path, create=False) as history:
+        assert len(history.runs()) == 1  # nothing recorded
+    statuses_from_history(run_with(demo_result.findings), str(tmp_path / "none.db"))  # no history: no error
+
+
 def test_browser_widget_filters_and_shows_a_finding(demo_result):
     browser = findings_browser(demo_result)
     everything = len(browser.shown)
