@@ -72,10 +72,12 @@ def filter_options(frame: pd.DataFrame, name: str) -> list[tuple[str, str]]:
 
 
 # -- rendering one finding -------------------------------------------------------------------------------------------
-def severity_badge(severity: str) -> str:
-    """The report's severity badge, with inline styles so it keeps its look in JupyterLab."""
+def severity_badge(severity: str, count: int | None = None) -> str:
+    """The report's severity badge (``critical`` or ``critical: 6``), with inline styles so it keeps its look in
+    JupyterLab."""
     colour = SEVERITY_COLORS.get(severity, "#57606a")
-    return styled(f'<span class="al-badge" style="background:{colour}">{esc(severity)}</span>')
+    label = severity if count is None else f"{severity}: {count}"
+    return styled(f'<span class="al-badge" style="background:{colour}">{esc(label)}</span>')
 
 
 def evidence_frame(evidence: Any) -> pd.DataFrame:
@@ -188,8 +190,7 @@ class FindingsBrowser:
     def _refresh_count(self) -> None:
         shown = self.shown
         counts = shown["severity"].value_counts() if len(shown) else {}
-        badges = "".join(severity_badge(f"{s}") .replace(f">{s}<", f">{s}: {counts[s]}<") for s in SEVERITIES
-                         if s in counts)
+        badges = "".join(severity_badge(s, counts[s]) for s in SEVERITIES if s in counts)
         self.count.value = styled(f'<p class="al-findings-count" data-shown="{len(shown)}">{len(shown)} of '
                                   f"{len(self.frame)} findings shown {badges}</p>")
 

@@ -107,10 +107,10 @@ class TableExplorer:
         """References out of and into the table: foreign keys with their ON DELETE rule, and the inferred references
         no constraint enforces."""
         out, into = self.reference_frames()
+        inferred = int(out["kind"].str.startswith("inferred").sum() + into["kind"].str.startswith("inferred").sum())
         section = ExplorerSection("References", "references",
-                                  f"{len(out)} references out of the table, {len(into)} into it "
-                                  f"({int((out['kind'].str.startswith('inferred')).sum() + into['kind'].str.startswith('inferred').sum())}"
-                                  " of them inferred from names, with no foreign key).")
+                                  f"{len(out)} references out of the table, {len(into)} into it ({inferred} of them "
+                                  "inferred from names, with no foreign key).")
         if len(out):
             section.add_heading("Out of the table")
             section.add(table_html(out.drop(columns="table")))
@@ -215,8 +215,7 @@ def _severity_badges(frame: pd.DataFrame) -> str:
     if not len(frame):
         return '<p class="al-note">No findings on this table.</p>'
     counts = frame["severity"].value_counts()
-    return '<p class="al-counts">' + "".join(
-        severity_badge(s).replace(f">{s}<", f">{s}: {counts[s]}<") for s in SEVERITIES if s in counts) + "</p>"
+    return '<p class="al-counts">' + "".join(severity_badge(s, counts[s]) for s in SEVERITIES if s in counts) + "</p>"
 
 
 def open_table_explorer(table: str, *, hops: int = 1, demo: bool = False, dsn_env: str = "", snapshot: str = "",
