@@ -410,7 +410,8 @@ def run_report(args: argparse.Namespace) -> int:
     if notebook == "table_explorer":
         if not args.table:
             raise UsageError("The table_explorer notebook needs --table schema.table.")
-        parameters = {"table": args.table}
+        # The explorer audits as the report does: --no-data and --code reach it too.
+        parameters = {"table": args.table, **{k: v for k, v in parameters.items() if k in ("data_checks", "code_dir")}}
         if args.config is not None:
             parameters["config_path"] = str(args.config.resolve())
     # The notebook is given the source, never a password: a DSN reaches the kernel through the environment.
@@ -436,7 +437,10 @@ def run_report(args: argparse.Namespace) -> int:
         if not args.title:
             parameters["title"] = "ProductionOS data relationship audit"
     else:
+        from auditlib.demo import app_folder
+
         parameters.update(demo=True)
+        parameters.setdefault("code_dir", str(app_folder()))
     if notebook != "table_explorer":
         # The kernel runs in the output folder: the notebook gets an absolute path.
         parameters.update(history=not args.no_history, history_path=str(history_path))

@@ -452,7 +452,9 @@ class Note:
         self.text = text
 
     def _repr_html_(self) -> str:
-        return f'<p class="al-note">{html.escape(self.text)}</p>'
+        from auditlib.report.look import styled
+
+        return styled(f'<p class="al-note">{html.escape(self.text)}</p>')
 
     def __repr__(self) -> str:
         return self.text
@@ -468,7 +470,9 @@ class Drift:
     new_label: str
     diff: pd.DataFrame
     config: AuditConfig = field(default_factory=AuditConfig)
-    finding_changes: pd.DataFrame | None = None  # new/fixed findings between two recorded runs
+    # Findings that appeared (new) or disappeared (fixed) between the two sides: the recorded findings of two runs,
+    # else those of the schema checks run on each catalog.
+    finding_changes: pd.DataFrame | None = None
 
     @property
     def empty(self) -> bool:
@@ -478,7 +482,12 @@ class Drift:
         """One line: what is compared with what, and how much changed."""
         counts = self.diff["change"].value_counts() if len(self.diff) else {}
         changes = ", ".join(f"{counts[c]} {c}" for c in CHANGES if c in counts) or "no schema changes"
-        return Note(f"{self.old_label} → {self.new_label}: {changes}.")
+        found = ""
+        if self.finding_changes is not None and len(self.finding_changes):
+            by_change = self.finding_changes["change"].value_counts()
+            found = (f"; {by_change.get('new', 0)} findings appeared, {by_change.get('fixed', 0)} were fixed, "
+                     f"{int((self.flagged_frame()['findings'] != '').sum())} changes brought or removed findings")
+        return Note(f"{self.old_label} → {self.new_label}: {changes}{found}.")
 
     def summary(self) -> pd.DataFrame | Note:
         """Counts of added, removed and changed objects per kind."""
@@ -491,28 +500,55 @@ class Drift:
         frame = self.diff if kind is None else self.diff[self.diff["kind"] == kind]
         if not len(frame):
             return Note("No schema changes." if kind is None else f"No {kind} changed.")
-        return frame[["kind", "object", "change", "details", "before", "after"]].reset_index(drop=True)
+        frame = attribute_findings(frame, self.finding_changes)
+        columns = ["kind", "object", "change", "details", "before", "after"]
+        if (frame["findings"] != "").any():
+            columns.insert(4, "findings")
+        return frame[columns].reset_index(drop=True)
+
+    def flagged_frame(self) -> pd.DataFrame:
+        """The changes that create or remove findings, with those findings (``+`` appeared, ``−`` fixed)."""
+        frame = attribute_findings(self.diff, self.finding_changes)
+        return frame[frame["findings"] != ""].reset_index(drop=True)
+
+    def flagged(self) -> pd.DataFrame | Note:
+        """The changes that create or remove findings (a policy change that opens a leak), worst finding first."""
+        if self.finding_changes is None:
+            return Note("Finding changes were not compared.")
+        frame = self.flagged_frame()
+        if not len(frame):
+            return Note("No schema change created or removed a finding.")
+        return frame[["kind", "object", "change", "findings", "details"]]
 
     def findings(self) -> pd.DataFrame | Note:
-        """Findings that appeared or were fixed between the two runs (runs from the history only)."""
+        """Findings that appeared or were fixed between the two sides, with the schema changes on their tables."""
         if self.finding_changes is None:
-            return Note("Finding changes are shown when two recorded runs are compared.")
+            return Note("Finding changes were not compared.")
         if not len(self.finding_changes):
-            return Note("No finding appeared or was fixed between the two runs.")
-        return self.finding_changes
+            return Note(f"No finding appeared or was fixed between {self.old_label} and {self.new_label}.")
+        causes = []
+        for record in _rows(self.finding_changes):
+            on_table = [r["object"] + f" ({r['change']})" for r in _rows(self.diff)
+                        if _finding_on(record["object"], _tables_of_change(r))]
+            causes.append("; ".join(on_table[:4]) + (f" and {len(on_table) - 4} more" if len(on_table) > 4 else ""))
+        return self.finding_changes.assign(schema_changes=causes)
 
     def changed_tables(self) -> list[Table]:
         return changed_tables(self.diff)
 
     def diagram(self, hops: int = 1, max_nodes: int = 60):
-        """The changed tables and their neighbours in the newer catalog (added tables green, changed amber)."""
+        """The changed tables and their neighbours in the newer catalog (added tables green, changed amber), then the
+        removed tables and their former neighbours in the older one (removed red)."""
         if self.empty:
             return Note("No schema changes, so no diagram.")
-        return changed_diagram(self.new, self.diff, self.old, hops=hops, config=self.config, max_nodes=max_nodes)
+        return DriftDiagrams([changed_diagram(self.new, self.diff, hops=hops, config=self.config, max_nodes=max_nodes),
+                              removed_diagram(self.old, self.diff, hops=hops, config=self.config,
+                                              max_nodes=max_nodes)])
 
     def to_document(self) -> dict[str, Any]:
         """JSON-ready: the two sides, the counts and every change."""
-        changes = self.diff.drop(columns=["related"]).to_dict("records") if len(self.diff) else []
+        changes = attribute_findings(self.diff, self.finding_changes).drop(columns=["related"]).to_dict("records") \
+            if len(self.diff) else []
         return {"old": self.old_label, "new": self.new_label,
                 "summary": summarize_diff(self.diff).to_dict("records"), "changes": changes,
                 "findings": [] if self.finding_changes is None else self.finding_changes.to_dict("records")}
@@ -520,53 +556,168 @@ class Drift:
     def to_text(self) -> str:
         """A terminal rendering: one line per change."""
         lines = [self.header().text]
-        for record in _rows(self.diff):
+        for record in _rows(attribute_findings(self.diff, self.finding_changes)):
             lines.append(f"{record['change'].upper():<8} {record['kind']:<10} {record['object']}  "
-                         f"{record['details']}")
+                         f"{record['details']}" + (f"\n{'':<20}findings: {record['findings']}"
+                                                   if record["findings"] else ""))
         return "\n".join(lines)
+
+
+ADDED_STYLE = {"fill": "#e6f4ea", "border": "#2e7d32", "note": "added"}
+CHANGED_STYLE = {"fill": "#fffbe0", "border": "#f9a825", "note": "changed"}
+REMOVED_STYLE = {"fill": "#fdecea", "border": "#c62828", "note": "removed"}
 
 
 def changed_diagram(catalog: Catalog, diff: pd.DataFrame, old: Catalog | None = None, hops: int = 1,
                     config: AuditConfig | None = None, max_nodes: int = 60):
-    """An ER diagram of the tables a diff touches and their neighbours within ``hops`` references.
+    """An ER diagram of the added and changed tables a diff touches and their neighbours within ``hops``
+    references, drawn from ``catalog`` (the newer side); removed tables are drawn by ``removed_diagram``.
 
-    Drawn from ``catalog`` (the newer side); removed tables are drawn from ``old`` when nothing else is left.
+    ``old`` is accepted for compatibility and not read: a removed table is never drawn as changed.
     """
     from auditlib import diagrams
 
-    touched = changed_tables(diff)
+    removed = set(_removed_tables(diff))
+    touched = [t for t in changed_tables(diff) if t not in removed]
     model = diagrams.Graph(catalog, config, None, schemas="all")
     present = [t for t in touched if t in model.relations]
-    if not present and old is not None:
-        catalog, model = old, diagrams.Graph(old, config, None, schemas="all")
-        present = [t for t in touched if t in model.relations]
     if not present:
-        return Note("The changed objects are not tables, so there is no diagram.")
+        return Note("No added or changed table to draw." if removed else
+                    "The changed objects are not tables, so there is no diagram.")
     added = set(zip(diff.loc[(diff["kind"] == "table") & (diff["change"] == "added"), "schema"],
                     diff.loc[(diff["kind"] == "table") & (diff["change"] == "added"), "table"], strict=True))
     columns: dict[Table, set[str]] = {}
     for record in _rows(diff[diff["kind"] == "column"]):
         columns.setdefault((record["schema"], record["table"]), set()).add(record["object"].rsplit(".", 1)[-1])
-    options = {}
-    for key in present:
-        fill, note = ("#e6f4ea", "added") if key in added else ("#fffbe0", "changed")
-        options[key] = {"fill": fill, "border": "#2e7d32" if key in added else "#f9a825", "note": note,
-                        "highlight": columns.get(key, set())}
-    removed = [f"{r['schema']}.{r['table']}" for r in _rows(diff[(diff["kind"] == "table")
-                                                               & (diff["change"] == "removed")])]
+    options = {key: {**(ADDED_STYLE if key in added else CHANGED_STYLE), "highlight": columns.get(key, set())}
+               for key in present}
     subtitle = "green: added tables · amber: changed tables (changed key columns marked) · others: their neighbours"
     if removed:
-        subtitle += f"; removed: {', '.join(removed)}"
+        subtitle += f"; removed tables are drawn below: {', '.join(f'{s}.{t}' for s, t in sorted(removed))}"
     return diagrams.neighbourhood_diagram(
         model, present, hops, max_nodes, name="schema_drift", kind="drift",
         title=f"Changed tables and their neighbours within {hops} hop{'s' if hops != 1 else ''}", subtitle=subtitle,
         label_options=options)
 
 
+def removed_diagram(old: Catalog, diff: pd.DataFrame, hops: int = 1, config: AuditConfig | None = None,
+                    max_nodes: int = 60):
+    """The removed tables (red, marked removed) and the tables they referenced or were referenced by, drawn from
+    ``old`` (the older side, where they still exist); a Note when no table was removed."""
+    from auditlib import diagrams
+
+    removed = _removed_tables(diff)
+    if not removed:
+        return Note("No table was removed.")
+    model = diagrams.Graph(old, config, None, schemas="all")
+    present = [t for t in removed if t in model.relations]
+    if not present:
+        return Note(f"Removed: {', '.join(f'{s}.{t}' for s, t in removed)} (not in the older catalog to draw).")
+    return diagrams.neighbourhood_diagram(
+        model, present, hops, max_nodes, name="schema_drift_removed", kind="drift",
+        title=f"Removed tables and their former neighbours within {hops} hop{'s' if hops != 1 else ''}",
+        subtitle="red: removed tables (as they were) · others: their neighbours in the older schema",
+        label_options={key: dict(REMOVED_STYLE) for key in present})
+
+
+class DriftDiagrams:
+    """The drift's diagrams in one notebook output, each shown in JupyterLab trusted or not."""
+
+    def __init__(self, parts: list):
+        self.parts = [p for p in parts if not (isinstance(p, Note) and p.text == "No table was removed.")]
+
+    def _repr_html_(self) -> str:
+        from auditlib import diagrams
+        from auditlib.report.look import diagram_html
+
+        return "".join(p._repr_html_() if isinstance(p, Note) else diagram_html(diagrams.to_svg(p), p.name)
+                       for p in self.parts)
+
+    def __repr__(self) -> str:
+        return f"DriftDiagrams({', '.join(getattr(p, 'name', repr(p)) for p in self.parts)})"
+
+
+def _removed_tables(diff: pd.DataFrame) -> list[Table]:
+    if not len(diff):
+        return []
+    removed = diff[(diff["kind"] == "table") & (diff["change"] == "removed")]
+    return sorted(set(zip(removed["schema"], removed["table"], strict=True)))
+
+
+# -- findings that changed with the schema ---------------------------------------------------------------------------
+FINDING_CHANGE_COLUMNS = ["change", "severity", "check", "object", "title", "key"]
+
+
+def finding_changes(old_findings: pd.DataFrame, new_findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings compared by key: ``new`` in the newer side only, ``fixed`` in the older side only; worst first."""
+    from auditlib.findings import severity_rank
+
+    before = set(old_findings["key"]) if len(old_findings) else set()
+    after = set(new_findings["key"]) if len(new_findings) else set()
+    parts = [new_findings[new_findings["key"].isin(after - before)].assign(change="new") if len(new_findings) else None,
+             old_findings[old_findings["key"].isin(before - after)].assign(change="fixed") if len(old_findings) else None]
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return pd.DataFrame(columns=FINDING_CHANGE_COLUMNS)
+    changes = pd.concat(parts, ignore_index=True)
+    changes = changes.assign(_change=changes["change"].map({"new": 0, "fixed": 1}),
+                             _rank=changes["severity"].map(severity_rank))
+    changes = changes.sort_values(["_change", "_rank", "check", "object"], kind="stable")
+    return changes[FINDING_CHANGE_COLUMNS].reset_index(drop=True)
+
+
+def catalog_finding_changes(old: Catalog, new: Catalog, config: AuditConfig,
+                            schemas: list[str] | None = None) -> pd.DataFrame:
+    """The findings of the schema checks on each catalog, compared by key (data-level findings need recorded runs)."""
+    from auditlib.audit import audit_catalog
+
+    def findings_of(catalog: Catalog) -> pd.DataFrame:
+        audited = None if not schemas or schemas == ["all"] else [s for s in schemas
+                                                                   if s in set(catalog.schemas["name"])]
+        return audit_catalog(catalog, config, schemas=audited).findings
+
+    return finding_changes(findings_of(old), findings_of(new))
+
+
+def attribute_findings(diff: pd.DataFrame, changes: pd.DataFrame | None) -> pd.DataFrame:
+    """``diff`` with a ``findings`` column: the findings that appeared (``+``) or were fixed (``−``) on the tables
+    each change touches (its own table, and for a foreign key or trigger the tables it relates)."""
+    frame = diff.copy()
+    if changes is None or not len(changes) or not len(frame):
+        frame["findings"] = ""
+        return frame
+    records = _rows(changes)
+    texts = []
+    for row in _rows(frame):
+        tables = _tables_of_change(row)
+        hits = [f"{'+' if c['change'] == 'new' else '−'}{c['check']} ({c['severity']}: {c['object']})"
+                for c in records if _finding_on(c["object"], tables)]
+        texts.append("; ".join(hits))
+    frame["findings"] = texts
+    return frame
+
+
+def _tables_of_change(row: dict) -> set[str]:
+    tables = {f"{row['schema']}.{row['table']}"} if row.get("table") else set()
+    if row["kind"] in ("constraint", "trigger", "function"):
+        tables.update(f"{s}.{t}" for s, t in row.get("related") or ())
+    return tables
+
+
+def _finding_on(finding_object: str, tables: set[str]) -> bool:
+    """True when a finding's object (``s.t``, ``s.t.column``, ``s.t.policy``, ``a~b`` pairs) is on one of
+    ``tables``."""
+    for part in str(finding_object or "").split("~"):
+        for table in tables:
+            if part == table or part.startswith(table + "."):
+                return True
+    return False
+
+
 def open_drift(*, history_path: str = "", source_key: str = "", run_a: int = 0, run_b: int = 0,
                snapshot: str = "", migrations: str = "", dsn: str = "", dsn_env: str = "", demo: bool = False,
                schemas: list[str] | None = None, config_path: str = "", stubs: str = "auto",
-               older: Source | None = None, newer: Source | None = None) -> Drift:
+               older: Source | None = None, newer: Source | None = None, findings: bool = True) -> Drift:
     """Compare two catalogs and return the ``Drift`` a notebook displays or the CLI prints.
 
     The older side: ``migrations`` (a folder, built in a scratch database) or ``snapshot`` (a catalog file), else
@@ -574,7 +725,9 @@ def open_drift(*, history_path: str = "", source_key: str = "", run_a: int = 0, 
     or the ``demo``) when one is given, else a run of the history (``run_b``). ``older`` and ``newer`` pass either
     side as a ``Source`` already resolved (the CLI's). Runs default to the last two of ``source_key`` — with a live
     database, the source it is; else the most recently audited one — and negative numbers count back from the
-    latest run.
+    latest run. With ``findings``, the findings of the two sides are compared by key (two runs: the recorded ones,
+    data-level included; otherwise the schema checks run on each catalog) and the changes that create or remove
+    findings are flagged.
     """
     from auditlib.config import load_config
 
@@ -602,6 +755,8 @@ def open_drift(*, history_path: str = "", source_key: str = "", run_a: int = 0, 
                 old, new = _stored(history, a), _stored(history, b)
                 finding_changes = history.finding_changes(a, b)
     diff = diff_catalogs(old[0], new[0], schemas=list(schemas) if schemas else None, config=config)
+    if finding_changes is None and findings:
+        finding_changes = catalog_finding_changes(old[0], new[0], config, list(schemas) if schemas else None)
     return Drift(old=old[0], new=new[0], old_label=old[1], new_label=new[1], diff=diff, config=config,
                  finding_changes=finding_changes)
 

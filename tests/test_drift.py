@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from auditlib.catalog import load_catalog
+from auditlib.config import AuditConfig
 from auditlib.drift import changed_diagram, changed_tables, diff_catalogs, summarize_diff
 
 BASE = """
@@ -276,3 +277,40 @@ def test_across_postgresql_major_versions(system_server, make_db):
                                           "FROM projects;"))
     diff = diff_catalogs(old, changed)
     assert list(zip(diff["object"], diff["change"], strict=True)) == [("public.project_names", "changed")]
+
+
+def test_a_policy_change_that_opens_a_leak_is_flagged(catalogs):
+    """The findings of both sides are compared by key; the change on the table of a new finding is flagged."""
+    from auditlib.drift import Drift, attribute_findings, catalog_finding_changes
+
+    old, new = catalogs("", "DROP POLICY projects_read ON projects;"
+                            "CREATE POLICY projects_read ON projects FOR SELECT USING (true);")
+    diff = diff_catalogs(old, new)
+    changes = catalog_finding_changes(old, new, AuditConfig())
+    opened = changes[(changes["change"] == "new") & (changes["check"] == "rls_always_true")]
+    assert list(opened["object"]) == ["public.projects.projects_read"], changes.to_string()
+    flagged = attribute_findings(diff, changes)
+    policy = flagged[flagged["object"] == "public.projects.projects_read"].iloc[0]
+    assert "+rls_always_true (high: public.projects.projects_read)" in policy["findings"]
+    drift = Drift(old, new, "before", "after", diff, finding_changes=changes)
+    assert list(drift.flagged()["object"]) == ["public.projects.projects_read"]
+    assert "findings appeared" in drift.header().text
+    assert "public.projects.projects_read (changed)" in drift.findings()["schema_changes"].iloc[0]
+    # Back again: the same finding is fixed and the change is flagged with a minus.
+    back = attribute_findings(diff_catalogs(new, old), catalog_finding_changes(new, old, AuditConfig()))
+    assert "−rls_always_true" in back[back["object"] == "public.projects.projects_read"].iloc[0]["findings"]
+
+
+def test_removed_tables_are_drawn_as_removed(catalogs):
+    from auditlib.drift import Drift, removed_diagram
+
+    old, new = catalogs("CREATE TABLE invoices (id uuid PRIMARY KEY, project_id uuid REFERENCES projects (id));", "")
+    diff = diff_catalogs(old, new)
+    assert set(zip(diff["kind"], diff["change"], strict=True)) == {("table", "removed")}
+    assert "No added or changed table" in repr(changed_diagram(new, diff, old))  # never drawn as changed
+    graph = removed_diagram(old, diff)
+    source = graph.source
+    assert "invoices" in source and "removed" in source and "changed" not in source
+    assert "#fdecea" in source  # the removed fill, not the changed amber
+    page = Drift(old, new, "before", "after", diff).diagram()._repr_html_()
+    assert "Removed tables and their former neighbours" in page and "<svg" in page

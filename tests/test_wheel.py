@@ -33,8 +33,8 @@ def test_checkout_reads_the_top_level_notebooks():
 def test_unknown_notebook_names_the_available_ones():
     with pytest.raises(ReportError) as error:
         notebook_path("no_such_notebook")
-    assert str(error.value) == ("There is no notebook 'no_such_notebook'; available: migration_audit, "
-                                "relationship_audit, schema_drift, table_explorer.")
+    assert str(error.value) == ("There is no notebook 'no_such_notebook'; available: findings_browser, "
+                                "migration_audit, relationship_audit, schema_drift, table_explorer.")
 
 
 def backend_installed() -> bool:

@@ -51,9 +51,11 @@ class Section:
     def _repr_html_(self) -> str:
         if self.empty:
             return ""
+        from auditlib.report.look import styled  # inline styles: the look survives JupyterLab without the template
+
         narrative = f'<p class="al-narrative">{esc(self.narrative)}</p>' if self.narrative else ""
-        return (f'<section class="al-section" id="{esc(self.anchor)}"><h{self.level} id="{esc(self.anchor)}-h">'
-                f'{esc(self.title)}</h{self.level}>{narrative}{"".join(self.blocks)}</section>')
+        return styled(f'<section class="al-section" id="{esc(self.anchor)}"><h{self.level} id="{esc(self.anchor)}-h">'
+                      f'{esc(self.title)}</h{self.level}>{narrative}{"".join(self.blocks)}</section>')
 
     def __repr__(self) -> str:  # plain-text fallback for terminals
         return f"Section({self.title!r}, {len(self.blocks)} blocks)" if not self.empty else f"Section({self.title!r}: empty)"
