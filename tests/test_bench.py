@@ -57,3 +57,22 @@ def test_figures_table_says_which_targets_are_met():
     assert lines["audit_1000_s"].endswith("target at most 10: MISSED")
     assert lines["catalog_vs_reflect_ratio_1000"].endswith("target at least 4: met")
     assert lines["findings_1000"].strip() == "7"
+
+
+def test_the_checks_leave_the_shared_policy_trees_as_parsed(demo_url):
+    """Policy expressions are parsed once and the tree is shared by every check (the schema audit's speed beside
+    pgrls depends on it): a check that rewrote a shared tree in place would change what the checks after it read,
+    and the fix SQL of a second run."""
+    from auditlib.audit import audit_catalog
+    from auditlib.catalog import load_catalog
+    from auditlib.findings import frame_records
+    from auditlib.sqlparse import deparse, parse_expression
+
+    catalog = load_catalog(demo_url)
+    texts = sorted({t for column in ("using_expression", "with_check") for t in catalog.policies[column] if t})
+    first = frame_records(audit_catalog(catalog).findings)
+    assert {"rls_null_bypass", "policy_uid_per_row"} <= {r["check"] for r in first}  # the checks that rewrite trees
+    for text in texts:
+        assert deparse(parse_expression(text)) == deparse(parse_expression(text, shared=False)), text
+    assert parse_expression(texts[0]) is parse_expression(texts[0])
+    assert frame_records(audit_catalog(catalog).findings) == first
