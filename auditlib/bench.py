@@ -454,10 +454,16 @@ def supabase_like_database(srv: embedded.EmbeddedServer, tables: int = 150, poli
 
 
 def figure_startup(run: BenchRun) -> dict[str, float]:
-    """Process start to exit of ``auditlib --version`` and ``auditlib audit --help`` (imports are lazy)."""
+    """Process start to exit of ``auditlib --version`` and ``auditlib audit --help`` (imports are lazy), beside the
+    floor (a bare ``python -c pass``) and the cost of importing what an audit needs (``import auditlib.audit``:
+    pandas, SQLAlchemy, psycopg, pglast and the checks), which every audit process pays before its first query."""
     command = auditlib_command()
-    times = median_seconds({"version": [*command, "--version"], "help": [*command, "audit", "--help"]}, run.repeat)
-    return {"startup_version_s": times["version"], "startup_audit_help_s": times["help"]}
+    times = median_seconds({"version": [*command, "--version"], "help": [*command, "audit", "--help"],
+                            "python": [sys.executable, "-c", "pass"],
+                            "import": [sys.executable, "-c", "import auditlib.audit, auditlib.checks; "
+                                                              "auditlib.checks.load_checks()"]}, run.repeat)
+    return {"startup_version_s": times["version"], "startup_audit_help_s": times["help"],
+            "python_startup_s": times["python"], "import_audit_s": times["import"]}
 
 
 def figure_vs_pgrls(run: BenchRun) -> dict[str, float]:
