@@ -441,14 +441,18 @@ def median_seconds(commands: dict[str, list[str]], repeat: int,
 
 
 def supabase_like_database(srv: embedded.EmbeddedServer, tables: int = 150, policies: int = 400) -> sa.URL:
-    """The generated Supabase-like database on the server (built once, kept for the next runs)."""
+    """The generated Supabase-like database on the server (built once, kept for the next runs; its name carries a
+    digest of the script, so a changed generator or stub builds a new one)."""
+    import hashlib
+
     import psycopg
 
-    name = f"bench_supabase_{tables}_{policies}"
+    script = supabase_like_sql(tables, policies)
+    name = f"bench_supabase_{tables}_{policies}_{hashlib.sha256(script.encode()).hexdigest()[:8]}"
     if not srv.database_exists(name):
         url = srv.create_database(name)
         with psycopg.connect(_libpq_url(url), autocommit=True) as conn:
-            conn.execute(supabase_like_sql(tables, policies))
+            conn.execute(script)
             conn.execute("ANALYZE")
     return srv.url(name)
 
