@@ -31,9 +31,18 @@ lab: $(STAMP)
 	$(BIN)/auditlib demo start
 	AUDITLIB_HISTORY=$(CURDIR)/reports/history.db $(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-## make bench: speed and memory figures, side by side, into reports/bench.json
-bench: $(STAMP)
-	$(BIN)/python -m auditlib.bench $(ARGS)
+## make bench: speed and memory figures, side by side with the peers (pgrls), into reports/bench.json
+PEERS := $(VENV)/peers
+PEERS_STAMP := $(PEERS)/.installed-stamp
+bench: $(STAMP) $(PEERS_STAMP)
+	AUDITLIB_PEERS_BIN=$(CURDIR)/$(PEERS)/bin $(BIN)/python -m auditlib.bench $(ARGS)
+
+# The bench extra goes into its own environment: its pins (pgrls wants pglast < 8) must not change auditlib's.
+$(PEERS_STAMP): pyproject.toml $(STAMP)
+	@test -x $(PEERS)/bin/python || $(BIN)/python -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet $$($(BIN)/python -c 'import tomllib; \
+		print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["bench"]))')
+	@touch $(PEERS_STAMP)
 
 ## make accuracy: precision and recall of the checks on the fixture corpus (tests/corpus), into reports/accuracy.json
 ## (ARGS="--fixtures pagila_like,prisma_blog" scores a few)

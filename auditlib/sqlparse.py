@@ -6,6 +6,7 @@ reason about nodes. These helpers keep the pglast details in one place.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -20,8 +21,22 @@ __all__ = ["A_Expr_Kind", "BoolExprType", "NullTestType", "ast", "column_ref", "
            "parse_statement", "plpgsql_record_fields", "plpgsql_variables"]
 
 
-def parse_expression(text: str) -> ast.Node | None:
-    """A boolean/scalar SQL expression as a pglast node, or None when it does not parse."""
+def parse_expression(text: str, *, shared: bool = True) -> ast.Node | None:
+    """A boolean/scalar SQL expression as a pglast node, or None when it does not parse.
+
+    The tree is shared: every check reads the same policy expressions, and building pglast's Python nodes costs
+    far more than the parse itself, so one tree per text serves them all. A caller that changes a tree in place
+    asks for its own copy (``shared=False``, or ``copy.deepcopy`` of the shared one).
+    """
+    return _shared_expression(text) if shared else _parse_expression(text)
+
+
+@functools.lru_cache(maxsize=16384)
+def _shared_expression(text: str) -> ast.Node | None:
+    return _parse_expression(text)
+
+
+def _parse_expression(text: str) -> ast.Node | None:
     try:
         statements = pglast.parse_sql(f"SELECT 1 WHERE {text}")
     except pglast.parser.ParseError:

@@ -34,8 +34,10 @@ def test_generated_schema_has_the_announced_shape(embedded_server):
 def test_bench_writes_every_figure(embedded_server, tmp_path, monkeypatch):
     monkeypatch.setenv("AUDITLIB_HOME", str(TEST_HOME))  # the test server: reused, left running
     output = tmp_path / "bench.json"
-    assert bench.main(["--sizes", "30", "--scale", "0", "--output", str(output)]) == 0
+    assert bench.main(["--sizes", "30", "--scale", "0", "--figures", "demo,catalog,startup", "--repeat", "1",
+                       "--output", str(output)]) == 0
     figures = json.loads(output.read_text())
+    assert 0 < figures["python_startup_s"] <= figures["startup_version_s"]
     assert figures["catalog_queries_30"] == len(FRAMES) + 2  # one query per frame, the server facts, the search path
     assert figures["catalog_30_s"] > 0 and figures["reflect_30_s"] > 0
     ratio = figures["reflect_30_s"] / figures["catalog_30_s"]  # both rounded to the millisecond in the file
@@ -51,9 +53,67 @@ def test_bench_writes_every_figure(embedded_server, tmp_path, monkeypatch):
                                                               rel=0.01)
 
 
+def test_supabase_like_schema_has_the_announced_shape(embedded_server):
+    import psycopg
+
+    url = embedded_server.create_database("bench_supabase_shape", replace=True)
+    with psycopg.connect(bench._libpq_url(url), autocommit=True) as conn:
+        conn.execute(bench.supabase_like_sql(tables=20, policies=50))
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0]
+        policies = conn.execute("SELECT count(*) FROM pg_policies").fetchone()[0]
+        unprotected = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+                                   "AND NOT rowsecurity").fetchone()[0]
+        rows = conn.execute("SELECT count(*) FROM public.crm_items").fetchone()[0]
+    embedded_server.drop_database("bench_supabase_shape")
+    assert (tables, policies, unprotected) == (20, 50, 0)
+    assert rows == 40  # two rows per organisation
+    with pytest.raises(ValueError, match="do not fit"):
+        bench.supabase_like_sql(tables=20, policies=500)
+
+
+def test_every_figure_is_a_registered_function_and_figures_can_be_picked_by_name(tmp_path):
+    names = [bench.figure_name(f) for f in bench.FIGURES]
+    assert len(names) == len(set(names)) and {"vs_pgrls", "security_corpus", "startup"} <= set(names)
+    with pytest.raises(SystemExit):
+        bench.main(["--figures", "no_such_figure", "--output", str(tmp_path / "b.json")])
+
+
+@pytest.mark.slow
+def test_auditlib_and_pgrls_are_timed_side_by_side_on_the_same_databases(embedded_server):
+    run = bench.BenchRun(srv=embedded_server, repeat=1)
+    if run.peer("pgrls") is None:
+        pytest.skip("pgrls is not installed (make bench installs it into .venv/peers)")
+    figures = bench.figure_vs_pgrls(run)
+    for db in ("generated", "demo"):
+        assert figures[f"schema_audit_vs_pgrls_{db}"] == pytest.approx(
+            figures[f"schema_audit_{db}_s"] / figures[f"pgrls_{db}_s"], abs=0.01)
+        assert figures[f"full_audit_{db}_s"] > 0
+
+
 def test_figures_table_says_which_targets_are_met():
     table = bench.figures_table({"audit_1000_s": 12.5, "catalog_vs_reflect_ratio_1000": 4.5, "findings_1000": 7})
     lines = dict(line.split(None, 1) for line in table.splitlines())
     assert lines["audit_1000_s"].endswith("target at most 10: MISSED")
     assert lines["catalog_vs_reflect_ratio_1000"].endswith("target at least 4: met")
     assert lines["findings_1000"].strip() == "7"
+    beside = bench.figures_table({"schema_audit_demo_s": 2.0, "pgrls_demo_s": 2.5, "schema_audit_vs_pgrls_demo": 0.8})
+    assert "schema_audit_vs_pgrls_demo         0.8  (auditlib 2.0 s, pgrls 2.5 s)  target at most 1: met" in beside
+
+
+def test_the_checks_leave_the_shared_policy_trees_as_parsed(demo_url):
+    """Policy expressions are parsed once and the tree is shared by every check (the schema audit's speed beside
+    pgrls depends on it): a check that rewrote a shared tree in place would change what the checks after it read,
+    and the fix SQL of a second run."""
+    from auditlib.audit import audit_catalog
+    from auditlib.catalog import load_catalog
+    from auditlib.findings import frame_records
+    from auditlib.sqlparse import deparse, parse_expression
+
+    catalog = load_catalog(demo_url)
+    texts = sorted({t for column in ("using_expression", "with_check") for t in catalog.policies[column] if t})
+    first = frame_records(audit_catalog(catalog).findings)
+    assert {"rls_null_bypass", "policy_uid_per_row"} <= {r["check"] for r in first}  # the checks that rewrite trees
+    for text in texts:
+        assert deparse(parse_expression(text)) == deparse(parse_expression(text, shared=False)), text
+    assert parse_expression(texts[0]) is parse_expression(texts[0])
+    assert frame_records(audit_catalog(catalog).findings) == first

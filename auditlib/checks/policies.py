@@ -9,6 +9,7 @@ The pgrls rule ids and Supabase splinter lints each check corresponds to are nam
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 
 import pglast
@@ -622,7 +623,7 @@ def _wrap_calls(node):
     if isinstance(node, ast.SubLink):
         return node
     if _call_name(node) is not None:
-        wrapper = parse_expression("(SELECT 1)")
+        wrapper = parse_expression("(SELECT 1)", shared=False)
         wrapper.subselect.targetList[0].val = node
         return wrapper
     for name in node:
@@ -660,7 +661,7 @@ def policy_uid_per_row(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
                            if _call_name(n) is not None and not _in_sublink(ancestors)})
             if bare:
                 calls.extend({"clause": label, "function": f"{name}()"} for name in bare)
-                rewritten[label] = deparse(_wrap_calls(tree))
+                rewritten[label] = deparse(_wrap_calls(copy.deepcopy(tree)))  # the parsed tree is shared
         if not calls:
             continue
         where = _where(policy)

@@ -299,7 +299,7 @@ def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
         rewrites, found = {}, []
         for part in ("using_expression", "with_check"):
             text = policy[part]
-            tree = parse_expression(text) if text else None
+            tree = parse_expression(text, shared=False) if text else None  # _Rewrite changes it in place
             if tree is None:
                 rewrites[part] = text
                 continue
