@@ -115,30 +115,35 @@ def group_issues(findings: pd.DataFrame | Iterable[dict[str, Any]], *, fixed: pd
     records = frame_records(findings) if isinstance(findings, pd.DataFrame) else list(findings)
     records = order_findings(records)
     gone = order_findings(frame_records(fixed)) if fixed is not None and len(fixed) else []
+    statements = _statement_keys(records + gone)
     groups: dict[str, list[dict]] = {}
     for record in records:
         if _is_primary(record):
-            groups.setdefault(root_key(record, tenant_column), []).append(record)
+            groups.setdefault(root_key(record, tenant_column, statements), []).append(record)
+    groups, merged = _merge_groups_sharing_a_column(groups)
     column_owner, table_owner = _owners(groups)
     for record in records:
         if not _is_primary(record):
             groups.setdefault(_secondary_key(record, column_owner, table_owner, tenant_column), []).append(record)
     gone_groups: dict[str, list[dict]] = {}
     for record in gone:
-        key = root_key(record, tenant_column) if _is_primary(record) else \
-            _secondary_key(record, column_owner, table_owner, tenant_column)
+        key = merged.get(root_key(record, tenant_column, statements), root_key(record, tenant_column, statements)) \
+            if _is_primary(record) else _secondary_key(record, column_owner, table_owner, tenant_column)
         gone_groups.setdefault(key, []).append(record)
     issues = [_issue(key, members, gone_groups.pop(key, [])) for key, members in groups.items()]
     issues += [_issue(key, [], members) for key, members in gone_groups.items()]
     return order_issues(issues)
 
 
-def root_key(record: dict[str, Any], tenant_column: str | None = None) -> str:
+def root_key(record: dict[str, Any], tenant_column: str | None = None,
+             statements: dict[tuple[str, int], str] | None = None) -> str:
     """The root cause a finding at medium severity or above names (see the module docstring)."""
     category = record.get("category") or ""
     table, column = _table_of(record), _column_of(record)
+    if category == "migrations":
+        return _migration_key(record, statements or {})
     about_tenant = bool(record.get("column")) and record["column"] in _tenant_columns(record, tenant_column)
-    if table and not record.get("file") and (category in ACCESS_CATEGORIES or about_tenant):
+    if table and category != "code" and (category in ACCESS_CATEGORIES or about_tenant):
         return f"table:{table}"
     if category == "cascade" and not column and table:
         return f"cascade:{table}"
@@ -147,6 +152,62 @@ def root_key(record: dict[str, Any], tenant_column: str | None = None) -> str:
     if record.get("file") and not table:
         return f"file:{record['file']}:{record.get('object')}"
     return f"object:{record.get('object')}"
+
+
+MISSING_RELATION = re.compile(r'relation "([^"]+)" does not exist')
+
+
+def _migration_key(record: dict[str, Any], statements: dict[tuple[str, int], str]) -> str:
+    """A migration folder's root causes: a table referenced before (or without) being created, with every statement
+    that fails for it; else the first failing statement, with the statements that fail because it did."""
+    evidence = record.get("evidence") or {}
+    caused_by = evidence.get("caused_by")
+    if isinstance(caused_by, dict) and (caused_by.get("file"), caused_by.get("line")) in statements:
+        return statements[(caused_by["file"], caused_by["line"])]
+    if record.get("check") == "ref_target_missing" and isinstance(evidence.get("target"), str):
+        return f"missing:{evidence['target'].rsplit('.', 1)[-1]}"
+    missing = MISSING_RELATION.search(str(evidence.get("message") or ""))
+    if missing and not caused_by:
+        return f"missing:{missing.group(1).rsplit('.', 1)[-1]}"
+    return f"statement:{record.get('file')}:{record.get('line')}" if record.get("file") else \
+        f"object:{record.get('object')}"
+
+
+def _statement_keys(records: list[dict[str, Any]]) -> dict[tuple[str, int], str]:
+    """The root key of every failing statement that is not itself a knock-on, by (file, line)."""
+    keys = {}
+    for record in records:
+        evidence = record.get("evidence") or {}
+        if record.get("category") == "migrations" and record.get("file") and not evidence.get("caused_by"):
+            keys[(record["file"], record.get("line"))] = _migration_key(record, {})
+    return keys
+
+
+def _merge_groups_sharing_a_column(groups: dict[str, list[dict]]) -> tuple[dict[str, list[dict]], dict[str, str]]:
+    """Groups that name the same column are one problem (a REFERENCES that failed and the foreign key that is
+    therefore missing): merged into the first (worst) of them. Also returns which key went into which."""
+    parent = {key: key for key in groups}
+
+    def find(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    owner: dict[str, str] = {}
+    for key, members in groups.items():
+        for record in members:
+            column = _column_of(record)
+            if not column:
+                continue
+            if column in owner and find(owner[column]) != find(key):
+                first, second = sorted((find(owner[column]), find(key)), key=list(groups).index)
+                parent[second] = first
+            owner.setdefault(column, key)
+    merged: dict[str, list[dict]] = {}
+    for key, members in groups.items():
+        merged.setdefault(find(key), []).extend(members)
+    return merged, {key: find(key) for key in groups}
 
 
 def order_findings(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -320,6 +381,8 @@ def issue_title(kind: str, records: list[dict]) -> str:
     lead = records[0]
     if kind == "pattern":
         return _pattern_title(lead["check"], records)
+    if kind in ("missing", "statement"):
+        return _migration_title(kind, records)
     checks = {r["check"] for r in records}
     if kind == "column" and checks & {"fk_missing", "orphan_rows", "fk_type_mismatch"}:
         return _reference_title(records)
@@ -375,6 +438,8 @@ def _plain_title(record: dict[str, Any]) -> str:
         return f"Deleting a row of {target} fails: {_column_of(record)} is set to NULL on delete but may not be NULL"
     if check == "rls_policy_without_rls":
         return f"The policies of {table} do nothing: row-level security is off"
+    if check == "table_defined_multiple":
+        return f"{record['object']}: {record['title'][:1].lower()}{record['title'][1:]}"
     if check == "rls_no_policy":
         return f"Nobody but the owner can read {table}: row-level security is on with no policy"
     return record["title"]
@@ -450,6 +515,26 @@ def _reference_title(records: list[dict]) -> str:
             return orphans["title"]
         parts.append(f"{_rows(_affected(orphans)).replace('row', 'orphan row')} already")
     return _sentence(parts) if parts else lead["title"]
+
+
+def _migration_title(kind: str, records: list[dict]) -> str:
+    failing = [r for r in records if r["check"] in ("migration_statement_failed", "sql_parse_error")]
+    knock_on = sum(1 for r in failing if (r.get("evidence") or {}).get("caused_by"))
+    if kind == "missing":
+        reference = next((r for r in records if r["check"] == "ref_target_missing"), None)
+        target = str((reference.get("evidence") or {}).get("target")) if reference else ""
+        if reference is not None and ": " in reference["title"]:
+            why = f"{target}: {reference['title'].split(': ', 1)[1]}"
+        else:
+            name = MISSING_RELATION.search(str((records[0].get("evidence") or {}).get("message") or ""))
+            why = f"{name.group(1) if name else target or 'a table'} does not exist when the files that use it run"
+        return why + (f"; {len(failing)} statements fail because of it" if failing else "")
+    lead = failing[0] if failing else records[0]
+    message = (lead.get("evidence") or {}).get("message")
+    where = f"{lead.get('file')} line {lead.get('line')}" if lead.get("file") else lead["object"]
+    title = f"{where} {'does not parse' if lead['check'] == 'sql_parse_error' else 'fails'}" + \
+        (f" ({message})" if message else "")
+    return title + (f"; {knock_on} later statements fail because of it" if knock_on else "")
 
 
 PATTERN_TITLES = {

@@ -119,6 +119,42 @@ def test_anchors_are_stable_and_safe_whatever_the_names():
     assert re.fullmatch(r"issue-[a-z0-9-]+", first[0].anchor)
 
 
+@pytest.fixture(scope="module")
+def migration_audit(embedded_server):
+    import os
+
+    from auditlib.demo import migrations_folder
+    from tests.conftest import TEST_HOME
+
+    previous = os.environ.get("AUDITLIB_HOME")
+    os.environ["AUDITLIB_HOME"] = str(TEST_HOME)
+    try:
+        return run_audit(migrations=migrations_folder())
+    finally:
+        if previous is None:
+            os.environ.pop("AUDITLIB_HOME")
+        else:
+            os.environ["AUDITLIB_HOME"] = previous
+
+
+def test_a_migration_folder_is_grouped_by_root_cause(migration_audit):
+    issues = group_issues(migration_audit.findings, tenant_column="organization_id")
+    assert len(issues) * 3 < len(migration_audit.findings)
+    # public.projects is referenced before any file creates it: the references, the statements that fail for it and
+    # the statements that fail because those did are one issue
+    projects = issue_with(issues, "ref_target_missing", "public.invoices.project_id->public.projects")
+    failing = [f for f in projects.findings if f["check"] == "migration_statement_failed"]
+    assert len(failing) >= 5 and any(f["evidence"].get("caused_by") for f in failing)
+    assert projects.title.startswith("public.projects:") and "statements fail because of it" in projects.title
+    seen: dict[str, str] = {}
+    for issue in issues:
+        if issue.severity in ("critical", "high"):
+            for column in issue.columns:
+                assert column not in seen, f"{column} is in {seen.get(column)!r} and {issue.title!r}"
+                seen[column] = issue.title
+    assert not any(i.title.startswith("Table defined") for i in issues)  # every title names its object
+
+
 # -- the first screen ----------------------------------------------------------------------------------------------
 def test_first_screen_says_what_is_wrong_and_lists_the_top_issues(demo_page):
     report, page = demo_page

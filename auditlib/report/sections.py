@@ -787,8 +787,12 @@ class Report:
         for check, found in groups.items():
             spec = specs.get(check)
             summary = spec.summary if spec is not None else check
-            table = table_html(pd.DataFrame([{"severity": r["severity"], "object": r["object"], "title": r["title"],
-                                              "detail": r["detail"]} for r in found]))
+            if len(found) == 1:  # one finding reads as a sentence; a table is for many
+                table = (f'<p class="finding"><span class="finding-object">{esc(found[0]["object"])}</span>: '
+                         f'{esc(found[0]["detail"])}</p>')
+            else:
+                table = table_html(pd.DataFrame([{"severity": r["severity"], "object": r["object"],
+                                                  "title": r["title"], "detail": r["detail"]} for r in found]))
             fixes = list(dict.fromkeys(r["remediation_sql"] for r in found if r.get("remediation_sql")))
             fix = (f'<details class="fix-sql"><summary>Fix: the SQL ({len(fixes)} statement'
                    f"{'s' if len(fixes) != 1 else ''})</summary>{sql_html(chr(10).join(fixes))}</details>"
