@@ -293,3 +293,14 @@ def test_issue_frame_is_the_risk_table(demo_page):
     table = report.risk_table()
     assert isinstance(table, pd.DataFrame) and len(table) == len(report.issues)
     assert list(table.columns[:6]) == ["anchor", "title", "severity", "likelihood", "impact", "status"]
+
+
+def test_area_sections_point_to_the_issues_and_collapse_their_findings(demo_page):
+    report, _ = demo_page
+    section = report.foreign_keys()._repr_html_()
+    links = re.search(r'<ul class="issue-links">(.*?)</ul>', section, re.S).group(1)
+    invoices = issue_with(report.issues, "fk_missing", "public.invoices.project_id")
+    assert f'href="#{invoices.anchor}"' in links  # the missing foreign key points at its issue
+    assert re.search(r'<details class="collapsed-findings"><summary>The \d+ findings</summary>', section)
+    card = report.issue_card(invoices)
+    assert card.count("<details") >= 1 and invoices.findings[0]["detail"][:40].replace("'", "&#x27;") in card

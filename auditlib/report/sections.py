@@ -133,7 +133,23 @@ class Report:
             section.add(self._findings_table(found))
 
     def _findings_table(self, frame: pd.DataFrame, columns=("severity", "object", "title", "detail")) -> str:
-        return table_html(frame[list(columns)]) if len(frame) else ""
+        """The issues these findings belong to, as links (each finding is told once, in its issue), and the
+        findings themselves in a collapsed table."""
+        if not len(frame):
+            return ""
+        return self._issue_links(frame) + _collapsed(f"The {len(frame)} finding{'s' if len(frame) != 1 else ''}",
+                                                     table_html(frame[list(columns)]))
+
+    def _issue_links(self, frame: pd.DataFrame) -> str:
+        """Links to the issues that hold these findings, worst first, with how many of the findings each holds."""
+        keys = set(frame["key"]) if "key" in frame else set()
+        items = []
+        for issue in self.issues:
+            held = sum(1 for f in issue.findings + issue.fixed_findings if f["key"] in keys)
+            if held:
+                items.append(f'<li>{_badge(issue.severity)} <a href="#{esc(issue.anchor)}">{esc(issue.title)}</a>'
+                             + (f" ({held} findings)" if held > 1 else "") + "</li>")
+        return f'<ul class="issue-links">{"".join(items)}</ul>' if items else ""
 
     # sections ------------------------------------------------------------------------------------------------
     @property
@@ -483,7 +499,8 @@ class Report:
             section.add_heading("ON DELETE behaviour and risk")
             section.add(plotly_html(charts.on_delete_distribution(rules)))
             risky = rules.sort_values(by="risk", key=lambda s: s.map({"danger": 0, "review": 1, "ok": 2}))
-            section.add(table_html(risky))
+            section.add(_collapsed(f"The ON DELETE rule of every foreign key ({len(risky)}), riskiest first",
+                                   table_html(risky)))
         return section
 
     def _er_svgs(self, diagrams) -> list[tuple[str, str]]:
@@ -629,11 +646,11 @@ class Report:
         matrix = self.result.extras.get("code_matrix")
         if matrix is not None and len(matrix):
             section.add_heading("Tables by file")
-            section.add(table_html(matrix.reset_index()))
+            section.add(_collapsed(f"Which file uses which table ({len(matrix)} rows)", table_html(matrix.reset_index())))
         unused = self.in_section("code.unused")
         if len(unused):
             section.add_heading(f"{len(unused)} tables the scanned code does not use")
-            section.add(table_html(unused[["object", "detail"]]))
+            section.add(_collapsed(f"The {len(unused)} tables", table_html(unused[["object", "detail"]])))
         return section
 
     def documentation_and_constraints(self) -> Section:
@@ -649,8 +666,9 @@ class Report:
             section.add(table_html(self.analysis.comment_coverage(self.result.schemas)))
         if len(candidates):
             section.add_heading("CHECK constraints the data already obeys")
-            section.add(table_html(candidates.assign(rule=candidates["evidence"].map(lambda e: (e or {}).get("check")))
-                                   [["severity", "object", "rule", "detail"]]))
+            section.add(_collapsed(f"The {len(candidates)} rules", table_html(
+                candidates.assign(rule=candidates["evidence"].map(lambda e: (e or {}).get("check")))
+                [["severity", "object", "rule", "detail"]])))
         if len(reverse):
             section.add_heading("References with no way back")
             section.add(self._findings_table(reverse))
@@ -770,6 +788,11 @@ class Report:
                  + (f" and {len(objects) - 8} more" if len(objects) > 8 else "") + "</p>")
         body = self._findings_by_check(issue.findings) if issue.findings else \
             self._findings_by_check(issue.fixed_findings)
+        if issue.severity != "critical":  # the critical ones open; the others say what is wrong, details on demand
+            lead = (issue.findings or issue.fixed_findings)[0]
+            count = len(issue.findings or issue.fixed_findings)
+            body = (f'<p class="issue-explanation">{esc(lead["detail"])}</p>'
+                    + _collapsed(f"The {count} finding{'s' if count != 1 else ''} and the fix", body))
         fixed_note = (f'<p class="issue-fixed-note">{len(issue.fixed_findings)} of its findings were fixed since the '
                       "last run.</p>") if issue.findings and issue.fixed_findings else ""
         return (f'<article class="issue-card severity-{esc(issue.severity)}" id="{esc(issue.anchor)}">'
@@ -903,14 +926,16 @@ class Report:
             inventory = self._audited_tables()[["schema", "name", "kind", "row_estimate", "size_bytes",
                                                 "rls_enabled", "comment"]]
             section.add_heading(f"A. Table inventory ({len(inventory)} tables)")
-            section.add(table_html(inventory, max_rows=5000))
+            section.add(_collapsed(f"Every audited table ({len(inventory)})", table_html(inventory, max_rows=5000)))
         section.add_heading("B. Checks")
-        section.add(table_html(check_documentation_frame()))
+        checks = check_documentation_frame()
+        section.add(_collapsed(f"What each of the {len(checks)} checks looks for", table_html(checks)))
         queries = [(r["object"], r["evidence"].get("query")) for r in frame_records(self.findings)
                    if isinstance(r["evidence"], dict) and r["evidence"].get("query")]
         if queries:
             section.add_heading("C. Validation queries used")
-            section.add(sql_html("\n\n".join(f"-- {obj}\n{query}" for obj, query in queries)))
+            section.add(_collapsed(f"The {len(queries)} queries", sql_html("\n\n".join(f"-- {obj}\n{query}"
+                                                                                        for obj, query in queries))))
         return section
 
     # migration folders -----------------------------------------------------------------------------------------
@@ -992,6 +1017,11 @@ class Report:
 
         skipped = {s["check"] for s in self.result.skipped}
         return [n for n, s in load_checks().items() if s.kind == "schema" and n not in skipped]
+
+
+def _collapsed(summary: str, body: str) -> str:
+    """A block closed by default, opened by its one-line summary."""
+    return f'<details class="collapsed-findings"><summary>{esc(summary)}</summary>{body}</details>' if body else ""
 
 
 def _badge(severity: str) -> str:
