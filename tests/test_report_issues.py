@@ -304,3 +304,20 @@ def test_area_sections_point_to_the_issues_and_collapse_their_findings(demo_page
     assert re.search(r'<details class="collapsed-findings"><summary>The \d+ findings</summary>', section)
     card = report.issue_card(invoices)
     assert card.count("<details") >= 1 and invoices.findings[0]["detail"][:40].replace("'", "&#x27;") in card
+
+
+def test_a_second_identical_run_with_a_code_scan_has_nothing_new(demo_audit, tmp_path):
+    """The code checks' findings are compared with the previous run like every other check's: the same audit
+    twice has no new issue (the code findings were "new" on every run)."""
+    from auditlib.report import record_history
+
+    history = str(tmp_path / "history.db")
+    record_history(dataclasses.replace(demo_audit, extras=dict(demo_audit.extras),
+                                       generated_at="2026-01-01T00:00:00+00:00"), history)
+    again = dataclasses.replace(demo_audit, extras=dict(demo_audit.extras))
+    record_history(again, history)
+    assert again.extras.get("code_scan") is not None
+    assert set(again.findings["status"]) == {"open"}
+    report = Report(again)
+    assert {i.status for i in report.issues} == {"open"}
+    assert "No issue appeared or went away" in report.changes()._repr_html_()
