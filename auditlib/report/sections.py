@@ -103,7 +103,7 @@ class Report:
         self.parameters = parameters or {}
         self._issues: list[Issue] | None = None
         self._terms_linked: set[str] = set()  # glossary terms already linked: each is linked where it first appears
-        threshold = severity_rank(min_severity)
+        threshold = self._threshold = severity_rank(min_severity)
         findings = result.findings
         self.findings = findings[findings["severity"].map(severity_rank) <= threshold].reset_index(drop=True) \
             if len(findings) else findings
@@ -157,8 +157,10 @@ class Report:
         """The findings grouped by root cause, most severe first (``auditlib.issues``), fixed ones last."""
         if self._issues is None:
             tenancy = self.result.tenancy or {}
-            self._issues = group_issues(self.findings, fixed=self.result.extras.get("fixed"),
-                                        tenant_column=tenancy.get("column"))
+            fixed = self.result.extras.get("fixed")
+            if fixed is not None and len(fixed):  # the same severity floor as the findings shown
+                fixed = fixed[fixed["severity"].map(severity_rank) <= self._threshold]
+            self._issues = group_issues(self.findings, fixed=fixed, tenant_column=tenancy.get("column"))
         return self._issues
 
     @property
