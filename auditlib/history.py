@@ -592,6 +592,8 @@ def checks_run(result) -> list[str]:
         kinds.add("migrations")
     if "data_queries" in result.extras:
         kinds.add("data")
+    if result.extras.get("code_scan") is not None:
+        kinds.add("code")
     disabled = set(result.config["audit"]["disabled_checks"]) | {s["check"] for s in result.skipped}
     return sorted(name for name, spec in load_checks().items() if spec.kind in kinds and name not in disabled)
 

@@ -25,6 +25,7 @@ def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", mi
     """Run the audit for a notebook and return the Report whose sections the notebook displays.
 
     The DSN is read from the environment variable named by ``dsn_env`` so it never appears in the notebook.
+    The demo includes its app's code (``code_dir`` empty), as ``auditlib report --demo`` does.
     With ``history`` the run is recorded in the audit history (``history_path``, default
     ``history.default_history_path()``): every finding gets its status (new, open, suppressed) and the report its trends.
     """
@@ -38,6 +39,10 @@ def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", mi
             record_history(result, history_path)
         return Report(result, title=title, min_severity=min_severity,
                       parameters={"migrations": migrations_dir, "min_severity": min_severity})
+    if source.kind == "demo" and not code_dir:  # the demo is a database and its app's code, as `auditlib report`
+        from auditlib.demo import app_folder
+
+        code_dir = str(app_folder())
     result = run_audit(source, config, schemas=schemas or None, data=data, baseline=baseline or None,
                        code_dir=code_dir or None)
     if history:

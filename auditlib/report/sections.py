@@ -6,6 +6,7 @@ section that renders as nothing, so a section with no content is left out of the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,12 +17,42 @@ from auditlib.audit import AuditResult
 from auditlib.checks import checks_in_section, load_checks
 from auditlib.config import AuditConfig
 from auditlib.findings import SEVERITIES, frame_records, severity_rank, skipped_checks, skipped_warning
+from auditlib.issues import Issue, audiences_of, finding_action, group_issues, issues_by_status
 from auditlib.model import Analysis
 from auditlib.palette import SEVERITY_COLORS, WARNING_COLOR
 from auditlib.report.html import esc, plotly_html, sql_html, svg_html, table_html
 
 SEVERITY_COLOURS = SEVERITY_COLORS  # the one palette: charts, diagrams and the report's badges agree
 LIKELIHOOD_HINTS = ("orphan_count", "count", "null_count", "dangling_count", "visible_rows")
+TOP_ISSUES = 10  # the first screen lists at most this many issues
+
+# term id → (the term, where it first appears (a pattern over escaped text), what it means in plain words)
+GLOSSARY = {
+    "rls": ("Row-level security (RLS)", r"[Rr]ow-level security|\bRLS\b",
+            "PostgreSQL's per-row access rule. With RLS on, a table shows each user only the rows its policies allow; "
+            "with it off, whoever may read the table reads every row."),
+    "policy": ("Policy", r"\b[Pp]olic(?:y|ies)\b",
+               "A rule attached to a table under row-level security that says which rows a role may read or change."),
+    "tenant": ("Tenant", r"\b[Tt]enant\b|\borganisations?\b",
+               "One customer organisation sharing the database with the others. The tenant column (for example "
+               "organization_id) says which organisation a row belongs to; one organisation must never see another's "
+               "rows."),
+    "anonymous": ("Anonymous visitor, signed-in user", r"\b[Aa]nonymous visitors?\b|\b[Ss]igned-in\b",
+                  "An anonymous visitor is anyone on the internet who has the app's public key (the anon role on "
+                  "Supabase); a signed-in user is anyone with an account (the authenticated role)."),
+    "foreign-key": ("Foreign key", r"\b[Ff]oreign keys?\b",
+                    "A constraint that lets a column point only at rows that exist in another table, and says what "
+                    "happens to the pointing rows when the other row is deleted."),
+    "orphan": ("Orphan row", r"\b[Oo]rphan(?:ed|s)?\b|that do not exist",
+               "A row that points at a row of another table that does not exist (deleted, or never there): the "
+               "application shows broken links or fails when it follows them."),
+    "cascade": ("Cascade delete", r"\b[Cc]ascades?\b|\bCASCADE\b",
+                "ON DELETE CASCADE: deleting one row also deletes the rows that point at it, and theirs in turn, "
+                "without asking."),
+    "security-definer": ("SECURITY DEFINER", r"SECURITY DEFINER|owner&#x27;s rights",
+                         "A function that runs with the rights of its owner instead of its caller's. Owned by an "
+                         "administrator, it reads and changes rows past row-level security for whoever may call it."),
+}
 
 
 @dataclass
@@ -72,7 +103,9 @@ class Report:
         self.config: AuditConfig = result.config
         self.title = title
         self.parameters = parameters or {}
-        threshold = severity_rank(min_severity)
+        self._issues: list[Issue] | None = None
+        self._terms_linked: set[str] = set()  # glossary terms already linked: each is linked where it first appears
+        threshold = self._threshold = severity_rank(min_severity)
         findings = result.findings
         self.findings = findings[findings["severity"].map(severity_rank) <= threshold].reset_index(drop=True) \
             if len(findings) else findings
@@ -102,13 +135,64 @@ class Report:
             section.add(self._findings_table(found))
 
     def _findings_table(self, frame: pd.DataFrame, columns=("severity", "object", "title", "detail")) -> str:
-        return table_html(frame[list(columns)]) if len(frame) else ""
+        """The issues these findings belong to, as links (each finding is told once, in its issue), and the
+        findings themselves in a collapsed table."""
+        if not len(frame):
+            return ""
+        return self._issue_links(frame) + _collapsed(f"The {len(frame)} finding{'s' if len(frame) != 1 else ''}",
+                                                     table_html(frame[list(columns)]))
+
+    def _issue_links(self, frame: pd.DataFrame) -> str:
+        """Links to the issues that hold these findings, worst first, with how many of the findings each holds."""
+        keys = set(frame["key"]) if "key" in frame else set()
+        items = []
+        for issue in self.issues:
+            held = sum(1 for f in issue.findings + issue.fixed_findings if f["key"] in keys)
+            if held:
+                items.append(f'<li>{_badge(issue.severity)} <a href="#{esc(issue.anchor)}">{esc(issue.title)}</a>'
+                             + (f" ({held} findings)" if held > 1 else "") + "</li>")
+        return f'<ul class="issue-links">{"".join(items)}</ul>' if items else ""
 
     # sections ------------------------------------------------------------------------------------------------
-    def header(self) -> Section:
-        """Title, tool version, time and source (password masked), and the parameters used."""
+    @property
+    def issues(self) -> list[Issue]:
+        """The findings grouped by root cause, most severe first (``auditlib.issues``), fixed ones last."""
+        if self._issues is None:
+            tenancy = self.result.tenancy or {}
+            fixed = self.result.extras.get("fixed")
+            if fixed is not None and len(fixed):  # the same severity floor as the findings shown
+                fixed = fixed[fixed["severity"].map(severity_rank) <= self._threshold]
+            self._issues = group_issues(self.findings, fixed=fixed, tenant_column=tenancy.get("column"))
+        return self._issues
+
+    @property
+    def open_issues(self) -> list[Issue]:
+        """The issues that still have findings in this run."""
+        return [i for i in self.issues if i.status != "fixed"]
+
+    def top_issues(self, limit: int = TOP_ISSUES) -> list[Issue]:
+        """The issues the first screen lists: at most ``limit``, most severe first, info-only issues left out."""
+        return [i for i in self.open_issues if i.severity != "info"][:limit]
+
+    def first_screen(self) -> Section:
+        """What a stakeholder sees first: the verdict in plain words, the top issues with links to their detail, a
+        warning when checks were skipped, what was audited and the tenancy the audit took."""
         section = Section(self.title, "top", level=1)
+        section.add(self.audit_scope_html())
         section.add(self.skipped_warning())
+        section.add(self.verdict_html())
+        section.add(self.top_issues_html())
+        return section
+
+    def header(self) -> Section:
+        """The first screen followed by the run facts and the contents, in one section."""
+        section = self.first_screen()
+        section.blocks += self.contents().blocks
+        return section
+
+    def contents(self) -> Section:
+        """Tool version, time and source (password masked), the parameters used, and the table of contents."""
+        section = Section("About this report", "contents")
         source = self.result.source or {}
         facts = {"auditlib": __version__, "generated": self.result.generated_at,
                  "source": source.get("dsn") or source.get("path") or source.get("kind", ""),
@@ -120,6 +204,140 @@ class Report:
                                                      for k, v in facts.items() if v not in (None, "")) + "</dl>")
         section.add('<nav class="al-toc" id="al-toc"></nav>')
         return section
+
+    def verdict(self) -> str:
+        """What is wrong, in one or two plain sentences, naming the worst problem; an audit with skipped checks
+        never reads as clean."""
+        skipped = skipped_checks(self.result.skipped)
+        issues = self.open_issues
+        incomplete = (f" The audit is incomplete: {len(skipped)} check{'s' if len(skipped) != 1 else ''} could not "
+                      "run, so more problems may be hidden.") if skipped else ""
+        if not issues:
+            if skipped:
+                return (f"No problems were found by the checks that ran, but {len(skipped)} "
+                        f"check{'s' if len(skipped) != 1 else ''} could not run: this is not a clean result.")
+            return f"No problems found: the checks found nothing to fix in {self._what_audited()}."
+        worst = issues[0]
+        by_severity = {s: sum(1 for i in issues if i.severity == s) for s in SEVERITIES}
+        serious = [f"{by_severity[s]} {s}" for s in ("critical", "high") if by_severity[s]]
+        counted = (" and ".join(serious) + f" issue{'s' if sum(by_severity[s] for s in ('critical', 'high')) != 1 else ''}"
+                   if serious else f"{len(issues)} issue{'s' if len(issues) != 1 else ''}, none critical or high")
+        at_least = "at least " if skipped else ""
+        return (f"The worst problem: {_sentence_case(worst.title)}. {_sentence_case(at_least + counted)} need "
+                f"attention ({len(self.findings)} findings grouped into {len(issues)} issues).{incomplete}")
+
+    def verdict_html(self) -> str:
+        """The verdict as the first screen shows it, the terms in it linked to the glossary."""
+        worst = self.open_issues[0].severity if self.open_issues else "none"
+        incomplete = " verdict-incomplete" if self.result.skipped else ""
+        return (f'<div class="verdict verdict-{esc(worst)}{incomplete}" id="verdict" role="status">'
+                f'<p class="verdict-text">{self._linked_terms(self.verdict())}</p></div>')
+
+    def top_issues_html(self) -> str:
+        """The top issues as a table: severity, the issue (linked to its detail), likelihood, impact, status."""
+        top = self.top_issues()
+        if not top:
+            return ""
+        rows = "".join(
+            f'<tr class="issue-summary severity-{esc(i.severity)}"><td>{_badge(i.severity)}</td>'
+            f'<td class="issue-title"><a href="#{esc(i.anchor)}">{esc(i.title)}</a></td>'
+            f"<td>{esc(i.likelihood)}</td><td>{esc(i.impact)}</td>"
+            f'<td class="issue-status status-{esc(i.status)}">{esc(self._status_label(i))}</td></tr>'
+            for i in top)
+        more = len(self.open_issues) - len(top)
+        footer = (f'<p class="top-issues-more"><a href="#risk-matrix">All {len(self.open_issues)} issues in the risk '
+                  f"matrix</a> ({more} more).</p>") if more > 0 else ""
+        return ('<div class="top-issues" id="top-issues"><h2 class="top-issues-heading">Top issues</h2>'
+                '<table class="al-table top-issues-table"><thead><tr><th>Severity</th><th>Issue</th>'
+                "<th>Likelihood</th><th>Impact</th><th>Status</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>{footer}</div>")
+
+    def audit_scope_html(self) -> str:
+        """What was audited (source, server version, schemas, counts, checks) and the tenancy the audit took, as two
+        short lines under the title."""
+        scope = {"Audited": esc(self._what_audited()),
+                 "PostgreSQL": esc(self.catalog.server.get("server_version")) if self.catalog is not None else "",
+                 "Schemas": esc(", ".join(self.result.schemas)),
+                 "Contents": self._contents_counts(),
+                 "Checks": self._checks_line()}
+        items = " · ".join(f'<span class="scope-{k.lower()}"><b>{k}:</b> {v}</span>' for k, v in scope.items() if v)
+        tenancy = self._tenancy_line()
+        return (f'<div class="audit-scope" id="audit-scope"><p class="scope-facts">{items}</p>'
+                + (f'<p class="scope-tenancy" id="tenancy-detected">{tenancy}</p>' if tenancy else "")
+                + "</div>")
+
+    def _what_audited(self) -> str:
+        source = self.result.source or {}
+        kind = source.get("kind", "")
+        if kind == "demo":
+            what = f"the ProductionOS demo database ({source.get('database', '')})"
+        elif kind == "migrations" or self.result.extras.get("migration_inventory") is not None:
+            what = f"the migration folder {source.get('path', '')}".strip()
+        elif kind == "snapshot":
+            what = f"the catalog snapshot {source.get('path', '')}".strip()
+        else:
+            what = f"the database {source.get('dsn') or source.get('database') or ''}".strip()
+        scan = self.result.extras.get("code_scan")
+        if scan:
+            what += f", and the application code ({scan.get('files', 0)} files)"
+        return what
+
+    def _contents_counts(self) -> str:
+        if self.catalog is None:
+            return ""
+        audited = set(self.result.schemas)
+
+        def count(frame: pd.DataFrame) -> int:
+            return int(frame["schema"].isin(audited).sum()) if len(frame) and "schema" in frame else 0
+
+        parts = [f"{self._table_count()} tables", f"{count(self.catalog.views)} views",
+                 f"{count(self.catalog.foreign_keys)} foreign keys", f"{count(self.catalog.policies)} policies",
+                 f"{count(self.catalog.functions)} functions"]
+        inventory = self.result.extras.get("migration_inventory")
+        if inventory is not None and len(inventory):
+            parts.insert(0, f"{len(inventory)} migration files")
+        return esc(", ".join(parts))
+
+    def _checks_line(self) -> str:
+        skipped = skipped_checks(self.result.skipped)
+        text = f"{len(self.findings)} findings in {len(self.open_issues)} issues"
+        if skipped:
+            return (esc(text) + f' — <a class="skipped-link" href="#al-skipped-warning"><strong>{len(skipped)} '
+                    f"check{'s' if len(skipped) != 1 else ''} skipped</strong></a>")
+        return esc(text + "; every check ran")
+
+    def _tenancy_line(self) -> str:
+        tenancy = self.result.tenancy
+        if not tenancy:
+            return ""
+        if not tenancy.get("multi_tenant"):
+            return ("<b>Tenancy checks did not run:</b> " +
+                    self._linked_terms("no tenant root found" + (f" ({tenancy['why']})" if tenancy.get("why") else "")
+                                       + "."))
+        text = (f"each row belongs to a tenant through {tenancy.get('column')} → {tenancy.get('root') or 'no root table'}"
+                f" ({tenancy.get('source') or 'detected'})")
+        return ("<b>Tenancy:</b> " + self._linked_terms(text[:1].upper() + text[1:]) +
+                f' <small class="tenancy-why">— why: {esc(tenancy.get("why") or "")}</small>')
+
+    def _status_label(self, issue: Issue) -> str:
+        """The status a reader sees: new, open or fixed since the last run; "first run" when there is none."""
+        trends = self.result.extras.get("trends")
+        if trends is None or len(trends) < 2:
+            return "first run" if issue.status == "new" else issue.status
+        return issue.status
+
+    def _linked_terms(self, text: str) -> str:
+        """Escaped text with the first use in the report of each glossary term linked to its explanation."""
+        html_text = esc(text)
+        for term, (_, pattern, _) in GLOSSARY.items():
+            if term in self._terms_linked:
+                continue
+            match = re.search(pattern, html_text)
+            if match:
+                self._terms_linked.add(term)
+                html_text = (html_text[:match.start()] + f'<a class="term" href="#term-{term}">{match.group(0)}</a>'
+                             + html_text[match.end():])
+        return html_text
 
     def skipped_warning(self, shown: int = 10) -> str:
         """A warning box for the top of the report listing the checks that could not run (empty when all ran)."""
@@ -146,8 +364,12 @@ class Report:
             _summary(self.findings)
         counts = summary["by_severity"]
         worst = next((s for s in SEVERITIES if counts.get(s)), None)
+        skipped = skipped_checks(self.result.skipped)
         narrative = (f"The audit ran {len(self._checks_run())} checks over {self._table_count()} tables and found "
-                     f"{summary['total']} issues" + (f", the worst {worst}" if worst else "") + ".")
+                     f"{summary['total']} findings in {len(self.open_issues)} issues"
+                     + (f", the worst {worst}" if worst else "") + "."
+                     + (f" {len(skipped)} checks could not run: these counts are a lower bound, not a clean bill."
+                        if skipped else ""))
         section = Section("Executive summary", "summary", narrative)
         section.add(table_html(self.health()))
         section.add('<div class="al-counts">' + "".join(
@@ -281,7 +503,8 @@ class Report:
             section.add_heading("ON DELETE behaviour and risk")
             section.add(plotly_html(charts.on_delete_distribution(rules)))
             risky = rules.sort_values(by="risk", key=lambda s: s.map({"danger": 0, "review": 1, "ok": 2}))
-            section.add(table_html(risky))
+            section.add(_collapsed(f"The ON DELETE rule of every foreign key ({len(risky)}), riskiest first",
+                                   table_html(risky)))
         return section
 
     def _er_svgs(self, diagrams) -> list[tuple[str, str]]:
@@ -333,9 +556,10 @@ class Report:
             return Section("Multi-tenancy and row-level security", "tenancy")
         scope = self._scope()
         column = self.config.tenant_column
-        section = Section("Multi-tenancy and row-level security", "tenancy",
-                          f"Tenant column {column}: coverage per category, tables that hold tenant data without it, "
-                          f"and the policies that decide who sees which rows.")
+        section = Section("Security and multi-tenancy", "tenancy",
+                          "First what an attacker can do today, then the tenant column's coverage, the tables that "
+                          "hold tenant data without it, and the policies that decide who sees which rows.")
+        section.add(self.exploitable_holes_html())
         coverage = self.tenant_coverage(scope)
         if len(coverage):
             section.add_heading(f"{column} coverage by category")
@@ -426,11 +650,11 @@ class Report:
         matrix = self.result.extras.get("code_matrix")
         if matrix is not None and len(matrix):
             section.add_heading("Tables by file")
-            section.add(table_html(matrix.reset_index()))
+            section.add(_collapsed(f"Which file uses which table ({len(matrix)} rows)", table_html(matrix.reset_index())))
         unused = self.in_section("code.unused")
         if len(unused):
             section.add_heading(f"{len(unused)} tables the scanned code does not use")
-            section.add(table_html(unused[["object", "detail"]]))
+            section.add(_collapsed(f"The {len(unused)} tables", table_html(unused[["object", "detail"]])))
         return section
 
     def documentation_and_constraints(self) -> Section:
@@ -446,8 +670,9 @@ class Report:
             section.add(table_html(self.analysis.comment_coverage(self.result.schemas)))
         if len(candidates):
             section.add_heading("CHECK constraints the data already obeys")
-            section.add(table_html(candidates.assign(rule=candidates["evidence"].map(lambda e: (e or {}).get("check")))
-                                   [["severity", "object", "rule", "detail"]]))
+            section.add(_collapsed(f"The {len(candidates)} rules", table_html(
+                candidates.assign(rule=candidates["evidence"].map(lambda e: (e or {}).get("check")))
+                [["severity", "object", "rule", "detail"]])))
         if len(reverse):
             section.add_heading("References with no way back")
             section.add(self._findings_table(reverse))
@@ -490,28 +715,188 @@ class Report:
         return section
 
     def risk_matrix(self) -> Section:
-        """Every finding with severity, likelihood (from the evidence), impact and status."""
-        section = Section("Risk matrix", "risk-matrix", "One row per finding, worst first.")
-        section.add(table_html(self.risk_table()))
+        """The list of issues: one row per issue (plain title linked to its detail, which links back), severity,
+        likelihood, impact, status and how many findings; low and info issues collapsed with their counts."""
+        issues = self.open_issues
+        section = Section("Risk matrix", "risk-matrix",
+                          f"{len(issues)} issues, most severe first: each groups the findings of one problem "
+                          f"({len(self.findings)} findings in all). Click an issue for its findings and fix.")
+        if not issues and not self.issues:
+            return section
+        serious = [i for i in issues if severity_rank(i.severity) <= severity_rank("medium")]
+        minor = [i for i in issues if severity_rank(i.severity) > severity_rank("medium")]
+        section.add(self._issue_table(serious, start=1))
+        if minor:
+            counts = _severity_counts(minor)
+            section.add(f'<details class="collapsed-findings" id="risk-matrix-minor"><summary>{counts} '
+                        f"({sum(len(i.findings) for i in minor)} findings)</summary>"
+                        f"{self._issue_table(minor, start=len(serious) + 1)}</details>")
+        fixed = [i for i in self.issues if i.status == "fixed"]
+        if fixed:
+            section.add_heading(f"Fixed since the last run — {len(fixed)}")
+            section.add(self._issue_table(fixed, start=len(issues) + 1))
         return section
 
+    def _issue_table(self, issues: list[Issue], start: int = 1) -> str:
+        if not issues:
+            return ""
+        rows = "".join(
+            f'<tr id="{esc(i.anchor)}-row" class="issue-row severity-{esc(i.severity)}"><td>{n}</td>'
+            f'<td>{_badge(i.severity)}</td><td class="issue-title"><a href="#{esc(i.anchor)}">{esc(i.title)}</a></td>'
+            f"<td>{esc(i.likelihood)}</td><td>{esc(i.impact)}</td>"
+            f'<td class="issue-status status-{esc(i.status)}">{esc(self._status_label(i))}</td>'
+            f"<td>{len(i.findings) or len(i.fixed_findings)}</td></tr>"
+            for n, i in enumerate(issues, start))
+        return ('<table class="al-table risk-matrix-table"><thead><tr><th>#</th><th>Severity</th><th>Issue</th>'
+                "<th>Likelihood</th><th>Impact</th><th>Status</th><th>Findings</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>")
+
     def risk_table(self) -> pd.DataFrame:
-        """The risk matrix as a DataFrame: check, object, severity, likelihood, impact, status (new, open,
-        suppressed, and the findings of the previous run fixed since), first seen."""
-        columns = ["check", "object", "severity", "likelihood", "impact", "status", "first_seen"]
-        records = frame_records(self.findings)
-        for extra in ("suppressed_findings", "fixed"):
-            frame = self.result.extras.get(extra)
-            records += frame_records(frame) if frame is not None and len(frame) else []
-        if not records:
-            return pd.DataFrame(columns=columns)
-        rows = []
+        """The risk matrix as a DataFrame: one row per issue with its anchor, title, severity, likelihood, impact,
+        status, number of findings, checks and objects."""
+        from auditlib.issues import issue_frame
+
+        return issue_frame(self.issues)
+
+    def issue_details(self) -> Section:
+        """Every issue in detail: what, where, how likely, the findings grouped by check (low and info ones
+        collapsed) and the fix; each links back to its row of the risk matrix."""
+        issues = self.open_issues
+        section = Section("Issues in detail", "issues",
+                          "Each issue with the findings behind it, grouped by check, and the SQL that fixes it.")
+        serious = [i for i in issues if severity_rank(i.severity) <= severity_rank("medium")]
+        minor = [i for i in issues if severity_rank(i.severity) > severity_rank("medium")]
+        for issue in serious:
+            section.add(self.issue_card(issue))
+        if minor:
+            section.add(f'<details class="collapsed-findings" id="issues-minor"><summary>{_severity_counts(minor)} '
+                        f"({sum(len(i.findings) for i in minor)} findings)</summary>"
+                        + "".join(self.issue_card(i) for i in minor) + "</details>")
+        fixed = [i for i in self.issues if i.status == "fixed"]
+        if fixed:
+            section.add(f'<details class="collapsed-findings" id="issues-fixed"><summary>{len(fixed)} issues fixed '
+                        "since the last run</summary>" + "".join(self.issue_card(i) for i in fixed) + "</details>")
+        return section
+
+    def issue_card(self, issue: Issue) -> str:
+        """One issue: title, severity, likelihood (and why), impact, status, objects, findings by check, fix."""
+        first_seen = min((str(f.get("first_seen") or "")[:10] for f in issue.findings if f.get("first_seen")),
+                         default="")
+        meta = (f'<p class="issue-meta">{_badge(issue.severity)} <span class="likelihood">Likelihood: '
+                f"{esc(issue.likelihood)} ({esc(issue.likelihood_reason)})</span> · "
+                f'<span class="impact">Impact: {esc(issue.impact)}</span> · <span class="issue-status status-'
+                f'{esc(issue.status)}">Status: {esc(self._status_label(issue))}</span>'
+                + (f' · <span class="first-seen">first seen {esc(first_seen)}</span>' if first_seen else "") + "</p>")
+        objects = issue.objects
+        where = (f'<p class="issue-objects">Where: {esc(", ".join(objects[:8]))}'
+                 + (f" and {len(objects) - 8} more" if len(objects) > 8 else "") + "</p>")
+        body = self._findings_by_check(issue.findings) if issue.findings else \
+            self._findings_by_check(issue.fixed_findings)
+        if issue.severity != "critical":  # the critical ones open; the others say what is wrong, details on demand
+            lead = (issue.findings or issue.fixed_findings)[0]
+            count = len(issue.findings or issue.fixed_findings)
+            body = (f'<p class="issue-explanation">{esc(lead["detail"])}</p>'
+                    + _collapsed(f"The {count} finding{'s' if count != 1 else ''} and the fix", body))
+        fixed_note = (f'<p class="issue-fixed-note">{len(issue.fixed_findings)} of its findings were fixed since the '
+                      "last run.</p>") if issue.findings and issue.fixed_findings else ""
+        return (f'<article class="issue-card severity-{esc(issue.severity)}" id="{esc(issue.anchor)}">'
+                f"<h3>{self._linked_terms(issue.title)}</h3>{meta}{where}{fixed_note}{body}"
+                f'<p class="back-link"><a href="#{esc(issue.anchor)}-row">Back to the risk matrix</a></p></article>')
+
+    def _findings_by_check(self, records: list[dict]) -> str:
+        """Findings grouped by check (the check's summary as heading), each group's fix SQL collapsed; the low and
+        info groups collapsed together with their counts."""
+        specs = load_checks()
+        groups: dict[str, list[dict]] = {}
         for record in records:
-            rows.append({"check": record["check"], "object": record["object"], "severity": record["severity"],
-                         "likelihood": _likelihood(record), "impact": _impact(record["category"]),
-                         "status": record.get("status") or "open",
-                         "first_seen": str(record.get("first_seen") or "")[:10]})
-        return pd.DataFrame(rows, columns=columns)
+            groups.setdefault(record["check"], []).append(record)
+        serious, minor = [], []
+        for check, found in groups.items():
+            spec = specs.get(check)
+            summary = spec.summary if spec is not None else check
+            if len(found) == 1:  # one finding reads as a sentence; a table is for many
+                table = (f'<p class="finding"><span class="finding-object">{esc(found[0]["object"])}</span>: '
+                         f'{esc(found[0]["detail"])}</p>')
+            else:
+                table = table_html(pd.DataFrame([{"severity": r["severity"], "object": r["object"],
+                                                  "title": r["title"], "detail": r["detail"]} for r in found]))
+            fixes = list(dict.fromkeys(r["remediation_sql"] for r in found if r.get("remediation_sql")))
+            fix = (f'<details class="fix-sql"><summary>Fix: the SQL ({len(fixes)} statement'
+                   f"{'s' if len(fixes) != 1 else ''})</summary>{sql_html(chr(10).join(fixes))}</details>"
+                   if fixes else "")
+            block = (f'<div class="check-group"><h4>{esc(summary)} <code class="check-name">{esc(check)}</code> — '
+                     f"{len(found)} finding{'s' if len(found) != 1 else ''}</h4>{table}{fix}</div>")
+            (serious if severity_rank(found[0]["severity"]) <= severity_rank("medium") else minor).append((found, block))
+        html_text = "".join(block for _, block in serious)
+        if minor:
+            found = [r for group, _ in minor for r in group]
+            html_text += (f'<details class="collapsed-findings"><summary>{_severity_counts_of(found)} findings'
+                          "</summary>" + "".join(block for _, block in minor) + "</details>")
+        return html_text
+
+    def changes(self) -> Section:
+        """What changed since the last run: the issues that are new, and those that are fixed (empty without a
+        previous run)."""
+        trends = self.result.extras.get("trends")
+        if trends is None or len(trends) < 2:
+            return Section("What changed since the last run", "changes")
+        by_status = issues_by_status(self.issues)
+        latest = trends.iloc[-1]
+        previous = str(trends.iloc[-2]["generated_at"])[:16]
+        section = Section("What changed since the last run", "changes",
+                          f"Since the previous run ({previous}): {len(by_status['new'])} new issues, "
+                          f"{len(by_status['fixed'])} fixed, {len(by_status['open'])} still open "
+                          f"({int(latest['new'])} new and {int(latest['fixed'])} fixed findings).")
+        for status, heading in (("new", "New issues"), ("fixed", "Fixed issues")):
+            listed = by_status[status]
+            if listed:
+                items = "".join(f'<li>{_badge(i.severity)} <a href="#{esc(i.anchor)}">{esc(i.title)}</a></li>'
+                                for i in listed[:20])
+                more = f"<li>… and {len(listed) - 20} more.</li>" if len(listed) > 20 else ""
+                section.add(f'<div class="changes-{status}"><h3>{heading} — {len(listed)}</h3>'
+                            f"<ul>{items}{more}</ul></div>")
+        if not by_status["new"] and not by_status["fixed"]:
+            section.add_text("No issue appeared or went away since the previous run.")
+        return section
+
+    def exploitable_holes_html(self) -> str:
+        """What an anonymous visitor and any signed-in user can do today, from the security findings' evidence:
+        each hole with its objects, a link to its issue and the fix."""
+        lists = []
+        shown: set[str] = set()
+        for audience, heading, note in (
+                ("anonymous", "What an anonymous visitor can do (anyone on the internet, not signed in)", ""),
+                ("signed-in", "What any signed-in user can do", " — besides everything an anonymous visitor can")):
+            items = []
+            for issue in self.open_issues:
+                if issue.anchor in shown or audience not in issue.audiences():
+                    continue
+                records = [r for r in issue.findings if audience in audiences_of(r) and finding_action(r)]
+                if not records:
+                    continue
+                shown.add(issue.anchor)
+                actions = list(dict.fromkeys(finding_action(r) for r in records))
+                objects = list(dict.fromkeys(r["object"] for r in records))
+                fixes = list(dict.fromkeys(r["remediation_sql"] for r in records if r.get("remediation_sql")))
+                fix = (f'<details class="fix-sql"><summary>The fix</summary>{sql_html(chr(10).join(fixes))}</details>'
+                       if fixes else '<p class="hole-fix">The fix: see the issue.</p>')
+                items.append(f'<li class="hole severity-{esc(issue.severity)}">{_badge(issue.severity)} '
+                             f'<a href="#{esc(issue.anchor)}">{esc("; ".join(actions))}</a>'
+                             f'<br><span class="hole-objects">Objects: {esc(", ".join(objects[:6]))}</span>{fix}</li>')
+            if items:
+                lists.append(f'<div class="holes-{audience}"><h3>{esc(heading)}{esc(note if lists else "")}</h3>'
+                             f'<ul class="holes">{"".join(items)}</ul></div>')
+        if not lists:
+            return ""
+        return '<div class="exploitable-holes" id="exploitable-holes">' + "".join(lists) + "</div>"
+
+    def glossary(self) -> Section:
+        """The terms the report uses, explained once in plain words."""
+        section = Section("What the terms mean", "glossary")
+        section.add('<dl class="glossary">' + "".join(
+            f'<dt id="term-{term}">{esc(name)}</dt><dd>{esc(meaning)}</dd>'
+            for term, (name, _, meaning) in GLOSSARY.items()) + "</dl>")
+        return section
 
     def trends(self) -> Section:
         """Findings over the recorded runs of this source: by severity, new and fixed per run, time to fix."""
@@ -545,14 +930,16 @@ class Report:
             inventory = self._audited_tables()[["schema", "name", "kind", "row_estimate", "size_bytes",
                                                 "rls_enabled", "comment"]]
             section.add_heading(f"A. Table inventory ({len(inventory)} tables)")
-            section.add(table_html(inventory, max_rows=5000))
+            section.add(_collapsed(f"Every audited table ({len(inventory)})", table_html(inventory, max_rows=5000)))
         section.add_heading("B. Checks")
-        section.add(table_html(check_documentation_frame()))
+        checks = check_documentation_frame()
+        section.add(_collapsed(f"What each of the {len(checks)} checks looks for", table_html(checks)))
         queries = [(r["object"], r["evidence"].get("query")) for r in frame_records(self.findings)
                    if isinstance(r["evidence"], dict) and r["evidence"].get("query")]
         if queries:
             section.add_heading("C. Validation queries used")
-            section.add(sql_html("\n\n".join(f"-- {obj}\n{query}" for obj, query in queries)))
+            section.add(_collapsed(f"The {len(queries)} queries", sql_html("\n\n".join(f"-- {obj}\n{query}"
+                                                                                        for obj, query in queries))))
         return section
 
     # migration folders -----------------------------------------------------------------------------------------
@@ -605,10 +992,18 @@ class Report:
 
     def sections(self) -> list[Section]:
         """Every section in report order (empty ones included, they render as nothing)."""
-        return [self.header(), self.executive_summary(), self.trends(), self.schema_overview(), self.foreign_keys(),
-                self.cascade(), self.duplicates(), self.tenancy(), self.json_structure(), self.data_integrity(),
-                self.functions(), self.code(), self.documentation_and_constraints(), self.recommendations(), self.risk_matrix(),
+        return [self.first_screen(), self.changes(), self.contents(), self.executive_summary(), self.risk_matrix(),
+                self.issue_details(), self.tenancy(), self.trends(), self.schema_overview(), self.foreign_keys(),
+                self.cascade(), self.duplicates(), self.json_structure(), self.data_integrity(), self.functions(),
+                self.code(), self.documentation_and_constraints(), self.recommendations(), self.glossary(),
                 self.appendices()]
+
+    def migration_sections(self) -> list[Section]:
+        """Every section of the migration-folder report in report order."""
+        return [self.first_screen(), self.changes(), self.contents(), self.executive_summary(), self.risk_matrix(),
+                self.issue_details(), self.trends(), self.migration_inventory(), self.migration_duplicates(),
+                self.migration_failures(), self.schema_overview(), self.foreign_keys(), self.tenancy(),
+                self.functions(), self.recommendations(), self.glossary(), self.appendices()]
 
     # internals ------------------------------------------------------------------------------------------------
     def _audited_tables(self) -> pd.DataFrame:
@@ -626,6 +1021,32 @@ class Report:
 
         skipped = {s["check"] for s in self.result.skipped}
         return [n for n, s in load_checks().items() if s.kind == "schema" and n not in skipped]
+
+
+def _collapsed(summary: str, body: str) -> str:
+    """A block closed by default, opened by its one-line summary."""
+    return f'<details class="collapsed-findings"><summary>{esc(summary)}</summary>{body}</details>' if body else ""
+
+
+def _badge(severity: str) -> str:
+    return (f'<span class="al-badge severity-badge sev-{esc(severity)}" style="background:'
+            f'{SEVERITY_COLOURS.get(severity, "#90a4ae")}">{esc(severity)}</span>')
+
+
+def _sentence_case(text: str) -> str:
+    """The text with a capital first letter unless it starts with a name (schema.table, a quoted name)."""
+    first = text.split(" ", 1)[0]
+    return text if "." in first or not text else text[:1].upper() + text[1:]
+
+
+def _severity_counts(issues: list[Issue]) -> str:
+    counts = {s: sum(1 for i in issues if i.severity == s) for s in SEVERITIES}
+    return " and ".join(f"{n} {s}" for s, n in counts.items() if n) + f" issue{'s' if len(issues) != 1 else ''}"
+
+
+def _severity_counts_of(records: list[dict]) -> str:
+    counts = {s: sum(1 for r in records if r["severity"] == s) for s in SEVERITIES}
+    return " and ".join(f"{n} {s}" for s, n in counts.items() if n)
 
 
 def _summary(frame: pd.DataFrame) -> dict:
