@@ -885,3 +885,70 @@ def sensitive_column_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[
                              f"{ident_list(roles)};\n-- then GRANT SELECT (the other columns) ON "
                              f"{ident(column['schema'], column['table'])} TO {ident_list(roles)};"))
 
+
+
+DEFAULT_OBJECT_TYPES = {"table": "TABLES", "function": "FUNCTIONS"}
+
+
+@check(name="default_privileges_exposed", category="security", severity="medium")
+def default_privileges_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """Default privileges give the API roles (or PUBLIC) every new table or function a role creates in an API schema.
+
+    ``ALTER DEFAULT PRIVILEGES ... GRANT ... ON TABLES TO anon, authenticated`` (Supabase sets it for postgres and
+    supabase_admin in public) means a table created tomorrow is readable and writable over the API the moment it
+    exists, and row-level security is off on a new table until someone enables it; on functions, every new
+    SECURITY DEFINER function is callable over the API. One finding per creating role, schema (defaults without a
+    schema apply in all of them) and object kind, naming the privileges each API role gets; medium when anon or
+    PUBLIC gets them, low when only authenticated does. ``rls_disabled_exposed`` reports the tables these defaults
+    already reach; this check reports the defaults themselves. pgrls SEC044, SEC049.
+
+    Why it matters: access control depends on every future migration remembering ``ENABLE ROW LEVEL SECURITY``
+    (or ``REVOKE EXECUTE``) in the same transaction; one forgotten statement publishes a table to anyone holding
+    the anon key.
+
+    How to fix: revoke the defaults from the API roles (``ALTER DEFAULT PRIVILEGES FOR ROLE ... IN SCHEMA ...
+    REVOKE ALL ON TABLES FROM anon, authenticated``) and grant each table explicitly once its policies exist, or keep
+    the defaults and add a migration check that every new table enables RLS.
+    """
+    api_roles = _api_roles(config)
+    schemas = set(_api_schemas(config))
+    frame = catalog.default_privileges
+    rows = frame[frame["object_type"].isin(list(DEFAULT_OBJECT_TYPES))
+                 & frame["grantee"].isin([*api_roles, "public"])
+                 & (frame["schema"].isna() | frame["schema"].isin(schemas))]
+    grouped: dict[tuple[str, str | None, str], dict[str, set[str]]] = {}
+    for row in rows.to_dict("records"):
+        schema = row["schema"] if isinstance(row["schema"], str) else None
+        grouped.setdefault((row["role"], schema, row["object_type"]), {}).setdefault(row["grantee"], set()).add(
+            row["privilege"])
+    for (role, schema, object_type), grants in sorted(grouped.items(), key=lambda item: (
+            item[0][1] or "", item[0][0], item[0][2])):
+        grantees = _low_trust(set(grants), api_roles)
+        anonymous = _anonymous(grantees, api_roles)
+        where = f"in {schema}" if schema else "in every schema"
+        privileges = {g: sorted(p) for g, p in sorted(grants.items())}
+        given = "; ".join(f"{g}: {', '.join(p)}" for g, p in privileges.items())
+        if object_type == "table":
+            owned = catalog.tables[(catalog.tables["owner"] == role)
+                                   & (catalog.tables["schema"].isin([schema] if schema else sorted(schemas)))]
+            open_now = sorted(f"{t['schema']}.{t['name']}" for t in owned.to_dict("records") if not t["rls_enabled"])
+            consequence = ("a new table is reachable over the API at once, with row-level security off until a "
+                           "migration enables it")
+        else:
+            open_now = []
+            consequence = "every new function, SECURITY DEFINER ones included, is callable over the API"
+        on = DEFAULT_OBJECT_TYPES[object_type]
+        revoke = (f"ALTER DEFAULT PRIVILEGES FOR ROLE {ident(role)}"
+                  + (f" IN SCHEMA {ident(schema)}" if schema else "")
+                  + f" REVOKE ALL ON {on} FROM {', '.join(ident(g) if g != 'public' else 'PUBLIC' for g in privileges)};")
+        yield Finding(
+            schema=schema, table=None, column=None, object=f"{schema or '*'}:{object_type}s:{role}",
+            severity="medium" if anonymous else "low",
+            title=f"New {object_type}s {role} creates {where} are granted to {', '.join(grantees)}",
+            detail=(f"The default privileges of {role} {where} grant {given} on every new {object_type}: "
+                    f"{consequence}."
+                    + (f" Tables of {role} with RLS off there today: {', '.join(open_now)}." if open_now else "")),
+            evidence={"role": role, "schema": schema, "object_type": object_type, "default_privileges": privileges,
+                      "grantees": grantees, "api_schemas": sorted(schemas), "api_roles": api_roles,
+                      "rls_off_tables_of_role": open_now},
+            remediation_sql=revoke + f"\n-- then GRANT on each new {object_type} explicitly, once it is protected")
