@@ -282,10 +282,7 @@ def security_definer_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[
         if not function["security_definer"]:
             continue
         facts = body_facts(function)
-        tables = [catalog.relation(*_split(name)) for name in sorted(facts.reads | facts.writes)]
-        owner_bypasses = _bypasses_rls(catalog, function["owner"], None) or any(
-            t is not None and t["rls_enabled"] and _bypasses_rls(catalog, function["owner"], t) for t in tables)
-        if not owner_bypasses:
+        if not _owner_bypasses(catalog, function, facts):
             continue
         ids = _id_arguments(_arguments(function["arguments"]))
         unchecked = [a for a in ids if a not in facts.checked_arguments]
@@ -952,3 +949,74 @@ def default_privileges_exposed(catalog: Catalog, config: AuditConfig) -> Iterato
                       "grantees": grantees, "api_schemas": sorted(schemas), "api_roles": api_roles,
                       "rls_off_tables_of_role": open_now},
             remediation_sql=revoke + f"\n-- then GRANT on each new {object_type} explicitly, once it is protected")
+
+
+def _owner_bypasses(catalog: Catalog, function: dict, facts: BodyFacts) -> bool:
+    """True when a SECURITY DEFINER function's owner skips the RLS of a table its body reads or writes (or of every
+    table: superuser, BYPASSRLS)."""
+    tables = [catalog.relation(*_split(name)) for name in sorted(facts.reads | facts.writes)]
+    return _bypasses_rls(catalog, function["owner"], None) or any(
+        t is not None and t["rls_enabled"] and _bypasses_rls(catalog, function["owner"], t) for t in tables)
+
+
+@check(name="view_calls_security_definer", category="security", severity="high")
+def view_calls_security_definer(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """A view the API roles can read calls a SECURITY DEFINER function whose owner bypasses row-level security.
+
+    The function runs as its owner whoever reads the view, and ``security_invoker`` does not change that: it makes
+    the view's own table reads the caller's, not the function's. A view without ``security_invoker`` also checks
+    EXECUTE as the view's owner, so a function revoked from the API roles is still reached through it. The functions
+    come from the view's dependencies (``relations.calls``); the body is parsed as for
+    ``security_definer_exposed``. High when anon can read the view, medium when only authenticated can; one step
+    lower when every statement of the function is tied to the caller (``auth.uid()``) and it writes nothing.
+    Functions of the platform schemas are not reported. pgrls VIEW002.
+
+    Why it matters: the view is a second door to the function: ``GET /view`` runs its statements with the owner's
+    rights for every row, past the policies of the tables it reads, even after EXECUTE was revoked.
+
+    How to fix: make the function SECURITY INVOKER (``ALTER FUNCTION ... SECURITY INVOKER``) when the caller's own
+    rights suffice, or filter inside the function by ``auth.uid()``; otherwise revoke SELECT on the view from the
+    API roles.
+    """
+    api_roles = _api_roles(config)
+    readers = _table_readers(catalog, api_roles)
+    schemas = set(_api_schemas(config))
+    platform = _platform(config)
+    functions = {_signature(f): f for f in catalog.functions.to_dict("records") if f["security_definer"]}
+    for view in catalog.views.to_dict("records"):
+        key = (view["schema"], view["name"])
+        if view["schema"] not in schemas or key not in readers:
+            continue
+        called = []
+        for signature in view["calls"]:
+            function = functions.get(signature)
+            if function is None or function["schema"] in platform:
+                continue
+            facts = body_facts(function)
+            if _owner_bypasses(catalog, function, facts):
+                called.append((function, facts))
+        if not called:
+            continue
+        roles = readers[key]
+        anonymous = _anonymous(roles, api_roles)
+        tied = all(f.parsed and f.calls_caller and not f.writes for _, f in called)
+        names = [_signature(f) for f, _ in called]
+        owners = sorted({f["owner"] for f, _ in called})
+        yield Finding(
+            schema=view["schema"], table=view["name"], column=None,
+            severity=_severity(anonymous, worst=False, bad=not tied),
+            title=f"{view['kind'].capitalize()} {view['schema']}.{view['name']} calls SECURITY DEFINER "
+                  f"{', '.join(names)}",
+            detail=(f"{', '.join(roles)} can read {view['schema']}.{view['name']}, which calls {', '.join(names)}; "
+                    f"the function runs as {', '.join(owners)}, who bypasses row-level security"
+                    + (", whatever the view's security_invoker says." if view["security_invoker"] else
+                       ", and EXECUTE is checked as the view's owner, not the caller.")),
+            evidence={"functions": names, "owners": owners, "readers": roles,
+                      "security_invoker": bool(view["security_invoker"]),
+                      "writes": sorted({t for _, f in called for t in f.writes}),
+                      "reads": sorted({t for _, f in called for t in f.reads}),
+                      "calls_auth_uid": [f.calls_caller for _, f in called], "api_roles": api_roles},
+            remediation_sql="\n".join(
+                [*(f"ALTER FUNCTION {_function_ident(f)} SECURITY INVOKER;" for f, _ in called),
+                 f"-- or, when the function must keep its owner's rights: REVOKE SELECT ON "
+                 f"{ident(view['schema'], view['name'])} FROM {ident_list(roles)}, PUBLIC;"]))
