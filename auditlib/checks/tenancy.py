@@ -217,7 +217,8 @@ GLOBAL_BY_NATURE = ("*token", "*_hash", "*secret*", "*_ref", "external_*", "*_uu
 
 
 @check(name="unique_not_tenant_scoped", category="tenancy", severity="medium", needs=("analysis",),
-       report_section="tenancy.enforcement")
+       report_section="tenancy.enforcement",
+       peers=("pgrls:SEC035",))
 def unique_not_tenant_scoped(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A UNIQUE constraint or index of a tenant table is unique across all tenants, not within one.
 
@@ -289,7 +290,8 @@ def unique_not_tenant_scoped(catalog: Catalog, config: AuditConfig, analysis: An
 
 
 @check(name="fk_existence_oracle", category="tenancy", severity="info", needs=("analysis",),
-       report_section="tenancy.enforcement")
+       report_section="tenancy.enforcement",
+       peers=("pgrls:SEC047",))
 def fk_existence_oracle(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """An API role may write a foreign key into a tenant table protected by RLS: whether the write succeeds tells
     the caller whether a row of another tenant exists.
