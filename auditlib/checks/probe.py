@@ -574,8 +574,9 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
     ``request.jwt.claims`` holding only the role, as PostgREST does for a request with the public key and no user)
     and counts the rows it sees in every table and view of the API schemas that anon may select from and that holds
     tenant or user data: tables of the tenancy model, users tables, and views that read them or call SECURITY
-    DEFINER functions that do. At most ``probe.scan_rows`` rows are counted per relation (0: every row). Only
-    counts come back; nothing is written.
+    DEFINER functions that do. A table beyond ``probe.scan_rows`` rows is read through a page sample of about that
+    many rows (its count is an estimate, "about"); a view is counted up to that many rows ("at least"); 0 reads
+    every row. Only counts come back; nothing is written.
 
     Why it matters: whatever anon sees, anyone with the project's public key sees, without signing up: these rows
     are published.
@@ -614,6 +615,9 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
         data.skip("anon_reads_rows", None, f"what {role} may read could not be read: {error}")
         return
     cap = _cap(config)
+    # a large table is read through a page sample (policies run row by row); a view is read up to the cap
+    percents = {key: sample_percent(catalog, *key, int(config.get("probe", "scan_rows")))
+                if candidates[key][0]["kind"] != "view" else 100.0 for key in readable}
     visible: dict[tuple[str, str], int] = {}
     failed: dict[tuple[str, str], str] = {}
     with data.connection() as conn:
@@ -628,8 +632,9 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
             data.queries += 1
             try:
                 with conn.begin_nested():
-                    visible[key] = int(conn.execute(sa.text(render("probe_visible_rows", relation=key)),
-                                                    {"cap": cap}).scalar())
+                    query = render("probe_visible_rows", relation=key, sample=table_sample(percents[key]))
+                    count = int(conn.execute(sa.text(query), {"cap": cap, **sample_parameters(percents[key])}).scalar())
+                    visible[key] = scaled(count, percents[key])
             except sa.exc.DBAPIError as error:
                 failed[key] = f"as {role}: {explain_query_error(error)}"
     for key, reason in sorted(failed.items()):
@@ -638,10 +643,11 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
         if not count:
             continue
         relation, shown = candidates[key]
-        capped = cap is not None and count >= cap
+        capped = cap is not None and percents[key] >= 100.0 and count >= cap
+        estimated = percents[key] < 100.0
         what = (sensitive[key] if key in sensitive else
                 f"rows of {', '.join(shown)} ({', '.join(sorted({sensitive[tuple(t.split('.', 1))] for t in shown}))})")
-        many = f"{'at least ' if capped else ''}{plural(count, 'row')}"
+        many = f"{'at least ' if capped else 'about ' if estimated else ''}{plural(count, 'row')}"
         yield Finding(
             schema=key[0], table=key[1], column=None,
             title=f"An anonymous visitor can read {many} of {qualified(*key)}",
@@ -649,13 +655,15 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
                     f"{relation['kind']} {qualified(*key)}: {what}"
                     + (f" (row level security {'on' if relation['rls_enabled'] else 'off'})."
                        if relation["kind"] in ("table", "partitioned table") else ".")),
-            evidence={"visible_rows": count, "capped": capped, "probe_scan_rows": config.get("probe", "scan_rows"),
+            evidence={"visible_rows": count, "capped": capped, "estimated": estimated,
+                      "sample_percent": percents[key], "probe_scan_rows": config.get("probe", "scan_rows"),
                       "role": role, "kind": relation["kind"], "shows": shown,
                       "rls_enabled": bool(relation["rls_enabled"]),
                       "impersonation": (f"SET LOCAL ROLE {role}; set_config('request.jwt.claims', "
                                         f"'{{\"role\": \"{role}\"}}', true) in a read-only transaction that is "
                                         "rolled back"),
-                      "query": without_header(render("probe_visible_rows", relation=key))},
+                      "query": without_header(render("probe_visible_rows", relation=key,
+                                                     sample=table_sample(percents[key])))},
             remediation_sql=(f"REVOKE SELECT ON {sql.Identifier(*key).as_string()} FROM {sql.Identifier(role).as_string()};"
                              "\n-- or give its read policies a tenant or owner condition (TO authenticated)"))
 
@@ -760,8 +768,8 @@ def anon_function_reads(catalog: Catalog, config: AuditConfig, data: DataContext
     PL/pgSQL parsed with pglast's PL/pgSQL parser) holds queries only, no INSERT/UPDATE/DELETE, no dynamic EXECUTE,
     no CALL, and every function it calls is not VOLATILE (looked up on the server); STABLE alone is not taken as
     proof, since a STABLE function may call a volatile one. Tenant and user id arguments are filled with the first
-    tenant's id and the first member's id; a function with other arguments is not called. Functions not called are
-    listed as skipped with the reason: ``security_definer_exposed`` reports them from their text.
+    tenant's id and the first member's id; a function with other arguments is not called. The functions not called
+    are left to ``security_definer_exposed``, which reports them from their text.
 
     Why it matters: the function runs as its owner, past row-level security: a non-empty answer to a request
     without a user is tenant data published to anyone with the project's public key.
@@ -807,7 +815,6 @@ def anon_function_reads(catalog: Catalog, config: AuditConfig, data: DataContext
     tenant_id, user_id = (sample.tenant_id, sample.user_id) if sample is not None else (None, None)
     calls: list[tuple[dict, list[tuple[str, str, str]], ReadOnlyProof]] = []
     for function, proof in chosen:
-        signature = _signature(function)
         if proof.proven:
             for schema, name in sorted(proof.calls, key=lambda c: (c[0] or "", c[1])):
                 kinds = user_functions.get((schema, name)) if schema else None
@@ -815,15 +822,11 @@ def anon_function_reads(catalog: Catalog, config: AuditConfig, data: DataContext
                     proof = ReadOnlyProof(False, f"it calls {f'{schema}.' if schema else ''}{name}(), which is "
                                                  "VOLATILE (or unknown)")
                     break
-        if not proof.proven:
-            data.skip("anon_function_reads", signature, f"not called: {proof.reason} (read-only not proven; "
-                                                         "security_definer_exposed reports it)")
-            continue
         values, why_not = _argument_values(function, tenant_id, user_id)
-        if why_not:
-            data.skip("anon_function_reads", signature, f"not called: {why_not}")
-            continue
-        calls.append((function, values, proof))
+        # not called (not shown read-only, or arguments it cannot fill): security_definer_exposed reports it from
+        # its text; not a skip, since nothing failed
+        if proof.proven and not why_not:
+            calls.append((function, values, proof))
     if not calls:
         return
     cap = _cap(config)
