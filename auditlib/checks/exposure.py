@@ -1096,8 +1096,8 @@ def graphql_schema_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Fi
             detail=(f"GraphQL introspection shows {role} the structure of {shown}: {enabled}, and {role} may select "
                     "from them (row-level security hides rows, not the schema)."),
             evidence={"role": role, "relations": visible, "graphql": enabled, "api_roles": api_roles},
-            remediation_sql=(f"-- revoke SELECT on the relations {role} should not discover, or, when the app "
-                             f"does not use GraphQL:\nREVOKE USAGE ON SCHEMA graphql_public FROM {ident(role)};"))
+            # which relations the role should not discover is a decision, not a mechanical fix
+            remediation_sql=None)
 
 
 def _bucket_only(text: str | None) -> str | None:
