@@ -8,6 +8,11 @@ another organisation or to none. Tables without the tenant column are judged thr
 the tenants they lead to as the auditing role. Nothing is written; only counts and parent keys come back. Tables
 beyond ``probe.scan_rows`` rows are read through a page sample (policies are evaluated row by row, and a policy
 calling a function costs microseconds a row: minutes on tens of millions), and their counts scaled up.
+
+The anonymous probe (``anon_reads_rows``, ``anon_function_reads``) does the same as a request that carries only the
+project's public key: ``SET LOCAL ROLE anon`` with claims that name no user. It counts the rows of tenant and user
+data the tables and views of the API schemas show, and calls the exposed SECURITY DEFINER functions whose bodies it
+can show to be read-only, counting what they answer (never the values).
 """
 
 from __future__ import annotations
@@ -528,12 +533,17 @@ def _sensitive_tables(catalog: Catalog, model: TenancyModel) -> dict[tuple[str, 
     return found
 
 
-def _exposes(catalog: Catalog, relation: dict, sensitive: dict[tuple[str, str], str],
-             seen: set[str] | None = None) -> list[str]:
-    """The tenant or user tables a view or materialized view shows: those it reads (through other views too), and
-    those the SECURITY DEFINER functions it calls read."""
-    from auditlib.checks.exposure import body_facts
+def _definer_reads(catalog: Catalog) -> dict[str, set[str]]:
+    """signature -> the tables a SECURITY DEFINER function's body reads (parsed once per run)."""
+    from auditlib.checks.exposure import _signature, body_facts
 
+    return {_signature(f): body_facts(f).reads for f in catalog.functions.to_dict("records") if f["security_definer"]}
+
+
+def _exposes(catalog: Catalog, relation: dict, sensitive: dict[tuple[str, str], str],
+             definers: dict[str, set[str]], seen: set[str] | None = None) -> list[str]:
+    """The tenant or user tables a view or materialized view shows: those it reads (through other views too), and
+    those the SECURITY DEFINER functions it calls read (``definers``, from ``_definer_reads``)."""
     seen = set() if seen is None else seen
     shown: list[str] = []
     for name in relation["reads"]:
@@ -545,13 +555,10 @@ def _exposes(catalog: Catalog, relation: dict, sensitive: dict[tuple[str, str], 
             shown.append(name)
         inner = catalog.relation(schema, table)
         if inner is not None and inner["kind"] in ("view", "materialized view"):
-            shown += _exposes(catalog, inner, sensitive, seen)
-    definers = {f"{f['schema']}.{f['name']}({f['arguments'] or ''})": f
-                for f in catalog.functions.to_dict("records") if f["security_definer"]}
+            shown += _exposes(catalog, inner, sensitive, definers, seen)
     for signature in relation["calls"]:
-        if signature in definers:
-            shown += [t for t in sorted(body_facts(definers[signature]).reads)
-                      if tuple(t.split(".", 1)) in sensitive and t not in shown]
+        shown += [t for t in sorted(definers.get(signature, ()))
+                  if tuple(t.split(".", 1)) in sensitive and t not in shown]
     return list(dict.fromkeys(shown))
 
 
@@ -595,6 +602,7 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
     schemas = audited_schemas(catalog, config, audited) & set(config["tenancy"].get("api_schemas",
                                                                                      DEFAULT_API_SCHEMAS))
     candidates: dict[tuple[str, str], tuple[dict, list[str]]] = {}
+    definers = _definer_reads(catalog)
     for relation in catalog.relations.to_dict("records"):
         key = (relation["schema"], relation["name"])
         if relation["schema"] not in schemas:
@@ -602,7 +610,7 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
         if relation["kind"] in ("table", "partitioned table") and key in sensitive:
             candidates[key] = (relation, [f"{key[0]}.{key[1]}"])
         elif relation["kind"] in ("view", "materialized view"):
-            shown = _exposes(catalog, relation, sensitive)
+            shown = _exposes(catalog, relation, sensitive, definers)
             if shown:
                 candidates[key] = (relation, shown)
     if not candidates:
