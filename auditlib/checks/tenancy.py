@@ -224,8 +224,9 @@ def unique_not_tenant_scoped(catalog: Catalog, config: AuditConfig, analysis: An
 
     ``UNIQUE (email)`` on a table that has the tenant column makes a value taken in one organisation unavailable in
     every other: a tenant can block another's slug, invoice number or e-mail, and learn that the value exists
-    elsewhere from the unique violation it gets back. Only tables that carry the detected tenant column are read (no
-    tenancy, no finding). Keys that contain the tenant column or the whole primary key, keys with a column that
+    elsewhere from the unique violation it gets back. Only tables of tenant data are read (no tenancy, no finding):
+    those that carry the detected tenant column, and those that reach it through a parent (the fix then waits for
+    ``tenant_column_missing``'s, so none is given). Keys that contain the tenant column or the whole primary key, keys with a column that
     references tenant data or a user (``UNIQUE (project_id, version)`` is scoped through the project), single
     ``uuid`` columns with a generated default (surrogate ids) and single columns unique by nature (``*token``,
     ``*_hash``, ``*secret*``, ``*_ref``, ``external_*``) are not reported. Expression keys are compared by the expression's text.
@@ -243,15 +244,19 @@ def unique_not_tenant_scoped(catalog: Catalog, config: AuditConfig, analysis: An
         return
     roles = list(config.get("tenancy", "api_roles"))
     writers = _writers(catalog, roles)
-    # A key column that references tenant data or a user scopes the key through that parent's tenant.
+    # A key column that references tenant data or a user (a foreign key, or a reference the model inferred) scopes
+    # the key through that parent's tenant, or to one user.
     scoping: dict[tuple[str, str], set[str]] = {}
-    for fk in catalog.foreign_keys.to_dict("records"):
-        parent = (fk["ref_schema"], fk["ref_table"])
-        if len(fk["columns"]) == 1 and (parent in model.user_tables or model.tables.get(parent, {}).get("scope")
-                                        in ("root", "tenant", "inherits")):
-            scoping.setdefault((fk["schema"], fk["table"]), set()).update(fk["columns"])
+    references = [(fk["schema"], fk["table"], fk["ref_schema"], fk["ref_table"], list(fk["columns"]))
+                  for fk in catalog.foreign_keys.to_dict("records")]
+    references += [(*ref.source, *ref.target, list(ref.columns)) for ref in model.references]
+    for schema, table, ref_schema, ref_table, columns in references:
+        parent = (ref_schema, ref_table)
+        if len(columns) == 1 and (parent in model.user_tables or model.tables.get(parent, {}).get("scope")
+                                  in ("root", "tenant", "inherits")):
+            scoping.setdefault((schema, table), set()).update(columns)
     for key, row in sorted(model.tables.items()):
-        if row["scope"] != "tenant" or not row["has_tenant_column"]:
+        if row["scope"] not in ("tenant", "inherits") or key == model.membership:
             continue
         primary = set(catalog.primary_key(*key))
         columns = model.columns.get(key, {})
@@ -277,15 +282,17 @@ def unique_not_tenant_scoped(catalog: Catalog, config: AuditConfig, analysis: An
                 object=f"{key[0]}.{key[1]}.{unique['name']}", severity="medium" if callers else "low",
                 title=f"{key[0]}.{key[1]} ({shown}) is unique across every tenant, not per {model.column}",
                 detail=(f"The {kind} {unique['name']} makes ({shown}) unique in the whole table although "
-                        f"{key[0]}.{key[1]} is tenant data ({model.column}): a value one organisation uses is "
-                        "refused to every other, which tells them it exists"
+                        f"{key[0]}.{key[1]} is tenant data ("
+                        + (model.column if row["has_tenant_column"] else f"through {row['via']}")
+                        + "): a value one organisation uses is refused to every other, which tells them it exists"
                         + (f"; {', '.join(callers)} may write the table over the API." if callers else ".")),
                 evidence={"unique": unique["name"], "kind": kind, "columns": names,
                           "predicate": unique["predicate"], "definition": unique["definition"],
                           "tenant_column": model.column, "tenancy": model.why, "writers": writable},
                 # an expression key is rewritten by a person: its definition is in the evidence
+                # without the tenant column the key cannot be scoped yet (tenant_column_missing comes first)
                 remediation_sql=(_scoped_unique_sql(catalog, key, unique, model.column)
-                                 if all(c in columns for c in names) else None))
+                                 if row["has_tenant_column"] and all(c in columns for c in names) else None))
 
 
 @check(name="fk_existence_oracle", category="tenancy", severity="info", needs=("analysis",),

@@ -294,6 +294,8 @@ PLANTED_FLAWS: list[dict] = [
       for key, note in (
           ("client_portals.client_portals_slug_key", "portal slug unique across the product, not per organisation"),
           ("quotes.quotes_quote_number_key", "quote numbers unique across every organisation (the seed's schema)"),
+          ("invoices.invoices_invoice_number_key",
+           "invoice numbers unique across every organisation (invoices reach theirs through projects)"),
           ("billing_invoices.billing_invoices_billing_number_key",
            "billing numbers unique across every organisation (the seed's schema)"))),
     {"check": "fk_existence_oracle", "object": "public.ticket_messages.ticket_messages_ticket_id_fkey",
