@@ -33,7 +33,7 @@ FRAMES: dict[str, tuple[str, dict[str, str]]] = {
         "partition_key": "str", "rls_enabled": "bool", "rls_forced": "bool", "row_estimate": "Int64",
         "size_bytes": "Int64", "comment": "str", "owner": "str", "definition": "str", "locked": "bool",
         "security_invoker": "bool", "security_barrier": "bool", "reads": "list", "inherits_from": "str",
-        "publications": "list"}),
+        "publications": "list", "calls": "list"}),
     "columns": ("columns.sql", {
         "schema": "str", "table": "str", "name": "str", "position": "int", "data_type": "str", "base_type": "str",
         "is_array": "bool", "nullable": "bool", "default": "str", "identity": "str", "generated": "str",

@@ -170,6 +170,7 @@ CREATE VIEW public.account_notes WITH (security_invoker = true, security_barrier
     SELECT n.id, a.owner_id FROM public.notes n JOIN public.accounts a ON a.id = n.account_id;
 CREATE VIEW public.plain_notes AS SELECT id FROM public.notes;
 CREATE FUNCTION public.same(a int, b int) RETURNS boolean LANGUAGE sql IMMUTABLE LEAKPROOF AS 'SELECT a = b';
+CREATE VIEW public.same_notes AS SELECT id, public.same(id, account_id), lower('x') FROM public.notes;
 CREATE FUNCTION public.private() RETURNS int LANGUAGE sql AS 'SELECT 1';
 REVOKE EXECUTE ON FUNCTION public.private() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.private() TO catalog_case_api;
@@ -195,6 +196,7 @@ def test_catalog_reads_the_security_surface(make_db):
     assert invoker["reads"] == ["public.accounts", "public.notes"]
     [plain] = rows(cat.relations, name="plain_notes")
     assert not plain["security_invoker"] and not plain["security_barrier"] and plain["reads"] == ["public.notes"]
+    assert plain["calls"] == [] and rows(cat.relations, name="same_notes")[0]["calls"] == ["public.same(a integer, b integer)"]
     [notes] = rows(cat.relations, name="notes")
     assert notes["reads"] == [] and notes["publications"] == ["catalog_case_pub"]
     assert rows(cat.relations, name="archived_notes")[0]["inherits_from"] == "public.notes"
@@ -217,7 +219,8 @@ def test_snapshot_written_before_a_frame_gained_columns_still_loads(make_db):
     url = make_db("CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (a_id int REFERENCES a (id));"
                   "CREATE VIEW v AS SELECT id FROM a; CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';")
     data = load_catalog(url).to_dict()
-    later = {"relations": ["security_invoker", "security_barrier", "reads", "inherits_from", "publications"],
+    later = {"relations": ["security_invoker", "security_barrier", "reads", "inherits_from", "publications",
+                           "calls"],
              "columns": ["select_grantees"], "constraints": ["enforced"],
              "functions": ["leakproof", "execute_grantees", "owner"]}
     for frame, dropped in later.items():
@@ -230,7 +233,7 @@ def test_snapshot_written_before_a_frame_gained_columns_still_loads(make_db):
     assert list(old.relations.columns) == list(FRAMES["relations"][1])
     assert old.constraints["enforced"].all() and len(old.foreign_keys) == 1
     [view] = rows(old.relations, name="v")
-    assert view["reads"] == [] and not view["security_invoker"] and view["publications"] == []
+    assert view["reads"] == [] and not view["security_invoker"] and view["publications"] == [] and view["calls"] == []
     assert rows(old.functions, name="f")[0]["execute_grantees"] == []
     assert old.default_privileges.empty and list(old.default_privileges.columns) == list(FRAMES["default_privileges"][1])
     # a column this version does not know is still an error

@@ -76,3 +76,30 @@ def test_a_check_with_a_count_key_is_charted(monkeypatch):
                                                          ("zz_uncounted", {"count": 5}))])
     figure = charts.orphan_and_leak_counts(frame)
     assert [(t.name, list(t.x)) for t in figure.data] == [("zz_counted", [7])]  # its own key before "count"
+
+
+def test_every_splinter_security_lint_has_a_counterpart_check_listed_in_the_docs():
+    from pathlib import Path
+
+    from auditlib.docs import SPLINTER_LINTS, SPLINTER_SECURITY_LINTS, splinter_counterparts
+
+    assert set(SPLINTER_SECURITY_LINTS) >= {"0002", "0007", "0008", "0010", "0011", "0013", "0015", "0016", "0017",
+                                            "0023", "0024", "0025", "0026", "0027", "0028", "0029"}
+    counterparts = splinter_counterparts()
+    missing = [lint for lint in SPLINTER_SECURITY_LINTS if not counterparts[lint]]
+    assert not missing, f"splinter lints without a counterpart check (peers=): {missing}"
+    declared = {peer.partition(":")[2] for spec in load_checks().values() for peer in spec.peers
+                if peer.startswith("splinter:")}
+    assert declared <= set(SPLINTER_LINTS), "a check names a splinter lint the docs do not know"
+    docs = (Path(__file__).parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+    for lint, checks in counterparts.items():
+        row = next(line for line in docs.splitlines() if line.startswith(f"| {lint} `{SPLINTER_LINTS[lint]}`"))
+        assert all(f"`{name}`" in row for name in checks), row
+
+
+def test_peer_rules_are_tool_and_id():
+    with pytest.raises(ValueError, match="peer rule"):
+        check(name="bad_peer_case", category="structure", severity="low", peers=("splinter0010",))
+    with pytest.raises(ValueError, match="peer rule"):
+        check(name="bad_peer_case", category="structure", severity="low", peers=("sqlfluff:ST01",))
+    assert "bad_peer_case" not in REGISTRY

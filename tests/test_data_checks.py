@@ -737,3 +737,63 @@ def test_demo_rls_leak_with_default_members(demo_url):
 def test_evidence_is_json_ready(demo_audit):
     frame = demo_audit.findings[demo_audit.findings["check"].isin(MY_CHECKS)]
     json.dumps(frame["evidence"].tolist())
+
+
+# -- the anonymous probe's function calls ----------------------------------------------------------------------------
+UNPROVEN_FUNCTIONS = """
+CREATE TABLE public.organizations (id uuid PRIMARY KEY);
+CREATE TABLE public.organization_members (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id uuid NOT NULL REFERENCES public.organizations, user_id uuid NOT NULL REFERENCES auth.users);
+CREATE TABLE public.projects (id uuid PRIMARY KEY, organization_id uuid NOT NULL REFERENCES public.organizations,
+                              status text);
+ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.archive_all(org uuid) RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = '' AS
+    $$ WITH done AS (UPDATE public.projects SET status = 'archived' WHERE organization_id = org RETURNING 1)
+       SELECT count(*) FROM done $$;
+CREATE FUNCTION public.project_count_dynamic(org uuid) RETURNS bigint LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = '' AS $$
+DECLARE n bigint;
+BEGIN
+    EXECUTE 'SELECT count(*) FROM public.projects WHERE organization_id = $1' INTO n USING org;
+    RETURN n;
+END $$;
+CREATE FUNCTION public.project_count_logged(org uuid) RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = '' AS $$ SELECT count(*) FROM public.projects WHERE organization_id = org
+                                  AND pg_catalog.pg_notify('audit', org::text) IS NOT NULL $$;
+INSERT INTO auth.users (id, email) VALUES (md5('u1')::uuid, 'ann@a.test');
+INSERT INTO public.organizations VALUES (md5('o1')::uuid);
+INSERT INTO public.organization_members (organization_id, user_id) VALUES (md5('o1')::uuid, md5('u1')::uuid);
+INSERT INTO public.projects VALUES (md5('p1')::uuid, md5('o1')::uuid, 'active');
+"""
+
+
+def test_anon_function_reads_calls_nothing_it_cannot_show_read_only(make_db):
+    from auditlib.checks.probe import read_only_proof
+    from tests.conftest import stub_sql
+
+    url = make_db(stub_sql("supabase") + UNPROVEN_FUNCTIONS)
+    catalog = load_catalog(url)
+    proofs = {f["name"]: read_only_proof(f) for f in catalog.functions.to_dict("records") if f["schema"] == "public"}
+    assert not proofs["archive_all"].proven and "writes" in proofs["archive_all"].reason
+    assert not proofs["project_count_dynamic"].proven and "dynamic SQL" in proofs["project_count_dynamic"].reason
+    # the body holds queries only; pg_notify, VOLATILE, is what the server lookup refuses
+    assert proofs["project_count_logged"].proven and ("pg_catalog", "pg_notify") in proofs["project_count_logged"].calls
+    findings, skipped = run_data(url, ["anon_function_reads"])
+    assert not findings and not skipped  # not called, and not a failure: security_definer_exposed reports them
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT status FROM public.projects")).scalar() == "active"
+            # a table the calls would have written to is untouched, and nobody was notified: nothing ran
+    finally:
+        engine.dispose()
+
+
+def test_anon_function_reads_calls_a_function_once_its_callees_are_shown_stable(make_db):
+    from tests.conftest import stub_sql
+
+    url = make_db(stub_sql("supabase") + UNPROVEN_FUNCTIONS.replace("pg_catalog.pg_notify('audit', org::text)",
+                                                                     "pg_catalog.lower(org::text)"))
+    findings, skipped = run_data(url, ["anon_function_reads"])
+    assert not skipped
+    assert [f.object for f in findings] == ["public.project_count_logged(org uuid)"]

@@ -302,6 +302,14 @@ def test_planted_flaws_are_well_formed(demo):
                                                           "pg_get_function_identity_arguments(p.oid) FROM pg_proc p "
                                                           "JOIN pg_namespace n ON n.oid = p.pronamespace "
                                                           "WHERE n.nspname = 'public'")}
+    constraints = {f"{s}.{t}.{c}" for s, t, c in rows(demo, "SELECT n.nspname, r.relname, k.conname FROM pg_constraint k "
+                                                           "JOIN pg_class r ON r.oid = k.conrelid "
+                                                           "JOIN pg_namespace n ON n.oid = r.relnamespace "
+                                                           "WHERE n.nspname = 'public'")}
+    defaults = {f"{s}:{kind}:{role}" for s, kind, role in rows(demo, """
+        SELECT n.nspname, CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'f' THEN 'functions' END,
+               pg_get_userbyid(d.defaclrole)
+        FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace""")}
     keys = set()
     for flaw in PLANTED_FLAWS:
         assert {"check", "object", "seed_section", "note"} <= set(flaw), flaw
@@ -314,6 +322,16 @@ def test_planted_flaws_are_well_formed(demo):
         elif flaw["check"] in ("security_definer_exposed", "function_search_path_mutable", "function_leakproof",
                                "immutable_function_reads_session"):
             assert obj in functions, obj
+        elif flaw["check"] in ("unique_not_tenant_scoped", "fk_existence_oracle"):
+            assert obj in constraints, obj
+        elif flaw["check"] == "default_privileges_exposed":
+            assert obj in defaults, obj
+        elif flaw["check"] == "storage_bucket_listable":
+            assert scalar(demo, "SELECT count(*) FROM pg_policies WHERE schemaname = 'storage' AND tablename = "
+                                "'objects' AND policyname = :name", name=obj.split(".", 2)[2]) == 1, obj
+        elif flaw["check"] == "graphql_schema_exposed":
+            assert scalar(demo, "SELECT count(*) FROM pg_namespace WHERE nspname = 'graphql_public'") == 1
+            assert obj.partition(":")[2] in ("anon", "authenticated"), obj
         else:
             assert obj in tables or obj in columns, obj
         if "references" in flaw:

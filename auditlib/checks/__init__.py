@@ -10,6 +10,9 @@ What else a check is given is declared with ``needs``: each name is passed as a 
 the set of audited schemas, ``data`` a ``DataContext`` (data checks), ``code_scan`` a ``CodeScan`` (code checks)
 and ``migration_run`` a ``MigrationRun`` (migration checks). Without ``needs`` a check gets what its kind implies.
 
+The rules of other tools a check corresponds to are metadata too (``peers``, e.g. ``splinter:0010``); docs/checks.md
+lists them, and a test holds every security lint of Supabase's splinter to a counterpart.
+
 Where the report shows a check's findings is metadata too, so the report, the charts and the tests select checks by
 it and never by name: ``report_section`` (one of ``REPORT_SECTIONS``; by default the check's category) and
 ``count_key`` (the evidence key holding the number of rows a finding is about; checks that have one are charted).
@@ -25,6 +28,8 @@ from dataclasses import dataclass
 from auditlib.findings import CATEGORIES, SEVERITIES, Finding
 
 KINDS = ("schema", "data", "migrations", "code")
+# Other tools whose rules a check may name as its peers: Supabase's advisor lints and the pgrls analyzer.
+PEER_TOOLS = ("splinter", "pgrls")
 INPUTS = ("analysis", "audited", "data", "code_scan", "migration_run")
 # What a check of each kind is given when it declares nothing.
 DEFAULT_NEEDS = {"schema": (), "data": ("data",), "migrations": ("migration_run",), "code": ("code_scan",)}
@@ -78,6 +83,7 @@ class CheckSpec:
     needs: tuple[str, ...] | None = None
     report_section: str = ""  # a key of REPORT_SECTIONS; empty means the category
     count_key: str | None = None  # the evidence key holding the number of affected rows, if the check counts rows
+    peers: tuple[str, ...] = ()  # the rules of other tools it corresponds to: "splinter:0010", "pgrls:SEC042"
 
     def __post_init__(self) -> None:
         if not self.report_section:
@@ -128,9 +134,10 @@ REGISTRY: dict[str, CheckSpec] = {}
 
 
 def check(name: str, category: str, severity: str, kind: str = "schema", needs: tuple[str, ...] | None = None,
-          report_section: str = "", count_key: str | None = None):
+          report_section: str = "", count_key: str | None = None, peers: tuple[str, ...] = ()):
     """Register a check function under a stable snake_case name; ``needs`` names its inputs, ``report_section`` and
-    ``count_key`` where the report shows its findings (see the module doc)."""
+    ``count_key`` where the report shows its findings (see the module doc), ``peers`` the rules of other tools it
+    corresponds to, as ``tool:id`` (one of ``PEER_TOOLS``)."""
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}")
     if severity not in SEVERITIES:
@@ -142,13 +149,16 @@ def check(name: str, category: str, severity: str, kind: str = "schema", needs: 
         raise ValueError(f"unknown input(s) {', '.join(unknown)}; a check can need {', '.join(INPUTS)}")
     if report_section and report_section not in REPORT_SECTIONS:
         raise ValueError(f"unknown report section {report_section!r}; one of {', '.join(REPORT_SECTIONS)}")
+    for peer in peers:
+        if peer.partition(":")[0] not in PEER_TOOLS or not peer.partition(":")[2]:
+            raise ValueError(f"peer rule {peer!r} is not tool:id with a tool among {', '.join(PEER_TOOLS)}")
 
     def register(func: Callable[..., Iterable[Finding]]):
         if name in REGISTRY and REGISTRY[name].func.__qualname__ != func.__qualname__:
             raise ValueError(f"check {name!r} registered twice")
         REGISTRY[name] = CheckSpec(name=name, category=category, severity=severity, kind=kind, func=func,
                                    needs=tuple(needs) if needs is not None else None, report_section=report_section,
-                                   count_key=count_key)
+                                   count_key=count_key, peers=tuple(peers))
         return func
 
     return register

@@ -24,7 +24,7 @@ from auditlib.catalog import Catalog
 from auditlib.checks import check
 from auditlib.config import PLATFORM_SCHEMAS, AuditConfig
 from auditlib.findings import Finding
-from auditlib.quoting import ident, ident_list
+from auditlib.quoting import ident, ident_list, literal
 from auditlib.sqlparse import ast, function_statement, iter_plpgsql_queries, parse_plpgsql_function
 
 DEFAULT_API_SCHEMAS = ("public",)
@@ -255,7 +255,8 @@ def _revoke_sql(function: dict, callers: list[str]) -> str:
     return f"REVOKE EXECUTE ON {target} FROM {roles};"
 
 
-@check(name="security_definer_exposed", category="security", severity="high")
+@check(name="security_definer_exposed", category="security", severity="high",
+       peers=("splinter:0028", "splinter:0029", "pgrls:SEC042", "pgrls:SEC014"))
 def security_definer_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A SECURITY DEFINER function in an API schema can be called by the API roles and runs past row-level security.
 
@@ -282,10 +283,7 @@ def security_definer_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[
         if not function["security_definer"]:
             continue
         facts = body_facts(function)
-        tables = [catalog.relation(*_split(name)) for name in sorted(facts.reads | facts.writes)]
-        owner_bypasses = _bypasses_rls(catalog, function["owner"], None) or any(
-            t is not None and t["rls_enabled"] and _bypasses_rls(catalog, function["owner"], t) for t in tables)
-        if not owner_bypasses:
+        if not _owner_bypasses(catalog, function, facts):
             continue
         ids = _id_arguments(_arguments(function["arguments"]))
         unchecked = [a for a in ids if a not in facts.checked_arguments]
@@ -324,7 +322,8 @@ def _sets_search_path(config_list: list[str]) -> bool:
     return any(item.split("=", 1)[0].strip().lower() == "search_path" for item in config_list or [])
 
 
-@check(name="function_search_path_mutable", category="security", severity="high")
+@check(name="function_search_path_mutable", category="security", severity="high",
+       peers=("splinter:0011", "pgrls:SEC015"))
 def function_search_path_mutable(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A SECURITY DEFINER function does not pin its search_path.
 
@@ -358,7 +357,8 @@ def function_search_path_mutable(catalog: Catalog, config: AuditConfig) -> Itera
                             "-- then qualify every table and function name in its body")
 
 
-@check(name="function_leakproof", category="security", severity="medium")
+@check(name="function_leakproof", category="security", severity="medium",
+       peers=("pgrls:SEC017",))
 def function_leakproof(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A user-defined function is marked LEAKPROOF.
 
@@ -405,7 +405,8 @@ def _policy_functions(catalog: Catalog) -> dict[tuple[str, str], list[str]]:
     return used
 
 
-@check(name="immutable_function_reads_session", category="security", severity="critical")
+@check(name="immutable_function_reads_session", category="security", severity="critical",
+       peers=("pgrls:SEC046",))
 def immutable_function_reads_session(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A function declared IMMUTABLE reads the session (auth.uid(), current_setting, current_user) and a policy calls
     it.
@@ -486,7 +487,8 @@ def _rls_tables_read(catalog: Catalog, view: dict, seen: set[str] | None = None)
     return found
 
 
-@check(name="view_bypasses_rls", category="security", severity="critical")
+@check(name="view_bypasses_rls", category="security", severity="critical",
+       peers=("splinter:0010", "pgrls:VIEW001"))
 def view_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A view the API roles can read runs as its owner over tables with row-level security.
 
@@ -524,7 +526,8 @@ def view_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Finding
             remediation_sql=f"ALTER VIEW {ident(view['schema'], view['name'])} SET (security_invoker = true);")
 
 
-@check(name="auth_users_exposed", category="security", severity="critical")
+@check(name="auth_users_exposed", category="security", severity="critical",
+       peers=("splinter:0002", "pgrls:SEC052"))
 def auth_users_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A view or materialized view the API roles can read exposes Supabase's auth.users.
 
@@ -568,7 +571,8 @@ def _exposed_relations(catalog: Catalog, config: AuditConfig, kind: str) -> Iter
             yield relation, readers[key]
 
 
-@check(name="materialized_view_exposed", category="security", severity="high")
+@check(name="materialized_view_exposed", category="security", severity="high",
+       peers=("splinter:0016", "pgrls:SEC054", "pgrls:VIEW003"))
 def materialized_view_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A materialized view in an API schema is readable by the API roles.
 
@@ -599,7 +603,8 @@ def materialized_view_exposed(catalog: Catalog, config: AuditConfig) -> Iterator
                             f"{ident_list(roles)}, PUBLIC;")
 
 
-@check(name="foreign_table_exposed", category="security", severity="high")
+@check(name="foreign_table_exposed", category="security", severity="high",
+       peers=("splinter:0017", "pgrls:SEC053"))
 def foreign_table_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A foreign table in an API schema is readable by the API roles.
 
@@ -639,7 +644,8 @@ def _default_grants(catalog: Catalog, schema: str, owner: str, api_roles: list[s
     return {g: sorted(p) for g, p in sorted(grants.items())}
 
 
-@check(name="rls_disabled_exposed", category="security", severity="high")
+@check(name="rls_disabled_exposed", category="security", severity="high",
+       peers=("splinter:0013", "pgrls:SEC044", "pgrls:SEC049"))
 def rls_disabled_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A table with RLS off in an API schema holds no grant for the API roles today, but default privileges give them
     one on every table of that kind.
@@ -687,7 +693,8 @@ def rls_disabled_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Find
                             "-- then add a policy per role and command")
 
 
-@check(name="partition_bypasses_rls", category="security", severity="high")
+@check(name="partition_bypasses_rls", category="security", severity="high",
+       peers=("pgrls:SEC041", "pgrls:SEC043"))
 def partition_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A partition or inheritance child has RLS off while its parent has it on, and the API roles can read the child.
 
@@ -729,7 +736,8 @@ def partition_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Fi
                              f"{ident_list(roles)}, PUBLIC;"))
 
 
-@check(name="publication_rls_disabled", category="security", severity="high")
+@check(name="publication_rls_disabled", category="security", severity="high",
+       peers=("pgrls:SEC051",))
 def publication_rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A table in a publication (Supabase Realtime) has row-level security off.
 
@@ -763,7 +771,8 @@ def publication_rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[
             remediation_sql=f"ALTER TABLE {ident(table['schema'], table['name'])} ENABLE ROW LEVEL SECURITY;")
 
 
-@check(name="role_bypasses_rls", category="security", severity="high")
+@check(name="role_bypasses_rls", category="security", severity="high",
+       peers=("pgrls:SEC016", "pgrls:SEC029"))
 def role_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A login role that holds privileges in this database bypasses row-level security, directly or through roles
     it can SET ROLE to.
@@ -843,7 +852,8 @@ def _sensitive(name: str) -> bool:
             and not any(fnmatch.fnmatchcase(lowered, pattern) for pattern in NOT_SENSITIVE))
 
 
-@check(name="sensitive_column_exposed", category="security", severity="high")
+@check(name="sensitive_column_exposed", category="security", severity="high",
+       peers=("splinter:0023", "pgrls:SEC045"))
 def sensitive_column_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A column named like a credential (password, secret, token, api_key, iban...) is readable by the API roles.
 
@@ -885,3 +895,274 @@ def sensitive_column_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[
                              f"{ident_list(roles)};\n-- then GRANT SELECT (the other columns) ON "
                              f"{ident(column['schema'], column['table'])} TO {ident_list(roles)};"))
 
+
+
+DEFAULT_OBJECT_TYPES = {"table": "TABLES", "function": "FUNCTIONS"}
+
+
+@check(name="default_privileges_exposed", category="security", severity="medium",
+       peers=("pgrls:SEC044",))
+def default_privileges_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """Default privileges give the API roles (or PUBLIC) every new table or function a role creates in an API schema.
+
+    ``ALTER DEFAULT PRIVILEGES ... GRANT ... ON TABLES TO anon, authenticated`` (Supabase sets it for postgres and
+    supabase_admin in public) means a table created tomorrow is readable and writable over the API the moment it
+    exists, and row-level security is off on a new table until someone enables it; on functions, every new
+    SECURITY DEFINER function is callable over the API. One finding per creating role, schema (defaults without a
+    schema apply in all of them) and object kind, naming the privileges each API role gets; medium when anon or
+    PUBLIC gets them, low when only authenticated does. ``rls_disabled_exposed`` reports the tables these defaults
+    already reach; this check reports the defaults themselves. pgrls SEC044, SEC049.
+
+    Why it matters: access control depends on every future migration remembering ``ENABLE ROW LEVEL SECURITY``
+    (or ``REVOKE EXECUTE``) in the same transaction; one forgotten statement publishes a table to anyone holding
+    the anon key.
+
+    How to fix: revoke the defaults from the API roles (``ALTER DEFAULT PRIVILEGES FOR ROLE ... IN SCHEMA ...
+    REVOKE ALL ON TABLES FROM anon, authenticated``) and grant each table explicitly once its policies exist, or keep
+    the defaults and add a migration check that every new table enables RLS.
+    """
+    api_roles = _api_roles(config)
+    schemas = set(_api_schemas(config))
+    frame = catalog.default_privileges
+    rows = frame[frame["object_type"].isin(list(DEFAULT_OBJECT_TYPES))
+                 & frame["grantee"].isin([*api_roles, "public"])
+                 & (frame["schema"].isna() | frame["schema"].isin(schemas))]
+    grouped: dict[tuple[str, str | None, str], dict[str, set[str]]] = {}
+    for row in rows.to_dict("records"):
+        schema = row["schema"] if isinstance(row["schema"], str) else None
+        grouped.setdefault((row["role"], schema, row["object_type"]), {}).setdefault(row["grantee"], set()).add(
+            row["privilege"])
+    for (role, schema, object_type), grants in sorted(grouped.items(), key=lambda item: (
+            item[0][1] or "", item[0][0], item[0][2])):
+        grantees = _low_trust(set(grants), api_roles)
+        anonymous = _anonymous(grantees, api_roles)
+        where = f"in {schema}" if schema else "in every schema"
+        privileges = {g: sorted(p) for g, p in sorted(grants.items())}
+        given = "; ".join(f"{g}: {', '.join(p)}" for g, p in privileges.items())
+        if object_type == "table":
+            owned = catalog.tables[(catalog.tables["owner"] == role)
+                                   & (catalog.tables["schema"].isin([schema] if schema else sorted(schemas)))]
+            open_now = sorted(f"{t['schema']}.{t['name']}" for t in owned.to_dict("records") if not t["rls_enabled"])
+            consequence = ("a new table is reachable over the API at once, with row-level security off until a "
+                           "migration enables it")
+        else:
+            open_now = []
+            consequence = "every new function, SECURITY DEFINER ones included, is callable over the API"
+        on = DEFAULT_OBJECT_TYPES[object_type]
+        revoke = (f"ALTER DEFAULT PRIVILEGES FOR ROLE {ident(role)}"
+                  + (f" IN SCHEMA {ident(schema)}" if schema else "")
+                  + f" REVOKE ALL ON {on} FROM {', '.join(ident(g) if g != 'public' else 'PUBLIC' for g in privileges)};")
+        yield Finding(
+            schema=schema, table=None, column=None, object=f"{schema or '*'}:{object_type}s:{role}",
+            severity="medium" if anonymous else "low",
+            title=f"New {object_type}s {role} creates {where} are granted to {', '.join(grantees)}",
+            detail=(f"The default privileges of {role} {where} grant {given} on every new {object_type}: "
+                    f"{consequence}."
+                    + (f" Tables of {role} with RLS off there today: {', '.join(open_now)}." if open_now else "")),
+            evidence={"role": role, "schema": schema, "object_type": object_type, "default_privileges": privileges,
+                      "grantees": grantees, "api_schemas": sorted(schemas), "api_roles": api_roles,
+                      "rls_off_tables_of_role": open_now},
+            remediation_sql=revoke + f"\n-- then GRANT on each new {object_type} explicitly, once it is protected")
+
+
+def _owner_bypasses(catalog: Catalog, function: dict, facts: BodyFacts) -> bool:
+    """True when a SECURITY DEFINER function's owner skips the RLS of a table its body reads or writes (or of every
+    table: superuser, BYPASSRLS)."""
+    tables = [catalog.relation(*_split(name)) for name in sorted(facts.reads | facts.writes)]
+    return _bypasses_rls(catalog, function["owner"], None) or any(
+        t is not None and t["rls_enabled"] and _bypasses_rls(catalog, function["owner"], t) for t in tables)
+
+
+@check(name="view_calls_security_definer", category="security", severity="high",
+       peers=("pgrls:VIEW004",))
+def view_calls_security_definer(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """A view the API roles can read calls a SECURITY DEFINER function whose owner bypasses row-level security.
+
+    The function runs as its owner whoever reads the view, and ``security_invoker`` does not change that: it makes
+    the view's own table reads the caller's, not the function's. PostgreSQL checks EXECUTE on the function as the
+    reader (so a function revoked from the API roles breaks the view instead), but not USAGE on the function's
+    schema: a helper kept in a schema the API does not expose (``private``), which ``security_definer_exposed``
+    does not report, is reached through a view in an exposed one. The functions come from the view's dependencies
+    (``relations.calls``); the body is parsed as for ``security_definer_exposed``. Reported for the API roles that
+    may both read the view and execute the function: high when anon can, medium when only authenticated can; one
+    step lower when every statement of the function is tied to the caller (``auth.uid()``) and it writes nothing.
+    Functions of the platform schemas are not reported. pgrls VIEW004.
+
+    Why it matters: the view is a door to the function: ``GET /view`` runs its statements with the owner's rights
+    for every row, past the policies of the tables it reads, wherever the function itself is kept.
+
+    How to fix: make the function SECURITY INVOKER (``ALTER FUNCTION ... SECURITY INVOKER``) when the caller's own
+    rights suffice, or filter inside the function by ``auth.uid()``; otherwise revoke EXECUTE on the function (or
+    SELECT on the view) from the API roles.
+    """
+    api_roles = _api_roles(config)
+    readers = _table_readers(catalog, api_roles)
+    schemas = set(_api_schemas(config))
+    platform = _platform(config)
+    functions = {_signature(f): f for f in catalog.functions.to_dict("records") if f["security_definer"]}
+    for view in catalog.views.to_dict("records"):
+        key = (view["schema"], view["name"])
+        if view["schema"] not in schemas or key not in readers:
+            continue
+        called, callers = [], set()
+        for signature in view["calls"]:
+            function = functions.get(signature)
+            if function is None or function["schema"] in platform:
+                continue
+            executors = set(_low_trust(function["execute_grantees"], api_roles)) & set(readers[key])
+            facts = body_facts(function)
+            if executors and _owner_bypasses(catalog, function, facts):
+                called.append((function, facts))
+                callers |= executors
+        if not called:
+            continue
+        roles = [r for r in api_roles if r in callers]
+        anonymous = _anonymous(roles, api_roles)
+        tied = all(f.parsed and f.calls_caller and not f.writes for _, f in called)
+        names = [_signature(f) for f, _ in called]
+        owners = sorted({f["owner"] for f, _ in called})
+        yield Finding(
+            schema=view["schema"], table=view["name"], column=None,
+            severity=_severity(anonymous, worst=False, bad=not tied),
+            title=f"{view['kind'].capitalize()} {view['schema']}.{view['name']} calls SECURITY DEFINER "
+                  f"{', '.join(names)}",
+            detail=(f"{', '.join(roles)} can read {view['schema']}.{view['name']}, which calls {', '.join(names)}; "
+                    f"the function runs as {', '.join(owners)}, who bypasses row-level security, whatever the "
+                    "view's security_invoker says."),
+            evidence={"functions": names, "owners": owners, "readers": roles,
+                      "security_invoker": bool(view["security_invoker"]),
+                      "writes": sorted({t for _, f in called for t in f.writes}),
+                      "reads": sorted({t for _, f in called for t in f.reads}),
+                      "calls_auth_uid": [f.calls_caller for _, f in called], "api_roles": api_roles},
+            remediation_sql="\n".join(
+                [*(f"ALTER FUNCTION {_function_ident(f)} SECURITY INVOKER;" for f, _ in called),
+                 "-- or, when the function must keep its owner's rights:",
+                 *(f"-- {_revoke_sql(f, roles)}" for f, _ in called)]))
+
+
+# -- Supabase's other API surfaces: GraphQL introspection, Storage ------------------------------------------------
+def _graphql_enabled(catalog: Catalog) -> str | None:
+    """How the GraphQL endpoint is known to be on: the pg_graphql extension, or Supabase's graphql_public schema
+    (which the platform stub creates in its place); None when neither is there."""
+    if "pg_graphql" in set(catalog.extensions["name"]):
+        return "the pg_graphql extension is installed"
+    if "graphql_public" in set(catalog.schemas["name"]):
+        return "the graphql_public schema exists (Supabase's GraphQL endpoint)"
+    return None
+
+
+@check(name="graphql_schema_exposed", category="security", severity="low",
+       peers=("splinter:0026", "splinter:0027"))
+def graphql_schema_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """The GraphQL endpoint shows an API role the names, columns and relationships of every relation it can select.
+
+    pg_graphql builds its schema from the calling role's privileges: a table, view, materialized view or foreign
+    table that anon (or authenticated) may select from, by a table or a column grant, is listed in
+    ``/graphql/v1`` introspection even when row-level security hides every row. One finding per API role that sees
+    any relation outside the platform schemas, listing them; low for anon (anyone with the public key),
+    information for authenticated. Reported when pg_graphql is installed or Supabase's ``graphql_public`` schema
+    exists.
+
+    Why it matters: the whole data model, sensitive column names and the relations between tables are
+    reconnaissance for an attacker, handed out before sign-in.
+
+    How to fix: revoke SELECT from the role on the relations it should not discover; when the app does not use
+    GraphQL, revoke the role's USAGE on ``graphql_public`` (or drop the pg_graphql extension).
+    """
+    enabled = _graphql_enabled(catalog)
+    if enabled is None:
+        return
+    api_roles = _api_roles(config)
+    platform = _platform(config)
+    readers = _table_readers(catalog, api_roles)
+    columns = catalog.columns
+    for row in columns[columns["select_grantees"].map(len) > 0].to_dict("records"):
+        for role in _low_trust(row["select_grantees"], api_roles):
+            current = readers.setdefault((row["schema"], row["table"]), [])
+            if role not in current:
+                current.append(role)
+    kinds = {r["schema"] + "." + r["name"]: r["kind"] for r in catalog.relations.to_dict("records")}
+    for position, role in enumerate(api_roles):
+        visible = sorted(f"{s}.{t}" for (s, t), roles in readers.items()
+                         if role in roles and s not in platform
+                         and kinds.get(f"{s}.{t}") in ("table", "view", "materialized view", "foreign table"))
+        if not visible:
+            continue
+        shown = ", ".join(visible[:8]) + (f" and {len(visible) - 8} more" if len(visible) > 8 else "")
+        yield Finding(
+            schema=None, table=None, column=None, object=f"graphql:{role}",
+            severity="low" if position == 0 else "info",
+            title=f"{role} sees {len(visible)} relation{'s' if len(visible) != 1 else ''} in the GraphQL schema",
+            detail=(f"GraphQL introspection shows {role} the structure of {shown}: {enabled}, and {role} may select "
+                    "from them (row-level security hides rows, not the schema)."),
+            evidence={"role": role, "relations": visible, "graphql": enabled, "api_roles": api_roles},
+            # which relations the role should not discover is a decision, not a mechanical fix
+            remediation_sql=None)
+
+
+def _bucket_only(text: str | None) -> str | None:
+    """The bucket of a policy expression that is exactly ``bucket_id = '<bucket>'``; "" for no condition or a
+    constant true; None for anything else."""
+    from auditlib.sqlparse import constant_value, operator_name, parse_expression
+
+    if not text:
+        return ""
+    tree = parse_expression(text)
+    if tree is None:
+        return None
+    if constant_value(tree) is True:
+        return ""
+    if isinstance(tree, ast.A_Expr) and operator_name(tree) == "=":
+        for side, other in ((tree.lexpr, tree.rexpr), (tree.rexpr, tree.lexpr)):
+            while isinstance(side, ast.TypeCast):
+                side = side.arg
+            value = constant_value(other)
+            if isinstance(side, ast.ColumnRef) and side.fields[-1].sval == "bucket_id" and isinstance(value, str):
+                return value
+    return None
+
+
+@check(name="storage_bucket_listable", category="security", severity="medium",
+       peers=("splinter:0025", "pgrls:SEC050"))
+def storage_bucket_listable(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """A SELECT policy on storage.objects lets the API roles list every file of a bucket (or of every bucket).
+
+    Supabase Storage answers list and download requests through the policies of ``storage.objects``. A permissive
+    SELECT (or ALL) policy for anon, authenticated or PUBLIC whose condition is only ``bucket_id = '<bucket>'``
+    (or nothing, or true) admits every object of that bucket to every caller: a public bucket serves its files by
+    URL without such a policy, so the policy only adds listing; on a private bucket it makes every file readable.
+    Whether a bucket is public is data, not schema, so the evidence names the bucket for a person to look up.
+    Medium when anon (or PUBLIC) is admitted, low when only authenticated is.
+
+    Why it matters: listing a bucket hands out every file name (invoices, contracts, avatars of every user), and
+    with them the URLs of files nobody was meant to find.
+
+    How to fix: scope the policy to the caller's own folder or rows (``(storage.foldername(name))[1] =
+    auth.uid()::text``), or drop it when the bucket is public and the app never lists it.
+    """
+    api_roles = _api_roles(config)
+    bypass = {r["name"] for r in catalog.roles.to_dict("records") if r["superuser"] or r["bypass_rls"]}
+    policies = catalog.policies
+    objects = policies[(policies["schema"] == "storage") & (policies["table"] == "objects")
+                       & policies["command"].isin(["SELECT", "ALL"]) & policies["permissive"]]
+    for policy in objects.to_dict("records"):
+        roles = _low_trust([r for r in policy["roles"] if r not in bypass], api_roles)
+        bucket = _bucket_only(policy["using_expression"])
+        if not roles or bucket is None:
+            continue
+        which = f"bucket {bucket}" if bucket else "every bucket"
+        yield Finding(
+            # schema None: the storage schema is the platform's and left out of audits, but its policies are the
+            # project's own
+            schema=None, table=None, column=None, object=f"storage.objects.{policy['name']}",
+            severity="medium" if _anonymous(roles, api_roles) else "low",
+            title=f"Policy {policy['name']} lets {', '.join(roles)} list every file of {which}",
+            detail=(f"The {policy['command']} policy {policy['name']} on storage.objects admits {', '.join(roles)} "
+                    f"to every object of {which} ({policy['using_expression'] or 'no condition'}): they can list "
+                    "and read every file there."),
+            evidence={"policy": policy["name"], "bucket": bucket or None, "roles": list(policy["roles"]),
+                      "using": policy["using_expression"], "command": policy["command"]},
+            remediation_sql=(f"ALTER POLICY {ident(policy['name'])} ON storage.objects\n"
+                             f"    USING ({'bucket_id = ' + literal(bucket) + ' AND ' if bucket else ''}"
+                             "(storage.foldername(name))[1] = (SELECT auth.uid())::text);\n"
+                             "-- or DROP POLICY when the bucket is public and the app never lists it"))

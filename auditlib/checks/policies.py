@@ -238,7 +238,8 @@ def _write_clause(policy: dict) -> str | None:
     return policy["using_expression"] if policy["command"] in ("UPDATE", "ALL") else None
 
 
-@check(name="policy_write_without_check", category="security", severity="high", needs=("analysis",))
+@check(name="policy_write_without_check", category="security", severity="high", needs=("analysis",),
+       peers=("pgrls:SEC006", "pgrls:SEC040"))
 def policy_write_without_check(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A write policy checks new rows with no owner or tenant condition, although the rows it reads are scoped.
 
@@ -315,7 +316,8 @@ def policy_write_without_check(catalog: Catalog, config: AuditConfig, analysis: 
                 remediation_sql=remediation)
 
 
-@check(name="policy_deny_all", category="security", severity="medium")
+@check(name="policy_deny_all", category="security", severity="medium",
+       peers=("pgrls:SEC010", "pgrls:SEC012"))
 def policy_deny_all(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A policy admits no row (constant false, or an INSERT policy without WITH CHECK), or a table has only
     restrictive policies: a silent deny-all.
@@ -423,7 +425,8 @@ def _trusted_claims(tree: ast.Node) -> list[tuple[str, str]]:
     return found
 
 
-@check(name="policy_trusts_user_metadata", category="security", severity="high")
+@check(name="policy_trusts_user_metadata", category="security", severity="high",
+       peers=("splinter:0015", "pgrls:SEC033", "pgrls:SEC034"))
 def policy_trusts_user_metadata(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A policy decides on ``user_metadata`` (which every user can edit) or on the user's email.
 
@@ -469,7 +472,8 @@ def policy_trusts_user_metadata(catalog: Catalog, config: AuditConfig) -> Iterat
 INVERTED_SEVERITY = {"anonymous": "high", "api": "low", "trusted": "low"}
 
 
-@check(name="policy_inverted_uid_check", category="security", severity="high")
+@check(name="policy_inverted_uid_check", category="security", severity="high",
+       peers=("pgrls:SEC004",))
 def policy_inverted_uid_check(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A permissive policy admits every row when nobody is signed in (``auth.uid() IS NULL OR ...``).
 
@@ -528,7 +532,8 @@ def _members(catalog: Catalog, role: str) -> set[str]:
     return reached
 
 
-@check(name="rls_not_forced", category="security", severity="high")
+@check(name="rls_not_forced", category="security", severity="high",
+       peers=("pgrls:SEC002", "pgrls:SEC048"))
 def rls_not_forced(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """Row-level security is on but not forced, and the table's owner is a role the API or another login reaches.
 
@@ -584,7 +589,8 @@ def rls_not_forced(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
             remediation_sql=sql)
 
 
-@check(name="policy_role_bypasses_rls", category="security", severity="low")
+@check(name="policy_role_bypasses_rls", category="security", severity="low",
+       peers=("pgrls:SEC023",))
 def policy_role_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A policy with a real condition applies only to roles that bypass row-level security, so it never runs.
 
@@ -635,7 +641,8 @@ def _wrap_calls(node):
     return node
 
 
-@check(name="policy_uid_per_row", category="security", severity="low")
+@check(name="policy_uid_per_row", category="security", severity="low",
+       peers=("splinter:0003", "pgrls:PERF001"))
 def policy_uid_per_row(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A policy calls ``auth.uid()`` (or another identity function) once per row instead of once per query.
 
@@ -676,7 +683,8 @@ def policy_uid_per_row(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
             remediation_sql=_alter_policy(policy, rewritten.get("USING"), rewritten.get("WITH CHECK")))
 
 
-@check(name="policy_column_unindexed", category="security", severity="low")
+@check(name="policy_column_unindexed", category="security", severity="low",
+       peers=("pgrls:PERF003",))
 def policy_column_unindexed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A column a policy compares with the signed-in user or tenant is not the leading column of any index.
 

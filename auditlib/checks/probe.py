@@ -8,11 +8,17 @@ another organisation or to none. Tables without the tenant column are judged thr
 the tenants they lead to as the auditing role. Nothing is written; only counts and parent keys come back. Tables
 beyond ``probe.scan_rows`` rows are read through a page sample (policies are evaluated row by row, and a policy
 calling a function costs microseconds a row: minutes on tens of millions), and their counts scaled up.
+
+The anonymous probe (``anon_reads_rows``, ``anon_function_reads``) does the same as a request that carries only the
+project's public key: ``SET LOCAL ROLE anon`` with claims that name no user. It counts the rows of tenant and user
+data the tables and views of the API schemas show, and calls the exposed SECURITY DEFINER functions whose bodies it
+can show to be read-only, counting what they answer (never the values).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -495,3 +501,384 @@ def rls_leak(catalog: Catalog, config: AuditConfig, data: DataContext, audited: 
                       "severity_reason": ("rows of other organisations are visible" if foreign else
                                           "only rows without an organisation are visible")},
             remediation_sql=None)
+
+
+# -- the anonymous visitor -------------------------------------------------------------------------------------------
+def anonymous_role(config: AuditConfig) -> str:
+    """The role of a request without a user: the first of ``tenancy.api_roles`` (Supabase's ``anon``)."""
+    roles = list(config.get("tenancy", "api_roles"))
+    return roles[0] if roles else "anon"
+
+
+def _anonymous_claims(role: str) -> dict[str, str]:
+    """The claims PostgREST sets for a request that carries only the project's anon key: a role, no user."""
+    return {"claims": json.dumps({"role": role}), "sub": "", "role": role, "email": ""}
+
+
+def _cap(config: AuditConfig) -> int | None:
+    rows = int(config.get("probe", "scan_rows"))
+    return rows if rows > 0 else None
+
+
+def _sensitive_tables(catalog: Catalog, model: TenancyModel) -> dict[tuple[str, str], str]:
+    """(schema, table) -> "tenant data" or "user data", for the tables whose rows belong to a tenant or a user
+    (a partition counts as its parent)."""
+    found = {key: "tenant data" for key, row in model.tables.items()
+             if model.multi_tenant and row["scope"] in ("root", "tenant", "inherits")}
+    found.update({key: "user data" for key in model.user_tables})
+    for table in catalog.tables.to_dict("records"):
+        parent = (table["parent_schema"], table["parent_table"])
+        if table["parent_table"] is not None and parent in found:
+            found[(table["schema"], table["name"])] = found[parent]
+    return found
+
+
+def _definer_reads(catalog: Catalog) -> dict[str, set[str]]:
+    """signature -> the tables a SECURITY DEFINER function's body reads (parsed once per run)."""
+    from auditlib.checks.exposure import _signature, body_facts
+
+    return {_signature(f): body_facts(f).reads for f in catalog.functions.to_dict("records") if f["security_definer"]}
+
+
+def _exposes(catalog: Catalog, relation: dict, sensitive: dict[tuple[str, str], str],
+             definers: dict[str, set[str]], seen: set[str] | None = None) -> list[str]:
+    """The tenant or user tables a view or materialized view shows: those it reads (through other views too), and
+    those the SECURITY DEFINER functions it calls read (``definers``, from ``_definer_reads``)."""
+    seen = set() if seen is None else seen
+    shown: list[str] = []
+    for name in relation["reads"]:
+        if name in seen:
+            continue
+        seen.add(name)
+        schema, _, table = name.partition(".")
+        if (schema, table) in sensitive:
+            shown.append(name)
+        inner = catalog.relation(schema, table)
+        if inner is not None and inner["kind"] in ("view", "materialized view"):
+            shown += _exposes(catalog, inner, sensitive, definers, seen)
+    for signature in relation["calls"]:
+        shown += [t for t in sorted(definers.get(signature, ()))
+                  if tuple(t.split(".", 1)) in sensitive and t not in shown]
+    return list(dict.fromkeys(shown))
+
+
+def _anonymous_session(conn: sa.Connection, data: DataContext, role: str) -> None:
+    data.queries += 2
+    try:
+        conn.exec_driver_sql(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)).as_string())
+        conn.execute(sa.text(render("probe_claims")), _anonymous_claims(role))
+    except sa.exc.DBAPIError as error:
+        raise CannotImpersonate(explain_query_error(error)) from None
+
+
+@check(name="anon_reads_rows", category="security", severity="critical", kind="data",
+       needs=("data", "audited", "analysis"), report_section="security.probe", count_key="visible_rows")
+def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
+                    analysis: Analysis) -> Iterator[Finding]:
+    """An anonymous visitor (the anon role, no user) reads rows of tenant or user data.
+
+    The probe opens one read-only transaction that is rolled back, takes the anon role (``SET LOCAL ROLE anon``,
+    ``request.jwt.claims`` holding only the role, as PostgREST does for a request with the public key and no user)
+    and counts the rows it sees in every table and view of the API schemas that anon may select from and that holds
+    tenant or user data: tables of the tenancy model, users tables, and views that read them or call SECURITY
+    DEFINER functions that do. A table beyond ``probe.scan_rows`` rows is read through a page sample of about that
+    many rows (its count is an estimate, "about"); a view is counted up to that many rows ("at least"); 0 reads
+    every row. Only counts come back; nothing is written.
+
+    Why it matters: whatever anon sees, anyone with the project's public key sees, without signing up: these rows
+    are published.
+
+    How to fix: give the table's read policies a condition an anonymous request cannot meet (``TO authenticated``
+    and a tenant or owner check), enable row-level security where it is off, make views ``security_invoker`` or
+    revoke SELECT from anon, then run the probe again.
+    """
+    from auditlib.checks.exposure import DEFAULT_API_SCHEMAS
+
+    role = anonymous_role(config)
+    if role not in set(catalog.roles["name"]):
+        return
+    model = analysis.tenancy
+    sensitive = _sensitive_tables(catalog, model)
+    schemas = audited_schemas(catalog, config, audited) & set(config["tenancy"].get("api_schemas",
+                                                                                     DEFAULT_API_SCHEMAS))
+    candidates: dict[tuple[str, str], tuple[dict, list[str]]] = {}
+    definers = _definer_reads(catalog)
+    for relation in catalog.relations.to_dict("records"):
+        key = (relation["schema"], relation["name"])
+        if relation["schema"] not in schemas:
+            continue
+        if relation["kind"] in ("table", "partitioned table") and key in sensitive:
+            candidates[key] = (relation, [f"{key[0]}.{key[1]}"])
+        elif relation["kind"] in ("view", "materialized view"):
+            shown = _exposes(catalog, relation, sensitive, definers)
+            if shown:
+                candidates[key] = (relation, shown)
+    if not candidates:
+        return
+    try:
+        readable = {(r.schema_name, r.table_name) for r in data.all(render("probe_readable"), {
+            "role": role, "schemas": [k[0] for k in candidates], "tables": [k[1] for k in candidates]})
+            if r.readable}
+    except QuerySkipped as error:
+        data.skip("anon_reads_rows", None, f"what {role} may read could not be read: {error}")
+        return
+    cap = _cap(config)
+    # a large table is read through a page sample (policies run row by row); a view is read up to the cap
+    percents = {key: sample_percent(catalog, *key, int(config.get("probe", "scan_rows")))
+                if candidates[key][0]["kind"] != "view" else 100.0 for key in readable}
+    visible: dict[tuple[str, str], int] = {}
+    failed: dict[tuple[str, str], str] = {}
+    with data.connection() as conn:
+        try:
+            _anonymous_session(conn, data, role)
+        except CannotImpersonate as error:
+            user = catalog.server.get("current_user") or "the auditing role"
+            data.skip("anon_reads_rows", None, f"{user} cannot take the role {role}: {error}; connect as a member "
+                                               f"of {role} (or a superuser) to probe what anonymous visitors read")
+            return
+        for key in sorted(readable):
+            data.queries += 1
+            try:
+                with conn.begin_nested():
+                    query = render("probe_visible_rows", relation=key, sample=table_sample(percents[key]))
+                    count = int(conn.execute(sa.text(query), {"cap": cap, **sample_parameters(percents[key])}).scalar())
+                    visible[key] = scaled(count, percents[key])
+            except sa.exc.DBAPIError as error:
+                failed[key] = f"as {role}: {explain_query_error(error)}"
+    for key, reason in sorted(failed.items()):
+        data.skip("anon_reads_rows", qualified(*key), reason)
+    for key, count in sorted(visible.items()):
+        if not count:
+            continue
+        relation, shown = candidates[key]
+        capped = cap is not None and percents[key] >= 100.0 and count >= cap
+        estimated = percents[key] < 100.0
+        what = (sensitive[key] if key in sensitive else
+                f"rows of {', '.join(shown)} ({', '.join(sorted({sensitive[tuple(t.split('.', 1))] for t in shown}))})")
+        many = f"{'at least ' if capped else 'about ' if estimated else ''}{plural(count, 'row')}"
+        yield Finding(
+            schema=key[0], table=key[1], column=None,
+            title=f"An anonymous visitor can read {many} of {qualified(*key)}",
+            detail=(f"As {role} with no user (the project's public key alone), a request sees {many} of the "
+                    f"{relation['kind']} {qualified(*key)}: {what}"
+                    + (f" (row level security {'on' if relation['rls_enabled'] else 'off'})."
+                       if relation["kind"] in ("table", "partitioned table") else ".")),
+            evidence={"visible_rows": count, "capped": capped, "estimated": estimated,
+                      "sample_percent": percents[key], "probe_scan_rows": config.get("probe", "scan_rows"),
+                      "role": role, "kind": relation["kind"], "shows": shown,
+                      "rls_enabled": bool(relation["rls_enabled"]),
+                      "impersonation": (f"SET LOCAL ROLE {role}; set_config('request.jwt.claims', "
+                                        f"'{{\"role\": \"{role}\"}}', true) in a read-only transaction that is "
+                                        "rolled back"),
+                      "query": without_header(render("probe_visible_rows", relation=key,
+                                                     sample=table_sample(percents[key])))},
+            remediation_sql=(f"REVOKE SELECT ON {sql.Identifier(*key).as_string()} FROM {sql.Identifier(role).as_string()};"
+                             "\n-- or give its read policies a tenant or owner condition (TO authenticated)"))
+
+
+# Statements of a PL/pgSQL body that change something or run SQL the parser cannot see.
+_UNSAFE_PLPGSQL = {"PLpgSQL_stmt_dynexecute": "runs dynamic SQL (EXECUTE)", "PLpgSQL_stmt_dynfors": "runs dynamic SQL",
+                   "PLpgSQL_stmt_call": "calls a procedure", "PLpgSQL_stmt_commit": "commits",
+                   "PLpgSQL_stmt_rollback": "rolls back"}
+# Argument names the probe fills, after a p_/in_/_ prefix is dropped: a tenant id or a user id.
+_TENANT_ARGUMENTS = ("org", "org_id", "organization", "organization_id", "organisation", "organisation_id", "tenant",
+                     "tenant_id", "workspace", "workspace_id", "account", "account_id", "team", "team_id")
+_USER_ARGUMENTS = ("uid", "user", "user_id", "member", "member_id", "owner", "owner_id")
+_FILLABLE_TYPES = ("uuid", "text", "character varying")
+
+
+@dataclass
+class ReadOnlyProof:
+    """Whether a function's body is shown to change nothing: every statement a query, no dynamic SQL, and every
+    function it calls not VOLATILE (``calls`` is what remains to be looked up on the server)."""
+
+    proven: bool
+    reason: str = ""
+    calls: set[tuple[str | None, str]] = field(default_factory=set)
+    reads: set[str] = field(default_factory=set)
+
+
+def read_only_proof(function: dict) -> ReadOnlyProof:
+    """Read a SQL or PL/pgSQL body and say whether calling it can only read (pending the callees' volatility)."""
+    import pglast
+
+    from auditlib.checks.exposure import _walk
+    from auditlib.sqlparse import ast, function_statement, iter_plpgsql_queries, parse_plpgsql_function
+
+    texts: list[str] = []
+    if function["language"] == "sql":
+        texts = [function["source"] or ""]
+    elif function["language"] == "plpgsql":
+        tree = parse_plpgsql_function(function_statement(
+            function["schema"], function["name"], function["arguments"] or "", function["returns"] or "void",
+            "plpgsql", function["source"] or ""))
+        if tree is None:
+            return ReadOnlyProof(False, "its PL/pgSQL body does not parse")
+        text = json.dumps(tree.get("action"))
+        for marker, what in _UNSAFE_PLPGSQL.items():
+            if f'"{marker}"' in text:
+                return ReadOnlyProof(False, f"it {what}")
+        texts = [t if kind == "statement" else f"SELECT {t}" for kind, t, _line, _whole in iter_plpgsql_queries(tree)
+                 if kind != "target"]
+    else:
+        return ReadOnlyProof(False, f"its body is {function['language']}, which auditlib does not read")
+    proof = ReadOnlyProof(True)
+    for text in texts:
+        try:
+            statements = pglast.parse_sql(text)
+        except pglast.parser.ParseError:
+            return ReadOnlyProof(False, "a statement of its body does not parse")
+        for raw in statements:
+            statement = raw.stmt
+            if not isinstance(statement, ast.SelectStmt) or statement.intoClause is not None \
+                    or statement.lockingClause:
+                return ReadOnlyProof(False, f"it runs {type(statement).__name__.removesuffix('Stmt').upper()}"
+                                            " statements, not only queries")
+            for node in _walk(statement):
+                if isinstance(node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.MergeStmt):
+                    return ReadOnlyProof(False, "it writes (a data-modifying WITH)")
+                if isinstance(node, ast.FuncCall):
+                    names = [n.sval for n in node.funcname if isinstance(n, ast.String)]
+                    proof.calls.add((names[-2] if len(names) > 1 else None, names[-1]))
+                if isinstance(node, ast.RangeVar):
+                    proof.reads.add(f"{node.schemaname or 'public'}.{node.relname}")
+    return proof
+
+
+def _argument_values(function: dict, tenant_id: str | None, user_id: str | None
+                     ) -> tuple[list[tuple[str, str, str]], str | None]:
+    """(name, type, value) for each argument, or the reason the probe cannot fill them."""
+    from auditlib.checks.exposure import _arguments
+
+    values = []
+    for name, type_ in _arguments(function["arguments"]):
+        bare = re.sub(r"^(p_|in_|_+)", "", name.lower())
+        if type_.lower() not in _FILLABLE_TYPES:
+            return [], f"argument {name or type_} is {type_}, which the probe does not fill"
+        if bare in _TENANT_ARGUMENTS and tenant_id is not None:
+            values.append((name, type_, tenant_id))
+        elif bare in _USER_ARGUMENTS and user_id is not None:
+            values.append((name, type_, user_id))
+        else:
+            return [], f"argument {name or type_} is neither a tenant nor a user id"
+    return values, None
+
+
+@check(name="anon_function_reads", category="security", severity="critical", kind="data",
+       needs=("data", "audited", "analysis"), report_section="security.probe")
+def anon_function_reads(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
+                        analysis: Analysis) -> Iterator[Finding]:
+    """Called by an anonymous visitor, a SECURITY DEFINER function returns rows read from tenant or user data.
+
+    The probe calls the SECURITY DEFINER functions of the API schemas that anon may execute and whose body reads
+    tenant or user tables, as anon (no user) in a read-only transaction that is rolled back, and counts what comes
+    back (never the values). It calls a function only when it can show the call changes nothing: the body (SQL, or
+    PL/pgSQL parsed with pglast's PL/pgSQL parser) holds queries only, no INSERT/UPDATE/DELETE, no dynamic EXECUTE,
+    no CALL, and every function it calls is not VOLATILE (looked up on the server); STABLE alone is not taken as
+    proof, since a STABLE function may call a volatile one. Tenant and user id arguments are filled with the first
+    tenant's id and the first member's id; a function with other arguments is not called. The functions not called
+    are left to ``security_definer_exposed``, which reports them from their text.
+
+    Why it matters: the function runs as its owner, past row-level security: a non-empty answer to a request
+    without a user is tenant data published to anyone with the project's public key.
+
+    How to fix: revoke EXECUTE from anon (and PUBLIC), or check the caller inside the function (``IF auth.uid() IS
+    NULL THEN RAISE ...``, then compare the argument with the caller's memberships).
+    """
+    from auditlib.checks.exposure import DEFAULT_API_SCHEMAS, _callable_functions, _signature
+
+    role = anonymous_role(config)
+    if role not in set(catalog.roles["name"]):
+        return
+    model = analysis.tenancy
+    sensitive = {f"{s}.{t}" for s, t in _sensitive_tables(catalog, model)}
+    schemas = audited_schemas(catalog, config, audited) & set(config["tenancy"].get("api_schemas",
+                                                                                     DEFAULT_API_SCHEMAS))
+    chosen: list[tuple[dict, ReadOnlyProof]] = []
+    for function, callers in _callable_functions(catalog, config):
+        if not function["security_definer"] or role not in callers or function["schema"] not in schemas \
+                or function["kind"] != "function":
+            continue
+        proof = read_only_proof(function)
+        if proof.proven and not proof.reads & sensitive:
+            continue  # reads no tenant or user table: nothing of anyone's to return
+        chosen.append((function, proof))
+    if not chosen:
+        return
+    user_functions = {}
+    for f in catalog.functions.to_dict("records"):
+        user_functions.setdefault((f["schema"], f["name"]), []).append(f["volatility"])
+    lookups = sorted({call for _, proof in chosen if proof.proven for call in proof.calls
+                      if not (call[0] and (call[0], call[1]) in user_functions)}, key=lambda c: (c[0] or "", c[1]))
+    try:
+        volatile = {(r.schema_name, r.function_name) for r in data.all(render("probe_function_volatility"), {
+            "schemas": [c[0] for c in lookups], "names": [c[1] for c in lookups]}) if r.volatile} if lookups else set()
+        sample = None
+        if model.multi_tenant and model.root_key() and model.membership in model.tables and _membership_usable(model):
+            sample = data.one(render("probe_tenant_sample", root=model.root, root_key=model.root_key()[0],
+                                     membership=model.membership, user=model.membership_user_column))
+    except QuerySkipped as error:
+        data.skip("anon_function_reads", None, f"the functions' callees or a tenant id could not be read: {error}")
+        return
+    tenant_id, user_id = (sample.tenant_id, sample.user_id) if sample is not None else (None, None)
+    calls: list[tuple[dict, list[tuple[str, str, str]], ReadOnlyProof]] = []
+    for function, proof in chosen:
+        if proof.proven:
+            for schema, name in sorted(proof.calls, key=lambda c: (c[0] or "", c[1])):
+                kinds = user_functions.get((schema, name)) if schema else None
+                if (kinds and "volatile" in kinds) or (not kinds and (schema, name) in volatile):
+                    proof = ReadOnlyProof(False, f"it calls {f'{schema}.' if schema else ''}{name}(), which is "
+                                                 "VOLATILE (or unknown)")
+                    break
+        values, why_not = _argument_values(function, tenant_id, user_id)
+        # not called (not shown read-only, or arguments it cannot fill): security_definer_exposed reports it from
+        # its text; not a skip, since nothing failed
+        if proof.proven and not why_not:
+            calls.append((function, values, proof))
+    if not calls:
+        return
+    cap = _cap(config)
+    results: dict[str, tuple[int, int]] = {}
+    with data.connection() as conn:
+        try:
+            _anonymous_session(conn, data, role)
+        except CannotImpersonate as error:
+            data.skip("anon_function_reads", None, f"cannot take the role {role}: {error}")
+            return
+        for function, values, _proof in calls:
+            signature = _signature(function)
+            # bound as :a0, :a1 ...; the type is one of _FILLABLE_TYPES, as the server printed it
+            arguments = sql.SQL(", ").join(sql.SQL("CAST(:a{} AS {})").format(sql.SQL(str(n)), sql.SQL(type_))
+                                           for n, (_name, type_, _value) in enumerate(values))
+            query = render("probe_function_result", function=(function["schema"], function["name"]),
+                           arguments=arguments)
+            data.queries += 1
+            try:
+                with conn.begin_nested():
+                    row = conn.execute(sa.text(query), {"cap": cap, **{f"a{n}": v for n, (_, _, v) in
+                                                                      enumerate(values)}}).one()
+                results[signature] = (int(row.returned), int(row.non_null))
+            except sa.exc.DBAPIError as error:
+                data.skip("anon_function_reads", signature, f"the call failed as {role}: {explain_query_error(error)}")
+    for function, values, proof in calls:
+        signature = _signature(function)
+        if signature not in results or not results[signature][1]:
+            continue
+        returned, non_null = results[signature]
+        given = ", ".join(f"{name} = {'the first tenant' if value == tenant_id else 'the first member'}"
+                          for name, _type, value in values)
+        tables = sorted(proof.reads & sensitive)
+        yield Finding(
+            schema=function["schema"], table=None, column=None, object=signature,
+            title=f"An anonymous visitor calling {signature} gets an answer read from {', '.join(tables)}",
+            detail=(f"As {role} with no user, {signature}"
+                    + (f" called with {given}" if given else "")
+                    + f" returned {plural(non_null, 'row')} with a value (of {returned}); it runs as "
+                      f"{function['owner']} and reads {', '.join(tables)}, whose rows belong to a tenant or a user."),
+            evidence={"returned_rows": returned, "non_null_rows": non_null, "role": role,
+                      "arguments": {name: ("tenant" if value == tenant_id else "user") for name, _t, value in values},
+                      "reads": tables, "owner": function["owner"], "volatility": function["volatility"],
+                      "read_only": "queries only, no dynamic SQL, no VOLATILE callee",
+                      "impersonation": f"SET LOCAL ROLE {role}; claims with the role only; read-only, rolled back"},
+            remediation_sql=(f"REVOKE EXECUTE ON FUNCTION {sql.Identifier(function['schema'], function['name']).as_string()}"
+                             f"({function['arguments'] or ''}) FROM PUBLIC, {sql.Identifier(role).as_string()};"))

@@ -66,7 +66,8 @@ def _rls_tables(catalog: Catalog) -> pd.DataFrame:
     return tables[tables["kind"] != "foreign table"]
 
 
-@check(name="rls_disabled", category="security", severity="high", report_section="security.policies")
+@check(name="rls_disabled", category="security", severity="high", report_section="security.policies",
+       peers=("splinter:0013", "pgrls:SEC001", "pgrls:SEC049"))
 def rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A table the API roles can read or write has row-level security turned off.
 
@@ -113,7 +114,8 @@ def rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
             remediation_sql=_enable_sql(row["schema"], row["name"], policies=key in policies))
 
 
-@check(name="rls_no_policy", category="security", severity="medium", report_section="security.policies")
+@check(name="rls_no_policy", category="security", severity="medium", report_section="security.policies",
+       peers=("splinter:0008", "pgrls:SEC009"))
 def rls_no_policy(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """Row-level security is on but the table has no policy.
 
@@ -143,7 +145,8 @@ def rls_no_policy(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
                                                                         sorted(grants.get(key, {}).items())}})
 
 
-@check(name="rls_policy_without_rls", category="security", severity="high", report_section="security.policies")
+@check(name="rls_policy_without_rls", category="security", severity="high", report_section="security.policies",
+       peers=("splinter:0007", "pgrls:SEC032"))
 def rls_policy_without_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A table has policies but row-level security is off, so the policies do nothing.
 
@@ -282,7 +285,8 @@ def _policy_sql(policy: dict, using: str | None, with_check: str | None) -> str:
     return sql
 
 
-@check(name="rls_null_bypass", category="security", severity="medium", report_section="security.null_bypass")
+@check(name="rls_null_bypass", category="security", severity="medium", report_section="security.null_bypass",
+       peers=("pgrls:SEC030",))
 def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """A policy also admits rows whose tenant column is NULL.
 
@@ -330,7 +334,8 @@ def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
 
 
 @check(name="rls_always_true", category="security", severity="high", needs=("analysis",),
-       report_section="security.policies")
+       report_section="security.policies",
+       peers=("splinter:0024", "pgrls:SEC008", "pgrls:SEC028"))
 def rls_always_true(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A permissive policy for the API roles admits every row (its USING or WITH CHECK is constant true).
 
@@ -365,7 +370,8 @@ def rls_always_true(catalog: Catalog, config: AuditConfig, analysis: Analysis) -
 
 
 @check(name="rls_tenant_not_enforced", category="security", severity="high", needs=("analysis",),
-       report_section="security.policies")
+       report_section="security.policies",
+       peers=("pgrls:SEC027",))
 def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """Row-level security is on and the table has the tenant column, but a command is not restricted by it.
 

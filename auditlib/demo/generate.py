@@ -202,6 +202,7 @@ class Plan:
         self._global_research()
         self._untenanted_extras()
         self._security_surface()
+        self._tenancy_surface()
 
     def _platform(self) -> None:
         for code, name, monthly, users, quotes in [("free", "Free", 0, 2, 20), ("pro", "Pro", 49, 10, None),
@@ -1246,6 +1247,26 @@ class Plan:
             self.add("api_requests", id=self.uid(), organization_id=r.choice(orgs),
                      path=r.choice(["/rest/v1/projects", "/rest/v1/quotes", "/rest/v1/rpc/next_quote_number"]),
                      status_code=r.choice([200, 200, 200, 201, 401, 404]), created_at=at, updated_at=at)
+
+    def _tenancy_surface(self) -> None:
+        """Rows of the tables 84_tenancy_surface.sql adds; drawn last, so every earlier row stays as it was."""
+        r = self.rng
+        clients = [c for c in self.rows["clients"] if c.get("organization_id")]
+        for n, client in enumerate(self.pick(clients, 6), start=1):
+            self.add("client_portals", id=self.uid(), organization_id=client["organization_id"], client_id=client["id"],
+                     slug=f"{client['company'].lower().replace(' ', '-')}-{n}", title=f"{client['company']} portal",
+                     **self.stamps())
+        orgs = sorted(self.org_ids.values())
+        for number in range(1001, 1021):
+            organization = r.choice(orgs)
+            ticket = self.add("support_tickets", id=number, organization_id=organization,
+                              subject=r.choice(["Invoice PDF is blank", "Cannot add crew", "Export to CSV",
+                                                "Calendar sync stopped"]),
+                              status=r.choice(["open", "pending", "closed"]), **self.stamps())
+            for _ in range(r.randint(1, 3)):
+                self.add("ticket_messages", id=self.uid(), organization_id=organization, ticket_id=ticket["id"],
+                         body=r.choice(["Any update?", "Attached a screenshot.", "Fixed on our side, thanks."]),
+                         **self.stamps(ticket["created_at"]))
 
     # -- planted counts -----------------------------------------------------------------------------------------
     def json_items(self, quotes=None):

@@ -288,6 +288,37 @@ PLANTED_FLAWS: list[dict] = [
      "note": "LEAKPROOF on a user function: the planner may run it on rows the policies hide"},
     {"check": "immutable_function_reads_session", "object": "public.request_user_id()", "seed_section": "",
      "note": "IMMUTABLE wrapper of auth.uid() in the INSERT policy of api_requests"},
+    # -- tenancy across keys, views over functions, default privileges (84_tenancy_surface.sql; Supabase's own
+    # default privileges come from the platform stub, the quote and billing numbers from the seed) -------------------
+    *({"check": "unique_not_tenant_scoped", "object": f"public.{key}", "seed_section": "", "note": note}
+      for key, note in (
+          ("client_portals.client_portals_slug_key", "portal slug unique across the product, not per organisation"),
+          ("quotes.quotes_quote_number_key", "quote numbers unique across every organisation (the seed's schema)"),
+          ("invoices.invoices_invoice_number_key",
+           "invoice numbers unique across every organisation (invoices reach theirs through projects)"),
+          ("billing_invoices.billing_invoices_billing_number_key",
+           "billing numbers unique across every organisation (the seed's schema)"))),
+    {"check": "fk_existence_oracle", "object": "public.ticket_messages.ticket_messages_ticket_id_fkey",
+     "seed_section": "", "note": "messages may name any ticket number; the foreign key tells whether it exists"},
+    {"check": "pk_type_inconsistent", "object": "public.support_tickets.id", "seed_section": "",
+     "note": "sequential ticket numbers (bigint identity) where the schema's norm is uuid"},
+    {"check": "view_calls_security_definer", "object": "public.support_backlog", "seed_section": "",
+     "note": "view over private.support_backlog_counts() (SECURITY DEFINER, out of the API schema): every "
+             "organisation's backlog"},
+    *({"check": "default_privileges_exposed", "object": obj, "seed_section": "", "note": note}
+      for obj, note in (
+          ("public:tables:postgres", "the platform's default: every new table in public to anon and authenticated"),
+          ("public:functions:postgres", "the platform's default: every new function in public to the API roles"),
+          ("public:tables:supabase_admin", "the platform's default for tables supabase_admin creates"),
+          ("public:functions:supabase_admin", "the platform's default for functions supabase_admin creates"),
+          ("public:tables:productionos_analytics", "SELECT on the analytics role's future tables to authenticated"))),
+    {"check": "storage_bucket_listable", "object": "storage.objects.Anyone can read portal logos", "seed_section": "",
+     "note": "SELECT on storage.objects limited only by bucket_id = 'portal-logos': anyone lists every logo"},
+    {"check": "storage_bucket_listable", "object": "storage.objects.Authenticated users can read documents",
+     "seed_section": "", "note": "the seed's documents bucket: any signed-in user reads every organisation's files"},
+    *({"check": "graphql_schema_exposed", "object": f"graphql:{role}", "seed_section": "",
+       "note": f"the platform's GraphQL endpoint (graphql_public) shows {role} every public table it may select"}
+      for role in ("anon", "authenticated")),
 ]
 
 

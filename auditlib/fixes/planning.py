@@ -51,6 +51,11 @@ QUESTIONS: dict[str, str] = {
     "reverse_ref_missing": "Do you want the extra column this adds (a second copy of the relation that the "
                            "application must keep in step)? It is a design change, not a repair.",
     "json_orphans": "Which JSON entries of {object} that name missing rows should be removed, and which re-pointed?",
+    "unique_not_tenant_scoped": "Is {object} unique across every organisation on purpose (a value global by nature: "
+                                "a public URL, an external id), or should each organisation have its own values "
+                                "(the key with {tenant_column} first)?",
+    "default_privileges_exposed": "Should every new {object_type} that {role} creates stay open to the API roles "
+                                  "at once (Supabase's default), or be granted one by one once its policies exist?",
 }
 
 

@@ -67,7 +67,19 @@ SELECT n.nspname AS schema,
         JOIN pg_catalog.pg_namespace ipn ON ipn.oid = ipc.relnamespace
         WHERE i.inhrelid = c.oid AND NOT c.relispartition
         ORDER BY i.inhseqno LIMIT 1) AS inherits_from,
-       COALESCE(published.publications, ARRAY[]::text[]) AS publications
+       COALESCE(published.publications, ARRAY[]::text[]) AS publications,
+       -- The functions a view or materialized view calls (its rewrite rule's dependencies on pg_proc), as
+       -- schema.name(identity arguments); built-in functions of pg_catalog are left out.
+       ARRAY(SELECT DISTINCT fn.nspname || '.' || p.proname || '('
+                             || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')'
+             FROM pg_catalog.pg_rewrite rw
+             JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                        AND d.objid = rw.oid
+                                        AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+             JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
+             JOIN pg_catalog.pg_namespace fn ON fn.oid = p.pronamespace
+             WHERE c.relkind IN ('v', 'm') AND rw.ev_class = c.oid AND fn.nspname <> 'pg_catalog'
+             ORDER BY 1) AS calls
 FROM locked, pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
