@@ -114,7 +114,8 @@ def _orphan_cleanup(link: Reference, columns: list[dict], ref_columns: list[dict
     if link.constraint:
         lines.append(f"-- then: ALTER TABLE {child} VALIDATE CONSTRAINT {ident(link.constraint)};")
     else:
-        lines.append("-- then add the foreign key (see fk_missing).")
+        lines.append("-- then add the foreign key (see " + ("fk_legacy_trigger" if link.kind == "legacy_trigger"
+                                                          else "fk_missing") + ").")
     return "\n".join(lines)
 
 
@@ -166,8 +167,9 @@ def orphan_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audite
                 "planner_estimates": walk,
                 "orphan_walk_rows_per_value": config.get("data", "orphan_walk_rows_per_value"),
             }
-            kind = "an inferred one without a foreign key" if link.constraint is None else \
-                "a foreign key declared NOT VALID"
+            kind = {"not_valid": "a foreign key declared NOT VALID",
+                    "legacy_trigger": "kept only by legacy RI triggers, which check nothing"}.get(
+                link.kind, "an inferred one without a foreign key")
             yield Finding(
                 schema=link.schema, table=link.table, column=",".join(link.columns),
                 title=(f"{plural(orphans, 'row')} of {link.schema}.{link.table} "

@@ -86,6 +86,66 @@ def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Ite
             severity="low")
 
 
+_FAILING_WRITES = {"child": "every INSERT and UPDATE of {child}", "parent_del": "every DELETE from {parent}",
+                   "parent_upd": "every UPDATE of {parent}"}
+
+
+@check(name="fk_legacy_trigger", category="relationships", severity="high", needs=("analysis",),
+       report_section="relationships.missing")
+def fk_legacy_trigger(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
+    """A reference is kept by legacy RI_FKey_* constraint triggers (from a pre-7.3 dump), not by a foreign key.
+
+    Old dumps restore a foreign key as ``CREATE CONSTRAINT TRIGGER ... EXECUTE PROCEDURE "RI_FKey_check_ins"(...)``
+    (pg_constraint type ``t``). PostgreSQL no longer turns those into a foreign key, and its RI functions only run
+    for one: on PostgreSQL 15 and 18 (tested) each such trigger raises "constraint ... is not a foreign key
+    constraint", whatever the row. The reference counts as declared (fk_missing does not report it).
+
+    Why it matters: the writes the triggers fire on all fail (inserts and updates of the child, deletes or updates
+    of the parent), while nothing checks the reference, so rows loaded around the triggers may point at parents
+    that do not exist.
+
+    How to fix: drop the triggers, clean the rows that point at missing parents, and add a real foreign key (NOT
+    VALID, then VALIDATE CONSTRAINT), with the ON DELETE action the parent-side trigger stood for.
+    """
+    triggers = analysis.index.legacy_triggers
+    for reference in analysis.legacy_triggers:
+        own = [t for t in triggers if (t.child, t.columns, t.parent, t.ref_columns)
+               == (reference.source, reference.columns, reference.target, reference.ref_columns)]
+        child, parent = qualified(*reference.source), qualified(*reference.target)
+        failing = [_FAILING_WRITES[role].format(child=child, parent=parent)
+                   for role in _FAILING_WRITES if any(t.role == role for t in own)]
+        name = object_name(reference.table, *reference.columns, suffix="fkey")
+        present = " AND ".join(f"t.{ident(c)} IS NOT NULL" for c in reference.columns)
+        match = " AND ".join(f"p.{ident(r)} = t.{ident(c)}" for c, r in zip(reference.columns, reference.ref_columns,
+                                                                            strict=True))
+        orphans = (f"SELECT t.* FROM {ident(*reference.source)} AS t WHERE {present} AND NOT EXISTS "
+                   f"(SELECT 1 FROM {ident(*reference.target)} AS p WHERE {match})")
+        drops = [f"DROP TRIGGER {ident(t.name)} ON {ident(t.schema, t.table)};" for t in own]
+        remediation = "\n".join([
+            "-- the triggers make the writes they fire on fail and check nothing: replace them by a foreign key",
+            *drops,
+            "-- VALIDATE fails while rows point at missing parents: fix or delete the rows this lists first",
+            f"-- {orphans};",
+            add_foreign_key_sql(catalog, reference.schema, reference.table, name, list(reference.columns),
+                                reference.ref_schema, reference.ref_table, list(reference.ref_columns),
+                                reference.on_delete or "NO ACTION")])
+        yield Finding(
+            schema=reference.schema, table=reference.table, column=",".join(reference.columns),
+            title=f"{','.join(reference.columns)} refers to {parent} through legacy RI triggers, not a foreign key",
+            detail=(f"{reference.object} → {parent} ({', '.join(reference.ref_columns)}) is kept by "
+                    f"{len(own)} RI_FKey_* constraint trigger{'s' if len(own) != 1 else ''} from an old dump, "
+                    "not by a foreign key. PostgreSQL runs those functions only for real foreign keys: each trigger "
+                    f"raises \"constraint ... is not a foreign key constraint\", so {' and '.join(failing)} "
+                    "fails, and nothing checks the reference."),
+            evidence={"references": qualified(reference.ref_schema, reference.ref_table,
+                                              ",".join(reference.ref_columns)),
+                      "triggers": [{"table": qualified(t.schema, t.table), "trigger": t.name, "function": t.function,
+                                    "events": list(t.events), "constraint_name": t.constraint} for t in own],
+                      "failing_writes": failing, "on_delete": reference.on_delete, "orphans_query": orphans,
+                      "server_version": catalog.server.get("server_version")},
+            remediation_sql=remediation)
+
+
 @check(name="fk_type_mismatch", category="relationships", severity="high", needs=("analysis",),
        report_section="relationships.type_mismatch")
 def fk_type_mismatch(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:

@@ -24,6 +24,7 @@ from auditlib.model.references import (
     Reference,
     declared_references,
     inferred_reference_rows,
+    legacy_trigger_references,
     polymorphic_references,
 )
 from auditlib.model.tenancy import TenancyModel, build_tenancy, resolve_tenancy, scope_frame
@@ -102,18 +103,27 @@ class Analysis:
                                                if row["candidates"]])
 
     @property
+    def legacy_triggers(self) -> list[Reference]:
+        """References kept by pre-7.3 style ``RI_FKey_*`` constraint triggers instead of a foreign key (kind
+        ``legacy_trigger``): declared in their way, so never inferred; fk_legacy_trigger reports them."""
+        return self.once("legacy_triggers", lambda: legacy_trigger_references(self.index))
+
+    @property
     def references(self) -> list[Reference]:
-        """Declared foreign keys, then the inferred references no foreign key already declares."""
+        """Declared foreign keys, the references legacy RI triggers stand for, then the inferred references no
+        foreign key already declares."""
         def build() -> list[Reference]:
             declared = {(r.schema, r.table, r.columns) for r in self.declared}
-            return [*self.declared, *(r for r in self.inferred if (r.schema, r.table, r.columns) not in declared)]
+            return [*self.declared, *self.legacy_triggers,
+                    *(r for r in self.inferred if (r.schema, r.table, r.columns) not in declared)]
         return self.once("references", build)
 
     @property
     def unenforced(self) -> list[Reference]:
-        """The references orphans can hide behind: the inferred ones and the foreign keys declared NOT VALID."""
+        """The references orphans can hide behind: the inferred ones, the foreign keys declared NOT VALID and those
+        only legacy RI triggers stand for (they check nothing)."""
         return self.once("unenforced", lambda: sorted(
-            [*self.inferred, *(r for r in self.declared if r.kind == "not_valid")],
+            [*self.inferred, *(r for r in self.declared if r.kind == "not_valid"), *self.legacy_triggers],
             key=lambda r: (r.schema, r.table, r.columns)))
 
     @property
