@@ -15,11 +15,86 @@ import pandas as pd
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
 from auditlib.checks.fixes import add_foreign_key_sql, alter_type_sql, object_name, type_change_blockers
+from auditlib.checks.queries import (
+    audited_schemas,
+    column_ref,
+    comparable,
+    render,
+    sample_parameters,
+    sample_percent,
+    table_sample,
+    without_header,
+)
 from auditlib.config import AuditConfig
+from auditlib.data import DataContext, QuerySkipped
 from auditlib.findings import Finding
 from auditlib.model import Analysis
 from auditlib.model.references import INTEGER_WIDTH, can_cast, can_declare_fk, type_family, types_differ
 from auditlib.quoting import ident, ident_list
+
+# -- value overlap -------------------------------------------------------------------------------------------------
+_CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
+
+
+def measure_reference_overlap(analysis: Analysis, data: DataContext) -> dict[tuple[str, str, str], dict]:
+    """Measure in the database how many values of each inferred reference's column exist in its candidate parent,
+    and hand the measurements to the analysis (before anything reads its references).
+
+    One bounded read-only query per reference (``sql/data/reference_overlap.sql``: at most
+    ``relationships.overlap_values`` distinct values from at most ``overlap_scan_rows`` rows, a page sample of a
+    larger child), for at most ``overlap_max_references`` references of the audited schemas, the least sure first.
+    A query that times out or is denied becomes a ``skipped`` entry of fk_missing and leaves that reference as
+    its name made it; references past the cap are marked not measured.
+    """
+    catalog, config = analysis.catalog, analysis.config
+    schemas = audited_schemas(catalog, config, None)
+    settings = config["relationships"]
+    values, scan_rows = int(settings["overlap_values"]), int(settings["overlap_scan_rows"])
+    cap = int(settings["overlap_max_references"])
+    candidates = sorted((r for r in analysis.candidate_references() if r.schema in schemas),
+                        key=lambda r: (_CONFIDENCE_ORDER.get(r.confidence, 1), r.schema, r.table, r.column))
+    measured: dict[tuple[str, str, str], dict] = {}
+    for position, reference in enumerate(candidates):
+        key = (reference.schema, reference.table, reference.column)
+        if position >= cap:
+            measured[key] = {"sampled": 0, "found": 0, "share": None,
+                             "not_measured": f"past relationships.overlap_max_references ({cap})"}
+            continue
+        column, ref_column = analysis.column_of(reference), analysis.ref_column_of(reference)
+        percent = sample_percent(catalog, reference.schema, reference.table, scan_rows)
+        query = render("reference_overlap", child=reference.source, parent=reference.target, column=column["name"],
+                       sample=table_sample(percent),
+                       match=comparable(column_ref("p", ref_column["name"]), ref_column, column_ref("d", "v"), column))
+        try:
+            row = data.one(query, {"values": values, "scan_rows": scan_rows, **sample_parameters(percent)})
+        except QuerySkipped as error:
+            data.skip("fk_missing", reference.object, f"its value overlap with {reference.parent} was not "
+                                                      f"measured: {error}")
+            continue
+        sampled, found = int(row.sampled), int(row.found)
+        measured[key] = {"sampled": sampled, "found": found, "share": round(found / sampled, 4) if sampled else None,
+                         "parent": reference.parent, "sample_percent": percent, "max_values": values,
+                         "query": without_header(query)}
+    analysis.apply_overlap(measured)
+    return measured
+
+
+def _overlap_evidence(measured: dict | None, reference, config: AuditConfig) -> tuple[dict | None, str]:
+    """The value-overlap evidence of an inferred reference and the sentence the finding's detail adds."""
+    if not measured:
+        return None, ""
+    if measured.get("share") is None:
+        reason = measured.get("not_measured") or "the column holds no value"
+        return {"measured": False, "reason": reason}, ""
+    evidence = {"measured": True, "sampled_values": measured["sampled"], "found_in_parent": measured["found"],
+                "share": measured["share"], "sample_percent": measured["sample_percent"],
+                "max_values": measured["max_values"], "query": measured["query"],
+                "thresholds": {k: config.get("relationships", k) for k in (
+                    "overlap_min_values", "overlap_refuted_below", "overlap_doubtful_below", "overlap_confirmed_at")}}
+    sentence = (f" In the data, {measured['found']:,} of {measured['sampled']:,} sampled distinct values exist in "
+                f"{reference.parent} ({measured['share']:.0%}), so the reference's confidence is "
+                f"{reference.confidence}.")
+    return evidence, sentence
 
 
 # -- checks ---------------------------------------------------------------------------------------------------------
@@ -47,7 +122,11 @@ def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Ite
         creatable = can_declare_fk(column_record, ref_record)
         evidence = {"rule": reference.rule, "references": ref, "data_type": column_record["data_type"],
                     "ref_data_type": ref_record["data_type"], "types_compatible": creatable,
-                    "nullable": nullable, "suggested_on_delete": on_delete}
+                    "nullable": nullable, "suggested_on_delete": on_delete, "confidence": reference.confidence}
+        overlap, measured_sentence = _overlap_evidence(analysis.overlap.get((schema, table, column)), reference,
+                                                       config)
+        if overlap is not None:
+            evidence["value_overlap"] = overlap
         remediation = None
         if creatable:
             name = object_name(table, column, suffix="fkey")
@@ -67,7 +146,7 @@ def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Ite
             title=f"{column} refers to {reference.ref_schema}.{reference.ref_table} without a foreign key",
             detail=(f"{qualified(schema, table, column)} holds ids of {ref} (matched by the {reference.rule!r} naming "
                     f"rule) but no foreign key enforces it, so rows can point at {reference.ref_table} rows that "
-                    "do not exist."),
+                    f"do not exist.{measured_sentence}"),
             evidence=evidence, remediation_sql=remediation)
     for reference in analysis.ambiguous:
         column_record = analysis.column_of(reference)

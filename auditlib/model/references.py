@@ -527,6 +527,22 @@ def _named_like_table(model: CatalogIndex, schema: str, table: str, lowered: str
     return None
 
 
+def overlap_confidence(confidence: str, measured: dict, config: AuditConfig) -> str | None:
+    """How sure an inferred reference is once the share of its sampled values found in the parent is known
+    (``measured``: sampled, found, share): None when the data refutes it (almost no value exists in the parent),
+    ``low`` when under half do, ``high`` when nearly all do; unchanged with too few values to judge."""
+    sampled, share = int(measured.get("sampled") or 0), measured.get("share")
+    if share is None or sampled < int(config.get("relationships", "overlap_min_values")):
+        return confidence
+    if share < float(config.get("relationships", "overlap_refuted_below")):
+        return None
+    if share < float(config.get("relationships", "overlap_doubtful_below")):
+        return "low"
+    if share >= float(config.get("relationships", "overlap_confirmed_at")):
+        return "high"
+    return confidence
+
+
 @dataclass(frozen=True)
 class Reference:
     """One table pointing at another: a foreign key (valid or NOT VALID) or a reference inferred from names.
@@ -549,6 +565,7 @@ class Reference:
     on_delete: str | None = None
     constraint: str | None = None
     candidates: tuple[str, ...] = ()
+    overlap: float | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -563,12 +580,16 @@ class Reference:
                    on_delete=fk["on_delete"], constraint=fk["name"])
 
     @classmethod
-    def inferred(cls, row: dict) -> Reference:
-        """The reference an inference row stands for (see ``inferred_reference_rows``)."""
+    def inferred(cls, row: dict, measured: dict | None = None, config: AuditConfig | None = None) -> Reference:
+        """The reference an inference row stands for (see ``inferred_reference_rows``); ``measured`` is its value
+        overlap when data was read (see ``overlap_confidence``)."""
         candidates = tuple(row.get("candidates") or ())
+        confidence = "low" if candidates else CONFIDENCE.get(row["rule"], "medium")
+        if measured is not None and config is not None:
+            confidence = overlap_confidence(confidence, measured, config) or "low"
         return cls(row["schema"], row["table"], (row["column"],), row["ref_schema"], row["ref_table"],
-                   (row["ref_column"],), kind="inferred", rule=str(row["rule"]),
-                   confidence="low" if candidates else CONFIDENCE.get(row["rule"], "medium"), candidates=candidates)
+                   (row["ref_column"],), kind="inferred", rule=str(row["rule"]), confidence=confidence,
+                   candidates=candidates, overlap=measured.get("share") if measured else None)
 
     @property
     def ambiguous(self) -> bool:
