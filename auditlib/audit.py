@@ -396,7 +396,10 @@ def audit_code(result: AuditResult, folder: str | Path) -> None:
     scan = scan_code(folder, result.config)
     more = run_checks(result.catalog, result.config, kinds=("code",), schemas=result.schemas,
                       skipped=result.skipped, analysis=result.analysis, code_scan=scan)
-    result.findings = findings_frame(_unique([*_frame_to_findings(result.findings), *more]))
+    from auditlib.checks.duplicates import with_code_locations
+
+    known = with_code_locations(_frame_to_findings(result.findings), scan, result.catalog)
+    result.findings = findings_frame(_unique([*known, *more]))
     result.extras["code_scan"] = {**scan.summary(), "skipped_files": scan.skipped, "notes": scan.notes}
     result.extras["code_matrix"] = reference_matrix(scan, result.catalog)
     result.timings["code_s"] = round(time.perf_counter() - started, 3)
