@@ -103,6 +103,15 @@ def _overlap_evidence(measured: dict | None, reference, config: AuditConfig) -> 
 def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A column refers to another table's key, but no foreign key enforces it.
 
+    The references are inferred from names and types (``Analysis.inferred``); each finding's evidence carries the
+    naming rule and the confidence. A name that fits several tables equally is reported as ambiguous: one low
+    finding per column listing every candidate table (evidence ``ambiguous = true``, ``candidates``), with no
+    target guessed and no fix SQL, since the fix starts with deciding the target. Where data checks run, the
+    column's sampled values are looked up in the candidate parent first: the share found (evidence
+    ``value_overlap``) raises or lowers the confidence, and a column almost none of whose values exist there is not
+    a reference and is not reported. Foreign keys declared NOT VALID and references kept by legacy RI triggers are
+    declared, not missing (see constraint_not_valid and fk_legacy_trigger).
+
     Why it matters: nothing stops rows pointing at parents that don't exist, and deleting a parent leaves
     orphans behind silently; joins then drop or duplicate rows and reports disagree with the application.
 

@@ -119,7 +119,9 @@ class Analysis:
         name/user/schema_prefix/self the types must agree. Not references: columns of partitioned tables whose every
         partition declares the foreign key, backups and dated copies (``relationships.copy_tables``), polymorphic
         columns (``noteable_id`` beside ``noteable_type``, or a COMMENT saying so), a primary key the table generates
-        itself. Names that fit several tables equally are in ``ambiguous`` instead.
+        itself. Names that fit several tables equally are in ``ambiguous`` instead. Where the value overlap was
+        measured (``apply_overlap``), each reference's confidence follows it and those the data refutes are in
+        ``refuted`` instead.
         """
         return self.once("inferred", lambda: [
             Reference.inferred(row, self.overlap.get((row["schema"], row["table"], row["column"])), self.config)
