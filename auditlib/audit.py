@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from auditlib import __version__
 from auditlib.catalog import Catalog, load_catalog
-from auditlib.checks import CheckSpec, complete, load_checks
+from auditlib.checks import CheckSpec, complete, load_checks, prepare_with_data, with_code_scan
 from auditlib.config import AuditConfig, ConfigError, load_config
 from auditlib.connect import SessionLimits, SourceError, check_connection, read_only_engine
 from auditlib.findings import Finding, findings_frame, frame_records, summarize
@@ -396,9 +396,7 @@ def audit_code(result: AuditResult, folder: str | Path) -> None:
     scan = scan_code(folder, result.config)
     more = run_checks(result.catalog, result.config, kinds=("code",), schemas=result.schemas,
                       skipped=result.skipped, analysis=result.analysis, code_scan=scan)
-    from auditlib.checks.duplicates import with_code_locations
-
-    known = with_code_locations(_frame_to_findings(result.findings), scan, result.catalog)
+    known = with_code_scan(_frame_to_findings(result.findings), scan, result.catalog)
     result.findings = findings_frame(_unique([*known, *more]))
     result.extras["code_scan"] = {**scan.summary(), "skipped_files": scan.skipped, "notes": scan.notes}
     result.extras["code_matrix"] = reference_matrix(scan, result.catalog)
@@ -430,13 +428,12 @@ def _audit_database(database: str | sa.URL | sa.Engine | None, config: AuditConf
         analysis = Analysis(catalog, config)
         measured: list[dict[str, str]] = []
         if data:
-            from auditlib.checks.relationships import measure_reference_overlap
             from auditlib.data import DataContext
 
             # the inferred references' value overlap decides which are references at all: measured before any
             # check reads them
             overlap_started = time.perf_counter()
-            measure_reference_overlap(analysis, DataContext(engine=engine, config=config, skipped=measured))
+            prepare_with_data(analysis, DataContext(engine=engine, config=config, skipped=measured))
             overlap_s = time.perf_counter() - overlap_started
         result = audit_catalog(catalog, config, analysis=analysis)
         result.skipped[:0] = measured
