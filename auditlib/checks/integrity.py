@@ -6,7 +6,8 @@ and brings back counts and at most five sample keys: tables never travel to Pyth
 denied becomes a ``skipped`` entry and the check goes on with the next object.
 
 The references come from the run's model (``Analysis.unenforced``, ``Analysis.references``, ``Analysis.tenancy``);
-the query helpers from ``auditlib.checks.queries``.
+the query helpers from ``auditlib.checks.queries``. One schema check lives here too, constraint_not_valid: the
+constraints whose rows check_violation_rows and orphan_rows count.
 """
 
 from __future__ import annotations
