@@ -6,6 +6,8 @@ a kind of real project) and ``answer.toml`` (the truth about it, decided from th
 ```toml
 description = "what conventions the fixture carries"
 stub = "supabase"            # optional platform stub loaded first ("none" by default)
+data = true                  # optional: the fixture holds rows and is audited with the data checks (value
+                             # overlap, orphan_rows, check_violation_rows); schema checks only by default
 scored_checks = ["fk_missing", "pk_missing"]   # checks whose every finding is judged against the key
 
 [[references]]               # true references no foreign key declares: inferred-reference recall, and the
@@ -73,6 +75,7 @@ class AnswerKey:
     findings: list[tuple[str, str]]             # (check, object), fk_missing excluded (it comes from references)
     negatives: list[dict[str, str]] = field(default_factory=list)
     severities: dict[tuple[str, str], str] = field(default_factory=dict)  # (check, object) -> worst allowed
+    data: bool = False                          # audited with the data checks (the fixture holds rows)
 
     def expected(self) -> set[tuple[str, str]]:
         """Every true finding of the scored checks as (check, identity)."""
@@ -137,7 +140,8 @@ def load_key(folder: Path) -> AnswerKey:
         raise CorpusError(f"{path} uses the unknown severity {', '.join(unknown)}; use one of {', '.join(SEVERITIES)}.")
     return AnswerKey(name=folder.name, description=data.get("description", ""), stub=data.get("stub", "none"),
                      scored_checks=scored, references=references, findings=findings,
-                     negatives=list(data.get("negatives", [])), severities=severities)
+                     negatives=list(data.get("negatives", [])), severities=severities,
+                     data=bool(data.get("data", False)))
 
 
 def key_tables(key: AnswerKey) -> set[str]:
@@ -241,13 +245,14 @@ def load_fixture(srv, folder: Path, key: AnswerKey):
 
 
 def score_fixture(srv, folder: Path) -> dict[str, Any]:
-    """Load one fixture, audit it schema-level and compare the findings with its answer key."""
+    """Load one fixture, audit it (schema-level, with the data checks when its key says ``data = true``) and
+    compare the findings with its answer key."""
     from auditlib.audit import run_audit
     from auditlib.findings import frame_records
 
     key = load_key(folder)
     url = load_fixture(srv, folder, key)
-    result = run_audit(url, data=False)
+    result = run_audit(url, data=key.data)
     records = frame_records(result.findings)
     reported = {(scored_check(r["check"]), finding_identity(r)) for r in records}
     expected = key.expected()

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from auditlib import __version__
 from auditlib.catalog import Catalog, load_catalog
-from auditlib.checks import CheckSpec, complete, load_checks
+from auditlib.checks import CheckSpec, complete, load_checks, prepare_with_data, with_code_scan
 from auditlib.config import AuditConfig, ConfigError, load_config
 from auditlib.connect import SessionLimits, SourceError, check_connection, read_only_engine
 from auditlib.findings import Finding, findings_frame, frame_records, summarize
@@ -154,13 +154,14 @@ def _call(spec: CheckSpec, catalog: Catalog, config: AuditConfig, inputs: dict[s
 
 
 def audit_catalog(catalog: Catalog, config: AuditConfig | None = None, *,
-                  schemas: list[str] | None = None) -> AuditResult:
-    """Run every schema check on an already-loaded catalog (a live read or a snapshot)."""
+                  schemas: list[str] | None = None, analysis: Analysis | None = None) -> AuditResult:
+    """Run every schema check on an already-loaded catalog (a live read or a snapshot); ``analysis`` is the run's
+    model when the caller prepared it (with measured value overlap)."""
     config = config or AuditConfig()
     skipped: list[dict[str, str]] = []
     started = time.perf_counter()
     audited = schemas if schemas is not None else config.audited_schemas(list(catalog.schemas["name"]))
-    analysis = Analysis(catalog, config)
+    analysis = analysis or Analysis(catalog, config)
     findings = run_checks(catalog, config, schemas=audited, skipped=skipped, analysis=analysis)
     frame = findings_frame(_unique(findings))
     return AuditResult(findings=frame, catalog=catalog, skipped=skipped, source=dict(catalog.source),
@@ -395,7 +396,8 @@ def audit_code(result: AuditResult, folder: str | Path) -> None:
     scan = scan_code(folder, result.config)
     more = run_checks(result.catalog, result.config, kinds=("code",), schemas=result.schemas,
                       skipped=result.skipped, analysis=result.analysis, code_scan=scan)
-    result.findings = findings_frame(_unique([*_frame_to_findings(result.findings), *more]))
+    known = with_code_scan(_frame_to_findings(result.findings), scan, result.catalog)
+    result.findings = findings_frame(_unique([*known, *more]))
     result.extras["code_scan"] = {**scan.summary(), "skipped_files": scan.skipped, "notes": scan.notes}
     result.extras["code_matrix"] = reference_matrix(scan, result.catalog)
     result.timings["code_s"] = round(time.perf_counter() - started, 3)
@@ -423,8 +425,21 @@ def _audit_database(database: str | sa.URL | sa.Engine | None, config: AuditConf
         catalog.source = source.facts()
         load_s = time.perf_counter() - load_started
         _check_schemas_exist(catalog, config)
-        result = audit_catalog(catalog, config)
+        analysis = Analysis(catalog, config)
+        measured: list[dict[str, str]] = []
+        if data:
+            from auditlib.data import DataContext
+
+            # the inferred references' value overlap decides which are references at all: measured before any
+            # check reads them
+            overlap_started = time.perf_counter()
+            prepare_with_data(analysis, DataContext(engine=engine, config=config, skipped=measured))
+            overlap_s = time.perf_counter() - overlap_started
+        result = audit_catalog(catalog, config, analysis=analysis)
+        result.skipped[:0] = measured
         result.timings["catalog_s"] = round(load_s, 3)
+        if data:
+            result.timings["overlap_s"] = round(overlap_s, 3)
         for record in catalog.relations[catalog.relations["locked"]].to_dict("records"):
             result.skipped.append({"check": "catalog", "object": f"{record['schema']}.{record['name']}",
                                    "reason": "another session holds an ACCESS EXCLUSIVE lock on it: its defaults, "

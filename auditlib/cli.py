@@ -304,7 +304,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
 
     from auditlib.audit import run_audit
     from auditlib.checks import load_checks
-    from auditlib.findings import SEVERITIES, skipped_warning, to_csv, to_sarif, to_table
+    from auditlib.findings import SEVERITIES, ordered_findings, skipped_warning, to_csv, to_sarif, to_table
     from auditlib.sources import resolve_source
 
     source = resolve_source(args.dsn, demo=args.demo, snapshot=args.snapshot, migrations=args.migrations)
@@ -328,6 +328,8 @@ def run_audit_command(args: argparse.Namespace) -> int:
             print(f"scratch database kept: {result.extras['scratch_url']}", file=sys.stderr)
         if history is not None:
             history.track(result)  # adds status and first_seen to every finding; fixed ones in extras["fixed"]
+    # every format lists the most severe proven problems first, whatever reordered the frame on the way
+    result.findings = ordered_findings(result.findings)
     if args.format == "json":
         text = json.dumps(result.to_document(), indent=2, default=str)
     elif args.format == "csv":

@@ -72,6 +72,19 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                               "hubspot", "salesforce", "xero", "quickbooks", "slack", "github", "twilio", "paypal",
                               "shopify", "zoom", "external", "provider", "vendor", "remote", "legacy"],
         "type_consistency_min_tables": 3,   # a non-key column name is compared across tables from this many on
+        # -- value overlap (when data checks run): up to overlap_values distinct values of each inferred reference's
+        # column (read from at most overlap_scan_rows rows, a page sample of a larger table) are looked up in the
+        # candidate parent, one query per reference, for at most overlap_max_references references (the least sure
+        # first). With at least overlap_min_values values, a share found under overlap_refuted_below means the
+        # column is not a reference (not reported), under overlap_doubtful_below lowers its confidence to low, and
+        # at least overlap_confirmed_at raises it to high.
+        "overlap_values": 200,
+        "overlap_scan_rows": 20_000,
+        "overlap_max_references": 200,
+        "overlap_min_values": 5,
+        "overlap_refuted_below": 0.05,
+        "overlap_doubtful_below": 0.5,
+        "overlap_confirmed_at": 0.9,
     },
     "cascade": {
         # tables a cascade must never silently reach (glob patterns on the table name)

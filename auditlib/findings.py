@@ -61,16 +61,59 @@ class Finding:
         return {name: data[name] for name in FINDING_FIELDS}
 
 
+# Within one severity, what comes first: problems the data proves (rows counted: leaked, orphaned, without a
+# tenant), then what an API user can exploit (security, tenancy), then broken integrity and failing code, then
+# housekeeping (structure, duplicates). A category not listed sorts with integrity.
+PROVEN, EXPLOITABLE, INTEGRITY, HOUSEKEEPING = range(4)
+CATEGORY_TIERS = {"security": EXPLOITABLE, "tenancy": EXPLOITABLE, "data": INTEGRITY, "relationships": INTEGRITY,
+                  "cascade": INTEGRITY, "json": INTEGRITY, "functions": INTEGRITY, "migrations": INTEGRITY,
+                  "code": INTEGRITY, "structure": HOUSEKEEPING, "duplicates": HOUSEKEEPING}
+# Evidence keys that hold the number of rows a data check proved affected (the checks' count_key, or "count").
+PROOF_KEYS = ("count", "visible_rows", "orphan_count", "null_count", "dangling_count", "violation_count")
+
+
+def proven_rows(evidence: Any) -> int:
+    """The number of rows a finding's evidence proves affected (0 when it counts none: a schema-level finding)."""
+    evidence = evidence_dict(evidence)
+    counts = [value for key in PROOF_KEYS if isinstance(value := evidence.get(key), int | float)
+              and not isinstance(value, bool)]
+    return int(max(counts)) if counts else 0
+
+
+def finding_order(record: Finding | dict[str, Any]) -> tuple:
+    """The sort key of a finding (a Finding or a record): severity first (critical … info), then data-proven
+    problems (most rows first), exploitable ones, integrity, housekeeping, and last check and object for a stable
+    order."""
+    data = record.to_dict() if isinstance(record, Finding) else record
+    severity = data.get("severity")
+    rank = severity_rank(severity) if severity in SEVERITIES else len(SEVERITIES)
+    rows = proven_rows(data.get("evidence"))
+    tier = PROVEN if rows else CATEGORY_TIERS.get(str(data.get("category") or ""), INTEGRITY)
+    return (rank, tier, -rows, str(data.get("category") or ""), str(data.get("check") or ""),
+            str(data.get("object") or ""))
+
+
+def ordered_findings(findings: pd.DataFrame | Iterable[Finding | dict[str, Any]]
+                     ) -> pd.DataFrame | list[Finding | dict[str, Any]]:
+    """Findings most severe true problems first (see ``finding_order``): a DataFrame comes back as a reindexed
+    DataFrame (extra columns kept), anything else as a list. The CLI, the JSON document and the report all show
+    findings in this order."""
+    if isinstance(findings, pd.DataFrame):
+        if not len(findings):
+            return findings.reset_index(drop=True)
+        keys = [finding_order(r) for r in findings.to_dict("records")]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        return findings.iloc[order].reset_index(drop=True)
+    return sorted(findings, key=finding_order)
+
+
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
-    """Findings as a DataFrame with the contract's columns, worst first."""
+    """Findings as a DataFrame with the contract's columns, in ``ordered_findings`` order."""
     records = [f.to_dict() for f in findings]
     # Built column by column so a column of Nones stays None (from_records would turn it into NaN floats).
     frame = pd.DataFrame({name: pd.Series([r[name] for r in records], dtype="Int64" if name == "line" else object)
                           for name in FINDING_FIELDS})
-    if len(frame):
-        frame["_rank"] = frame["severity"].map(severity_rank)
-        frame = frame.sort_values(["_rank", "category", "check", "object"], kind="stable").drop(columns="_rank")
-    return frame.reset_index(drop=True)
+    return ordered_findings(frame)
 
 
 def summarize(frame: pd.DataFrame) -> dict[str, Any]:

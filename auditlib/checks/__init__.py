@@ -194,3 +194,19 @@ def complete(spec: CheckSpec, finding: Finding, severity_override: str | None) -
     finding.category = finding.category or spec.category
     finding.severity = severity_override or finding.severity or spec.severity
     return finding
+
+
+def prepare_with_data(analysis, data) -> None:
+    """Measure what the checks need from the rows before any of them reads the run's model: the value overlap of
+    the inferred references (``auditlib.checks.relationships.measure_reference_overlap``)."""
+    from auditlib.checks.relationships import measure_reference_overlap
+
+    measure_reference_overlap(analysis, data)
+
+
+def with_code_scan(findings: list[Finding], code_scan, catalog) -> list[Finding]:
+    """Schema findings completed with what a code scan shows: where the code uses each table of a table_lookalike
+    pair (``auditlib.checks.duplicates.with_code_locations``)."""
+    from auditlib.checks.duplicates import with_code_locations
+
+    return with_code_locations(findings, code_scan, catalog)

@@ -13,12 +13,13 @@ Comparing every pair of 5,000 tables is 12.5 million set intersections, so candi
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
 from auditlib.catalog import Catalog
 from auditlib.checks import check
+from auditlib.codescan import CodeResolver, CodeScan
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
 from auditlib.model import Analysis
@@ -210,3 +211,42 @@ def table_lookalike(catalog: Catalog, config: AuditConfig, analysis: Analysis) -
                       **({"same_columns_also_in": identical[:20], "same_columns_tables": len(identical) + 2}
                          if identical else {}),
                       "ignored_columns": sorted({*settings["ignore_columns"], config.tenant_column} - {""})})
+
+
+# -- with a code scan ------------------------------------------------------------------------------------------------
+CODE_LOCATIONS_SHOWN = 10  # file:line places listed per table (the evidence counts them all)
+
+
+def with_code_locations(findings: list[Finding], code_scan: CodeScan, catalog: Catalog) -> list[Finding]:
+    """table_lookalike findings told where the scanned code uses each of their two tables (``file:line``, by
+    name, embedded relation or SQL string): the evidence's ``code_uses`` and a sentence of the detail. The other
+    findings are returned unchanged; this runs after the code scan, which the schema checks never see."""
+    resolver = CodeResolver(catalog)
+    places: dict[str, list[str]] = defaultdict(list)
+    for ref in code_scan.tables:
+        table = resolver.table_of(ref) if ref.kind == "table" else None
+        if table is not None:
+            places[f"{table[0]}.{table[1]}"].append(f"{ref.file}:{ref.line}")
+    for finding in findings:
+        if finding.check != "table_lookalike" or len(finding.evidence.get("tables") or []) != 2:
+            continue
+        tables = finding.evidence["tables"]
+        uses = {name: sorted(set(places.get(name, [])), key=_place_order) for name in tables}
+        finding.evidence["code_uses"] = {name: found[:CODE_LOCATIONS_SHOWN] for name, found in uses.items()}
+        finding.evidence["code_use_counts"] = {name: len(found) for name, found in uses.items()}
+        used = [name for name in tables if uses[name]]
+        listed = "; ".join(f"{name} at {', '.join(uses[name][:3])}"
+                           + (f" and {len(uses[name]) - 3} more" if len(uses[name]) > 3 else "") for name in used)
+        if len(used) == 2:
+            finding.detail += f" The code uses both: {listed}."
+        elif used:
+            other = next(name for name in tables if name not in used)
+            finding.detail += f" The code uses only {listed}; no scanned file uses {other}."
+        else:
+            finding.detail += f" No scanned file uses either table ({len(code_scan.files)} files scanned)."
+    return findings
+
+
+def _place_order(place: str) -> tuple[str, int]:
+    file, _, line = place.rpartition(":")
+    return (file, int(line))

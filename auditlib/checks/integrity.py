@@ -6,11 +6,13 @@ and brings back counts and at most five sample keys: tables never travel to Pyth
 denied becomes a ``skipped`` entry and the check goes on with the next object.
 
 The references come from the run's model (``Analysis.unenforced``, ``Analysis.references``, ``Analysis.tenancy``);
-the query helpers from ``auditlib.checks.queries``.
+the query helpers from ``auditlib.checks.queries``. One schema check lives here too, constraint_not_valid: the
+constraints whose rows check_violation_rows and orphan_rows count.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from psycopg import sql
@@ -113,7 +115,8 @@ def _orphan_cleanup(link: Reference, columns: list[dict], ref_columns: list[dict
     if link.constraint:
         lines.append(f"-- then: ALTER TABLE {child} VALIDATE CONSTRAINT {ident(link.constraint)};")
     else:
-        lines.append("-- then add the foreign key (see fk_missing).")
+        lines.append("-- then add the foreign key (see " + ("fk_legacy_trigger" if link.kind == "legacy_trigger"
+                                                          else "fk_missing") + ").")
     return "\n".join(lines)
 
 
@@ -165,8 +168,9 @@ def orphan_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audite
                 "planner_estimates": walk,
                 "orphan_walk_rows_per_value": config.get("data", "orphan_walk_rows_per_value"),
             }
-            kind = "an inferred one without a foreign key" if link.constraint is None else \
-                "a foreign key declared NOT VALID"
+            kind = {"not_valid": "a foreign key declared NOT VALID",
+                    "legacy_trigger": "kept only by legacy RI triggers, which check nothing"}.get(
+                link.kind, "an inferred one without a foreign key")
             yield Finding(
                 schema=link.schema, table=link.table, column=",".join(link.columns),
                 title=(f"{plural(orphans, 'row')} of {link.schema}.{link.table} "
@@ -315,3 +319,142 @@ def tenant_mismatch_rows(catalog: Catalog, config: AuditConfig, data: DataContex
                           "statement_timeout_ms": data.statement_timeout_ms},
                 remediation_sql=_composite_fk_sql(ref.source, ref.target, ref.columns, ref.ref_columns, tenant,
                                                   mismatched))
+
+
+# -- constraint_not_valid, check_violation_rows -------------------------------------------------------------------
+_CHECK_DEFINITION = re.compile(r"^CHECK \((?P<expression>.*)\)(?P<options>(?: NO INHERIT| NOT VALID)*)$", re.DOTALL)
+
+
+def check_expression(definition: str | None) -> str | None:
+    """The boolean expression of a CHECK constraint's definition (``CHECK (qty > 0) NOT VALID`` → ``qty > 0``)."""
+    match = _CHECK_DEFINITION.match((definition or "").strip())
+    return match.group("expression") if match else None
+
+
+def not_valid_constraints(catalog: Catalog) -> list[dict]:
+    """Foreign keys and CHECKs added NOT VALID and never validated (NOT ENFORCED ones, PostgreSQL 18, are left out:
+    they are not meant to be checked)."""
+    constraints = catalog.constraints
+    wanted = constraints[constraints["type"].isin(("foreign key", "check")) & ~constraints["validated"]
+                         & constraints["enforced"]]
+    return wanted.to_dict("records")
+
+
+def _violations_select(constraint: dict) -> str | None:
+    """A SELECT of the rows ``VALIDATE CONSTRAINT`` would reject (None when the definition could not be read)."""
+    table = ident(constraint["schema"], constraint["table"])
+    if constraint["type"] == "check":
+        expression = check_expression(constraint["definition"])
+        return f"SELECT t.* FROM {table} AS t WHERE ({expression}) IS FALSE" if expression else None
+    parent = ident(constraint["ref_schema"], constraint["ref_table"])
+    present = " AND ".join(f"t.{ident(c)} IS NOT NULL" for c in constraint["columns"])
+    match = " AND ".join(f"p.{ident(r)} = t.{ident(c)}"
+                         for c, r in zip(constraint["columns"], constraint["ref_columns"], strict=True))
+    return f"SELECT t.* FROM {table} AS t WHERE {present} AND NOT EXISTS (SELECT 1 FROM {parent} AS p WHERE {match})"
+
+
+def _validate_sql(constraint: dict, select: str | None, violations: int | None = None) -> str:
+    """The cleanup hint (the rows VALIDATE would reject, to fix or delete) and the VALIDATE CONSTRAINT statement."""
+    table = ident(constraint["schema"], constraint["table"])
+    if violations:
+        hint = (f"-- review first: {plural(violations, 'row')} {verb(violations, 'breaks', 'break')} the constraint "
+                "and VALIDATE fails until each is corrected or deleted:")
+    else:
+        hint = "-- VALIDATE fails while any row breaks the constraint: correct or delete the rows this lists first:"
+    lines = [hint, f"-- {select};"] if select else [hint]
+    lines.append(f"ALTER TABLE {table} VALIDATE CONSTRAINT {ident(constraint['name'])};")
+    return "\n".join(lines)
+
+
+def _constraint_object(constraint: dict) -> str:
+    return qualified(constraint["schema"], constraint["table"], constraint["name"])
+
+
+@check(name="constraint_not_valid", category="structure", severity="medium")
+def constraint_not_valid(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
+    """A foreign key or CHECK constraint was added NOT VALID and never validated.
+
+    NOT VALID constraints still hold every row written since they were added, so the foreign key stays a declared
+    reference (fk_missing does not report it); what is unknown is the rows from before. With data checks on,
+    orphan_rows counts the rows a NOT VALID foreign key does not hold and check_violation_rows those a NOT VALID
+    CHECK rejects. NOT ENFORCED constraints (PostgreSQL 18) are left out: nothing is meant to check them.
+
+    Why it matters: rows written before the constraint was added were never checked, so the data may break it
+    (orphans behind a foreign key, values a CHECK forbids); queries and reports that trust the constraint are
+    wrong for those rows, and the planner cannot use an unvalidated CHECK to skip partitions.
+
+    How to fix: list the rows that break it (the evidence's query), correct or delete them, then run ALTER TABLE
+    ... VALIDATE CONSTRAINT: it reads the table without blocking reads or writes.
+    """
+    for constraint in not_valid_constraints(catalog):
+        select = _violations_select(constraint)
+        kind = "Foreign key" if constraint["type"] == "foreign key" else "CHECK constraint"
+        name, table = constraint["name"], qualified(constraint["schema"], constraint["table"])
+        evidence = {"constraint": name, "type": constraint["type"], "definition": constraint["definition"],
+                    "columns": list(constraint["columns"]), "violations_query": select}
+        if constraint["type"] == "foreign key":
+            evidence["references"] = qualified(constraint["ref_schema"], constraint["ref_table"],
+                                               ",".join(constraint["ref_columns"]))
+            unknown = f"rows pointing at {qualified(constraint['ref_schema'], constraint['ref_table'])} rows that " \
+                      "do not exist"
+        else:
+            unknown = "rows its condition rejects"
+        yield Finding(
+            schema=constraint["schema"], table=constraint["table"], column=",".join(constraint["columns"]) or None,
+            object=_constraint_object(constraint),
+            title=f"{kind} {name} on {table} is NOT VALID",
+            detail=(f"{kind} {name} on {table} was added NOT VALID and never validated: rows written since are "
+                    f"checked, but older ones may be {unknown}."),
+            evidence=evidence, remediation_sql=_validate_sql(constraint, select))
+
+
+@check(name="check_violation_rows", category="data", severity="high", kind="data", needs=("data", "audited"),
+       report_section="data", count_key="violation_count")
+def check_violation_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None
+                         ) -> Iterator[Finding]:
+    """Rows that break a CHECK constraint declared NOT VALID: the rows that make VALIDATE CONSTRAINT fail.
+
+    One aggregate query per constraint counts the rows whose condition is false (a NULL result passes a CHECK, as
+    PostgreSQL has it) and brings back five of their keys. The foreign keys declared NOT VALID are counted by
+    orphan_rows.
+
+    Why it matters: the constraint says these values cannot exist, yet they do; code and reports that trust it
+    are wrong for these rows, and the constraint cannot be validated until they are dealt with.
+
+    How to fix: review the sample rows, correct or delete them, then ALTER TABLE ... VALIDATE CONSTRAINT.
+    """
+    schemas = audited_schemas(catalog, config, audited)
+    for constraint in not_valid_constraints(catalog):
+        expression = check_expression(constraint["definition"])
+        if constraint["type"] != "check" or constraint["schema"] not in schemas:
+            continue
+        obj = _constraint_object(constraint)
+        if expression is None:
+            data.skip("check_violation_rows", obj, "the constraint's definition could not be read (its table was "
+                                                   "locked while the catalog was read)")
+            continue
+        key_sql, key_name = key_text(catalog, constraint["schema"], constraint["table"], "t")
+        # the expression is the server's own deparse of the constraint (schema-qualified, read with an empty
+        # search_path), so it is put back into a query as the server wrote it
+        query = render("check_violation_rows", table=(constraint["schema"], constraint["table"]),
+                       violates=sql.SQL(f"({expression}) IS FALSE"), key_text=key_sql)
+        with data.guard("check_violation_rows", obj):
+            row = data.one(query.replace(":", "\\:"))  # a colon in the expression is text, never a parameter
+            violations, total = int(row.violations), int(row.total)
+            if not violations:
+                continue
+            table = qualified(constraint["schema"], constraint["table"])
+            yield Finding(
+                schema=constraint["schema"], table=constraint["table"],
+                column=",".join(constraint["columns"]) or None, object=obj,
+                title=(f"{plural(violations, 'row')} of {table} {verb(violations, 'breaks', 'break')} the NOT VALID "
+                       f"CHECK {constraint['name']}"),
+                detail=(f"{violations:,} of {total:,} rows of {table} fail {constraint['definition']}: "
+                        "VALIDATE CONSTRAINT fails until they are corrected or deleted."),
+                evidence={"violation_count": violations, "count": violations, "total": total,
+                          "constraint": constraint["name"], "definition": constraint["definition"],
+                          "sample_keys": distinct_samples(row.sample_keys), "sample_key_column": key_name,
+                          "share": round(violations / total, 4) if total else None,
+                          "query": without_header(query), "sample_size": SAMPLE_SIZE,
+                          "statement_timeout_ms": data.statement_timeout_ms},
+                remediation_sql=_validate_sql(constraint, _violations_select(constraint), violations))

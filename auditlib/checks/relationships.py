@@ -15,11 +15,86 @@ import pandas as pd
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
 from auditlib.checks.fixes import add_foreign_key_sql, alter_type_sql, object_name, type_change_blockers
+from auditlib.checks.queries import (
+    audited_schemas,
+    column_ref,
+    comparable,
+    render,
+    sample_parameters,
+    sample_percent,
+    table_sample,
+    without_header,
+)
 from auditlib.config import AuditConfig
+from auditlib.data import DataContext, QuerySkipped
 from auditlib.findings import Finding
 from auditlib.model import Analysis
 from auditlib.model.references import INTEGER_WIDTH, can_cast, can_declare_fk, type_family, types_differ
 from auditlib.quoting import ident, ident_list
+
+# -- value overlap -------------------------------------------------------------------------------------------------
+_CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
+
+
+def measure_reference_overlap(analysis: Analysis, data: DataContext) -> dict[tuple[str, str, str], dict]:
+    """Measure in the database how many values of each inferred reference's column exist in its candidate parent,
+    and hand the measurements to the analysis (before anything reads its references).
+
+    One bounded read-only query per reference (``sql/data/reference_overlap.sql``: at most
+    ``relationships.overlap_values`` distinct values from at most ``overlap_scan_rows`` rows, a page sample of a
+    larger child), for at most ``overlap_max_references`` references of the audited schemas, the least sure first.
+    A query that times out or is denied becomes a ``skipped`` entry of fk_missing and leaves that reference as
+    its name made it; references past the cap are marked not measured.
+    """
+    catalog, config = analysis.catalog, analysis.config
+    schemas = audited_schemas(catalog, config, None)
+    settings = config["relationships"]
+    values, scan_rows = int(settings["overlap_values"]), int(settings["overlap_scan_rows"])
+    cap = int(settings["overlap_max_references"])
+    candidates = sorted((r for r in analysis.candidate_references() if r.schema in schemas),
+                        key=lambda r: (_CONFIDENCE_ORDER.get(r.confidence, 1), r.schema, r.table, r.column))
+    measured: dict[tuple[str, str, str], dict] = {}
+    for position, reference in enumerate(candidates):
+        key = (reference.schema, reference.table, reference.column)
+        if position >= cap:
+            measured[key] = {"sampled": 0, "found": 0, "share": None,
+                             "not_measured": f"past relationships.overlap_max_references ({cap})"}
+            continue
+        column, ref_column = analysis.column_of(reference), analysis.ref_column_of(reference)
+        percent = sample_percent(catalog, reference.schema, reference.table, scan_rows)
+        query = render("reference_overlap", child=reference.source, parent=reference.target, column=column["name"],
+                       sample=table_sample(percent),
+                       match=comparable(column_ref("p", ref_column["name"]), ref_column, column_ref("d", "v"), column))
+        try:
+            row = data.one(query, {"values": values, "scan_rows": scan_rows, **sample_parameters(percent)})
+        except QuerySkipped as error:
+            data.skip("fk_missing", reference.object, f"its value overlap with {reference.parent} was not "
+                                                      f"measured: {error}")
+            continue
+        sampled, found = int(row.sampled), int(row.found)
+        measured[key] = {"sampled": sampled, "found": found, "share": round(found / sampled, 4) if sampled else None,
+                         "parent": reference.parent, "sample_percent": percent, "max_values": values,
+                         "query": without_header(query)}
+    analysis.apply_overlap(measured)
+    return measured
+
+
+def _overlap_evidence(measured: dict | None, reference, config: AuditConfig) -> tuple[dict | None, str]:
+    """The value-overlap evidence of an inferred reference and the sentence the finding's detail adds."""
+    if not measured:
+        return None, ""
+    if measured.get("share") is None:
+        reason = measured.get("not_measured") or "the column holds no value"
+        return {"measured": False, "reason": reason}, ""
+    evidence = {"measured": True, "sampled_values": measured["sampled"], "found_in_parent": measured["found"],
+                "share": measured["share"], "sample_percent": measured["sample_percent"],
+                "max_values": measured["max_values"], "query": measured["query"],
+                "thresholds": {k: config.get("relationships", k) for k in (
+                    "overlap_min_values", "overlap_refuted_below", "overlap_doubtful_below", "overlap_confirmed_at")}}
+    sentence = (f" In the data, {measured['found']:,} of {measured['sampled']:,} sampled distinct values exist in "
+                f"{reference.parent} ({measured['share']:.0%}), so the reference's confidence is "
+                f"{reference.confidence}.")
+    return evidence, sentence
 
 
 # -- checks ---------------------------------------------------------------------------------------------------------
@@ -27,6 +102,15 @@ from auditlib.quoting import ident, ident_list
        report_section="relationships.missing")
 def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
     """A column refers to another table's key, but no foreign key enforces it.
+
+    The references are inferred from names and types (``Analysis.inferred``); each finding's evidence carries the
+    naming rule and the confidence. A name that fits several tables equally is reported as ambiguous: one low
+    finding per column listing every candidate table (evidence ``ambiguous = true``, ``candidates``), with no
+    target guessed and no fix SQL, since the fix starts with deciding the target. Where data checks run, the
+    column's sampled values are looked up in the candidate parent first: the share found (evidence
+    ``value_overlap``) raises or lowers the confidence, and a column almost none of whose values exist there is not
+    a reference and is not reported. Foreign keys declared NOT VALID and references kept by legacy RI triggers are
+    declared, not missing (see constraint_not_valid and fk_legacy_trigger).
 
     Why it matters: nothing stops rows pointing at parents that don't exist, and deleting a parent leaves
     orphans behind silently; joins then drop or duplicate rows and reports disagree with the application.
@@ -47,7 +131,11 @@ def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Ite
         creatable = can_declare_fk(column_record, ref_record)
         evidence = {"rule": reference.rule, "references": ref, "data_type": column_record["data_type"],
                     "ref_data_type": ref_record["data_type"], "types_compatible": creatable,
-                    "nullable": nullable, "suggested_on_delete": on_delete}
+                    "nullable": nullable, "suggested_on_delete": on_delete, "confidence": reference.confidence}
+        overlap, measured_sentence = _overlap_evidence(analysis.overlap.get((schema, table, column)), reference,
+                                                       config)
+        if overlap is not None:
+            evidence["value_overlap"] = overlap
         remediation = None
         if creatable:
             name = object_name(table, column, suffix="fkey")
@@ -67,7 +155,7 @@ def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Ite
             title=f"{column} refers to {reference.ref_schema}.{reference.ref_table} without a foreign key",
             detail=(f"{qualified(schema, table, column)} holds ids of {ref} (matched by the {reference.rule!r} naming "
                     f"rule) but no foreign key enforces it, so rows can point at {reference.ref_table} rows that "
-                    "do not exist."),
+                    f"do not exist.{measured_sentence}"),
             evidence=evidence, remediation_sql=remediation)
     for reference in analysis.ambiguous:
         column_record = analysis.column_of(reference)
@@ -84,6 +172,66 @@ def fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Ite
                       "note": "decide which table it references (or rename the column after it), then add the "
                               "foreign key NOT VALID and validate it"},
             severity="low")
+
+
+_FAILING_WRITES = {"child": "every INSERT and UPDATE of {child}", "parent_del": "every DELETE from {parent}",
+                   "parent_upd": "every UPDATE of {parent}"}
+
+
+@check(name="fk_legacy_trigger", category="relationships", severity="high", needs=("analysis",),
+       report_section="relationships.missing")
+def fk_legacy_trigger(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> Iterator[Finding]:
+    """A reference is kept by legacy RI_FKey_* constraint triggers (from a pre-7.3 dump), not by a foreign key.
+
+    Old dumps restore a foreign key as ``CREATE CONSTRAINT TRIGGER ... EXECUTE PROCEDURE "RI_FKey_check_ins"(...)``
+    (pg_constraint type ``t``). PostgreSQL no longer turns those into a foreign key, and its RI functions only run
+    for one: on PostgreSQL 15 and 18 (tested) each such trigger raises "constraint ... is not a foreign key
+    constraint", whatever the row. The reference counts as declared (fk_missing does not report it).
+
+    Why it matters: the writes the triggers fire on all fail (inserts and updates of the child, deletes or updates
+    of the parent), while nothing checks the reference, so rows loaded around the triggers may point at parents
+    that do not exist.
+
+    How to fix: drop the triggers, clean the rows that point at missing parents, and add a real foreign key (NOT
+    VALID, then VALIDATE CONSTRAINT), with the ON DELETE action the parent-side trigger stood for.
+    """
+    triggers = analysis.index.legacy_triggers
+    for reference in analysis.legacy_triggers:
+        own = [t for t in triggers if (t.child, t.columns, t.parent, t.ref_columns)
+               == (reference.source, reference.columns, reference.target, reference.ref_columns)]
+        child, parent = qualified(*reference.source), qualified(*reference.target)
+        failing = [_FAILING_WRITES[role].format(child=child, parent=parent)
+                   for role in _FAILING_WRITES if any(t.role == role for t in own)]
+        name = object_name(reference.table, *reference.columns, suffix="fkey")
+        present = " AND ".join(f"t.{ident(c)} IS NOT NULL" for c in reference.columns)
+        match = " AND ".join(f"p.{ident(r)} = t.{ident(c)}" for c, r in zip(reference.columns, reference.ref_columns,
+                                                                            strict=True))
+        orphans = (f"SELECT t.* FROM {ident(*reference.source)} AS t WHERE {present} AND NOT EXISTS "
+                   f"(SELECT 1 FROM {ident(*reference.target)} AS p WHERE {match})")
+        drops = [f"DROP TRIGGER {ident(t.name)} ON {ident(t.schema, t.table)};" for t in own]
+        remediation = "\n".join([
+            "-- the triggers make the writes they fire on fail and check nothing: replace them by a foreign key",
+            *drops,
+            "-- VALIDATE fails while rows point at missing parents: fix or delete the rows this lists first",
+            f"-- {orphans};",
+            add_foreign_key_sql(catalog, reference.schema, reference.table, name, list(reference.columns),
+                                reference.ref_schema, reference.ref_table, list(reference.ref_columns),
+                                reference.on_delete or "NO ACTION")])
+        yield Finding(
+            schema=reference.schema, table=reference.table, column=",".join(reference.columns),
+            title=f"{','.join(reference.columns)} refers to {parent} through legacy RI triggers, not a foreign key",
+            detail=(f"{reference.object} → {parent} ({', '.join(reference.ref_columns)}) is kept by "
+                    f"{len(own)} RI_FKey_* constraint trigger{'s' if len(own) != 1 else ''} from an old dump, "
+                    "not by a foreign key. PostgreSQL runs those functions only for real foreign keys: each trigger "
+                    f"raises \"constraint ... is not a foreign key constraint\", so {' and '.join(failing)} "
+                    "fails, and nothing checks the reference."),
+            evidence={"references": qualified(reference.ref_schema, reference.ref_table,
+                                              ",".join(reference.ref_columns)),
+                      "triggers": [{"table": qualified(t.schema, t.table), "trigger": t.name, "function": t.function,
+                                    "events": list(t.events), "constraint_name": t.constraint} for t in own],
+                      "failing_writes": failing, "on_delete": reference.on_delete, "orphans_query": orphans,
+                      "server_version": catalog.server.get("server_version")},
+            remediation_sql=remediation)
 
 
 @check(name="fk_type_mismatch", category="relationships", severity="high", needs=("analysis",),

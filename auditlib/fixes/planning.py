@@ -123,7 +123,7 @@ def plan_fixes(source: Any, catalog: Catalog | None = None, *, min_severity: str
     catalog = catalog if catalog is not None else own_catalog
     selected = select_findings(records, min_severity=min_severity, checks=checks, keys=keys)
     planner = _Planner(records, catalog)
-    for record in selected:
+    for record in sorted(selected, key=_planning_order):
         planner.plan(record)
     planner.finish()
     side_effects = planner.trigger_side_effects()
@@ -131,6 +131,14 @@ def plan_fixes(source: Any, catalog: Catalog | None = None, *, min_severity: str
     return FixPlan(steps=planner.ordered_steps(), decisions=planner.decisions, without_fix=without_fix,
                    source=described, lock_timeout=lock_timeout, statement_timeout=statement_timeout,
                    notes=planner.notes, side_effect_tables=side_effects)
+
+
+def _planning_order(record: dict[str, Any]) -> tuple:
+    """The order findings are planned in: by severity, category, check and object. It is the plan's own, not the
+    order findings are shown in (which puts data-proven ones first and changes with their counts), so the same
+    findings always give the same files with their steps in the same order."""
+    return (severity_rank(record["severity"]), str(record.get("category") or ""), str(record["check"]),
+            str(record.get("object") or ""))
 
 
 def _rangevar_name(rangevar: ast.RangeVar) -> str:
@@ -380,20 +388,28 @@ class _Planner:
             return
         sql = f"ALTER TABLE {target} VALIDATE CONSTRAINT {ident(name)}"
         schema, _, relname = table.partition(".")
+        # a held validation leaves the constraint NOT VALID over the rows the decision is about: say so
+        left_not_valid = [f"constraint_not_valid:{table}.{name}"]
         for column in fk_columns or []:
             orphans = self.orphans.get((schema, relname, column))
             if orphans is not None and self.orphan_decision(orphans):
-                self.hold(orphans, self.orphan_question(orphans), sql + ";", follow_up=[key], key=key)
+                self.hold(orphans, self.orphan_question(orphans), sql + ";", follow_up=[key, *left_not_valid],
+                          key=key)
                 self.validated[(table, name)] = None
                 return
         state = self.null_state(table, not_null_column)
         if state == "held":
             nulls = self.tenant_nulls[(schema, relname, not_null_column)]
-            self.hold(nulls, self.tenant_question(nulls), sql + ";", follow_up=[key], key=key)
+            self.hold(nulls, self.tenant_question(nulls), sql + ";",
+                      follow_up=[key, *left_not_valid, f"check_violation_rows:{table}.{name}"], key=key)
             self.validated[(table, name)] = None
             return
         if state == "conditional":
             sql = _guarded(target, table, not_null_column, sql, f"{name} stays NOT VALID (new rows are checked)")
+            self.notes.append(Decision([], f"{name} is validated only when the backfill leaves no row of {table} "
+                                           f"without {not_null_column}; rows it cannot fill keep the constraint NOT "
+                                           "VALID (new rows are checked) until they are assigned.", "", table,
+                                       [*left_not_valid, f"check_violation_rows:{table}.{name}"]))
         step = self.add(Step("validate", sql, [key], table, self.lock_scan(
             table, "SHARE UPDATE EXCLUSIVE (reads and writes go on) for a scan",
             also=f"; ROW SHARE on {parent}" if parent else ""), rank=10, conditional=state == "conditional",

@@ -24,6 +24,8 @@ from auditlib.model.references import (
     Reference,
     declared_references,
     inferred_reference_rows,
+    legacy_trigger_references,
+    overlap_confidence,
     polymorphic_references,
 )
 from auditlib.model.tenancy import TenancyModel, build_tenancy, resolve_tenancy, scope_frame
@@ -60,7 +62,41 @@ class Analysis:
 
     @property
     def _inferred_rows(self) -> list[dict]:
-        return self.once("inferred_rows", lambda: [row for row in self._all_inferred_rows if not row["candidates"]])
+        return self.once("inferred_rows", lambda: [row for row in self._all_inferred_rows if not row["candidates"]
+                                                   and not self._refuted(row)])
+
+    # -- value overlap, measured in the database before the references are read ----------------------------------
+    def candidate_references(self) -> list[Reference]:
+        """The inferred references as the names alone give them (unambiguous ones, before any value overlap):
+        what ``apply_overlap`` takes measurements of."""
+        return [Reference.inferred(row) for row in self._all_inferred_rows if not row["candidates"]]
+
+    def apply_overlap(self, measured: dict[tuple[str, str, str], dict]) -> None:
+        """Take the value overlap measured for inferred references, keyed by (schema, table, column): each a dict
+        with ``sampled``, ``found`` and ``share`` (see ``auditlib.checks.relationships.measure_reference_overlap``).
+        A reference the data refutes leaves ``inferred`` (see ``refuted``); the others' confidence follows the
+        share. Must come before anything reads the references."""
+        with self._lock:
+            if "inferred_rows" in self._parts:
+                raise RuntimeError("the value overlap must be applied before the references are first read")
+            self._parts["overlap"] = dict(measured)
+
+    @property
+    def overlap(self) -> dict[tuple[str, str, str], dict]:
+        """The value overlap measured per inferred reference (empty when no data was read)."""
+        return self._parts.get("overlap", {})
+
+    def _refuted(self, row: dict) -> bool:
+        measured = self.overlap.get((row["schema"], row["table"], row["column"]))
+        return measured is not None and overlap_confidence("medium", measured, self.config) is None
+
+    @property
+    def refuted(self) -> list[Reference]:
+        """Inferred references the data refutes: almost none of the sampled values exist in the parent, so the
+        column holds something else (never reported as a missing foreign key)."""
+        return self.once("refuted", lambda: [
+            Reference.inferred(row, self.overlap[(row["schema"], row["table"], row["column"])], self.config)
+            for row in self._all_inferred_rows if not row["candidates"] and self._refuted(row)])
 
     @property
     def _all_inferred_rows(self) -> list[dict]:
@@ -83,9 +119,13 @@ class Analysis:
         name/user/schema_prefix/self the types must agree. Not references: columns of partitioned tables whose every
         partition declares the foreign key, backups and dated copies (``relationships.copy_tables``), polymorphic
         columns (``noteable_id`` beside ``noteable_type``, or a COMMENT saying so), a primary key the table generates
-        itself. Names that fit several tables equally are in ``ambiguous`` instead.
+        itself. Names that fit several tables equally are in ``ambiguous`` instead. Where the value overlap was
+        measured (``apply_overlap``), each reference's confidence follows it and those the data refutes are in
+        ``refuted`` instead.
         """
-        return self.once("inferred", lambda: [Reference.inferred(row) for row in self._inferred_rows])
+        return self.once("inferred", lambda: [
+            Reference.inferred(row, self.overlap.get((row["schema"], row["table"], row["column"])), self.config)
+            for row in self._inferred_rows])
 
     @property
     def polymorphic(self) -> list[Reference]:
@@ -102,18 +142,27 @@ class Analysis:
                                                if row["candidates"]])
 
     @property
+    def legacy_triggers(self) -> list[Reference]:
+        """References kept by pre-7.3 style ``RI_FKey_*`` constraint triggers instead of a foreign key (kind
+        ``legacy_trigger``): declared in their way, so never inferred; fk_legacy_trigger reports them."""
+        return self.once("legacy_triggers", lambda: legacy_trigger_references(self.index))
+
+    @property
     def references(self) -> list[Reference]:
-        """Declared foreign keys, then the inferred references no foreign key already declares."""
+        """Declared foreign keys, the references legacy RI triggers stand for, then the inferred references no
+        foreign key already declares."""
         def build() -> list[Reference]:
             declared = {(r.schema, r.table, r.columns) for r in self.declared}
-            return [*self.declared, *(r for r in self.inferred if (r.schema, r.table, r.columns) not in declared)]
+            return [*self.declared, *self.legacy_triggers,
+                    *(r for r in self.inferred if (r.schema, r.table, r.columns) not in declared)]
         return self.once("references", build)
 
     @property
     def unenforced(self) -> list[Reference]:
-        """The references orphans can hide behind: the inferred ones and the foreign keys declared NOT VALID."""
+        """The references orphans can hide behind: the inferred ones, the foreign keys declared NOT VALID and those
+        only legacy RI triggers stand for (they check nothing)."""
         return self.once("unenforced", lambda: sorted(
-            [*self.inferred, *(r for r in self.declared if r.kind == "not_valid")],
+            [*self.inferred, *(r for r in self.declared if r.kind == "not_valid"), *self.legacy_triggers],
             key=lambda r: (r.schema, r.table, r.columns)))
 
     @property

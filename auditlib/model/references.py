@@ -3,8 +3,9 @@
 A ``Reference`` is a declared foreign key (``declared``, or ``not_valid`` when it was added NOT VALID and never
 validated) or a column that evidently holds another table's key without a constraint (``inferred``, with the naming
 rule that matched). ``polymorphic`` references hold ids of rows in several tables (a (type, id) column pair, or a
-column whose COMMENT says so); ``legacy_trigger`` is reserved for references kept by triggers. The type families below decide whether two columns can be
-joined, cast, or tied by a foreign key.
+column whose COMMENT says so); ``legacy_trigger`` references are kept by pre-7.3 style ``RI_FKey_*`` constraint
+triggers restored from an old dump instead of a foreign key (see ``legacy_ri_triggers``). The type families below
+decide whether two columns can be joined, cast, or tied by a foreign key.
 """
 
 from __future__ import annotations
@@ -113,6 +114,10 @@ class CatalogIndex:
         for fk in catalog.foreign_keys.to_dict("records"):
             for column in fk["columns"]:
                 self.fk_columns.add((fk["schema"], fk["table"], column))
+        # a reference an old dump restored as RI_FKey_* triggers is declared (badly), not missing
+        self.legacy_triggers = legacy_ri_triggers(self)
+        for trigger in self.legacy_triggers:
+            self.fk_columns.update((*trigger.child, column) for column in trigger.columns)
         self._unique_columns = self._single_unique_columns()
         self._cover_partitioned_parents()
         copies = config.get("relationships", "copy_tables")
@@ -168,6 +173,90 @@ class CatalogIndex:
                 if name in present:
                     return (schema, present[name])
         return None
+
+
+# -- references kept by legacy RI triggers --------------------------------------------------------------------------
+# The functions behind foreign keys, with the ON DELETE / ON UPDATE action a parent-side trigger stands for. Before
+# PostgreSQL 7.3 a foreign key was a set of constraint triggers calling them, and old dumps still restore it that way
+# (CREATE CONSTRAINT TRIGGER ... EXECUTE PROCEDURE "RI_FKey_check_ins"('<name>', 'child', 'parent', 'UNSPECIFIED',
+# 'child_column', 'parent_column')).
+RI_FUNCTIONS = {"RI_FKey_check_ins": ("child", None), "RI_FKey_check_upd": ("child", None)}
+for _event in ("del", "upd"):
+    for _action, _rule in (("noaction", "NO ACTION"), ("restrict", "RESTRICT"), ("cascade", "CASCADE"),
+                           ("setnull", "SET NULL"), ("setdefault", "SET DEFAULT")):
+        RI_FUNCTIONS[f"RI_FKey_{_action}_{_event}"] = ("parent_" + _event, _rule)
+_TRIGGER_ARGUMENTS = re.compile(r"EXECUTE (?:FUNCTION|PROCEDURE) .*?\((?P<arguments>.*)\)\s*$", re.DOTALL)
+_LITERAL = re.compile(r"'((?:[^']|'')*)'")
+
+
+@dataclass(frozen=True)
+class LegacyTrigger:
+    """One ``RI_FKey_*`` constraint trigger that is not part of a foreign key: the table it fires on, its name and
+    function, what it checks (``child`` columns → ``parent`` columns, read from its arguments), its role
+    (``child``: checks inserts and updates of the child; ``parent_del``/``parent_upd``: acts on the parent's
+    deletes/updates with ``action``) and the constraint name the dump gave it."""
+
+    schema: str
+    table: str
+    name: str
+    function: str
+    events: tuple[str, ...]
+    child: tuple[str, str]
+    parent: tuple[str, str]
+    columns: tuple[str, ...]
+    ref_columns: tuple[str, ...]
+    role: str
+    action: str | None
+    constraint: str
+
+
+def trigger_arguments(definition: str | None) -> list[str]:
+    """The string arguments of a trigger from its ``pg_get_triggerdef`` text (``''`` unescaped)."""
+    match = _TRIGGER_ARGUMENTS.search(definition or "")
+    return [m.replace("''", "'") for m in _LITERAL.findall(match.group("arguments"))] if match else []
+
+
+def legacy_ri_triggers(model: CatalogIndex) -> list[LegacyTrigger]:
+    """The triggers that call PostgreSQL's foreign-key functions without a foreign key behind them, with the child
+    and parent tables named in their arguments resolved (the trigger's own schema first, then the search schemas);
+    triggers whose tables or columns do not resolve are left out."""
+    found = []
+    for trigger in model.catalog.triggers.to_dict("records"):
+        role = RI_FUNCTIONS.get(trigger["function_name"])
+        if trigger["function_schema"] != "pg_catalog" or role is None:
+            continue
+        arguments = trigger_arguments(trigger["definition"])
+        if len(arguments) < 6 or len(arguments) % 2:
+            continue
+        schemas = [trigger["schema"], *(s for s in model.search_schemas if s != trigger["schema"])]
+        child, parent = _named_table(model, arguments[1], schemas), _named_table(model, arguments[2], schemas)
+        columns, ref_columns = tuple(arguments[4::2]), tuple(arguments[5::2])
+        if child is None or parent is None or not all((*child, c) in model.column_index for c in columns) \
+                or not all((*parent, c) in model.column_index for c in ref_columns):
+            continue
+        found.append(LegacyTrigger(trigger["schema"], trigger["table"], trigger["name"], trigger["function_name"],
+                                   tuple(trigger["events"]), child, parent, columns, ref_columns, role[0], role[1],
+                                   arguments[0]))
+    return found
+
+
+def _named_table(model: CatalogIndex, name: str, schemas: list[str]) -> tuple[str, str] | None:
+    """The table an unqualified name in trigger arguments means: the first of ``schemas`` that has it."""
+    return next(((schema, name) for schema in schemas if name in model.by_schema.get(schema, ())), None)
+
+
+def legacy_trigger_references(model: CatalogIndex) -> list[Reference]:
+    """One reference (kind ``legacy_trigger``) per child columns → parent key that RI triggers stand for, with the
+    ON DELETE action of its parent-side delete trigger (NO ACTION when it has none)."""
+    grouped: dict[tuple, list[LegacyTrigger]] = defaultdict(list)
+    for trigger in model.legacy_triggers:
+        grouped[(trigger.child, trigger.columns, trigger.parent, trigger.ref_columns)].append(trigger)
+    references = []
+    for (child, columns, parent, ref_columns), triggers in sorted(grouped.items()):
+        on_delete = next((t.action for t in triggers if t.role == "parent_del"), "NO ACTION")
+        references.append(Reference(*child, columns, *parent, ref_columns, kind="legacy_trigger", rule="ri_trigger",
+                                    confidence="certain", on_delete=on_delete))
+    return references
 
 
 def name_forms(word: str) -> list[str]:
@@ -438,6 +527,22 @@ def _named_like_table(model: CatalogIndex, schema: str, table: str, lowered: str
     return None
 
 
+def overlap_confidence(confidence: str, measured: dict, config: AuditConfig) -> str | None:
+    """How sure an inferred reference is once the share of its sampled values found in the parent is known
+    (``measured``: sampled, found, share): None when the data refutes it (almost no value exists in the parent),
+    ``low`` when under half do, ``high`` when nearly all do; unchanged with too few values to judge."""
+    sampled, share = int(measured.get("sampled") or 0), measured.get("share")
+    if share is None or sampled < int(config.get("relationships", "overlap_min_values")):
+        return confidence
+    if share < float(config.get("relationships", "overlap_refuted_below")):
+        return None
+    if share < float(config.get("relationships", "overlap_doubtful_below")):
+        return "low"
+    if share >= float(config.get("relationships", "overlap_confirmed_at")):
+        return "high"
+    return confidence
+
+
 @dataclass(frozen=True)
 class Reference:
     """One table pointing at another: a foreign key (valid or NOT VALID) or a reference inferred from names.
@@ -460,6 +565,7 @@ class Reference:
     on_delete: str | None = None
     constraint: str | None = None
     candidates: tuple[str, ...] = ()
+    overlap: float | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -474,12 +580,16 @@ class Reference:
                    on_delete=fk["on_delete"], constraint=fk["name"])
 
     @classmethod
-    def inferred(cls, row: dict) -> Reference:
-        """The reference an inference row stands for (see ``inferred_reference_rows``)."""
+    def inferred(cls, row: dict, measured: dict | None = None, config: AuditConfig | None = None) -> Reference:
+        """The reference an inference row stands for (see ``inferred_reference_rows``); ``measured`` is its value
+        overlap when data was read (see ``overlap_confidence``)."""
         candidates = tuple(row.get("candidates") or ())
+        confidence = "low" if candidates else CONFIDENCE.get(row["rule"], "medium")
+        if measured is not None and config is not None:
+            confidence = overlap_confidence(confidence, measured, config) or "low"
         return cls(row["schema"], row["table"], (row["column"],), row["ref_schema"], row["ref_table"],
-                   (row["ref_column"],), kind="inferred", rule=str(row["rule"]),
-                   confidence="low" if candidates else CONFIDENCE.get(row["rule"], "medium"), candidates=candidates)
+                   (row["ref_column"],), kind="inferred", rule=str(row["rule"]), confidence=confidence,
+                   candidates=candidates, overlap=measured.get("share") if measured else None)
 
     @property
     def ambiguous(self) -> bool:
@@ -524,14 +634,18 @@ class Reference:
 
     @property
     def provenance(self) -> str:
-        """Why the rows are not guaranteed: ``inferred (name)`` or ``NOT VALID foreign key <name>``."""
+        """Why the rows are not guaranteed: ``inferred (name)``, ``NOT VALID foreign key <name>`` or ``legacy RI
+        triggers (no foreign key)``."""
         if self.kind == "not_valid":
             return f"NOT VALID foreign key {self.constraint}"
+        if self.kind == "legacy_trigger":
+            return "legacy RI triggers (no foreign key)"
         return f"{self.kind} ({self.rule})" if not self.declared else f"foreign key {self.constraint}"
 
     def describe(self) -> str:
         """``s.t.col -> s.parent.key (foreign key)`` or ``(inferred: rule)``: how tenancy findings name a hop."""
-        how = "foreign key" if self.declared else f"inferred: {self.rule}"
+        how = "foreign key" if self.declared else "legacy RI triggers" if self.kind == "legacy_trigger" \
+            else f"inferred: {self.rule}"
         return (f"{self.schema}.{self.table}.{','.join(self.columns)} -> "
                 f"{self.ref_schema}.{self.ref_table}.{','.join(self.ref_columns)} ({how})")
 
