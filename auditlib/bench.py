@@ -528,8 +528,19 @@ def security_fixtures(root: Path = SECURITY_CORPUS) -> list[SecurityFixture]:
 
 
 def pgrls_rules(root: Path = SECURITY_CORPUS) -> dict[str, dict]:
-    """pgrls rule id -> {"checks": auditlib checks that are its counterpart, "why": why none is} (pgrls.toml)."""
-    return tomllib.loads((root / "pgrls.toml").read_text(encoding="utf-8"))["rules"]
+    """pgrls rule id -> {"checks": auditlib checks that are its counterpart, "why": why none is}: pgrls.toml, joined
+    with the ``peers`` each check declares (``pgrls:SEC044``), so a check names its peer rule in one place."""
+    from auditlib.checks import load_checks
+
+    rules = tomllib.loads((root / "pgrls.toml").read_text(encoding="utf-8"))["rules"]
+    for name, spec in sorted(load_checks().items()):
+        for peer in spec.peers:
+            tool, _, rule = peer.partition(":")
+            if tool == "pgrls":
+                checks = rules.setdefault(rule, {"checks": []})["checks"]
+                if name not in checks:
+                    checks.append(name)
+    return rules
 
 
 def load_security_fixture(srv: embedded.EmbeddedServer, fixture: SecurityFixture, variant: str) -> sa.URL:

@@ -910,8 +910,9 @@ def default_privileges_exposed(catalog: Catalog, config: AuditConfig) -> Iterato
     exists, and row-level security is off on a new table until someone enables it; on functions, every new
     SECURITY DEFINER function is callable over the API. One finding per creating role, schema (defaults without a
     schema apply in all of them) and object kind, naming the privileges each API role gets; medium when anon or
-    PUBLIC gets them, low when only authenticated does. ``rls_disabled_exposed`` reports the tables these defaults
-    already reach; this check reports the defaults themselves. pgrls SEC044, SEC049.
+    PUBLIC gets them, low when only authenticated does, and info while every object they reached is protected
+    (tables with RLS on, no SECURITY DEFINER function the API roles may call). ``rls_disabled_exposed`` reports the tables these defaults
+    already reach; this check reports the defaults themselves. pgrls SEC044.
 
     Why it matters: access control depends on every future migration remembering ``ENABLE ROW LEVEL SECURITY``
     (or ``REVOKE EXECUTE``) in the same transaction; one forgotten statement publishes a table to anyone holding
@@ -946,7 +947,10 @@ def default_privileges_exposed(catalog: Catalog, config: AuditConfig) -> Iterato
             consequence = ("a new table is reachable over the API at once, with row-level security off until a "
                            "migration enables it")
         else:
-            open_now = []
+            owned = catalog.functions[(catalog.functions["owner"] == role) & catalog.functions["security_definer"]
+                                      & (catalog.functions["schema"].isin([schema] if schema else sorted(schemas)))]
+            open_now = sorted(f"{f['schema']}.{f['name']}({f['arguments']})" for f in owned.to_dict("records")
+                              if _low_trust(list(f["execute_grantees"]), api_roles))
             consequence = "every new function, SECURITY DEFINER ones included, is callable over the API"
         on = DEFAULT_OBJECT_TYPES[object_type]
         revoke = (f"ALTER DEFAULT PRIVILEGES FOR ROLE {ident(role)}"
@@ -954,14 +958,18 @@ def default_privileges_exposed(catalog: Catalog, config: AuditConfig) -> Iterato
                   + f" REVOKE ALL ON {on} FROM {', '.join(ident(g) if g != 'public' else 'PUBLIC' for g in privileges)};")
         yield Finding(
             schema=schema, table=None, column=None, object=f"{schema or '*'}:{object_type}s:{role}",
-            severity="medium" if anonymous else "low",
+            # The defaults are a hazard for the next migration; they are a hole today only where an object they
+            # reached is unprotected now (Supabase sets them on every project, and most keep the convention).
+            severity=("medium" if anonymous else "low") if open_now else "info",
             title=f"New {object_type}s {role} creates {where} are granted to {', '.join(grantees)}",
             detail=(f"The default privileges of {role} {where} grant {given} on every new {object_type}: "
                     f"{consequence}."
-                    + (f" Tables of {role} with RLS off there today: {', '.join(open_now)}." if open_now else "")),
+                    + (f" Reached today and unprotected: {', '.join(open_now)}." if open_now else
+                       f" Every {object_type} they reached so far is protected, so this is the hazard of the next "
+                       "migration, not a hole today.")),
             evidence={"role": role, "schema": schema, "object_type": object_type, "default_privileges": privileges,
                       "grantees": grantees, "api_schemas": sorted(schemas), "api_roles": api_roles,
-                      "rls_off_tables_of_role": open_now},
+                      "unprotected_now": open_now},
             remediation_sql=revoke + f"\n-- then GRANT on each new {object_type} explicitly, once it is protected")
 
 
@@ -1051,7 +1059,7 @@ def _graphql_enabled(catalog: Catalog) -> str | None:
     return None
 
 
-@check(name="graphql_schema_exposed", category="security", severity="low",
+@check(name="graphql_schema_exposed", category="security", severity="info",
        peers=("splinter:0026", "splinter:0027"))
 def graphql_schema_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """The GraphQL endpoint shows an API role the names, columns and relationships of every relation it can select.
@@ -1059,8 +1067,8 @@ def graphql_schema_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Fi
     pg_graphql builds its schema from the calling role's privileges: a table, view, materialized view or foreign
     table that anon (or authenticated) may select from, by a table or a column grant, is listed in
     ``/graphql/v1`` introspection even when row-level security hides every row. One finding per API role that sees
-    any relation outside the platform schemas, listing them; low for anon (anyone with the public key),
-    information for authenticated. Reported when pg_graphql is installed or Supabase's ``graphql_public`` schema
+    any relation outside the platform schemas, listing them. Information, as splinter rates it: every Supabase
+    project grants anon SELECT by default, and the rows stay behind row-level security. Reported when pg_graphql is installed or Supabase's ``graphql_public`` schema
     exists.
 
     Why it matters: the whole data model, sensitive column names and the relations between tables are
@@ -1082,7 +1090,7 @@ def graphql_schema_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Fi
             if role not in current:
                 current.append(role)
     kinds = {r["schema"] + "." + r["name"]: r["kind"] for r in catalog.relations.to_dict("records")}
-    for position, role in enumerate(api_roles):
+    for role in api_roles:
         visible = sorted(f"{s}.{t}" for (s, t), roles in readers.items()
                          if role in roles and s not in platform
                          and kinds.get(f"{s}.{t}") in ("table", "view", "materialized view", "foreign table"))
@@ -1091,7 +1099,7 @@ def graphql_schema_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Fi
         shown = ", ".join(visible[:8]) + (f" and {len(visible) - 8} more" if len(visible) > 8 else "")
         yield Finding(
             schema=None, table=None, column=None, object=f"graphql:{role}",
-            severity="low" if position == 0 else "info",
+            severity="info",
             title=f"{role} sees {len(visible)} relation{'s' if len(visible) != 1 else ''} in the GraphQL schema",
             detail=(f"GraphQL introspection shows {role} the structure of {shown}: {enabled}, and {role} may select "
                     "from them (row-level security hides rows, not the schema)."),
