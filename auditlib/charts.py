@@ -4,6 +4,9 @@ Every figure has a plain-text title and axis labels, orders its categories deter
 (and each ON DELETE rule) the same colour everywhere, and never raises on empty input: it returns a figure with a
 one-line annotation instead. Names from the database are shown as text: markup characters are escaped for plotly's
 HTML-like text and a leading ``$`` can't switch on LaTeX (so no figure asks for MathJax).
+
+``figure_svg`` draws any of these figures as a standalone SVG without a browser: that is what the report shows, so
+it needs no JavaScript and no plotting library; notebooks can still show the plotly figures themselves.
 """
 
 from __future__ import annotations

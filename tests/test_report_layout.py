@@ -113,16 +113,21 @@ def test_the_notebook_shows_its_pictures_after_the_jupyterlab_sanitizer(report):
     assert tags.svg == 0 and len(pictures) >= 6
 
 
-def test_print_fits_the_page_budget_and_splits_no_picture(report):
+def test_printed_pictures_are_never_split_or_cut(report):
     with open_page(report, *A4_CONTENT) as page:
         page.emulate_media(media="print")
         figures = page.locator("figure.al-chart, figure.al-diagram").evaluate_all("""figures => figures.map(f => ({
-            height: f.getBoundingClientRect().height, avoid: getComputedStyle(f).breakInside}))""")
+            height: f.getBoundingClientRect().height, width: f.getBoundingClientRect().width,
+            avoid: getComputedStyle(f).breakInside}))""")
+    assert len(figures) >= 6 and all(f["avoid"] == "avoid" for f in figures)
+    too_big = [f for f in figures if f["height"] > A4_CONTENT[1] or f["width"] > A4_CONTENT[0]]
+    assert too_big == [], f"pictures bigger than a printed page: {too_big}"
+
+
+def test_printed_report_fits_the_page_budget(report):
+    with open_page(report, *A4_CONTENT) as page:
         open_details = page.locator("details[open]").count()
-        pdf = page.pdf(format="A4", print_background=True)
-    assert figures and all(f["avoid"] == "avoid" for f in figures)
-    too_tall = [f["height"] for f in figures if f["height"] > A4_CONTENT[1]]
-    assert too_tall == [], f"pictures taller than a printed page: {too_tall}"
+        pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
     assert open_details == 0  # collapsed sections print closed
     pages = pdf_page_count(pdf)
     assert 1 < pages <= MAX_PRINTED_PAGES, f"{pages} printed pages"
