@@ -70,14 +70,24 @@ def table_html(frame: pd.DataFrame, max_rows: int = 500, classes: str = "al-tabl
         return ""
     shown = frame.head(max_rows)
     columns = [str(c) for c in shown.columns]
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
+    head = "".join(f'<th scope="col">{_breakable(c)}</th>' for c in columns)
     body = "".join(
-        "<tr>" + "".join(f'<td data-label="{esc(c)}">{esc(_cell_text(v))}</td>' for c, v in zip(columns, row,
-                                                                                                    strict=True))
+        "<tr>" + "".join(f'<td data-label="{esc(c)}">{_breakable(_cell_text(v))}</td>' for c, v in zip(columns, row,
+                                                                                                         strict=True))
         + "</tr>" for row in shown.itertuples(index=False, name=None))
     note = f"<p class='al-note'>Showing {max_rows} of {len(frame)} rows.</p>" if len(frame) > max_rows else ""
     return (f'<div class="al-table-wrap" tabindex="0"><table class="{esc(classes)}"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>{note}")
+
+
+_JOINS = re.compile(r"([._/])(?=[A-Za-z])")
+
+
+def _breakable(text: str) -> str:
+    """Escaped text with a line-break opportunity (``<wbr>``) after each dot, underscore and slash inside a word, so
+    ``public.invoices.project_id`` wraps at its parts instead of in the middle of a name (and the column keeps a
+    readable width: a table too wide for the page scrolls in its box instead)."""
+    return _JOINS.sub(r"\1<wbr>", esc(text))
 
 
 def _cell_text(value: Any) -> str:
