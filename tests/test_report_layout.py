@@ -146,3 +146,15 @@ def test_first_screen_screenshots_are_saved(report, width, height):
     with open_page(report, width, height) as page:
         page.screenshot(path=str(path))
     assert path.read_bytes()[:4] == b"\x89PNG" and path.stat().st_size > 10_000
+
+
+def test_table_cells_carry_their_column_and_break_names_only_at_their_parts():
+    import pandas as pd
+
+    from auditlib.report.html import table_html
+
+    html = table_html(pd.DataFrame({"object": ["public.invoices.project_id"], "note<x>": ["<b>1.5</b> & a/b"]}))
+    assert html.startswith('<div class="al-table-wrap"')  # the box that scrolls a table too wide for the page
+    assert '<td data-label="object">public.<wbr>invoices.<wbr>project_<wbr>id</td>' in html
+    assert '<th scope="col">note&lt;x&gt;</th>' in html and 'data-label="note&lt;x&gt;"' in html
+    assert "<td data-label=\"note&lt;x&gt;\">&lt;b&gt;1.5&lt;/<wbr>b&gt; &amp; a/<wbr>b</td>" in html  # 1.5 unbroken
