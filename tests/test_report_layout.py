@@ -113,8 +113,9 @@ def test_the_notebook_shows_its_pictures_after_the_jupyterlab_sanitizer(report):
     assert tags.svg == 0 and len(pictures) >= 6
 
 
-def test_printed_pictures_are_never_split_or_cut(report):
-    with open_page(report, *A4_CONTENT) as page:
+@pytest.mark.parametrize("javascript", [True, False], ids=["inline-svg", "images"])
+def test_printed_pictures_are_never_split_or_cut(report, javascript):
+    with open_page(report, *A4_CONTENT, javascript=javascript) as page:
         page.emulate_media(media="print")
         figures = page.locator("figure.al-chart, figure.al-diagram").evaluate_all("""figures => figures.map(f => ({
             height: f.getBoundingClientRect().height, width: f.getBoundingClientRect().width,
