@@ -194,10 +194,14 @@ def er_core(catalog: Catalog, extra_tables: Iterable[str | Table] = (), findings
         options[key] = {"note": note} if note else {}
         if key in extras:
             options[key].update(fill=FOCUS_COLOR, border=FOCUS_BORDER_COLOR)
-    graph.attr("graph", rankdir="TB", ranksep="0.6", nodesep="0.35")
+    graph.attr("graph", ranksep="0.6", nodesep="0.35")  # left to right: the referenced tables end up on the right
     _draw_tables(model, graph, sorted(chosen), [], cluster=False, label_options=options, bands=1)
     legend = _legend(model) + ("; yellow: tables of the top issues" if extras else "")
-    _titled(graph, f"Core entities: the {len(chosen)} tables the schema revolves around", legend)
+    # The legend on several lines: on one it would be the widest thing in the diagram and shrink it on the page.
+    lines = "".join(f'<FONT POINT-SIZE="9">{_html(line.strip())}</FONT><BR ALIGN="LEFT"/>'
+                    for line in legend.replace(" — ", "\n").replace("; ", "\n").split("\n"))
+    graph.attr("graph", label=f'<<B>{_html(f"Core entities: the {len(chosen)} tables the schema revolves around")}'
+                              f'</B><BR ALIGN="LEFT"/>{lines}>')
     return graph
 
 
