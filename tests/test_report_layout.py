@@ -159,3 +159,13 @@ def test_table_cells_carry_their_column_and_break_names_only_at_their_parts():
     assert '<td data-label="object">public.<wbr>invoices.<wbr>project_<wbr>id</td>' in html
     assert '<th scope="col">note&lt;x&gt;</th>' in html and 'data-label="note&lt;x&gt;"' in html
     assert "<td data-label=\"note&lt;x&gt;\">&lt;b&gt;1.5&lt;/<wbr>b&gt; &amp; a/<wbr>b</td>" in html  # 1.5 unbroken
+
+
+def test_long_tables_scroll_in_a_box_of_their_own():
+    import pandas as pd
+
+    from auditlib.report.html import LONG_TABLE_ROWS, table_html
+
+    rows = pd.DataFrame({"n": range(LONG_TABLE_ROWS + 1)})
+    assert table_html(rows).startswith('<div class="al-table-wrap al-table-long"')
+    assert table_html(rows.head(LONG_TABLE_ROWS)).startswith('<div class="al-table-wrap"')

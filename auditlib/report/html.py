@@ -18,6 +18,8 @@ import pandas as pd
 
 from auditlib.diagrams.render import svg_image
 
+LONG_TABLE_ROWS = 12  # past this many rows a table may scroll in its own box on screen (when taller than it)
+
 
 # -- rendering helpers -------------------------------------------------------------------------------------------
 def esc(value: Any) -> str:
@@ -76,7 +78,10 @@ def table_html(frame: pd.DataFrame, max_rows: int = 500, classes: str = "al-tabl
                                                                                                          strict=True))
         + "</tr>" for row in shown.itertuples(index=False, name=None))
     note = f"<p class='al-note'>Showing {max_rows} of {len(frame)} rows.</p>" if len(frame) > max_rows else ""
-    return (f'<div class="al-table-wrap" tabindex="0"><table class="{esc(classes)}"><thead><tr>{head}</tr></thead>'
+    # A long table scrolls inside a box about a screen high (its header stays in view) instead of lengthening the
+    # page by thousands of pixels; it prints in full.
+    box = "al-table-wrap al-table-long" if len(shown) > LONG_TABLE_ROWS else "al-table-wrap"
+    return (f'<div class="{box}" tabindex="0"><table class="{esc(classes)}"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>{note}")
 
 
