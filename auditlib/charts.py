@@ -4,11 +4,15 @@ Every figure has a plain-text title and axis labels, orders its categories deter
 (and each ON DELETE rule) the same colour everywhere, and never raises on empty input: it returns a figure with a
 one-line annotation instead. Names from the database are shown as text: markup characters are escaped for plotly's
 HTML-like text and a leading ``$`` can't switch on LaTeX (so no figure asks for MathJax).
+
+``figure_svg`` draws any of these figures as a standalone SVG without a browser: that is what the report shows, so
+it needs no JavaScript and no plotting library; notebooks can still show the plotly figures themselves.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -275,3 +279,226 @@ def new_and_fixed_per_run(trends: pd.DataFrame | None) -> go.Figure:
                    customdata=trends["median_days_to_fix"].fillna(0).round(1),
                    hovertemplate="%{x}: %{y} fixed, median %{customdata} days after first seen<extra></extra>")
     return _layout(figure, title, "Run", "Findings (fixed below zero)", barmode="relative")
+
+
+# -- static SVG -----------------------------------------------------------------------------------------------------
+# The report draws every chart as a static SVG (no JavaScript: it shows with scripts off, in an untrusted notebook,
+# and in print, and the page carries no plotting library). The figures above stay plotly figures for notebooks;
+# ``figure_svg`` draws the bar charts they are from their own traces and layout, so the two never disagree.
+SVG_WIDTH = 900
+_CHAR_WIDTH = 6.6       # average width of a 12 px sans-serif character, for sizing margins without a browser
+_MAX_LABEL_CHARS = 48   # longer category labels are cut with "…" (the full name is in the bar's tooltip)
+
+
+def _svg_text(value: Any) -> str:
+    """Plotly text (markup already escaped by ``_label``) as SVG text: unescaped once, then escaped for XML."""
+    text = html.unescape(str(value)).replace("\u200b", "")
+    return html.escape(text, quote=True)
+
+
+def _cut(text: str, limit: int = _MAX_LABEL_CHARS) -> str:
+    plain = html.unescape(str(text)).replace("\u200b", "")
+    return plain if len(plain) <= limit else plain[:limit - 1] + "…"
+
+
+def _nice_step(span: float, ticks: int = 5) -> float:
+    raw = span / max(1, ticks)
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * magnitude:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _seq(values: Any) -> list:
+    """A trace's x, y or text as a list (plotly keeps tuples, numpy arrays or None)."""
+    return [] if values is None or isinstance(values, str) else list(values)
+
+
+def _colour(marker_color: Any, index: int) -> str:
+    if marker_color is not None and not isinstance(marker_color, str):
+        colours = list(marker_color)
+        return str(colours[index]) if index < len(colours) else "#757575"
+    return str(marker_color) if marker_color else "#757575"
+
+
+def figure_svg(figure: go.Figure, width: int = SVG_WIDTH) -> str:
+    """A plotly bar chart (vertical or horizontal; stacked, relative or grouped) drawn as a standalone SVG
+    document: title, axes with ticks, bars with a tooltip each, value labels, legend. A figure without bars (an
+    ``empty_figure``) is drawn as its title and message."""
+    layout = figure.layout
+    title = _svg_text(layout.title.text or "") if layout.title else ""
+    bars = [trace for trace in figure.data if trace.type == "bar"]
+    horizontal = bool(bars) and all(trace.orientation == "h" for trace in bars)
+    height = int(layout.height or (220 if not bars else 420))
+    parts: list[str] = []
+    if not bars:
+        message = " ".join(_svg_text(a.text) for a in (layout.annotations or ()))
+        parts.append(f'<text x="{width / 2:.0f}" y="{height / 2 + 10:.0f}" text-anchor="middle" '
+                     f'fill="#616161" font-size="14">{message}</text>')
+        return _svg_document(width, height, title, parts)
+
+    # Categories in the order the traces give them (or the axis' explicit order), values per category and trace.
+    category_axis = layout.yaxis if horizontal else layout.xaxis
+    categories: list[str] = []
+    for trace in bars:
+        for category in _seq(trace.y if horizontal else trace.x):
+            if category not in categories:
+                categories.append(category)
+    if category_axis.categoryorder == "array" and category_axis.categoryarray:
+        explicit = [c for c in category_axis.categoryarray if c in categories]
+        categories = explicit + [c for c in categories if c not in explicit]
+    mode = layout.barmode or "group"
+    stacked = mode in ("stack", "relative")
+    values: list[dict[str, float]] = []
+    for trace in bars:
+        keys, numbers = _seq(trace.y if horizontal else trace.x), _seq(trace.x if horizontal else trace.y)
+        values.append({k: float(v) for k, v in zip(keys, numbers, strict=False) if v is not None and not pd.isna(v)})
+    if stacked:
+        high = max([sum(max(v.get(c, 0), 0) for v in values) for c in categories] + [0])
+        low = min([sum(min(v.get(c, 0), 0) for v in values) for c in categories] + [0])
+    else:
+        high = max([x for v in values for x in v.values()] + [0])
+        low = min([x for v in values for x in v.values()] + [0])
+    step = _nice_step((high - low) or 1)
+    if all(float(x).is_integer() for v in values for x in v.values()):
+        step = max(1, math.ceil(step))  # counts: whole-number ticks
+    top = math.ceil(high / step) * step if high > 0 else 0
+    bottom = math.floor(low / step) * step if low < 0 else 0
+    if top == bottom:
+        top = step
+
+    legend = [(trace.name, _colour(trace.marker.color, 0)) for trace in bars
+              if trace.name and (layout.showlegend is not False) and len(bars) > 1]
+    longest = max((len(_cut(c)) for c in categories), default=1)
+    margin_top = 56 if title else 20
+    axis_title_x = layout.xaxis.title.text if layout.xaxis.title else None
+    axis_title_y = layout.yaxis.title.text if layout.yaxis.title else None
+    legend_width = 0
+    if legend:
+        legend_width = int(min(240, 34 + _CHAR_WIDTH * max(len(_cut(str(n), 30)) for n, _ in legend)))
+    if horizontal:
+        left = int(min(width * 0.45, 24 + _CHAR_WIDTH * longest)) + (18 if axis_title_y else 0)
+        bottom_margin = 44 + (18 if axis_title_x else 0)
+    else:
+        rotate = longest * _CHAR_WIDTH > (width - 120 - legend_width) / max(1, len(categories)) - 6
+        left = 64 + (18 if axis_title_y else 0)
+        bottom_margin = (int(16 + _CHAR_WIDTH * longest * 0.72) if rotate else 30) + (22 if axis_title_x else 0)
+    plot_left, plot_right = left, width - 16 - legend_width
+    plot_top, plot_bottom = margin_top, height - bottom_margin
+    if plot_bottom - plot_top < 40 * (1 if not horizontal else 0) + 20:
+        plot_bottom = plot_top + 60
+        height = plot_bottom + bottom_margin
+
+    def scale(value: float) -> float:
+        if horizontal:
+            return plot_left + (value - bottom) / (top - bottom) * (plot_right - plot_left)
+        return plot_bottom - (value - bottom) / (top - bottom) * (plot_bottom - plot_top)
+
+    # Grid lines and value ticks.
+    tick = bottom
+    while tick <= top + step / 2:
+        position = scale(tick)
+        colour = "#9e9e9e" if tick == 0 else "#e5e7eb"
+        if horizontal:
+            parts.append(f'<line x1="{position:.1f}" y1="{plot_top}" x2="{position:.1f}" y2="{plot_bottom}" '
+                         f'stroke="{colour}"/><text x="{position:.1f}" y="{plot_bottom + 16}" text-anchor="middle" '
+                         f'fill="#555">{_number(tick)}</text>')
+        else:
+            parts.append(f'<line x1="{plot_left}" y1="{position:.1f}" x2="{plot_right}" y2="{position:.1f}" '
+                         f'stroke="{colour}"/><text x="{plot_left - 6}" y="{position + 4:.1f}" text-anchor="end" '
+                         f'fill="#555">{_number(tick)}</text>')
+        tick += step
+
+    # Bars: one band per category (plotly draws the first horizontal category at the bottom).
+    band = ((plot_bottom - plot_top) if horizontal else (plot_right - plot_left)) / max(1, len(categories))
+    thickness = band * 0.7
+    groups = 1 if stacked else len(bars)
+    for index, category in enumerate(categories):
+        start = (plot_bottom - (index + 1) * band if horizontal else plot_left + index * band) + (band - thickness) / 2
+        positive = negative = 0.0
+        label = _cut(category)
+        if horizontal:
+            parts.append(f'<text x="{plot_left - 6}" y="{start + thickness / 2 + 4:.1f}" text-anchor="end" '
+                         f'fill="#333">{html.escape(label)}</text>')
+        else:
+            x = start + thickness / 2
+            y = plot_bottom + 16
+            if rotate:
+                parts.append(f'<text transform="translate({x:.1f},{y - 6}) rotate(-40)" text-anchor="end" '
+                             f'fill="#333">{html.escape(label)}</text>')
+            else:
+                parts.append(f'<text x="{x:.1f}" y="{y}" text-anchor="middle" fill="#333">'
+                             f'{html.escape(label)}</text>')
+        for number, (trace, data) in enumerate(zip(bars, values, strict=True)):
+            value = data.get(category)
+            if not value:
+                continue
+            if stacked:
+                base = positive if value > 0 else negative
+                if value > 0:
+                    positive += value
+                else:
+                    negative += value
+                offset, size = start, thickness
+            else:
+                base = 0.0
+                size = thickness / groups
+                offset = start + number * size
+            a, b = scale(base), scale(base + value)
+            low_edge, extent = min(a, b), abs(b - a)
+            keys = _seq(trace.y if horizontal else trace.x)
+            colour = _colour(trace.marker.color, keys.index(category) if category in keys else 0)
+            tooltip = f"{_cut(category, 200)}: {_number(abs(value) if mode == 'relative' else value)}"
+            if trace.name and len(bars) > 1:
+                tooltip += f" {html.unescape(str(trace.name))}"
+            if horizontal:
+                rect = (f'x="{low_edge:.1f}" y="{offset:.1f}" width="{max(extent, 0.5):.1f}" '
+                        f'height="{size:.1f}"')
+            else:
+                rect = (f'x="{offset:.1f}" y="{low_edge:.1f}" width="{size:.1f}" '
+                        f'height="{max(extent, 0.5):.1f}"')
+            parts.append(f'<rect {rect} fill="{html.escape(colour)}"><title>{html.escape(tooltip)}</title></rect>')
+            text = trace.text
+            if _seq(text) and len(bars) == 1:
+                shown = str(_seq(text)[keys.index(category)]) if category in keys else ""
+                if horizontal:
+                    inside = extent > len(shown) * _CHAR_WIDTH + 8
+                    x = (low_edge + extent - 4) if inside else (low_edge + extent + 4)
+                    parts.append(f'<text x="{x:.1f}" y="{offset + size / 2 + 4:.1f}" text-anchor='
+                                 f'"{"end" if inside else "start"}" fill="{"#fff" if inside else "#333"}">'
+                                 f'{_svg_text(shown)}</text>')
+                else:
+                    parts.append(f'<text x="{offset + size / 2:.1f}" y="{low_edge - 4:.1f}" text-anchor="middle" '
+                                 f'fill="#333">{_svg_text(shown)}</text>')
+    if axis_title_x:
+        parts.append(f'<text x="{(plot_left + plot_right) / 2:.0f}" y="{height - 8}" text-anchor="middle" '
+                     f'fill="#333">{_svg_text(axis_title_x)}</text>')
+    if axis_title_y:
+        middle = (plot_top + plot_bottom) / 2
+        parts.append(f'<text transform="translate(14,{middle:.0f}) rotate(-90)" text-anchor="middle" '
+                     f'fill="#333">{_svg_text(axis_title_y)}</text>')
+    if legend:
+        legend_title = layout.legend.title.text if layout.legend and layout.legend.title else None
+        y = plot_top + 4
+        x = width - legend_width + 8
+        if legend_title:
+            parts.append(f'<text x="{x}" y="{y + 8}" font-weight="bold" fill="#333">{_svg_text(legend_title)}</text>')
+            y += 20
+        for name, colour in legend:
+            parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{html.escape(colour)}"/>'
+                         f'<text x="{x + 18}" y="{y + 10}" fill="#333">{html.escape(_cut(str(name), 30))}</text>')
+            y += 20
+    return _svg_document(width, height, title, parts)
+
+
+def _svg_document(width: int, height: int, title: str, parts: list[str]) -> str:
+    heading = (f'<text x="10" y="28" font-size="17" fill="#222">{title}</text>' if title else "")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="12" role="img">'
+            f"<title>{title}</title>"
+            f'<rect width="{width}" height="{height}" fill="#fff"/>{heading}{"".join(parts)}</svg>')

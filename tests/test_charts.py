@@ -178,3 +178,45 @@ def test_table_sizes_from_a_real_catalog(make_db):
     assert bar.customdata[1][0] == "20,000"
     everything = charts.table_sizes(load_catalog(url))
     assert "public.&lt;i&gt;odd&lt;/i&gt;" in list(everything.data[0].y)
+
+
+# -- static SVG (what the report shows) -----------------------------------------------------------------------------
+def svg_bars(svg: str) -> dict[str, str]:
+    """The bars of a chart drawn by figure_svg: tooltip → fill colour."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)
+    space = "{http://www.w3.org/2000/svg}"
+    return {rect.find(f"{space}title").text: rect.get("fill") for rect in root.iter(f"{space}rect")
+            if rect.find(f"{space}title") is not None}
+
+
+def test_every_chart_draws_as_static_svg_from_its_own_data(findings):
+    stacked = charts.figure_svg(charts.findings_by_severity_category(findings))
+    bars = svg_bars(stacked)  # parses as XML: a standalone SVG document
+    assert bars["relationships: 2 medium"] == charts.SEVERITY_COLORS["medium"]
+    assert bars["security: 1 critical"] == charts.SEVERITY_COLORS["critical"]
+    assert len(bars) == sum(1 for t in charts.findings_by_severity_category(findings).data for y in t.y if y)
+    assert "Findings by category and severity" in stacked and ">critical<" in stacked  # title and legend
+    single = charts.figure_svg(charts.on_delete_distribution(pd.DataFrame({"on_delete": ["CASCADE", "NO FK"]})))
+    assert svg_bars(single) == {"CASCADE: 1": charts.RULE_COLORS["CASCADE"], "NO FK: 1": charts.RULE_COLORS["NO FK"]}
+    horizontal = svg_bars(charts.figure_svg(charts.orphan_and_leak_counts(findings)))
+    assert horizontal["rls_leak: public.kit_items: 250 rls_leak"] == charts.DATA_CHECK_COLORS["rls_leak"]
+    trends = pd.DataFrame({"run_id": [1, 2], "new": [4, 1], "fixed": [0, 3], "median_days_to_fix": [None, 2.0],
+                           "generated_at": ["a", "b"]})
+    relative = svg_bars(charts.figure_svg(charts.new_and_fixed_per_run(trends)))
+    assert relative == {"run 2: 1 new": "#e65100", "run 2: 3 fixed": "#2e7d32"}  # fixed drawn below zero
+
+
+def test_static_svg_of_an_empty_figure_shows_its_message():
+    svg = charts.figure_svg(charts.findings_by_severity_category(None))
+    assert "No findings." in svg and svg_bars(svg) == {}
+
+
+def test_static_svg_shows_hostile_names_as_text():
+    hostile = findings_frame([finding("pk_missing", "low", "structure", "<script>alert(1)</script>"),
+                              finding("pk_missing", "low", "structure", "a&b")])
+    svg = charts.figure_svg(charts.top_tables_by_findings(hostile))
+    assert "<script" not in svg
+    assert "public.&lt;script&gt;alert(1)&lt;/script&gt;" in svg and "public.a&amp;b" in svg
+    assert "&amp;lt;" not in svg  # escaped once for SVG, not twice

@@ -144,9 +144,10 @@ def test_diagrams_are_deterministic(catalog):
     assert diagrams.er_domains(catalog)["Projects"].source == diagrams.er_domains(catalog)["Projects"].source
 
 
-def test_overview_displays_as_inline_svg_html(catalog):
+def test_overview_displays_as_an_svg_image_in_html(catalog):
     bundle = diagrams.er_overview(catalog)._repr_mimebundle_()
     assert bundle["text/html"].count("<svg") == 1 and "projects" in bundle["text/html"]
+    assert bundle["text/html"].count("<img ") == 1 and '"' not in bundle["text/html"].split('src="')[1][:-8]
     assert "image/svg+xml" not in bundle  # nbconvert would turn that into an image
 
 
@@ -350,3 +351,23 @@ def test_node_ids_are_safe_and_unique():
     hostile = diagrams.node_id("public", '<x> "y"')
     assert re.fullmatch(r"[A-Za-z0-9_]+", hostile)
     assert diagrams.node_id("public", "a.b") != diagrams.node_id("public.a", "b")
+
+
+def test_core_diagram_holds_the_most_referenced_tables_and_the_given_ones(catalog):
+    core = diagrams.er_core(catalog, ["public.payments", "public.no_such_table"], max_tables=4)
+    assert core.kind == "core" and core.node_count == 4
+    # payments was asked for; then the tables most others reference: organizations (3), clients (3), projects (2).
+    assert core.tables == sorted([("public", "payments"), ("public", "organizations"), ("public", "clients"),
+                                  ("public", "projects")])
+    assert "referenced by 3 tables" in core.source
+    assert diagrams.FOCUS_COLOR in next(line for line in core.source.splitlines() if '"public.payments"' in line)
+    svg = diagrams.to_svg(core)
+    assert "Core entities" in svg and "payments" in svg
+    # organizations, clients, projects and tasks: the tables nothing references are left out
+    assert diagrams.er_core(catalog).node_count == 4
+
+
+def test_diagram_html_is_an_image_that_survives_the_notebook_sanitizer(catalog):
+    html = diagrams.to_html(diagrams.er_overview(catalog))
+    assert re.fullmatch(r'<div class="auditlib-diagram"[^>]*><img [^>]*src="data:image/svg\+xml;[^"]+"></div>', html)
+    assert "&lt;script&gt;" not in html.split("src=")[0]

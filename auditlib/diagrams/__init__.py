@@ -1,6 +1,6 @@
 """ER, cascade and finding diagrams as graphviz Digraphs, built from a Catalog (and findings), rendered to SVG.
 
-Views: ``er_overview`` (every table, or a domain-level summary past ``max_nodes``), ``er_domains`` (one diagram per
+Views: ``er_core`` (the tables most others reference plus given ones, at a readable size), ``er_overview`` (every table, or a domain-level summary past ``max_nodes``), ``er_domains`` (one diagram per
 domain, split when a domain alone is too big), ``er_ego`` (a table and its neighbours), ``cascade_diagram`` (what
 deleting one row reaches) and ``finding_diagram`` (the objects of one finding). Every diagram is a ``Diagram`` — a
 ``graphviz.Digraph`` that knows its node count and a simpler diagram to fall back on — and displays in a notebook as
@@ -34,7 +34,9 @@ from auditlib.diagrams.render import (
 )
 from auditlib.diagrams.views import (
     BAND_TABLES,
+    CORE_TABLES,
     cascade_diagram,
+    er_core,
     er_domains,
     er_ego,
     er_overview,
@@ -54,9 +56,9 @@ from auditlib.palette import (
 )
 
 __all__ = [
-    "BAND_TABLES", "DEFAULT_TIMEOUT", "EXTERNAL_COLOR", "FOCUS_COLOR", "FONT", "HEADER_COLOR", "HUB_MIN_REFERENCES",
+    "BAND_TABLES", "CORE_TABLES", "DEFAULT_TIMEOUT", "EXTERNAL_COLOR", "FOCUS_COLOR", "FONT", "HEADER_COLOR", "HUB_MIN_REFERENCES",
     "MARK_COLOR", "MAX_KEY_ROWS", "MIN_PREFIX_GROUP", "MISSING_COLOR", "PROTECTED_COLOR", "RULE_COLORS",
-    "SEVERITY_COLORS", "Diagram", "Graph", "Rendered", "Table", "cascade_diagram", "cascade_tree", "er_domains",
+    "SEVERITY_COLORS", "Diagram", "Graph", "Rendered", "Table", "cascade_diagram", "cascade_tree", "er_core", "er_domains",
     "er_ego", "er_overview", "er_summary", "finding_diagram", "log", "neighbourhood_diagram", "node_id", "render",
     "svg_inline", "to_html", "to_svg",
 ]

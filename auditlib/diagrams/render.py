@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import graphviz
 
@@ -151,10 +152,49 @@ def svg_inline(svg: str) -> str:
     return svg[start:] if start >= 0 else svg
 
 
+# -- SVG as an image ------------------------------------------------------------------------------------------------
+# Characters a data: URI can carry as they are inside a double-quoted attribute; everything else is
+# percent-encoded (", #, %, &, newlines, non-ASCII). Keeping < and > readable keeps the SVG greppable in the file.
+_URI_SAFE = " <>/=:;,.'()-_!*~[]{}@$+?|^`"
+
+
+def svg_data_uri(svg: str) -> str:
+    """An SVG document as a ``data:image/svg+xml`` URI (UTF-8, percent-encoded where a URI needs it)."""
+    return "data:image/svg+xml;charset=utf-8," + quote(_svg_body(svg), safe=_URI_SAFE)
+
+
+def _svg_body(svg: str) -> str:
+    """The ``<svg>`` element alone: XML prolog, doctype and comments removed."""
+    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
+    return re.sub(r"<!--.*?-->", "", svg, flags=re.S).strip()
+
+
+def _svg_size(svg: str) -> tuple[int, int] | None:
+    """The SVG's width and height in CSS pixels (graphviz writes points: 1pt = 4/3 px), when it says."""
+    match = re.search(r'<svg[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"', svg)
+    if not match:
+        return None
+    factor = 4 / 3 if match.group(2) == "pt" else 1
+    return round(float(match.group(1)) * factor), round(float(match.group(3)) * factor)
+
+
+def svg_image(svg: str, alt: str, classes: str = "") -> str:
+    """An ``<img>`` showing ``svg`` at its natural size (the CSS scales it down to the page width)."""
+    size = _svg_size(svg)
+    dimensions = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    # The URI holds no " or & (percent-encoded), so it goes in the attribute as it is; < and > are legal there.
+    return (f'<img class="{html.escape(" ".join(["al-svg", *classes.split()]), quote=True)}" '
+            f'alt="{html.escape(alt, quote=True)}"{dimensions} src="{svg_data_uri(svg)}">')
+
+
 def to_html(diagram: graphviz.Digraph, timeout: float = DEFAULT_TIMEOUT) -> str:
-    """The diagram as an HTML fragment holding inline SVG (text stays selectable and searchable), scrollable."""
+    """The diagram as an HTML fragment: an SVG image in a scrollable box. An ``<img>`` with a data: URI shows in an
+    untrusted JupyterLab notebook too (its sanitizer strips inline ``<svg>`` to bare text); the report page's script
+    puts it inline again (searchable names, tooltips)."""
+    svg = to_svg(diagram, timeout)
     return (f'<div class="auditlib-diagram" style="overflow:auto;max-width:100%">'
-            f"{svg_inline(to_svg(diagram, timeout))}</div>")
+            f"{svg_image(svg, getattr(diagram, 'name', 'diagram'))}</div>")
 
 
 def _placeholder_svg(name: str, reason: str) -> str:

@@ -1,7 +1,8 @@
 """The diagrams the report, the notebooks and the drift view draw: each picks its tables from a ``Graph`` and
 draws them into a ``Diagram``.
 
-``er_overview`` (every table, or a domain-level summary past ``max_nodes``), ``er_summary`` (that summary),
+``er_core`` (the tables most others reference plus given ones), ``er_overview`` (every table, or a domain-level
+summary past ``max_nodes``), ``er_summary`` (that summary),
 ``er_domains`` (one diagram per domain, split when a domain alone is too big), ``er_ego`` (a table and its
 neighbours), ``neighbourhood_diagram`` (the tables near a set of tables), ``cascade_diagram`` (what deleting one row
 reaches) and ``finding_diagram`` (the objects of one finding).
@@ -159,6 +160,48 @@ def er_overview(catalog: Catalog, findings: pd.DataFrame | None = None, config: 
     hubs = _draw_tables(model, graph, model.scope, externals, cluster=True, hide_hubs=hide_hubs)
     _titled(graph, f"Entity-relationship overview: {len(model.scope)} tables", _legend(model, hubs))
     graph.fallback = summary
+    return graph
+
+
+CORE_TABLES = 16           # tables in the core-entities diagram: readable at the page width
+
+
+def er_core(catalog: Catalog, extra_tables: Iterable[str | Table] = (), findings: pd.DataFrame | None = None,
+            config: AuditConfig | None = None, max_tables: int = CORE_TABLES, schemas: list[str] | None = None,
+            analysis: Analysis | None = None) -> Diagram:
+    """The core entities: ``extra_tables`` (``"schema.table"`` or ``(schema, table)``, e.g. the tables of the
+    report's top issues, highlighted) plus the audited tables most other tables reference, up to ``max_tables``,
+    with every reference among them drawn. Unknown names in ``extra_tables`` are left out."""
+    model = Graph(catalog, config, findings, schemas, analysis=analysis)
+    scope = set(model.scope)
+    referrers: dict[Table, set[Table]] = defaultdict(set)
+    for ref in model.references:
+        if ref.source != ref.target and ref.source in scope:
+            referrers[ref.target].add(ref.source)
+    extras: list[Table] = []
+    for item in extra_tables:
+        key = tuple(item) if not isinstance(item, str) else (_resolve_table(model, item) or (None, None))[0]
+        if key in model.relations and key not in extras:
+            extras.append(key)
+    extras = extras[:max_tables - min(4, max_tables // 2)]  # leave room for the tables everything hangs off
+    ranked = sorted((k for k in scope if referrers.get(k)), key=lambda k: (-len(referrers[k]), k))
+    chosen = extras + [k for k in ranked if k not in extras][:max(0, max_tables - len(extras))]
+    graph = _new_diagram("er_core", "core")
+    options: dict[Table, dict] = {}
+    for key in chosen:
+        count = len(referrers.get(key, ()))
+        note = f"referenced by {count} table{'s' if count != 1 else ''}" if count else None
+        options[key] = {"note": note} if note else {}
+        if key in extras:
+            options[key].update(fill=FOCUS_COLOR, border=FOCUS_BORDER_COLOR)
+    graph.attr("graph", ranksep="0.6", nodesep="0.35")  # left to right: the referenced tables end up on the right
+    _draw_tables(model, graph, sorted(chosen), [], cluster=False, label_options=options, bands=1)
+    legend = _legend(model) + ("; yellow: tables of the top issues" if extras else "")
+    # The legend on several lines: on one it would be the widest thing in the diagram and shrink it on the page.
+    lines = "".join(f'<FONT POINT-SIZE="9">{_html(line.strip())}</FONT><BR ALIGN="LEFT"/>'
+                    for line in legend.replace(" — ", "\n").replace("; ", "\n").split("\n"))
+    graph.attr("graph", label=f'<<B>{_html(f"Core entities: the {len(chosen)} tables the schema revolves around")}'
+                              f'</B><BR ALIGN="LEFT"/>{lines}>')
     return graph
 
 

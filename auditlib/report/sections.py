@@ -486,7 +486,7 @@ class Report:
         for label, svg in self._er_svgs(diagrams):
             if label:
                 section.add(f"<h4>{esc(label)}</h4>")
-            section.add(svg_html(svg))
+            section.add(svg_html(svg, zoomable=label == "Whole schema"))
         if len(missing):
             section.add_heading("Missing foreign keys")
             section.add(self._findings_table(missing))
@@ -508,8 +508,11 @@ class Report:
         return section
 
     def _er_svgs(self, diagrams) -> list[tuple[str, str]]:
+        worst = self.findings[self.findings["severity"] == "critical"] if len(self.findings) else self.findings
+        core = diagrams.er_core(self.catalog, (worst["schema"] + "." + worst["table"]).dropna().unique()
+                                if len(worst) else (), self.findings, self.config, analysis=self.analysis)
         overview = diagrams.er_overview(self.catalog, self.findings, self.config, analysis=self.analysis)
-        result = [("", diagrams.to_svg(overview))]
+        result = [("Core entities", diagrams.to_svg(core)), ("Whole schema", diagrams.to_svg(overview))]
         if overview.kind == "summary":  # too many tables for one readable diagram: one per domain as well
             for domain, graph in diagrams.er_domains(self.catalog, self.findings, self.config,
                                                          analysis=self.analysis).items():
