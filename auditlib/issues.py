@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditlib.findings import SEVERITIES, frame_records, severity_rank
+from auditlib.findings import SEVERITIES, finding_order, frame_records, severity_rank
 
 # Checks that repeat over every table and are never the reason for an issue of their own: they join an issue that
 # names the same column or table, else one issue per check.
@@ -211,10 +211,13 @@ def _merge_groups_sharing_a_column(groups: dict[str, list[dict]]) -> tuple[dict[
 
 
 def order_findings(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Findings worst first (severity, then open to anyone, then rows affected, then check and object): the one
-    place that orders them, so that a shared ordering function can replace it."""
-    return sorted(records, key=lambda r: (severity_rank(r["severity"]), "anonymous" not in audiences_of(r),
-                                          -_affected(r), r.get("check") or "", r.get("object") or ""))
+    """Findings worst first: ``findings.finding_order`` (severity, data-proven, exploitable, integrity,
+    housekeeping), with what an anonymous visitor can reach first within a severity."""
+    def key(record: dict[str, Any]) -> tuple:
+        severity, *rest = finding_order(record)
+        return (severity, "anonymous" not in audiences_of(record), *rest)
+
+    return sorted(records, key=key)
 
 
 def order_issues(issues: list[Issue]) -> list[Issue]:

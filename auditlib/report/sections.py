@@ -508,9 +508,9 @@ class Report:
         return section
 
     def _er_svgs(self, diagrams) -> list[tuple[str, str]]:
-        worst = self.findings[self.findings["severity"] == "critical"] if len(self.findings) else self.findings
-        core = diagrams.er_core(self.catalog, (worst["schema"] + "." + worst["table"]).dropna().unique()
-                                if len(worst) else (), self.findings, self.config, analysis=self.analysis)
+        # the core entities and the tables of the issues on the first screen
+        top_tables = sorted({table for issue in self.top_issues() for table in issue.tables})
+        core = diagrams.er_core(self.catalog, top_tables, self.findings, self.config, analysis=self.analysis)
         overview = diagrams.er_overview(self.catalog, self.findings, self.config, analysis=self.analysis)
         result = [("Core entities", diagrams.to_svg(core)), ("Whole schema", diagrams.to_svg(overview))]
         if overview.kind == "summary":  # too many tables for one readable diagram: one per domain as well
