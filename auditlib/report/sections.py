@@ -25,6 +25,7 @@ from auditlib.report.html import esc, plotly_html, sql_html, svg_html, table_htm
 SEVERITY_COLOURS = SEVERITY_COLORS  # the one palette: charts, diagrams and the report's badges agree
 LIKELIHOOD_HINTS = ("orphan_count", "count", "null_count", "dangling_count", "visible_rows")
 TOP_ISSUES = 10  # the first screen lists at most this many issues
+PLAN_PREVIEW_LINES = 60  # each fix-plan file shows this many lines in the page; its download holds all of it
 
 # term id → (the term, where it first appears (a pattern over escaped text), what it means in plain words)
 GLOSSARY = {
@@ -684,7 +685,7 @@ class Report:
     def recommendations(self) -> Section:
         """The remediation plan ``auditlib fix`` writes for these findings: its migration files in the order to
         apply them (each one downloadable), what each locks, and the fixes left to a person's decision."""
-        from urllib.parse import quote
+        import base64
 
         from auditlib.fixes import plan_fixes
 
@@ -705,11 +706,17 @@ class Report:
             "locks": "; ".join(sorted({step.lock for step in f.steps if step.lock}))[:300]} for f in files])
         section.add(table_html(rows))
         for plan_file in files:
-            link = (f'<a download="{esc(plan_file.path)}" href="data:application/sql;charset=utf-8,'
-                    f'{quote(plan_file.text)}">download {esc(plan_file.path)}</a>')
+            # base64: a third larger than the SQL, where percent-encoding SQL (spaces, quotes, newlines) doubles it
+            encoded = base64.b64encode(plan_file.text.encode("utf-8")).decode("ascii")
+            link = (f'<a download="{esc(plan_file.path)}" href="data:application/sql;charset=utf-8;base64,'
+                    f'{encoded}">download {esc(plan_file.path)}</a>')
             section.add_heading(f"{plan_file.path} — {plan_file.phase}")
+            lines = plan_file.text.splitlines()
+            shown = "\n".join(lines[:PLAN_PREVIEW_LINES])
+            more = (f"<p class='al-note'>The first {PLAN_PREVIEW_LINES} of {len(lines)} lines; the download holds "
+                    "the whole file.</p>" if len(lines) > PLAN_PREVIEW_LINES else "")
             section.add(f"<p>{link}</p><details><summary>Show the SQL ({len(plan_file.steps)} steps)</summary>"
-                        f"{sql_html(plan_file.text)}</details>")
+                        f"{sql_html(shown)}{more}</details>")
         if plan.decisions:
             section.add_heading(f"Decisions for a person — {len(plan.decisions)}")
             decisions = pd.DataFrame([{"findings": ", ".join(d.keys[:3]) + (" …" if len(d.keys) > 3 else ""),
