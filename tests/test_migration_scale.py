@@ -1,4 +1,5 @@
-"""Large migration files: splitting, parsing and line mapping stay linear; a generator of realistic big files.
+"""Migration folders at scale: a big file is split, parsed and lined up in linear time; a long generated history is
+applied in few round trips with the same outcome as each statement alone, and audits to the findings planted in it.
 
 Run as a script to write generated files for profiling:
     python -m tests.test_migration_scale OUT_DIR 0.5 1 2 5     (sizes in MB, one folder per size)
@@ -14,61 +15,8 @@ from pathlib import Path
 import pytest
 
 from auditlib.migrations import Progress, apply_folder, file_inventory, load_folder, reading
+from auditlib.migrations.synthetic import PLANTED, big_migration, history_files, write_history
 from tests.conftest import write_files
-
-_ROWS_PER_INSERT = 40
-
-
-def _module(number: int, insert_statements: int, single_row_inserts: int) -> str:
-    """One "feature" of a big migration: tables with foreign keys, an index, RLS, a PL/pgSQL trigger, seed data."""
-    n = number
-    parts = [
-        f"-- Module {n}: organisations, projects and tasks; semicolons in comments are not statement ends\n",
-        f"/* Block comment for module {n};\n   spans lines; CREATE TABLE nothing (id int); */\n",
-        f"CREATE TABLE org_{n} (\n    id bigint PRIMARY KEY,\n    name text NOT NULL,\n"
-        f"    created_at timestamptz NOT NULL DEFAULT now()\n);\n",
-        f"CREATE TABLE project_{n} (\n    id bigint PRIMARY KEY,\n    org_id bigint NOT NULL REFERENCES org_{n}(id),\n"
-        f"    title text NOT NULL DEFAULT 'untitled; draft',\n    note text\n);\n",
-        f"CREATE TABLE task_{n} (id bigint PRIMARY KEY, project_id bigint, body text, done boolean DEFAULT false);\n",
-        f"ALTER TABLE task_{n} ADD CONSTRAINT task_{n}_project_fk FOREIGN KEY (project_id) "
-        f"REFERENCES project_{n}(id) ON DELETE CASCADE;\n",
-        f"CREATE INDEX task_{n}_project_idx ON task_{n} (project_id);\n",
-        f"ALTER TABLE project_{n} ENABLE ROW LEVEL SECURITY;\n",
-        f"CREATE POLICY project_{n}_by_org ON project_{n} FOR SELECT\n"
-        f"    USING (org_id = current_setting('app.org_id', true)::bigint);\n",
-        f"CREATE OR REPLACE FUNCTION project_{n}_touch() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-        f"BEGIN\n    -- a comment inside the body; not a statement end\n"
-        f"    NEW.note := coalesce(NEW.note, 'touched; by trigger');\n    RETURN NEW;\nEND;\n$$;\n",
-        f"CREATE TRIGGER project_{n}_touch BEFORE UPDATE ON project_{n}\n"
-        f"    FOR EACH ROW EXECUTE FUNCTION project_{n}_touch();\n",
-        f"COMMENT ON TABLE project_{n} IS 'Projects of module {n}; one organisation owns each';\n",
-        f"INSERT INTO org_{n} (id, name) VALUES (1, 'Acme; Ltd'), (2, 'O''Brien & Sons');\n",
-    ]
-    row = 0
-    for _ in range(insert_statements):
-        values = ",\n".join(f"    ({row + k}, {1 + (row + k) % 2}, 'Project {row + k}; phase {k % 3}', "
-                            f"$q${'note ' + str(k)}; with $dollar$ text$q$)"
-                            for k in range(_ROWS_PER_INSERT))
-        parts.append(f"INSERT INTO project_{n} (id, org_id, title, note) VALUES\n{values};\n")
-        row += _ROWS_PER_INSERT
-    for task in range(single_row_inserts):  # pg_dump --inserts style: one statement per row
-        body = f"step {task}; then the next" if task % 4 == 0 else f"step {task} of the plan"
-        parts.append(f"INSERT INTO task_{n} (id, project_id, body) VALUES ({task}, {task % row if row else 'NULL'}, "
-                     f"'{body}');\n")
-    return "".join(parts) + "\n"
-
-
-def big_migration(target_bytes: int, inserts_per_module: int = 4, single_row_inserts: int = 60,
-                  line_ending: str = "\n") -> str:
-    """A realistic migration file of about ``target_bytes``: modules of DDL, PL/pgSQL and seed data, in order."""
-    parts, size, number = [], 0, 0
-    while size < target_bytes:
-        module = _module(number, inserts_per_module, single_row_inserts)
-        parts.append(module)
-        size += len(module)
-        number += 1
-    text = "".join(parts)
-    return text.replace("\n", line_ending) if line_ending != "\n" else text
 
 
 def write_sizes(out: Path, sizes_mb: list[float]) -> list[Path]:
@@ -191,6 +139,45 @@ def test_apply_in_batches_keeps_each_statement_as_if_alone(make_db, tmp_path):
         counts = conn.execute(sa.text("SELECT (SELECT count(*) FROM parent), (SELECT count(*) FROM child)")).one()
     engine.dispose()
     assert tuple(counts) == (40, 38)
+
+
+def test_the_generated_history_is_the_same_every_time_and_churns_like_a_real_one():
+    files = history_files(40)
+    assert files == history_files(40) and list(files) == sorted(files) and len(files) == 40
+    assert history_files(40, seed=22) != files
+    text = "\n".join(files.values())
+    for churn in ("RENAME TO", "RENAME COLUMN", "DROP POLICY IF EXISTS", "ALTER POLICY", "DROP INDEX IF EXISTS",
+                  "CREATE UNIQUE INDEX", "ALTER COLUMN", "TYPE numeric", "CREATE OR REPLACE FUNCTION",
+                  "SECURITY DEFINER", "auth.uid()", "ALTER PUBLICATION supabase_realtime", "storage.buckets",
+                  "DO $$", "BEGIN;"):
+        assert churn in text, churn
+    assert set(PLANTED) < set(range(40))  # any history of 40 files or more holds every planted mistake
+
+
+@pytest.fixture
+def scratch_home(embedded_server, monkeypatch):
+    from tests.conftest import TEST_HOME
+
+    monkeypatch.setenv("AUDITLIB_HOME", str(TEST_HOME))  # the scratch database goes on the test session's server
+
+
+def test_the_audit_of_a_generated_history_finds_what_is_planted_and_where(tmp_path, scratch_home):
+    from auditlib.audit import audit_migrations
+
+    result = audit_migrations(write_history(tmp_path / "migrations", 40))
+    findings = result.findings.to_dict("records")
+    migration_findings = {(f["check"], f["object"]) for f in findings
+                          if f["check"] in ("migration_statement_failed", "ref_target_missing",
+                                            "table_defined_multiple", "sql_parse_error")}
+    assert migration_findings == {
+        ("migration_statement_failed", "20220120080000_create_0011.sql:52"),          # the FK to a later table
+        ("ref_target_missing", "public.organizations.primary_vendor_id->public.vendors"),
+        ("table_defined_multiple", "public.vendors"),                                  # file 23 creates it again
+        ("sql_parse_error", "20220220040000_seed_0031.sql:6")}                          # CREAT INDEX
+    assert result.extras["failed_statements"] == 1
+    # every finding on a table points at the file and line that created it, renamed tables included
+    on_tables = [f for f in findings if f["table"]]
+    assert len(on_tables) > 40 and all(f["file"] and f["line"] >= 1 for f in on_tables)
 
 
 if __name__ == "__main__":
