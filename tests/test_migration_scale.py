@@ -12,11 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from auditlib.migrations import Progress, apply_folder, file_inventory, load_folder, reading
 from auditlib.migrations.synthetic import PLANTED, big_migration, history_files, write_history
-from tests.conftest import write_files
+from tests.conftest import libpq, write_files
 
 
 def write_sizes(out: Path, sizes_mb: list[float]) -> list[Path]:
@@ -178,6 +179,66 @@ def test_the_audit_of_a_generated_history_finds_what_is_planted_and_where(tmp_pa
     # every finding on a table points at the file and line that created it, renamed tables included
     on_tables = [f for f in findings if f["table"]]
     assert len(on_tables) > 40 and all(f["file"] and f["line"] >= 1 for f in on_tables)
+
+
+def _outcomes_alone(url, folder) -> list[tuple[int, bool, str | None]]:
+    """Each statement in its own autocommit query after the stub, as psql runs a file: the reference outcome."""
+    import psycopg
+
+    from auditlib.migrations import stub_sql
+    from tests.conftest import libpq
+
+    outcomes = []
+    with psycopg.connect(**libpq(url), autocommit=True) as conn:
+        conn.execute(stub_sql("auto", folder))
+        for statement in folder.statements:
+            if statement.node_type in (None, "TransactionStmt"):
+                continue
+            try:
+                conn.execute(statement.text, prepare=False)
+            except psycopg.Error as error:
+                outcomes.append((statement.index, False, error.sqlstate))
+            else:
+                outcomes.append((statement.index, True, None))
+    return outcomes
+
+
+def test_a_generated_history_applies_in_few_round_trips_with_each_statement_s_own_outcome(tmp_path, make_db,
+                                                                                          monkeypatch):
+    """Batches take every statement type that acts the same in a transaction (DDL, policies, renames, DO blocks);
+    a failed batch reruns only its failing statement alone, so the outcomes are those of each statement alone."""
+    from auditlib.migrations import applying, stub_sql
+
+    folder = load_folder(write_history(tmp_path / "migrations", 40))
+    queries = [0]
+
+    def counting(function):
+        def wrapper(*args, **kwargs):
+            queries[0] += 1
+            return function(*args, **kwargs)
+        return wrapper
+    monkeypatch.setattr(applying, "_run_batch", counting(applying._run_batch))
+    monkeypatch.setattr(psycopg.Connection, "execute", counting(psycopg.Connection.execute))
+    results = apply_folder(folder, make_db(), stub_sql("auto", folder))
+    batched = [(r.statement.index, r.ok, r.sqlstate) for r in results]
+    monkeypatch.undo()
+
+    assert batched == _outcomes_alone(make_db(), folder)
+    assert len(batched) > 200 and queries[0] <= 20  # one query per statement or per failure took about 90
+
+
+def test_a_do_block_that_sets_something_until_the_end_of_its_transaction_runs_alone(tmp_path, make_db):
+    sql = ["CREATE TABLE flags (name text, value text);",
+           "DO $$ BEGIN PERFORM set_config('app.flag', 'on', true); END $$;",   # until the end of its transaction
+           "INSERT INTO flags SELECT 'after', current_setting('app.flag', true);",
+           "DO $$ BEGIN CREATE TABLE made_in_do (id int); END $$;"]            # an ordinary DO: in the batch
+    folder = load_folder(write_files(tmp_path, {"001.sql": "\n".join(sql)}))
+    url = make_db()
+    results = apply_folder(folder, url, stub="")
+    assert [r.ok for r in results] == [True] * 4
+    with psycopg.connect(**libpq(url)) as conn:
+        assert conn.execute("SELECT coalesce(value, '') FROM flags").fetchone()[0] == ""  # as psql would leave it
+        assert conn.execute("SELECT to_regclass('made_in_do') IS NOT NULL").fetchone()[0]
 
 
 if __name__ == "__main__":
