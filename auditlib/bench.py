@@ -293,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     with embedded.owned_server() as srv:
         results = {**bench_demo(srv), **bench_catalog(srv, sizes)}
+        results.update(migration_history_figures(srv))
         if 1000 in sizes:
             results.update(bench_diagrams(srv, 1000))
             results.update(bench_reports(srv, 1000))
@@ -303,6 +304,74 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
+
+
+def migration_history_figures(srv: embedded.EmbeddedServer, files: int = 500, big_file_mb: float = 50,
+                              runs: int = 2) -> dict[str, float]:
+    """``auditlib audit --migrations`` on a generated history of ``files`` files (create, alter, rename, policy churn,
+    indexes, functions, Supabase statements) against replaying the same files with ``psql`` into a fresh database
+    (after the same platform stub), best of ``runs`` each; then one generated file of ``big_file_mb`` MB (0 skips
+    it), with the audit process's peak memory. Every run is a process, as a user runs it, on the running server.
+
+    Targets: the history audited in at most 10 s and at most 3× the psql replay; the big file in at most 60 s and
+    1 GB.
+    """
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from auditlib.migrations import load_folder, stub_sql
+    from auditlib.migrations.synthetic import big_migration, write_history
+
+    environment = {**os.environ, "AUDITLIB_HOME": str(srv.home)}
+
+    def audited_seconds(folder: Path) -> tuple[float, float]:
+        # the audit in a process of its own, which reports its own peak memory (VmHWM) when done
+        code = ("import sys; from auditlib.cli import main; from auditlib.bench import peak_memory_mb; "
+                f"code = main(['audit', '--migrations', {str(folder)!r}, '--format', 'json', '--output', "
+                f"{os.devnull!r}, '--fail-on', 'never', '--no-history']); print(peak_memory_mb()); sys.exit(code)")
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", code], check=True, env=environment, capture_output=True,
+                              text=True, timeout=3600)
+        return time.perf_counter() - started, float(done.stdout.strip().splitlines()[-1])
+
+    def replayed_seconds(folder: Path, psql: str) -> float:
+        # psql runs each file as auditlib does (autocommit, past errors) into a database created beforehand
+        paths = sorted(folder.glob("*.sql"))
+        stub = folder.parent / "stub.sql"
+        stub.write_text(stub_sql("auto", load_folder(folder)), encoding="utf-8")
+        url = srv.create_database("bench_psql_replay", replace=True)
+        connection = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        connection.update(PGHOST=url.query["host"], PGPORT=url.query["port"], PGUSER=url.username,
+                          PGDATABASE=url.database)
+        started = time.perf_counter()
+        subprocess.run([psql, "-X", "-q", "-f", str(stub), *[a for p in paths for a in ("-f", str(p))]],
+                       check=True, env=connection, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=3600)
+        elapsed = time.perf_counter() - started
+        srv.drop_database("bench_psql_replay")
+        return elapsed
+
+    figures: dict[str, float] = {}
+    psql = shutil.which("psql")
+    with tempfile.TemporaryDirectory() as work:
+        history = write_history(Path(work) / "migrations", files)
+        audit_s = min(audited_seconds(history)[0] for _ in range(runs))
+        figures[f"migrations_{files}_files_audit_s"] = round(audit_s, 2)
+        if psql:  # psql is the peer here, not a dependency: without it the ratio is left out
+            replay_s = min(replayed_seconds(history, psql) for _ in range(runs))
+            figures[f"migrations_{files}_files_psql_replay_s"] = round(replay_s, 2)
+            figures[f"migrations_{files}_files_vs_psql_ratio"] = round(audit_s / replay_s, 2)
+        if big_file_mb:
+            big = Path(work) / "big"
+            big.mkdir()
+            (big / "20231001_big.sql").write_text(big_migration(int(big_file_mb * 1_000_000)), encoding="utf-8")
+            big_s, big_peak_mb = audited_seconds(big)
+            label = f"{big_file_mb:g}mb"
+            figures[f"migration_file_{label}_audit_s"] = round(big_s, 1)
+            figures[f"migration_file_{label}_peak_mb"] = round(big_peak_mb)
+    return figures
 
 
 if __name__ == "__main__":
