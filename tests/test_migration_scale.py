@@ -241,6 +241,40 @@ def test_a_do_block_that_sets_something_until_the_end_of_its_transaction_runs_al
         assert conn.execute("SELECT to_regclass('made_in_do') IS NOT NULL").fetchone()[0]
 
 
+def test_tenancy_detection_reads_the_references_a_few_times_not_once_per_root_candidate():
+    """A big migration of small modules (org_1 … org_300, each the root of its own org_id) has hundreds of tenant
+    root candidates: what the tables carrying a column reach is found once per column, so the work stays linear."""
+    from auditlib.config import AuditConfig
+    from auditlib.model import tenancy
+    from auditlib.model.references import Reference
+
+    class CountedReads(list):
+        reads = 0
+
+        def __iter__(self):
+            CountedReads.reads += 1
+            return super().__iter__()
+
+    modules = 300
+    model = tenancy.TenancyModel(column="", root=tenancy.NO_TABLE, membership=tenancy.NO_TABLE,
+                                 membership_user_column="user_id")
+    references, tables = [], []
+    for n in range(modules):
+        org, project, task = ("public", f"org_{n}"), ("public", f"project_{n}"), ("public", f"task_{n}")
+        tables += [org, project, task]
+        model.columns.update({org: {"id": {}}, project: {"id": {}, "org_id": {}}, task: {"id": {}, "project_id": {}}})
+        references += [Reference(*project, ("org_id",), *org, ("id",)), Reference(*task, ("project_id",), *project, ("id",))]
+    model.references = CountedReads(references)
+    model.user_tables = set()
+    tenancy._detect(model, AuditConfig(), tables)
+
+    assert len(model.candidates) == 5 and model.candidates[0]["tables_referencing"] == 1
+    # every project carries org_id, and every project and task carries it or reaches a table that does
+    assert model.candidates[0]["tables_with_column"] == modules
+    assert model.candidates[0]["tables_reaching"] == 2 * modules and model.candidates[0]["tables"] == 3 * modules - 1
+    assert CountedReads.reads <= 5  # once per candidate took 300
+
+
 if __name__ == "__main__":
     for written in write_sizes(Path(sys.argv[1]), [float(s) for s in sys.argv[2:]]):
         print(written)
