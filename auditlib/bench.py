@@ -293,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     with embedded.owned_server() as srv:
         results = {**bench_demo(srv), **bench_catalog(srv, sizes)}
-        results.update(migration_history_figures(srv))
+        if args.scale:  # minutes, like the data figures: a quick run (--scale 0) leaves them out
+            results.update(migration_history_figures(srv))
         if 1000 in sizes:
             results.update(bench_diagrams(srv, 1000))
             results.update(bench_reports(srv, 1000))

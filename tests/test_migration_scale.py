@@ -275,6 +275,18 @@ def test_tenancy_detection_reads_the_references_a_few_times_not_once_per_root_ca
     assert CountedReads.reads <= 5  # once per candidate took 300
 
 
+def test_the_bench_measures_a_history_against_psql_and_a_big_file(embedded_server, scratch_home):
+    import shutil
+
+    from auditlib.bench import migration_history_figures
+
+    figures = migration_history_figures(embedded_server, files=12, big_file_mb=0.2, runs=1)
+    assert figures["migrations_12_files_audit_s"] > 0
+    assert figures["migration_file_0.2mb_audit_s"] > 0 and 50 < figures["migration_file_0.2mb_peak_mb"] < 1024
+    if shutil.which("psql"):  # the peer: without it the ratio is left out
+        assert figures["migrations_12_files_psql_replay_s"] > 0 and figures["migrations_12_files_vs_psql_ratio"] > 0
+
+
 if __name__ == "__main__":
     for written in write_sizes(Path(sys.argv[1]), [float(s) for s in sys.argv[2:]]):
         print(written)
