@@ -330,9 +330,11 @@ def migration_history_figures(run, files: int = 500, big_file_mb: float = 50, ru
 
     def audited_seconds(folder: Path) -> tuple[float, float]:
         # the audit in a process of its own, which reports its own peak memory (VmHWM) when done
+        # the output goes to a file beside the folder: the CLI writes a file by replacing it, /dev/null included
+        output = str(folder.parent / f"{folder.name}-findings.json")
         code = ("import sys; from auditlib.cli import main; from auditlib.bench import peak_memory_mb; "
                 f"code = main(['audit', '--migrations', {str(folder)!r}, '--format', 'json', '--output', "
-                f"{os.devnull!r}, '--fail-on', 'never', '--no-history']); print(peak_memory_mb()); sys.exit(code)")
+                f"{output!r}, '--fail-on', 'never', '--no-history']); print(peak_memory_mb()); sys.exit(code)")
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-c", code], check=True, env=environment, capture_output=True,
                               text=True, timeout=3600)
