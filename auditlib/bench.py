@@ -707,6 +707,12 @@ def security_corpus_table(outcomes: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def figure_migrations(run: BenchRun) -> dict[str, float]:
+    """A generated 500-file migration history against its psql replay; the 50 MB file only in a full run (it takes
+    minutes, like the data figures: ``--scale 0`` leaves it out)."""
+    return migration_history_figures(run, big_file_mb=50 if run.scale else 0)
+
+
 # -- the figures, the targets, the table -----------------------------------------------------------------------------
 # Every figure function of a run, in the order they run and print (``--figures`` picks some by name).
 FIGURES: list[Callable[[BenchRun], dict[str, float]]] = [
@@ -718,6 +724,7 @@ FIGURES: list[Callable[[BenchRun], dict[str, float]]] = [
     figure_startup,
     figure_vs_pgrls,
     figure_security_corpus,
+    figure_migrations,
 ]
 
 
@@ -745,6 +752,10 @@ TARGETS = {
     "security_holes_missed": ("at most", 0),
     "security_clean_false_positives": ("at most", 0),
     "security_pgrls_errors_without_counterpart": ("at most", 0),
+    "migrations_500_files_audit_s": ("at most", 10.0),
+    "migrations_500_files_vs_psql_ratio": ("at most", 3.0),
+    "migration_file_50mb_audit_s": ("at most", 60.0),
+    "migration_file_50mb_peak_mb": ("at most", 1024),
 }
 
 # A ratio's two figures, printed beside it: ratio -> (auditlib's figure, the peer's figure, the peer).
@@ -753,6 +764,8 @@ BESIDE = {
        for size in (100, 1000, 5000)},
     **{f"{kind}_audit_vs_pgrls_{db}": (f"{kind}_audit_{db}_s", f"pgrls_{db}_s", "pgrls")
        for kind in ("schema", "full") for db in ("generated", "demo")},
+    "migrations_500_files_vs_psql_ratio": ("migrations_500_files_audit_s", "migrations_500_files_psql_replay_s",
+                                           "psql replay"),
 }
 
 
@@ -823,6 +836,76 @@ def machine() -> str:
         memory = f", {total_kb / 1024 / 1024:.0f} GB"
     load = f", load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
     return f"{model}, {os.cpu_count()} cores{memory}, {platform.system()}, Python {platform.python_version()}{load}"
+
+
+def migration_history_figures(run, files: int = 500, big_file_mb: float = 50, runs: int = 2) -> dict[str, float]:
+    """``auditlib audit --migrations`` on a generated history of ``files`` files (create, alter, rename, policy churn,
+    indexes, functions, Supabase statements) against replaying the same files with ``psql`` into a fresh database
+    (after the same platform stub), best of ``runs`` each; then one generated file of ``big_file_mb`` MB (0 skips
+    it), with the audit process's peak memory. Every run is a process, as a user runs it, on the running server.
+
+    ``run`` is the embedded server, or anything holding it as ``srv`` (a bench run). Targets: the history audited
+    in at most 10 s and at most 3× the psql replay; the big file in at most 60 s and 1 GB.
+    """
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from auditlib.migrations import load_folder, stub_sql
+    from auditlib.migrations.synthetic import big_migration, write_history
+
+    srv = getattr(run, "srv", run)
+    environment = {**os.environ, "AUDITLIB_HOME": str(srv.home)}
+
+    def audited_seconds(folder: Path) -> tuple[float, float]:
+        # the audit in a process of its own, which reports its own peak memory (VmHWM) when done
+        # the output goes to a file beside the folder: the CLI writes a file by replacing it, /dev/null included
+        output = str(folder.parent / f"{folder.name}-findings.json")
+        code = ("import sys; from auditlib.cli import main; from auditlib.bench import peak_memory_mb; "
+                f"code = main(['audit', '--migrations', {str(folder)!r}, '--format', 'json', '--output', "
+                f"{output!r}, '--fail-on', 'never', '--no-history']); print(peak_memory_mb()); sys.exit(code)")
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", code], check=True, env=environment, capture_output=True,
+                              text=True, timeout=3600)
+        return time.perf_counter() - started, float(done.stdout.strip().splitlines()[-1])
+
+    def replayed_seconds(folder: Path, psql: str) -> float:
+        # psql runs each file as auditlib does (autocommit, past errors) into a database created beforehand
+        paths = sorted(folder.glob("*.sql"))
+        stub = folder.parent / "stub.sql"
+        stub.write_text(stub_sql("auto", load_folder(folder)), encoding="utf-8")
+        url = srv.create_database("bench_psql_replay", replace=True)
+        connection = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        connection.update(PGHOST=url.query["host"], PGPORT=url.query["port"], PGUSER=url.username,
+                          PGDATABASE=url.database)
+        started = time.perf_counter()
+        subprocess.run([psql, "-X", "-q", "-f", str(stub), *[a for p in paths for a in ("-f", str(p))]],
+                       check=True, env=connection, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=3600)
+        elapsed = time.perf_counter() - started
+        srv.drop_database("bench_psql_replay")
+        return elapsed
+
+    figures: dict[str, float] = {}
+    psql = shutil.which("psql")
+    with tempfile.TemporaryDirectory() as work:
+        history = write_history(Path(work) / "migrations", files)
+        audit_s = min(audited_seconds(history)[0] for _ in range(runs))
+        figures[f"migrations_{files}_files_audit_s"] = round(audit_s, 2)
+        if psql:  # psql is the peer here, not a dependency: without it the ratio is left out
+            replay_s = min(replayed_seconds(history, psql) for _ in range(runs))
+            figures[f"migrations_{files}_files_psql_replay_s"] = round(replay_s, 2)
+            figures[f"migrations_{files}_files_vs_psql_ratio"] = round(audit_s / replay_s, 2)
+        if big_file_mb:
+            big = Path(work) / "big"
+            big.mkdir()
+            (big / "20231001_big.sql").write_text(big_migration(int(big_file_mb * 1_000_000)), encoding="utf-8")
+            big_s, big_peak_mb = audited_seconds(big)
+            label = f"{big_file_mb:g}mb"
+            figures[f"migration_file_{label}_audit_s"] = round(big_s, 1)
+            figures[f"migration_file_{label}_peak_mb"] = round(big_peak_mb)
+    return figures
 
 
 if __name__ == "__main__":

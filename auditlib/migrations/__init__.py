@@ -20,6 +20,7 @@ This package produces facts; what is a finding is decided by the checks in ``aud
     applying.py  the apply pass on the scratch database and what happened to each statement
     origins.py   the file and line that created each object of the built database
     progress.py  progress lines on stderr for the long passes
+    synthetic.py generated folders for the bench and the tests: a long history, one very big file
 """
 
 from auditlib.migrations.applying import (

@@ -1,14 +1,15 @@
 """The apply pass: the statements run in order on a scratch database, each as if on its own.
 
 Autocommit, as psql runs a file without ON_ERROR_STOP, after a platform stub. Consecutive simple statements go in
-batches (a failed batch is rerun one statement at a time); failures are recorded with their SQLSTATE, message and
-whether an earlier failure caused them.
+batches (in a failed batch the statement that failed runs again alone); failures are recorded with their SQLSTATE,
+message and whether an earlier failure caused them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from auditlib.migrations.progress import Progress
 from auditlib.migrations.reading import MigrationFolder, MigrationsError, Statement
-from auditlib.migrations.static import columns_altered, statement_effects, tables_touched
+from auditlib.migrations.static import columns_altered, inspect_statements, statement_effects, tables_touched
 
 _MISSING_OBJECT = re.compile(r'(?:relation|table|function|type|schema|view|sequence) "?([^"\s(]+)"?(?:\(.*?\))? '
                              r'does not exist')
@@ -60,22 +61,38 @@ class AppliedStatement:
 
 # Statement types applied in batches. A batch is one multi-statement query, which the server runs as one implicit
 # transaction, and none of these types behaves differently there than alone (unlike LOCK, SET LOCAL, VACUUM, CREATE
-# INDEX CONCURRENTLY, temporary tables, cursors or COPY, which always run alone). Deferred constraints are made
-# immediate in a batch, so they are checked after each statement as they are alone. A batch that fails has changed
-# nothing, so its statements run again one at a time and each failure keeps its own statement, SQLSTATE and message.
+# INDEX CONCURRENTLY, temporary tables, cursors, COPY or a SELECT of any function, which always run alone).
+# Deferred constraints are made immediate in a batch, so they are checked after each statement as they are alone.
+# A batch that fails has changed nothing, so the statement that failed runs again alone and each failure keeps its
+# own statement, SQLSTATE and message: a statement that fails only inside a transaction block (ALTER TYPE … ADD
+# VALUE followed by a use of the value) still gets its outcome from running alone.
 _BATCHED_TYPES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "CommentStmt", "GrantStmt", "CreateStmt",
                             "IndexStmt", "AlterTableStmt", "CreatePolicyStmt", "CreateFunctionStmt",
-                            "CreateTrigStmt", "ViewStmt"})
+                            "CreateTrigStmt", "ViewStmt", "DropStmt", "AlterPolicyStmt", "RenameStmt",
+                            "AlterPublicationStmt", "CreateExtensionStmt", "CreateSchemaStmt", "DoStmt",
+                            "AlterFunctionStmt", "AlterOwnerStmt", "AlterObjectSchemaStmt", "CreateEnumStmt",
+                            "AlterEnumStmt", "CompositeTypeStmt", "CreateDomainStmt", "CreateSeqStmt", "AlterSeqStmt",
+                            "AlterDefaultPrivilegesStmt", "CreateTableAsStmt"})
 _BATCH_STATEMENTS, _BATCH_CHARACTERS = 512, 1_000_000
+# What makes a DO block act differently inside a transaction: it ends the transaction, or sets or locks something
+# until the transaction's end (which in a batch is after the statements that follow it).
+_TRANSACTION_SCOPED = re.compile(r"\b(?:commit|rollback|set_config|lock|set\s+local|temp|temporary|"
+                                 r"pg_advisory_xact_lock\w*)\b", re.I)
 
 
 def _batchable(statement: Statement) -> bool:
-    if statement.node_type not in _BATCHED_TYPES:
+    kind = statement.node_type
+    if kind not in _BATCHED_TYPES:
         return False
-    if statement.node_type == "CreateStmt":
-        return statement.node.relation.relpersistence != "t"
-    if statement.node_type == "IndexStmt":
-        return not statement.node.concurrent
+    if kind == "DoStmt":
+        return not _TRANSACTION_SCOPED.search(statement.text)
+    if kind in ("CreateStmt", "CreateSeqStmt"):
+        relation = statement.node.relation if kind == "CreateStmt" else statement.node.sequence
+        return relation.relpersistence != "t"
+    if kind == "CreateTableAsStmt":
+        return statement.node.into.rel.relpersistence != "t"
+    if kind in ("IndexStmt", "DropStmt"):
+        return "concurrently" not in statement.text.lower() or not statement.node.concurrent
     return True
 
 
@@ -84,9 +101,32 @@ def _batch_sql(batch: list[Statement]) -> str:
     return "SET CONSTRAINTS ALL IMMEDIATE;\n" + "\n;\n".join(s.text for s in batch)
 
 
+def _run_batch(conn, batch: list[Statement]) -> int | None:
+    """Run a batch as one query (one implicit transaction): None when every statement succeeded, else the position
+    in the batch of the statement that failed, -1 when that is unknown. A failed batch has changed nothing.
+
+    The server sends one result per statement, up to the one that failed; psycopg's ``execute`` keeps only the
+    error, so the query goes through the connection's libpq wrapper and psycopg's non-blocking wait.
+    """
+    import psycopg
+    from psycopg import pq
+    from psycopg.generators import execute
+
+    try:
+        conn.pgconn.send_query(_batch_sql(batch).encode(conn.info.encoding))
+        outcomes = conn.wait(execute(conn.pgconn))
+    except psycopg.Error:  # the connection itself failed: running alone raises it where it belongs
+        return -1
+    for position, outcome in enumerate(outcomes):
+        if outcome.status == pq.ExecStatus.FATAL_ERROR:
+            return position - 1  # the first result is SET CONSTRAINTS'
+    return None
+
+
 def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | None = None) -> list[AppliedStatement]:
     """Run every parsed statement in order on the scratch database, continuing past errors, as if each ran on its
-    own (consecutive simple statements go in batches; a failed batch is rerun one statement at a time)."""
+    own (consecutive simple statements go in batches; in a failed batch the statement that failed runs again alone,
+    the ones before it again as a batch)."""
     import psycopg
 
     from auditlib.connect import to_url
@@ -140,29 +180,44 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
     batch: list[Statement] = []
     batch_limit, batch_characters, successes_alone = 16, 0, 0
 
-    def flush(conn) -> None:
+    def run_together(conn, statements: list[Statement], proven: bool = False) -> None:
         # Batches grow while they succeed and shrink when they fail, so a folder full of failures soon runs its
-        # statements one at a time instead of running each twice.
-        nonlocal batch_limit, batch_characters, successes_alone
-        if len(batch) > 1:
-            try:
-                conn.execute(_batch_sql(batch), prepare=False)
-            except psycopg.Error:
-                batch_limit = max(batch_limit // 4, 1)
-            else:
-                results.extend(AppliedStatement(s, ok=True) for s in batch)
-                batch_limit = min(batch_limit * 2, _BATCH_STATEMENTS)
-                batch.clear()
-                batch_characters = 0
-                return
-        for statement in batch:
-            if run_alone(conn, statement) and batch_limit == 1:
-                successes_alone += 1
-                if successes_alone >= 32:
-                    batch_limit, successes_alone = 2, 0
+        # statements one at a time. A failed batch has changed nothing, and the server's results say which statement
+        # failed: the ones before it run again as a batch (``proven``: they just succeeded together), the failing
+        # one alone, for its own outcome, SQLSTATE and message, and the ones after it as the next batch.
+        nonlocal batch_limit, successes_alone
+        while statements:
+            if len(statements) > 1 and (batch_limit > 1 or proven):
+                failed_at = _run_batch(conn, statements)
+                if failed_at is None:
+                    results.extend(AppliedStatement(s, ok=True) for s in statements)
+                    batch_limit = batch_limit if proven else min(batch_limit * 2, _BATCH_STATEMENTS)
+                    return
+                batch_limit = max(batch_limit // 2, 1)
+                if 0 <= failed_at < len(statements):
+                    if failed_at:
+                        run_together(conn, statements[:failed_at], proven=True)
+                    run_alone(conn, statements[failed_at])
+                    statements, proven = statements[failed_at + 1:], False
+                    continue
+            for statement in statements:  # alone, as when the results did not say which statement failed
+                if run_alone(conn, statement) and batch_limit == 1:
+                    successes_alone += 1
+                    if successes_alone >= 4:
+                        batch_limit, successes_alone = 2, 0
+            return
+
+    def flush(conn) -> None:
+        nonlocal batch_characters
+        run_together(conn, list(batch))
         batch.clear()
         batch_characters = 0
 
+    # While the server applies, this process builds what the checks read of each statement (parse trees and
+    # effects): the apply pass waits on the server, so on a second core the static pass costs no time. A statement
+    # this thread has not reached yet is built where it is needed, as before (building one twice is harmless).
+    static_pass = threading.Thread(target=_inspect_quietly, args=(folder,), name="auditlib-static-pass", daemon=True)
+    static_pass.start()
     done: dict[str, int] = {}
     with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}, autocommit=True,
                          application_name="auditlib-migrations") as conn:
@@ -180,8 +235,15 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
                 flush(conn)
                 run_alone(conn, statement)
         flush(conn)
+    static_pass.join()
     return results
 
+
+def _inspect_quietly(folder: MigrationFolder) -> None:
+    try:
+        inspect_statements(folder)
+    except Exception:  # the checks build the same statement again and report what is wrong there
+        pass
 
 
 @dataclass

@@ -89,6 +89,14 @@ def statement_effects(statement: Statement) -> dict[str, list]:
     return statement._effects
 
 
+def inspect_statements(folder: MigrationFolder) -> None:
+    """Build the parse tree and effects of every statement the static pass inspects, ahead of their first use (the
+    apply pass runs this in a thread while the server works)."""
+    for statement in folder.statements:
+        if statement.node_type in INSPECTED_TYPES:
+            statement_effects(statement)
+
+
 def _effects(node: Any) -> dict[str, list]:
     # references: (column, target table, target columns); renamed: (kind, old, new) relations; columns_renamed:
     # (table, old column, new column)
@@ -152,8 +160,10 @@ def _effects(node: Any) -> dict[str, list]:
 
 def categorize(tables: list[str], config=None) -> str:
     """A domain for a file: the category most of the tables it touches belong to (``tenancy.categories``)."""
+    from auditlib.config import AuditConfig
     from auditlib.model.tenancy import table_category
 
+    config = config or AuditConfig()  # once, not once per table: a fresh config is a deep copy of the defaults
     votes: dict[str, int] = {}
     for table in tables:
         category = table_category(table.rsplit(".", 1)[-1], config)
@@ -167,6 +177,9 @@ def categorize(tables: list[str], config=None) -> str:
 def file_inventory(folder: MigrationFolder) -> pd.DataFrame:
     """One row per file: statements, tables created/altered/dropped, policies, functions, triggers, views,
     indexes, parse errors and a category guessed from its tables."""
+    from auditlib.config import AuditConfig
+
+    config = AuditConfig()
     rows = []
     by_file: dict[str, list[Statement]] = {name: [] for name in folder.files}
     for statement in folder.statements:
@@ -193,7 +206,7 @@ def file_inventory(folder: MigrationFolder) -> pd.DataFrame:
                 if kind == "table":
                     bucket["tables_renamed"].append(f"{_short(old)} → {_short(new)}")
         tables = sorted(set(bucket["tables_created"] + bucket["tables_altered"]))
-        rows.append({"file": name, "category": categorize(tables), "statements": len(statements),
+        rows.append({"file": name, "category": categorize(tables, config), "statements": len(statements),
                      **{k: sorted(set(v)) for k, v in bucket.items()},
                      "parse_errors": sum(1 for s in statements if s.parse_error),
                      "meta_commands": sum(1 for s in statements if s.meta_command),

@@ -219,12 +219,19 @@ def _tenant_like_references(model: TenancyModel, config: AuditConfig, known: set
     return found
 
 
-def _reach(model: TenancyModel, seeds: set[tuple[str, str]], known: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The tables that are ``seeds`` or reach one through references."""
-    reached, queue = set(seeds), deque(seeds)
+def _incoming(model: TenancyModel) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """table -> the tables whose references point at it."""
     incoming: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for ref in model.references:
         incoming.setdefault(ref.target, []).append(ref.source)
+    return incoming
+
+
+def _reach(model: TenancyModel, seeds: set[tuple[str, str]], known: set[tuple[str, str]],
+           incoming: dict[tuple[str, str], list[tuple[str, str]]] | None = None) -> set[tuple[str, str]]:
+    """The tables that are ``seeds`` or reach one through references."""
+    reached, queue = set(seeds), deque(seeds)
+    incoming = _incoming(model) if incoming is None else incoming
     while queue:
         for source in incoming.get(queue.popleft(), []):
             if source in known and source not in reached:
@@ -241,17 +248,29 @@ def _detect(model: TenancyModel, config: AuditConfig, tables: list[tuple[str, st
     root_names = [n.lower() for n in tenancy["root_candidates"]]
     min_coverage, min_tables = tenancy["min_coverage"], tenancy["min_tables"]
     scored = []
+    # Linear in the candidates: a schema of thousands of small modules (org_1 … org_2000, each the root of its
+    # own org_id) has thousands. What the tables carrying a column reach is the same for every candidate with that
+    # column; a candidate adds what its root reaches.
+    incoming, every_other = _incoming(model), known - model.user_tables
+    by_column_name: dict[str, tuple[set[tuple[str, str]], set[tuple[str, str]], int]] = {}
     for root, by_column in _tenant_like_references(model, config, known).items():
         column = max(by_column, key=lambda c: (len(by_column[c]), c == "tenant_id", c))
-        carriers = {t for t in known if column in model.columns.get(t, {})} - {root}
+        if column not in by_column_name:
+            carrying = {t for t in known if column in model.columns.get(t, {})}
+            reached_by_carriers = _reach(model, carrying, known, incoming)
+            by_column_name[column] = (carrying, reached_by_carriers, len(reached_by_carriers & every_other))
+        carrying, reached_by_carriers, reached_count = by_column_name[column]
+        carriers = len(carrying) - (root in carrying)
         referencing = set().union(*by_column.values()) - {root}
-        others = known - {root} - model.user_tables
-        reached = (_reach(model, carriers | {root}, known) - {root}) & others
-        coverage = len(reached) / len(others) if others else 0.0
+        others = len(every_other) - (root in every_other)
+        # the other tables the carriers and the root reach (the root itself is not one of them)
+        reached = reached_count + sum(1 for t in _reach(model, {root}, known, incoming)
+                                      if t not in reached_by_carriers and t in every_other) - (root in every_other)
+        coverage = reached / others if others else 0.0
         named = root[1].lower() in root_names
         scored.append({"root": ".".join(root), "column": column, "tables_referencing": len(referencing),
-                       "tables_with_column": len(carriers), "tables_reaching": len(reached),
-                       "tables": len(others), "coverage": round(coverage, 2), "root_name_known": named})
+                       "tables_with_column": carriers, "tables_reaching": reached,
+                       "tables": others, "coverage": round(coverage, 2), "root_name_known": named})
     scored.sort(key=lambda c: (-c["tables_referencing"], not c["root_name_known"], -c["coverage"], c["root"]))
     model.candidates = scored[:5]
     if not scored:
