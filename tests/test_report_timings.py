@@ -135,3 +135,15 @@ def test_notebook_tools_load_without_the_iri_grammars():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.slow
+def test_bench_reports_the_demo_per_phase(embedded_server, demo_url):
+    from auditlib import bench
+
+    figures = bench.figure_reports(bench.BenchRun(srv=embedded_server, sizes=[30], repeat=1), size=30)
+    phases = ["process", "start_up", "audit", "kernel_start", "notebook_execution", "export"]
+    assert set(figures) == {"report_demo_s", *(f"report_demo_{p}_s" for p in phases), "report_30_s",
+                            "report_30_audit_s", "report_30_notebook_execution_s"}
+    assert figures["report_demo_s"] > 0 and figures["report_30_s"] > 0
+    assert sum(figures[f"report_demo_{p}_s"] for p in phases) == pytest.approx(figures["report_demo_s"], abs=0.1)
