@@ -126,12 +126,14 @@ def template_dir() -> Path:
     return Path(str(resources.files("auditlib") / "templates"))
 
 
-def export_html(notebook_path: Path, html_path: Path) -> Path:
-    """Export an executed notebook to self-contained HTML with inputs hidden and a table of contents."""
+def export_html(notebook_path: Path, html_path: Path, exporter: Any = None) -> Path:
+    """Export an executed notebook to self-contained HTML with inputs hidden and a table of contents.
+
+    ``exporter`` is one ``report_exporter()`` made beforehand (``render_report`` makes it while the kernel works)."""
     import nbformat
 
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    body, _ = _report_exporter().from_notebook_node(notebook)
+    body, _ = (exporter or report_exporter()).from_notebook_node(notebook)
     body = add_table_of_contents(body)
     partial = html_path.with_name(f".{html_path.name}.partial")
     partial.write_text(body, encoding="utf-8")
@@ -139,8 +141,8 @@ def export_html(notebook_path: Path, html_path: Path) -> Path:
     return html_path
 
 
-def _report_exporter():
-    """nbconvert's HTMLExporter for the report's template, without its BeautifulSoup pass over the finished page.
+def report_exporter():
+    """nbconvert's HTMLExporter for the report's template (loaded), without its BeautifulSoup pass over the page.
 
     That pass parses and re-serialises the whole page (several MB: plotly.js, inline SVG) only to add ``alt`` to
     images without one and ``tabindex="0"`` to input and output areas; it took most of the export's time. The same
@@ -164,8 +166,10 @@ def _report_exporter():
             page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             return _focusable_areas(page), resources
 
-    return ReportExporter(template_name="auditlib_report", extra_template_basedirs=[str(template_dir())],
-                          exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = ReportExporter(template_name="auditlib_report", extra_template_basedirs=[str(template_dir())],
+                              exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.template  # noqa: B018 -- compiles the Jinja templates now, not during the export
+    return exporter
 
 
 _AREA_TAG = re.compile(r'<div class="([^"]*)"([^>]*)>')
@@ -231,11 +235,17 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     stem = f"{notebook}-{label}-{stamp}"
     executed = output_dir / f"{stem}.ipynb"
     partial = output_dir / f".{stem}.partial.ipynb"
+    exporter = _Background(report_exporter)  # made while the kernel runs the cells: this process waits then
     with tempfile.TemporaryDirectory(prefix="auditlib-report-") as private:  # mode 0700: only we read the pickle
         # papermill moves this process into the output folder while the kernel runs, alongside the audit
-        audit = _parent_audit(notebook, source, parameters, Path(private) / "audit.pickle", output_dir.resolve())
-        if audit is not None:
-            parameters["audit_file"] = str(audit.path)
+        run = notebook_audit(notebook, source, parameters, output_dir.resolve())
+        audit = None
+        if run is not None:
+            # When the audit fails here nothing is written: the notebook runs it itself, and its error reaches the
+            # user the way it always has (the failing cell).
+            handed = Path(private) / "audit.pickle"
+            audit = _Background(lambda: save_audit(run(), handed))
+            parameters["audit_file"] = str(handed)
         timings.mark("launched")
         if audit is not None:
             audit.start()
@@ -245,17 +255,20 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
                                        language="python", log_output=False, stdout_file=None, stderr_file=None,
                                        request_save_on_cell_execute=False,  # written once, not twice per cell
                                        extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_WARM_UP}"],
-                                       on_notebook_start=_on_kernel_ready(timings, audit), **kernel_options())
+                                       on_notebook_start=_on_kernel_ready(timings, audit, exporter.start),
+                                       **kernel_options())
         except papermill.PapermillExecutionError as error:
             partial.unlink(missing_ok=True)
             raise ReportError(f"The notebook {source.name} failed in cell {error.exec_count}: {error.ename}: "
                               f"{error.evalue}") from None
         finally:
-            if audit is not None:
-                audit.wait()  # a failed kernel start never reached the hook: the thread must not outlive its folder
+            # A kernel that failed to start never reached the hook: the audit ends before its folder goes (an
+            # interrupted report does not wait: the thread ends with the process).
+            if audit is not None and not isinstance(sys.exception(), KeyboardInterrupt):
+                audit.wait()
     timings.mark("executed")
     partial.replace(executed)
-    html_path = export_html(executed, output_dir / f"{stem}.html")
+    html_path = export_html(executed, output_dir / f"{stem}.html", exporter.result())
     point_latest(html_path, output_dir / ("latest.html" if notebook == "relationship_audit" else
                                           f"latest-{notebook}.html"))
     timings.mark("exported")
@@ -263,7 +276,7 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
 
 
 def import_notebook_tools():
-    """papermill and nbconvert (returns papermill), imported without jsonschema's IRI format checker.
+    """papermill (and nbformat), imported without jsonschema's IRI format checker.
 
     Importing nbformat imports jsonschema, whose format checkers import ``rfc3987_syntax`` when it is installed
     (jupyterlab pulls it in); that module compiles Earley grammars at import, seconds of every report
@@ -277,7 +290,6 @@ def import_notebook_tools():
             import jsonschema  # noqa: F401
         finally:
             del sys.modules["rfc3987_syntax"]
-    import nbconvert  # noqa: F401
     import papermill
 
     return papermill
@@ -307,39 +319,11 @@ def warm_up_kernel() -> None:
     figure.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False)
 
 
-class _ParentAudit:
-    """The audit a notebook's first cell would run, run in this process while the kernel starts; the notebook
-    reads it from ``path``. When it fails, nothing is written and the notebook runs the audit itself, so the error
-    reaches the user the way it always has (the failing cell)."""
-
-    def __init__(self, run: Callable[[], AuditResult], path: Path):
-        self.path = path
-        self.error: BaseException | None = None
-        self.finished = 0.0
-        self._run = run
-        self._thread = threading.Thread(target=self._audit, name="auditlib-report-audit", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _audit(self) -> None:
-        try:
-            save_audit(self._run(), self.path)
-        except BaseException as error:  # noqa: BLE001 -- reported by the notebook's own run of the audit
-            self.error = error
-        finally:
-            self.finished = time.perf_counter()
-
-    def wait(self) -> None:
-        if self._thread.ident is not None:  # started
-            self._thread.join()
-
-
-def _parent_audit(notebook: str, source: Path, parameters: dict[str, Any], path: Path,
-                  kernel_dir: Path) -> _ParentAudit | None:
-    """The audit of an audit notebook (relationship_audit, migration_audit) for its parameters; None for the
-    others. Unset parameters take the notebook's own defaults, and relative paths are read from ``kernel_dir`` (the
-    kernel's working folder), so this is the audit the notebook's first cell would run."""
+def notebook_audit(notebook: str, source: Path, parameters: dict[str, Any],
+                   kernel_dir: Path) -> Callable[[], AuditResult] | None:
+    """The audit of an audit notebook (relationship_audit, migration_audit) for its parameters, to run in this
+    process; None for the other notebooks. Unset parameters take the notebook's own defaults, and relative paths
+    are read from ``kernel_dir`` (the kernel's working folder): this is the audit the notebook's first cell runs."""
     if notebook not in ("relationship_audit", "migration_audit"):
         return None
     values = {**notebook_defaults(source), **parameters}
@@ -360,10 +344,10 @@ def _parent_audit(notebook: str, source: Path, parameters: dict[str, Any], path:
         from auditlib.demo import migrations_folder
 
         folder = path_of("migrations_dir") or str(migrations_folder())
-        return _ParentAudit(lambda: audit_for_report(migrations_dir=folder, **common), path)
-    return _ParentAudit(lambda: audit_for_report(
+        return lambda: audit_for_report(migrations_dir=folder, **common)
+    return lambda: audit_for_report(
         demo=values.get("demo", False), dsn_env=values.get("dsn_env", ""), snapshot=path_of("snapshot"),
-        code_dir=path_of("code_dir"), data=values.get("data_checks", True), **common), path)
+        code_dir=path_of("code_dir"), data=values.get("data_checks", True), **common)
 
 
 def notebook_defaults(path: Path) -> dict[str, Any]:
@@ -382,9 +366,10 @@ def notebook_defaults(path: Path) -> dict[str, Any]:
     return defaults
 
 
-def _on_kernel_ready(timings: ReportTimings, audit: _ParentAudit | None) -> Callable[..., None]:
+def _on_kernel_ready(timings: ReportTimings, audit: _Background | None,
+                     then: Callable[[], None]) -> Callable[..., None]:
     """nbclient's ``on_notebook_start`` hook: the kernel is ready; wait for this process's audit before the first
-    cell reads it."""
+    cell reads it, then start ``then`` (work for this process while the kernel runs the cells)."""
     def ready(**_: Any) -> None:
         timings.mark("kernel ready")
         if audit is not None:
@@ -392,8 +377,46 @@ def _on_kernel_ready(timings: ReportTimings, audit: _ParentAudit | None) -> Call
             timings.mark("audited", audit.finished)
             if audit.error is not None:
                 timings.note("audit ran in the kernel", f"{type(audit.error).__name__} here")
+        then()
 
     return ready
+
+
+class _Background:
+    """``make()`` in a thread from ``start()`` on; ``wait()`` for it, ``result()`` for its value (made here when it
+    was never started; raises what it raised). ``finished`` is when it ended (``time.perf_counter``)."""
+
+    def __init__(self, make: Callable[[], Any]):
+        self._make = make
+        self._value: Any = None
+        self.error: BaseException | None = None
+        self.finished = 0.0
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="auditlib-report", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._make()
+        except BaseException as error:  # noqa: BLE001 -- kept for wait()'s and result()'s caller
+            self.error = error
+        finally:
+            self.finished = time.perf_counter()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def result(self) -> Any:
+        if self._thread is None:
+            self._run()
+        self.wait()
+        if self.error is not None:
+            raise self.error
+        return self._value
 
 
 class ReportTimings:
