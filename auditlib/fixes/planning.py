@@ -590,7 +590,7 @@ class _Planner:
     def drop(self, step: Step) -> None:
         # Found by identity: list.remove compares with Step's dataclass __eq__, every field of every step before it,
         # which made a plan of 1,000 tables take minutes.
-        del self.steps[next(index for index, planned in enumerate(self.steps) if planned is step)]
+        del self.steps[list(map(id, self.steps)).index(id(step))]
         self.by_identity.pop((step.phase, step.identity), None)
 
     def check_trigger(self, step: Step, added: set[tuple[str | None, str]]) -> None:
