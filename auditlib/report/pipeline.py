@@ -87,13 +87,14 @@ def save_audit(result: AuditResult, path: str | Path) -> Path:
 def load_audit(path: str | Path) -> AuditResult | None:
     """The audit ``save_audit`` wrote, or None when the file is gone or another auditlib version wrote it.
 
-    Only files this process's ``render_report`` wrote into its own private folder are read: a pickle runs code.
+    Loading a pickle runs code: give it only files ``save_audit`` wrote (``render_report`` keeps its file in a
+    temporary folder only its user can read, removed after the report).
     """
     path = Path(path)
     if not path.is_file():
         return None
     with path.open("rb") as file:
-        saved = pickle.load(file)  # noqa: S301 -- written by render_report for this kernel, in a folder only we can read
+        saved = pickle.load(file)  # noqa: S301 -- see the docstring
     return saved["result"] if saved.get("auditlib") == __version__ else None
 
 
@@ -254,7 +255,8 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
                                        kernel_name="python3", cwd=str(output_dir), execution_timeout=timeout_s,
                                        language="python", log_output=False, stdout_file=None, stderr_file=None,
                                        request_save_on_cell_execute=False,  # written once, not twice per cell
-                                       extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_WARM_UP}"],
+                                       # the warm-up overlaps the audit; without one it would only add to the start
+                                       extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_WARM_UP}"] if audit else [],
                                        on_notebook_start=_on_kernel_ready(timings, audit, exporter.start),
                                        **kernel_options())
         except papermill.PapermillExecutionError as error:
