@@ -45,7 +45,7 @@ def test_the_report_says_where_its_time_went(timed_report):
     assert list(figures) == [*ReportTimings.PHASES, "total"], stderr[-2000:]
     assert all(figures[name] > 0 for name in ("start-up", "audit", "notebook execution", "export", "total"))
     assert figures["kernel start"] >= 0  # zero when the kernel was ready before the audit was done
-    assert sum(figures[name] for name in ReportTimings.PHASES) == pytest.approx(figures["total"], abs=0.03)
+    assert sum(figures[name] for name in ReportTimings.PHASES) == pytest.approx(figures["total"], abs=0.05)
     assert "the kernel was ready" in stderr and "audit ran in the kernel" not in stderr
 
 
