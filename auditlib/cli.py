@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a TOML file of [[source]] entries (name + dsn_env, migrations or snapshot): one report "
                              "per source and an index page")
     report.add_argument("--parallel", type=int, default=2, help="with --sources: reports rendered at once")
+    report.add_argument("--timings", action="store_true",
+                        help="print where the time went (audit, kernel start, notebook execution, export) to stderr")
     add_history_arguments(report, default="default: $AUDITLIB_HISTORY, else OUTPUT_DIR/history.db")
     report.set_defaults(handler=run_report)
 
@@ -368,9 +370,10 @@ def run_report(args: argparse.Namespace) -> int:
     import time
 
     from auditlib.history import default_history_path, open_history
-    from auditlib.report import ReportError, ensure_kernel, read_sources, render_many, render_report
+    from auditlib.report import ReportError, ReportTimings, ensure_kernel, read_sources, render_many, render_report
     from auditlib.sources import open_source, resolve_source
 
+    timings = ReportTimings()
     check_output_folder(args.output_dir)
     # The history follows the reports (OUTPUT_DIR/history.db), and is opened now so that a file that cannot be used
     # fails before the notebook's kernel starts, not inside it.
@@ -451,9 +454,11 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         # The server is started (and the demo loaded) here, before the kernel, and stopped after it if we started it.
         with open_source(source) if source.needs_server else contextlib.nullcontext():
-            path = render_report(notebook, parameters, args.output_dir)
+            path = render_report(notebook, parameters, args.output_dir, timings=timings)
     except ReportError as error:
         raise UsageError(str(error)) from None
+    if args.timings:
+        print(timings.format(), file=sys.stderr)
     size = path.stat().st_size / 1e6
     latest = "latest.html" if notebook == "relationship_audit" else f"latest-{notebook}.html"
     print(f"wrote {path} ({size:.1f} MB) in {time.perf_counter() - started:.1f} s; "

@@ -3,6 +3,7 @@ added only once) and what the planner reads from SQL to judge safety (a trigger'
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -114,11 +115,12 @@ def _policy_shape(rows: list[dict[str, Any]], columns: set[str]) -> tuple[tuple[
     return tuple(sorted(shape, key=lambda item: POLICY_COMMANDS.index(item[0])))
 
 
-def _column_refs(expression: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)  # every table of a schema shares the same few policy expressions
+def _column_refs(expression: str) -> frozenset[str]:
     try:
         node = pglast.parse_sql(f"SELECT {expression}")[0].stmt
     except pglast.parser.ParseError:
-        return {"?", "??"}
+        return frozenset({"?", "??"})
     refs: set[str] = set()
 
     def visit(item: Any) -> None:
@@ -132,4 +134,4 @@ def _column_refs(expression: str) -> set[str]:
                 visit(element)
 
     visit(node)
-    return refs
+    return frozenset(refs)

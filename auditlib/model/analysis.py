@@ -42,6 +42,14 @@ class Analysis:
         self._lock = threading.RLock()
         self._parts: dict[Hashable, Any] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The parts built so far travel with the pickle (the report's kernel reads the parent's audit); a lock cannot.
+        return {key: value for key, value in self.__dict__.items() if key != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
     def once(self, key: Hashable, build: Callable[[], T]) -> T:
         """``build()`` the first time ``key`` is asked for, the kept value after (thread-safe)."""
         with self._lock:

@@ -3,14 +3,21 @@ with nbconvert."""
 
 from __future__ import annotations
 
+import contextlib
+import pickle
 import re
 import shutil
 import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from auditlib import __version__
 from auditlib.audit import AuditResult, run_audit
 from auditlib.config import load_config
 from auditlib.connect import SourceError
@@ -21,34 +28,74 @@ from auditlib.sources import resolve_source
 def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", migrations_dir: str = "",
                 code_dir: str = "", schemas: list[str] | None = None, config_path: str = "", baseline: str = "",
                 min_severity: str = "info", title: str = "Data relationship audit", data: bool = True,
-                history: bool = True, history_path: str = "") -> Report:
+                history: bool = True, history_path: str = "", audit_file: str = "") -> Report:
     """Run the audit for a notebook and return the Report whose sections the notebook displays.
 
     The DSN is read from the environment variable named by ``dsn_env`` so it never appears in the notebook.
     The demo includes its app's code (``code_dir`` empty), as ``auditlib report --demo`` does.
     With ``history`` the run is recorded in the audit history (``history_path``, default
     ``history.default_history_path()``): every finding gets its status (new, open, suppressed) and the report its trends.
+    ``audit_file`` is an audit ``render_report`` already ran for these parameters (``save_audit``): it is shown as it
+    is, and nothing is audited or recorded again; a file that is not there (an executed notebook run again later)
+    means the audit runs here.
     """
+    result = load_audit(audit_file) if audit_file else None
+    if result is None:
+        result = audit_for_report(demo=demo, dsn_env=dsn_env, snapshot=snapshot, migrations_dir=migrations_dir,
+                                  code_dir=code_dir, schemas=schemas, config_path=config_path, baseline=baseline,
+                                  data=data, history=history, history_path=history_path)
+    if migrations_dir:
+        parameters = {"migrations": migrations_dir, "min_severity": min_severity}
+    else:
+        parameters = {"schemas": ", ".join(schemas or []) or "default", "min_severity": min_severity}
+    return Report(result, title=title, min_severity=min_severity, parameters=parameters)
+
+
+def audit_for_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", migrations_dir: str = "",
+                     code_dir: str = "", schemas: list[str] | None = None, config_path: str = "",
+                     baseline: str = "", data: bool = True, history: bool = True,
+                     history_path: str = "") -> AuditResult:
+    """The audit behind ``open_report`` (same arguments), recorded in the history when ``history``."""
     config = load_config(config_path or None)
     source = resolve_source(dsn_env=dsn_env, snapshot=snapshot, migrations=migrations_dir,
                             demo=demo and not (dsn_env or snapshot or migrations_dir))
     if source.kind == "migrations":
         result = run_audit(source, config, schemas=schemas or None, baseline=baseline or None,
                            code_dir=code_dir or None)
-        if history:
-            record_history(result, history_path)
-        return Report(result, title=title, min_severity=min_severity,
-                      parameters={"migrations": migrations_dir, "min_severity": min_severity})
-    if source.kind == "demo" and not code_dir:  # the demo is a database and its app's code, as `auditlib report`
-        from auditlib.demo import app_folder
+    else:
+        if source.kind == "demo" and not code_dir:  # the demo is a database and its app's code, as `auditlib report`
+            from auditlib.demo import app_folder
 
-        code_dir = str(app_folder())
-    result = run_audit(source, config, schemas=schemas or None, data=data, baseline=baseline or None,
-                       code_dir=code_dir or None)
+            code_dir = str(app_folder())
+        result = run_audit(source, config, schemas=schemas or None, data=data, baseline=baseline or None,
+                           code_dir=code_dir or None)
     if history:
         record_history(result, history_path)
-    parameters = {"schemas": ", ".join(schemas or []) or "default", "min_severity": min_severity}
-    return Report(result, title=title, min_severity=min_severity, parameters=parameters)
+    return result
+
+
+def save_audit(result: AuditResult, path: str | Path) -> Path:
+    """Write an audit for ``open_report(audit_file=...)`` (a pickle, readable by this version of auditlib only)."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("wb") as file:
+        pickle.dump({"auditlib": __version__, "result": result}, file, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.replace(path)  # the kernel never sees half a file
+    return path
+
+
+def load_audit(path: str | Path) -> AuditResult | None:
+    """The audit ``save_audit`` wrote, or None when the file is gone or another auditlib version wrote it.
+
+    Loading a pickle runs code: give it only files ``save_audit`` wrote (``render_report`` keeps its file in a
+    temporary folder only its user can read, removed after the report).
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    with path.open("rb") as file:
+        saved = pickle.load(file)  # noqa: S301 -- see the docstring
+    return saved["result"] if saved.get("auditlib") == __version__ else None
 
 
 def record_history(result: AuditResult, history_path: str = "") -> None:
@@ -80,20 +127,72 @@ def template_dir() -> Path:
     return Path(str(resources.files("auditlib") / "templates"))
 
 
-def export_html(notebook_path: Path, html_path: Path) -> Path:
-    """Export an executed notebook to self-contained HTML with inputs hidden and a table of contents."""
-    import nbformat
-    from nbconvert import HTMLExporter
+def export_html(notebook_path: Path, html_path: Path, exporter: Any = None) -> Path:
+    """Export an executed notebook to self-contained HTML with inputs hidden and a table of contents.
 
-    exporter = HTMLExporter(template_name="auditlib_report", extra_template_basedirs=[str(template_dir())],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    ``exporter`` is one ``report_exporter()`` made beforehand (``render_report`` makes it while the kernel works)."""
+    import nbformat
+
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    body, _ = exporter.from_notebook_node(notebook)
+    body, _ = (exporter or report_exporter()).from_notebook_node(notebook)
     body = add_table_of_contents(body)
     partial = html_path.with_name(f".{html_path.name}.partial")
     partial.write_text(body, encoding="utf-8")
     partial.replace(html_path)
     return html_path
+
+
+def report_exporter():
+    """nbconvert's HTMLExporter for the report's template (loaded), without its BeautifulSoup pass over the page.
+
+    That pass parses and re-serialises the whole page (several MB: plotly.js, inline SVG) only to add ``alt`` to
+    images without one and ``tabindex="0"`` to input and output areas; it took most of the export's time. The same
+    attributes are added to the rendered text here (``_focusable_areas``); the page's content is unchanged.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node up to its BeautifulSoup pass (nbconvert 7.16/7.17).
+            language = nb.metadata.get("language_info", {})
+            highlight_code = self.filters.get("highlight_code", Highlight2HTML(
+                pygments_lexer=language.get("pygments_lexer", language.get("name")), parent=self))
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _focusable_areas(page), resources
+
+    exporter = ReportExporter(template_name="auditlib_report", extra_template_basedirs=[str(template_dir())],
+                              exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.template  # noqa: B018 -- compiles the Jinja templates now, not during the export
+    return exporter
+
+
+_AREA_TAG = re.compile(r'<div class="([^"]*)"([^>]*)>')
+_IMAGE_TAG = re.compile(r"<img\b([^>]*)>")
+
+
+def _focusable_areas(page: str) -> str:
+    """What nbconvert's HTMLExporter adds with BeautifulSoup: ``tabindex="0"`` on cell input and output areas
+    (keyboard users can reach and scroll them) and a placeholder ``alt`` on images that have none."""
+    def area(match: re.Match) -> str:
+        classes = match.group(1).split()
+        if ("jp-OutputArea-output" in classes or "jp-Cell-inputWrapper" in classes) and "tabindex=" not in match.group(2):
+            return f'<div class="{match.group(1)}"{match.group(2)} tabindex="0">'
+        return match.group(0)
+
+    def image(match: re.Match) -> str:
+        if re.search(r"\balt=", match.group(1)):
+            return match.group(0)
+        attributes = match.group(1).rstrip("/").rstrip()
+        return f'<img{attributes} alt="No description has been provided for this image">'
+
+    return _IMAGE_TAG.sub(image, _AREA_TAG.sub(area, page))
 
 
 def add_table_of_contents(page: str) -> str:
@@ -114,15 +213,20 @@ def source_label(parameters: dict[str, Any]) -> str:
 
 
 def render_report(notebook: str = "relationship_audit", parameters: dict[str, Any] | None = None,
-                  output_dir: str | Path = "reports", progress: bool = True, timeout_s: int = 1800) -> Path:
+                  output_dir: str | Path = "reports", progress: bool = True, timeout_s: int = 1800,
+                  timings: ReportTimings | None = None) -> Path:
     """Execute a notebook with papermill and export it to HTML; return the HTML path.
 
     The executed notebook and the HTML are written next to each other as
     ``<notebook>-<source>-<timestamp>``, and ``latest.html`` is pointed at the new HTML. Nothing is written in
     place of the last good report when execution fails.
-    """
-    import papermill
 
+    For the audit notebooks the audit runs here while the kernel starts (and imports what the report needs), and the
+    notebook shows that audit (its ``audit_file`` parameter) instead of running it again. ``timings`` (a
+    ``ReportTimings``) receives where the time went.
+    """
+    timings = timings if timings is not None else ReportTimings()
+    papermill = import_notebook_tools()
     parameters = dict(parameters or {})
     source = notebook_path(notebook)
     output_dir = Path(output_dir)
@@ -132,20 +236,253 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     stem = f"{notebook}-{label}-{stamp}"
     executed = output_dir / f"{stem}.ipynb"
     partial = output_dir / f".{stem}.partial.ipynb"
-    try:
-        papermill.execute_notebook(str(source), str(partial), parameters=parameters, progress_bar=progress,
-                                   kernel_name="python3", cwd=str(output_dir), execution_timeout=timeout_s,
-                                   language="python", log_output=False, stdout_file=None, stderr_file=None,
-                                   **kernel_options())
-    except papermill.PapermillExecutionError as error:
-        partial.unlink(missing_ok=True)
-        raise ReportError(f"The notebook {source.name} failed in cell {error.exec_count}: {error.ename}: "
-                          f"{error.evalue}") from None
+    exporter = _Background(report_exporter)  # made while the kernel runs the cells: this process waits then
+    with tempfile.TemporaryDirectory(prefix="auditlib-report-") as private:  # mode 0700: only we read the pickle
+        # papermill moves this process into the output folder while the kernel runs, alongside the audit
+        run = notebook_audit(notebook, source, parameters, output_dir.resolve())
+        audit = None
+        if run is not None:
+            # When the audit fails here nothing is written: the notebook runs it itself, and its error reaches the
+            # user the way it always has (the failing cell).
+            handed = Path(private) / "audit.pickle"
+            audit = _Background(lambda: save_audit(run(), handed))
+            parameters["audit_file"] = str(handed)
+        timings.mark("launched")
+        if audit is not None:
+            audit.start()
+        try:
+            papermill.execute_notebook(str(source), str(partial), parameters=parameters, progress_bar=progress,
+                                       kernel_name="python3", cwd=str(output_dir), execution_timeout=timeout_s,
+                                       language="python", log_output=False, stdout_file=None, stderr_file=None,
+                                       request_save_on_cell_execute=False,  # written once, not twice per cell
+                                       # the warm-up overlaps the audit; without one it would only add to the start
+                                       extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_WARM_UP}"] if audit else [],
+                                       on_notebook_start=_on_kernel_ready(timings, audit, exporter.start),
+                                       **kernel_options())
+        except papermill.PapermillExecutionError as error:
+            partial.unlink(missing_ok=True)
+            raise ReportError(f"The notebook {source.name} failed in cell {error.exec_count}: {error.ename}: "
+                              f"{error.evalue}") from None
+        finally:
+            # A kernel that failed to start never reached the hook: the audit ends before its folder goes (an
+            # interrupted report does not wait: the thread ends with the process).
+            if audit is not None and not isinstance(sys.exception(), KeyboardInterrupt):
+                audit.wait()
+    timings.mark("executed")
     partial.replace(executed)
-    html_path = export_html(executed, output_dir / f"{stem}.html")
+    html_path = export_html(executed, output_dir / f"{stem}.html", exporter.result())
     point_latest(html_path, output_dir / ("latest.html" if notebook == "relationship_audit" else
                                           f"latest-{notebook}.html"))
+    timings.mark("exported")
     return html_path
+
+
+def import_notebook_tools():
+    """papermill (and nbformat), imported without jsonschema's IRI format checker.
+
+    Importing nbformat imports jsonschema, whose format checkers import ``rfc3987_syntax`` when it is installed
+    (jupyterlab pulls it in); that module compiles Earley grammars at import, seconds of every report
+    (python-jsonschema/jsonschema#1428). Notebook validation uses no IRI formats, so the import is skipped while
+    jsonschema loads; later imports of ``rfc3987_syntax`` work as usual. Nothing changes when jsonschema is
+    already loaded.
+    """
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # `import` raises ImportError
+        try:
+            import jsonschema  # noqa: F401
+        finally:
+            del sys.modules["rfc3987_syntax"]
+    import papermill
+
+    return papermill
+
+
+# Run by the kernel as it starts, while the audit runs here: the imports of the notebook's first cell and the
+# plotly machinery its first chart loads on first use, so neither waits for the other.
+KERNEL_WARM_UP = "import auditlib.report.pipeline; auditlib.report.pipeline.warm_up_kernel()"
+
+
+def warm_up_kernel() -> None:
+    """Import what a report's cells use and build one throw-away plotly figure (plotly loads its validators and
+    templates on first use). Changes nothing the notebook shows."""
+    import plotly.graph_objects as go
+
+    import auditlib.charts  # noqa: F401
+    import auditlib.diagrams  # noqa: F401
+    import auditlib.fixes  # noqa: F401
+    import auditlib.report  # noqa: F401
+
+    figure = go.Figure(go.Bar(x=["a"], y=[1], marker_color="#000", hovertemplate="%{x}<extra></extra>", name="a"))
+    figure.update_layout(title={"text": "a", "x": 0.01}, template="plotly_white", font={"family": "sans-serif"},
+                         margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"traceorder": "normal"},
+                         barmode="stack", legend_title_text="a", height=300, showlegend=False)
+    figure.update_xaxes(title_text="a", automargin=True)
+    figure.update_yaxes(title_text="a", automargin=True)
+    figure.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False)
+
+
+def notebook_audit(notebook: str, source: Path, parameters: dict[str, Any],
+                   kernel_dir: Path) -> Callable[[], AuditResult] | None:
+    """The audit of an audit notebook (relationship_audit, migration_audit) for its parameters, to run in this
+    process; None for the other notebooks. Unset parameters take the notebook's own defaults, and relative paths
+    are read from ``kernel_dir`` (the kernel's working folder): this is the audit the notebook's first cell runs."""
+    if notebook not in ("relationship_audit", "migration_audit"):
+        return None
+    values = {**notebook_defaults(source), **parameters}
+
+    def path_of(name: str) -> str:
+        value = values.get(name) or ""
+        return str(kernel_dir / value) if value else ""
+
+    history_path = path_of("history_path")
+    if values.get("history", True) and not history_path:
+        from auditlib.history import default_history_path
+
+        with contextlib.chdir(kernel_dir):  # the default depends on the working folder (reports/history.db)
+            history_path = str(kernel_dir / default_history_path())
+    common = {"schemas": values.get("schemas") or [], "config_path": path_of("config_path"),
+              "baseline": path_of("baseline"), "history": values.get("history", True), "history_path": history_path}
+    if notebook == "migration_audit":
+        from auditlib.demo import migrations_folder
+
+        folder = path_of("migrations_dir") or str(migrations_folder())
+        return lambda: audit_for_report(migrations_dir=folder, **common)
+    return lambda: audit_for_report(
+        demo=values.get("demo", False), dsn_env=values.get("dsn_env", ""), snapshot=path_of("snapshot"),
+        code_dir=path_of("code_dir"), data=values.get("data_checks", True), **common)
+
+
+def notebook_defaults(path: Path) -> dict[str, Any]:
+    """The default of every parameter of a notebook's parameters cell (``papermill --help-notebook`` reads the
+    same cell)."""
+    import ast
+
+    import papermill
+
+    defaults = {}
+    for name, spec in papermill.inspect_notebook(str(path)).items():
+        try:
+            defaults[name] = ast.literal_eval(spec["default"])
+        except (ValueError, SyntaxError):
+            continue
+    return defaults
+
+
+def _on_kernel_ready(timings: ReportTimings, audit: _Background | None,
+                     then: Callable[[], None]) -> Callable[..., None]:
+    """nbclient's ``on_notebook_start`` hook: the kernel is ready; wait for this process's audit before the first
+    cell reads it, then start ``then`` (work for this process while the kernel runs the cells)."""
+    def ready(**_: Any) -> None:
+        timings.mark("kernel ready")
+        if audit is not None:
+            audit.wait()
+            timings.mark("audited", audit.finished)
+            if audit.error is not None:
+                timings.note("audit ran in the kernel", f"{type(audit.error).__name__} here")
+        then()
+
+    return ready
+
+
+class _Background:
+    """``make()`` in a thread from ``start()`` on; ``wait()`` for it, ``result()`` for its value (made here when it
+    was never started; raises what it raised). ``finished`` is when it ended (``time.perf_counter``)."""
+
+    def __init__(self, make: Callable[[], Any]):
+        self._make = make
+        self._value: Any = None
+        self.error: BaseException | None = None
+        self.finished = 0.0
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="auditlib-report", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._make()
+        except BaseException as error:  # noqa: BLE001 -- kept for wait()'s and result()'s caller
+            self.error = error
+        finally:
+            self.finished = time.perf_counter()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def result(self) -> Any:
+        if self._thread is None:
+            self._run()
+        self.wait()
+        if self.error is not None:
+            raise self.error
+        return self._value
+
+
+class ReportTimings:
+    """Where one report's time went: consecutive phases of the wall clock from this object's creation, so they add
+    up to ``total``.
+
+    Phases: ``start-up`` (everything before the audit and the kernel start: imports, the server, the history),
+    ``audit`` (this process's audit), ``kernel start`` (waiting for the kernel after the audit: the kernel starts
+    alongside the audit, ``kernel_ready_s`` says when it was ready), ``notebook execution`` (the cells) and
+    ``export`` (nbconvert, the table of contents, writing the HTML).
+    """
+
+    PHASES = ("start-up", "audit", "kernel start", "notebook execution", "export")
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.marks: dict[str, float] = {}
+        self.notes: dict[str, str] = {}
+
+    def mark(self, event: str, at: float | None = None) -> None:
+        """Record when ``event`` happened (now by default); the first record of an event is kept."""
+        self.marks.setdefault(event, time.perf_counter() if at is None else at)
+
+    def note(self, name: str, text: str) -> None:
+        self.notes[name] = text
+
+    @property
+    def phases(self) -> dict[str, float]:
+        """Seconds per phase (every phase, 0 when it did not happen)."""
+        marks = self.marks
+        launched = marks.get("launched", self.started)
+        audited = max(marks.get("audited", launched), launched)
+        ready = marks.get("kernel ready", audited)
+        cells = max(audited, ready)
+        executed = marks.get("executed", cells)
+        exported = marks.get("exported", executed)
+        return {"start-up": launched - self.started, "audit": audited - launched,
+                "kernel start": max(ready - audited, 0.0), "notebook execution": executed - cells,
+                "export": exported - executed}
+
+    @property
+    def total(self) -> float:
+        return sum(self.phases.values())
+
+    @property
+    def kernel_ready_s(self) -> float | None:
+        """Seconds from launching the kernel to its being ready (it overlaps the audit)."""
+        if "kernel ready" not in self.marks:
+            return None
+        return self.marks["kernel ready"] - self.marks.get("launched", self.started)
+
+    def as_dict(self) -> dict[str, float]:
+        """Phases and total in seconds, rounded to milliseconds."""
+        return {**{name: round(seconds, 3) for name, seconds in self.phases.items()}, "total": round(self.total, 3)}
+
+    def format(self) -> str:
+        """One line per phase and the total, for stderr."""
+        lines = ["report timings (s):"]
+        lines += [f"  {name:<20} {seconds:7.2f}" for name, seconds in self.as_dict().items()]
+        if self.kernel_ready_s is not None:
+            lines.append(f"  (the kernel was ready {self.kernel_ready_s:.2f} s after it was launched, "
+                         "alongside the audit)")
+        lines += [f"  ({name}: {text})" for name, text in self.notes.items()]
+        return "\n".join(lines)
 
 
 def kernel_options() -> dict[str, Any]:
