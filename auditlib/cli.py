@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
+import stat
 import traceback
 from pathlib import Path
 
@@ -557,6 +558,15 @@ def write_output(text: str, output: Path | None) -> None:
         return
     output = Path(output)
     check_output_file(output)
+    if _is_special_file(output):
+        # /dev/null, /dev/stdout, a named pipe: written in place (renaming over a device would replace it)
+        try:
+            with output.open("w", encoding="utf-8") as stream:
+                stream.write(text if text.endswith("\n") else text + "\n")
+        except OSError as error:
+            raise UsageError(f"The output {output} cannot be written ({_reason(error)}); choose another --output.") \
+                from None
+        return
     partial = _partial_path(output)
     try:
         partial.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
@@ -577,6 +587,10 @@ def check_output_file(output: Path | None) -> None:
     if output.is_dir():
         raise UsageError(f"The output {output} is a folder; give a file name, such as "
                          f"--output {output / 'audit.json'}.")
+    if _is_special_file(output):
+        if not os.access(output, os.W_OK):
+            raise UsageError(f"The output {output} cannot be written (permission denied); choose another --output.")
+        return
     probe = _partial_path(output)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -585,6 +599,15 @@ def check_output_file(output: Path | None) -> None:
     except OSError as error:
         raise UsageError(f"The output file {output} cannot be written ({_reason(error)}); choose another --output.") \
             from None
+
+
+def _is_special_file(path: Path) -> bool:
+    """True for an existing output that is not a regular file: a device such as /dev/null, a pipe, a socket."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def check_output_folder(folder: Path) -> None:

@@ -148,6 +148,25 @@ def test_output_that_is_a_folder_fails_before_the_audit(small_snapshot, audits, 
     assert partial_files(tmp_path, tmp_path.parent) == []
 
 
+def test_output_into_a_pipe_writes_through_it_and_leaves_it_a_pipe(small_snapshot, tmp_path, capsys):
+    # Writing by renaming a finished file over the target replaced /dev/null with a regular file when run as root.
+    import stat
+    import threading
+
+    pipe = tmp_path / "findings.pipe"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text(encoding="utf-8")))
+    reader.start()
+    code, _ = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--format", "json", "--output", str(pipe),
+                       "--fail-on", "never", "--no-history")
+    reader.join(timeout=30)
+    assert code == 0
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert json.loads(received[0])["findings"]
+    assert partial_files(tmp_path) == []
+
+
 def test_unwritable_output_fails_before_the_audit(small_snapshot, audits, tmp_path, make_read_only, capsys):
     folder = tmp_path / "read-only"
     folder.mkdir()
