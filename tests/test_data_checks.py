@@ -553,6 +553,26 @@ def test_rls_leak_is_silent_when_policies_hold(make_db):
     assert not findings and not skipped
 
 
+def test_rls_leak_reads_the_other_tables_after_one_whose_query_fails(make_db):
+    """Every member reads the tables in one transaction, without a savepoint per table: a table whose policy raises
+    (here a division by zero, first in table order) is skipped for that reason, and the tables read after it, in a
+    new transaction with the same role and claims, are still judged exactly as before."""
+    url = make_db(stub_sql() + RLS_SQL + """
+        CREATE TABLE public.aaa_broken (id int PRIMARY KEY, organization_id uuid REFERENCES public.organizations);
+        ALTER TABLE public.aaa_broken ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY broken_read ON public.aaa_broken FOR SELECT TO authenticated USING (1 / (id - id) = 1);
+        INSERT INTO public.aaa_broken SELECT id, organization_id FROM public.notes;
+        GRANT SELECT ON public.aaa_broken TO authenticated;
+    """)
+    findings, skipped = run_data(url, ["rls_leak"])
+    assert [(s["object"], "division by zero" in s["reason"]) for s in skipped] == [("public.aaa_broken", True)]
+    found = of(findings, "rls_leak")
+    assert set(found) == {"public.notes", "public.note_comments"}
+    assert {u: (c["visible"], c["foreign"], c["null_tenant"])
+            for u, c in found["public.note_comments"].evidence["users"].items()} == {
+        "ann@a.test": (5, 2, 2), "bob@b.test": (5, 1, 2), "cy@nowhere.test": (5, 3, 2)}
+
+
 READER = "auditlib_test_reader"
 
 
