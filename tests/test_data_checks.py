@@ -817,3 +817,19 @@ def test_anon_function_reads_calls_a_function_once_its_callees_are_shown_stable(
     findings, skipped = run_data(url, ["anon_function_reads"])
     assert not skipped
     assert [f.object for f in findings] == ["public.project_count_logged(org uuid)"]
+
+
+def test_a_data_check_connection_cannot_write_even_on_a_read_write_engine(make_db):
+    """DataContext.connection makes its transaction read-only itself (set_config of transaction_read_only, in the
+    same round trip as the timeouts), whatever the engine's defaults."""
+    url = make_db("CREATE TABLE public.t (id int);")
+    engine = sa.create_engine(url)
+    try:
+        data = DataContext(engine=engine, config=AuditConfig().with_overrides({"data": {"statement_timeout_ms": 4321}}))
+        with data.connection() as conn:
+            assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "4321ms"
+            with pytest.raises(sa.exc.InternalError, match="read-only transaction"):
+                conn.exec_driver_sql("INSERT INTO public.t VALUES (1)")
+    finally:
+        engine.dispose()
