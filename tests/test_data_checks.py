@@ -573,6 +573,22 @@ def test_rls_leak_reads_the_other_tables_after_one_whose_query_fails(make_db):
         "ann@a.test": (5, 2, 2), "bob@b.test": (5, 1, 2), "cy@nowhere.test": (5, 3, 2)}
 
 
+def test_anon_reads_rows_reads_the_other_relations_after_one_whose_query_fails(make_db):
+    """The anonymous probe reads the relations in one transaction without a savepoint per relation: one whose
+    policy raises for anon (first in order) is skipped for that reason and the relations after it are counted."""
+    url = make_db(stub_sql() + RLS_SQL + """
+        CREATE TABLE public.aaa_broken (id int PRIMARY KEY, organization_id uuid REFERENCES public.organizations);
+        ALTER TABLE public.aaa_broken ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY broken_anon ON public.aaa_broken FOR SELECT TO anon USING (1 / (id - id) = 1);
+        INSERT INTO public.aaa_broken SELECT id, organization_id FROM public.notes;
+        CREATE POLICY notes_anon ON public.notes FOR SELECT TO anon USING (true);
+        GRANT SELECT ON public.aaa_broken, public.notes TO anon;
+    """)
+    findings, skipped = run_data(url, ["anon_reads_rows"])
+    assert [(s["object"], "division by zero" in s["reason"]) for s in skipped] == [("public.aaa_broken", True)]
+    assert {f.object: f.evidence["visible_rows"] for f in findings} == {"public.notes": 6}
+
+
 READER = "auditlib_test_reader"
 
 

@@ -646,23 +646,27 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
                 if candidates[key][0]["kind"] != "view" else 100.0 for key in readable}
     visible: dict[tuple[str, str], int] = {}
     failed: dict[tuple[str, str], str] = {}
-    with data.connection() as conn:
-        try:
-            _anonymous_session(conn, data, role)
-        except CannotImpersonate as error:
-            user = catalog.server.get("current_user") or "the auditing role"
-            data.skip("anon_reads_rows", None, f"{user} cannot take the role {role}: {error}; connect as a member "
-                                               f"of {role} (or a superuser) to probe what anonymous visitors read")
-            return
-        for key in sorted(readable):
-            data.queries += 1
+    pending = sorted(readable)
+    while pending:  # one transaction without a savepoint per relation; a new one after a query that fails
+        with data.connection() as conn:
             try:
-                with conn.begin_nested():
-                    query = render("probe_visible_rows", relation=key, sample=table_sample(percents[key]))
+                _anonymous_session(conn, data, role)
+            except CannotImpersonate as error:
+                user = catalog.server.get("current_user") or "the auditing role"
+                data.skip("anon_reads_rows", None, f"{user} cannot take the role {role}: {error}; connect as a "
+                                                   f"member of {role} (or a superuser) to probe what anonymous "
+                                                   "visitors read")
+                return
+            while pending:
+                key = pending.pop(0)
+                data.queries += 1
+                query = render("probe_visible_rows", relation=key, sample=table_sample(percents[key]))
+                try:
                     count = int(conn.execute(sa.text(query), {"cap": cap, **sample_parameters(percents[key])}).scalar())
-                    visible[key] = scaled(count, percents[key])
-            except sa.exc.DBAPIError as error:
-                failed[key] = f"as {role}: {explain_query_error(error)}"
+                except sa.exc.DBAPIError as error:
+                    failed[key] = f"as {role}: {explain_query_error(error)}"
+                    break  # the transaction is aborted: the remaining relations are read in a new one
+                visible[key] = scaled(count, percents[key])
     for key, reason in sorted(failed.items()):
         data.skip("anon_reads_rows", qualified(*key), reason)
     for key, count in sorted(visible.items()):
