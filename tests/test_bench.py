@@ -117,3 +117,19 @@ def test_the_checks_leave_the_shared_policy_trees_as_parsed(demo_url):
         assert deparse(parse_expression(text)) == deparse(parse_expression(text, shared=False)), text
     assert parse_expression(texts[0]) is parse_expression(texts[0])
     assert frame_records(audit_catalog(catalog).findings) == first
+
+
+def test_bench_times_auditlib_from_bytecode_as_an_installed_wheel_would():
+    """The timed processes load auditlib as a user's install does, from bytecode, even where no run may write it
+    (PYTHONDONTWRITEBYTECODE): else every process pays for compiling the package and pgrls, installed from a wheel,
+    does not."""
+    import importlib.util
+    from pathlib import Path
+
+    import auditlib
+
+    module = Path(auditlib.__file__).parent / "model" / "analysis.py"
+    cached = Path(importlib.util.cache_from_source(str(module)))
+    cached.unlink(missing_ok=True)
+    bench.compile_bytecode()
+    assert cached.is_file()

@@ -553,6 +553,42 @@ def test_rls_leak_is_silent_when_policies_hold(make_db):
     assert not findings and not skipped
 
 
+def test_rls_leak_reads_the_other_tables_after_one_whose_query_fails(make_db):
+    """Every member reads the tables in one transaction, without a savepoint per table: a table whose policy raises
+    (here a division by zero, first in table order) is skipped for that reason, and the tables read after it, in a
+    new transaction with the same role and claims, are still judged exactly as before."""
+    url = make_db(stub_sql() + RLS_SQL + """
+        CREATE TABLE public.aaa_broken (id int PRIMARY KEY, organization_id uuid REFERENCES public.organizations);
+        ALTER TABLE public.aaa_broken ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY broken_read ON public.aaa_broken FOR SELECT TO authenticated USING (1 / (id - id) = 1);
+        INSERT INTO public.aaa_broken SELECT id, organization_id FROM public.notes;
+        GRANT SELECT ON public.aaa_broken TO authenticated;
+    """)
+    findings, skipped = run_data(url, ["rls_leak"])
+    assert [(s["object"], "division by zero" in s["reason"]) for s in skipped] == [("public.aaa_broken", True)]
+    found = of(findings, "rls_leak")
+    assert set(found) == {"public.notes", "public.note_comments"}
+    assert {u: (c["visible"], c["foreign"], c["null_tenant"])
+            for u, c in found["public.note_comments"].evidence["users"].items()} == {
+        "ann@a.test": (5, 2, 2), "bob@b.test": (5, 1, 2), "cy@nowhere.test": (5, 3, 2)}
+
+
+def test_anon_reads_rows_reads_the_other_relations_after_one_whose_query_fails(make_db):
+    """The anonymous probe reads the relations in one transaction without a savepoint per relation: one whose
+    policy raises for anon (first in order) is skipped for that reason and the relations after it are counted."""
+    url = make_db(stub_sql() + RLS_SQL + """
+        CREATE TABLE public.aaa_broken (id int PRIMARY KEY, organization_id uuid REFERENCES public.organizations);
+        ALTER TABLE public.aaa_broken ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY broken_anon ON public.aaa_broken FOR SELECT TO anon USING (1 / (id - id) = 1);
+        INSERT INTO public.aaa_broken SELECT id, organization_id FROM public.notes;
+        CREATE POLICY notes_anon ON public.notes FOR SELECT TO anon USING (true);
+        GRANT SELECT ON public.aaa_broken, public.notes TO anon;
+    """)
+    findings, skipped = run_data(url, ["anon_reads_rows"])
+    assert [(s["object"], "division by zero" in s["reason"]) for s in skipped] == [("public.aaa_broken", True)]
+    assert {f.object: f.evidence["visible_rows"] for f in findings} == {"public.notes": 6}
+
+
 READER = "auditlib_test_reader"
 
 
@@ -797,3 +833,19 @@ def test_anon_function_reads_calls_a_function_once_its_callees_are_shown_stable(
     findings, skipped = run_data(url, ["anon_function_reads"])
     assert not skipped
     assert [f.object for f in findings] == ["public.project_count_logged(org uuid)"]
+
+
+def test_a_data_check_connection_cannot_write_even_on_a_read_write_engine(make_db):
+    """DataContext.connection makes its transaction read-only itself (set_config of transaction_read_only, in the
+    same round trip as the timeouts), whatever the engine's defaults."""
+    url = make_db("CREATE TABLE public.t (id int);")
+    engine = sa.create_engine(url)
+    try:
+        data = DataContext(engine=engine, config=AuditConfig().with_overrides({"data": {"statement_timeout_ms": 4321}}))
+        with data.connection() as conn:
+            assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "4321ms"
+            with pytest.raises(sa.exc.InternalError, match="read-only transaction"):
+                conn.exec_driver_sql("INSERT INTO public.t VALUES (1)")
+    finally:
+        engine.dispose()

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from auditlib.catalog import Catalog
 from auditlib.checks import check
-from auditlib.codescan import CodeResolver, CodeScan, ColumnRef, JsonKeyRef, TableRef, is_camel, snake_case
 from auditlib.config import AuditConfig, matches_any
 from auditlib.findings import Finding
 from auditlib.sqlparse import (
@@ -28,6 +28,9 @@ from auditlib.sqlparse import (
     parse_expression,
     parse_plpgsql_function,
 )
+
+if TYPE_CHECKING:  # the code scanner is imported by the checks that run, only when there is code to check
+    from auditlib.codescan import CodeScan, ColumnRef, JsonKeyRef, TableRef
 
 _VIA = {"from": "queries", "rpc": "calls", "sql": "names in SQL", "realtime": "subscribes to", "orm": "declares",
         "embed": "embeds"}
@@ -63,6 +66,8 @@ def code_table_unknown(catalog: Catalog, config: AuditConfig, code_scan: CodeSca
     How to fix: point the code at the existing name (the evidence lists the closest ones), or add the missing
     migration; for an embedded relation in a select, use the related table's name or the foreign key column.
     """
+    from auditlib.codescan import CodeResolver, TableRef
+
     resolver = CodeResolver(catalog)
     unknown: list[tuple[TableRef, str, str]] = []   # (ref, what, context)
     for ref in code_scan.tables:
@@ -133,6 +138,8 @@ def code_column_unknown(catalog: Catalog, config: AuditConfig, code_scan: CodeSc
     snake_case form), map the object's fields before writing it (one central toDb/fromDb mapping), or add the
     column with a migration if the code is right.
     """
+    from auditlib.codescan import CodeResolver, is_camel, snake_case
+
     resolver = CodeResolver(catalog)
     unknown: list[tuple[ColumnRef, tuple[str, str]]] = []
     for ref in code_scan.columns:
@@ -184,6 +191,8 @@ def code_field_unmapped(catalog: Catalog, config: AuditConfig, code_scan: CodeSc
     How to fix: build the value with the central mapping (the evidence says where it is, e.g. lineItemToDb) instead
     of by hand, and migrate the documents already written with the camelCase key.
     """
+    from auditlib.codescan import CodeResolver
+
     resolver = CodeResolver(catalog)
     mappings: dict[str, list] = {}
     for mapping in code_scan.mappings:
@@ -231,6 +240,8 @@ def table_unused_in_code(catalog: Catalog, config: AuditConfig, code_scan: CodeS
     drop the table (after a backup) if it is dead, or scan the folder that uses it too; list deliberate
     exceptions in [code] unused_ignore_tables.
     """
+    from auditlib.codescan import CodeResolver
+
     resolver = CodeResolver(catalog)
     direct = {t for t in (resolver.table_of(ref) for ref in code_scan.tables if ref.kind == "table") if t}
     if not direct:

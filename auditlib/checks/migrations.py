@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from auditlib.catalog import Catalog
 from auditlib.checks import check
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
-from auditlib.migrations import (
-    MigrationRun,
-    created_table,
-    needs_autocommit,
-    statement_effects,
-    statement_target,
-)
-from auditlib.migrations.reading import MigrationFolder, Statement
+
+if TYPE_CHECKING:  # the migrations package is imported by these checks when they run (migration mode only)
+    from auditlib.migrations import MigrationRun
+    from auditlib.migrations.reading import MigrationFolder, Statement
 
 PLATFORM_REFERENCES = {("public", "users"): ("auth", "users")}  # a bare `users` where the platform has auth.users
 RENAMED = -1  # table_defined_multiple: the name exists because a rename gave it to another table
@@ -44,6 +41,8 @@ def sql_parse_error(catalog: Catalog, config: AuditConfig, migration_run: Migrat
     How to fix: correct the statement at the reported line (the parser's message says what it expected), or move
     psql meta-commands such as \\i and \\set out of migration files.
     """
+    from auditlib.migrations import statement_target
+
     folder = migration_run.folder
     for statement in folder.statements:
         if statement.parse_error:
@@ -105,6 +104,8 @@ def table_defined_multiple(catalog: Catalog, config: AuditConfig, migration_run:
     How to fix: keep one definition, move the differences into ALTER TABLE migrations, and consolidate the data
     of any copies; the evidence lists the columns that differ and which definition is in force.
     """
+    from auditlib.migrations import created_table, statement_effects
+
     # What each CREATE did is what the apply pass saw happen (a first CREATE that failed leaves the table
     # to a later one); a statement the apply pass did not run is simulated.
     folder, applied = migration_run.folder, migration_run.results
@@ -182,6 +183,8 @@ def ref_target_missing(catalog: Catalog, config: AuditConfig, migration_run: Mig
     How to fix: create the parent table first (reorder or split the migration), or point the reference at the
     table that exists (e.g. auth.users).
     """
+    from auditlib.migrations import created_table, statement_effects
+
     folder, platform_tables = migration_run.folder, migration_run.platform_tables
     # Where each name first comes to exist: CREATE, or a rename / SET SCHEMA that gives a relation this name.
     created_at: dict[tuple[str, str], tuple[int, str, int]] = {}
@@ -272,6 +275,8 @@ def migration_statement_failed(catalog: Catalog, config: AuditConfig,
     How to fix: fix the root-cause statements first (the evidence marks them); knock-on failures usually disappear
     with them. Move statements that need autocommit to a file of their own.
     """
+    from auditlib.migrations import statement_target
+
     results = migration_run.results
     by_index = {r.statement.index: r for r in results}
     applied_by = f"PostgreSQL {catalog.server.get('server_version', '?')}"
@@ -341,6 +346,8 @@ def _stub_gaps(results, platform_schemas: set[str]) -> dict[int, str]:
     extensions, vault, net, cron, graphql, pgsodium …), a platform role or the realtime publication, a missing column
     of a platform table, and a missing unqualified function or type after an extension failed to install (postgis's
     geometry, …) when no file creates it."""
+    from auditlib.migrations import statement_target
+
     gaps: dict[int, str] = {}
     missing_extensions: list[str] = []
     for result in results:
@@ -371,6 +378,8 @@ def _autocommit_in_transaction(folder: MigrationFolder) -> Iterator[tuple[Statem
     """Statements that cannot run in a transaction block, in files that will run in one: inside an explicit
     BEGIN … COMMIT, or next to other statements (supabase db push, prisma migrate, goose, dbmate, Flyway and
     most runners apply a file in one transaction unless it is marked otherwise)."""
+    from auditlib.migrations import needs_autocommit
+
     by_file: dict[str, list[Statement]] = {}
     for statement in folder.parsed():
         by_file.setdefault(statement.file, []).append(statement)

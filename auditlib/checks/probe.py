@@ -265,45 +265,61 @@ class CannotImpersonate(RuntimeError):
     """The auditing role cannot take the impersonated role (or set the claims)."""
 
 
+def _impersonate(conn: sa.Connection, data: DataContext, role: str, member: Member) -> None:
+    """Take ``role`` and ``member``'s claims for the rest of the connection's transaction."""
+    try:
+        data.queries += 2
+        conn.exec_driver_sql(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)).as_string())
+        conn.execute(sa.text(render("probe_claims")), _claims(member, role))
+    except sa.exc.DBAPIError as error:
+        raise CannotImpersonate(explain_query_error(error)) from None
+
+
 def _probe_member(data: DataContext, role: str, member: Member, targets: list[Target], max_keys: int,
-                  failed: dict[tuple[str, str], str]) -> dict[tuple[str, str], dict]:
-    """One rolled-back read-only transaction as ``member``: counts per tenant table, parent keys per other table."""
+                  failed: dict[tuple[str, str], str],
+                  queries: dict[tuple[str, str], sa.TextClause]) -> dict[tuple[str, str], dict]:
+    """Rolled-back read-only transactions as ``member``: counts per tenant table, parent keys per other table.
+
+    The tables are read one after the other in one transaction, without a savepoint around each (two round trips
+    more per table, most of the probe's time); a query that fails aborts the transaction, so its table is recorded
+    in ``failed`` and the rest are read in a new one. ``queries`` holds each target's query, built once."""
     found: dict[tuple[str, str], dict] = {}
-    with data.connection() as conn:
-        try:
-            data.queries += 2
-            conn.exec_driver_sql(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)).as_string())
-            conn.execute(sa.text(render("probe_claims")), _claims(member, role))
-        except sa.exc.DBAPIError as error:
-            raise CannotImpersonate(explain_query_error(error)) from None
-        for target in targets:
-            if target.key in failed:
-                continue
-            data.queries += 1
-            try:
-                with conn.begin_nested():
-                    if target.tenant is not None:
-                        row = conn.execute(sa.text(_tenant_rows_query(target)),
-                                           {"organizations": member.organizations, **target.parameters}).one()
-                        counts = {"visible": scaled(row.visible, target.percent),
-                                  "foreign": scaled(row.foreign_rows, target.percent),
-                                  "null_tenant": int(row.null_tenant)}
-                        if target.sampled:  # the rows without a tenant are few: counted exactly, through the index
-                            data.queries += 1
-                            counts["null_tenant"] = int(conn.execute(sa.text(render(
-                                "probe_null_tenant_rows", table=target.key, tenant=target.tenant))).scalar())
-                        found[target.key] = counts
-                    else:
-                        rows = conn.execute(sa.text(_parent_keys_query(target)),
-                                            {"limit": max_keys + 1, **target.parameters}).all()
-                        if len(rows) > max_keys:
-                            failed[target.key] = (f"the rows visible to {member.name} reference more than "
-                                                  f"{max_keys:,} parents (probe.max_parent_keys)")
-                            continue
-                        found[target.key] = {"keys": {tuple(row[:-1]): int(row[-1]) for row in rows}}
-            except sa.exc.DBAPIError as error:
-                failed[target.key] = f"as {member.name}: {explain_query_error(error)}"
+    pending = [target for target in targets if target.key not in failed]
+    while pending:
+        with data.connection() as conn:
+            _impersonate(conn, data, role, member)
+            while pending:
+                target = pending.pop(0)
+                data.queries += 1
+                try:
+                    counts = _probe_target(conn, data, member, target, max_keys, failed, queries[target.key])
+                except sa.exc.DBAPIError as error:
+                    failed[target.key] = f"as {member.name}: {explain_query_error(error)}"
+                    break  # the transaction is aborted: the remaining tables are read in a new one
+                if counts is not None:
+                    found[target.key] = counts
     return found
+
+
+def _probe_target(conn: sa.Connection, data: DataContext, member: Member, target: Target, max_keys: int,
+                  failed: dict[tuple[str, str], str], query: sa.TextClause) -> dict | None:
+    """What ``member`` sees of one table: counts (a tenant table) or parent keys (None when there are too many)."""
+    if target.tenant is not None:
+        row = conn.execute(query, {"organizations": member.organizations, **target.parameters}).one()
+        counts = {"visible": scaled(row.visible, target.percent),
+                  "foreign": scaled(row.foreign_rows, target.percent),
+                  "null_tenant": int(row.null_tenant)}
+        if target.sampled:  # the rows without a tenant are few: counted exactly, through the index
+            data.queries += 1
+            counts["null_tenant"] = int(conn.execute(sa.text(render(
+                "probe_null_tenant_rows", table=target.key, tenant=target.tenant))).scalar())
+        return counts
+    rows = conn.execute(query, {"limit": max_keys + 1, **target.parameters}).all()
+    if len(rows) > max_keys:
+        failed[target.key] = f"the rows visible to {member.name} reference more than {max_keys:,} parents " \
+                             "(probe.max_parent_keys)"
+        return None
+    return {"keys": {tuple(row[:-1]): int(row[-1]) for row in rows}}
 
 
 def _judge_through_parents(data: DataContext, model: TenancyModel, target: Target,
@@ -396,9 +412,11 @@ def probe_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited
     max_keys = int(config.get("probe", "max_parent_keys"))
     failed: dict[tuple[str, str], str] = {}
     seen: dict[tuple[str, str], dict[str, dict]] = {t.key: {} for t in targets}
+    queries = {t.key: sa.text(_tenant_rows_query(t) if t.tenant is not None else _parent_keys_query(t))
+               for t in targets}
     for member in members:
         try:
-            found = _probe_member(data, role, member, targets, max_keys, failed)
+            found = _probe_member(data, role, member, targets, max_keys, failed, queries)
         except CannotImpersonate as error:
             user = catalog.server.get("current_user") or "the auditing role"
             data.skip(check_name, None, f"{user} cannot impersonate {role}: {error}; connect as a role that is a "
@@ -628,23 +646,27 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
                 if candidates[key][0]["kind"] != "view" else 100.0 for key in readable}
     visible: dict[tuple[str, str], int] = {}
     failed: dict[tuple[str, str], str] = {}
-    with data.connection() as conn:
-        try:
-            _anonymous_session(conn, data, role)
-        except CannotImpersonate as error:
-            user = catalog.server.get("current_user") or "the auditing role"
-            data.skip("anon_reads_rows", None, f"{user} cannot take the role {role}: {error}; connect as a member "
-                                               f"of {role} (or a superuser) to probe what anonymous visitors read")
-            return
-        for key in sorted(readable):
-            data.queries += 1
+    pending = sorted(readable)
+    while pending:  # one transaction without a savepoint per relation; a new one after a query that fails
+        with data.connection() as conn:
             try:
-                with conn.begin_nested():
-                    query = render("probe_visible_rows", relation=key, sample=table_sample(percents[key]))
+                _anonymous_session(conn, data, role)
+            except CannotImpersonate as error:
+                user = catalog.server.get("current_user") or "the auditing role"
+                data.skip("anon_reads_rows", None, f"{user} cannot take the role {role}: {error}; connect as a "
+                                                   f"member of {role} (or a superuser) to probe what anonymous "
+                                                   "visitors read")
+                return
+            while pending:
+                key = pending.pop(0)
+                data.queries += 1
+                query = render("probe_visible_rows", relation=key, sample=table_sample(percents[key]))
+                try:
                     count = int(conn.execute(sa.text(query), {"cap": cap, **sample_parameters(percents[key])}).scalar())
-                    visible[key] = scaled(count, percents[key])
-            except sa.exc.DBAPIError as error:
-                failed[key] = f"as {role}: {explain_query_error(error)}"
+                except sa.exc.DBAPIError as error:
+                    failed[key] = f"as {role}: {explain_query_error(error)}"
+                    break  # the transaction is aborted: the remaining relations are read in a new one
+                visible[key] = scaled(count, percents[key])
     for key, reason in sorted(failed.items()):
         data.skip("anon_reads_rows", qualified(*key), reason)
     for key, count in sorted(visible.items()):

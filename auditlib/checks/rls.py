@@ -269,6 +269,15 @@ class _Rewrite:
 _REMOVE = object()
 
 
+def _may_admit_null(tree: ast.Node | None) -> bool:
+    """Whether an expression holds a node that a NULL-admitting arm is made of (IS [NOT] NULL, COALESCE,
+    IS NOT DISTINCT FROM): without one, _Rewrite finds nothing, so most policies need no copy of their tree."""
+    return tree is not None and any(
+        isinstance(node, ast.NullTest | ast.CoalesceExpr)
+        or (isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_NOT_DISTINCT)
+        for node, _ in iter_nodes(tree))
+
+
 def _policy_sql(policy: dict, using: str | None, with_check: str | None) -> str:
     """DROP POLICY and CREATE POLICY statements that recreate a policy with new expressions."""
     table = ident(policy["schema"], policy["table"])
@@ -300,7 +309,10 @@ def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     if not column:   # no tenancy (configured or detected): there is no tenant column to leave NULL
         return
     for policy in catalog.policies.to_dict("records"):
-        rewrites, found = {}, []
+        texts = [policy[part] for part in ("using_expression", "with_check")]
+        if not any(text and _may_admit_null(parse_expression(text)) for text in texts):
+            continue  # the shared trees hold no node an arm is made of: no copy to rewrite, nothing to deparse
+        rewrites, rewritten, found = {}, {}, []
         for part in ("using_expression", "with_check"):
             text = policy[part]
             tree = parse_expression(text, shared=False) if text else None  # _Rewrite changes it in place
@@ -308,12 +320,13 @@ def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
                 rewrites[part] = text
                 continue
             rewrite = _Rewrite(column)
-            new = rewrite.visit(tree, top=policy["permissive"])
+            rewritten[part] = rewrite.visit(tree, top=policy["permissive"])
             found.extend({**arm, "clause": "USING" if part == "using_expression" else "WITH CHECK"}
                          for arm in rewrite.arms)
-            rewrites[part] = None if new is _REMOVE else deparse(_Rewrite._child(new))
         if not found:
             continue
+        for part, new in rewritten.items():  # deparsed only for a finding: most policies have no NULL arm
+            rewrites[part] = None if new is _REMOVE else deparse(_Rewrite._child(new))
         both_gone = all(rewrites[p] is None for p in ("using_expression", "with_check"))
         if both_gone:
             sql = (f"-- the policy only admits rows without a tenant: drop it\n"
