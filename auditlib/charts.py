@@ -198,9 +198,10 @@ def affected_rows(evidence: Any, count_key: str | None = None) -> int | None:
     return None
 
 
-def orphan_and_leak_counts(findings: pd.DataFrame | None) -> go.Figure:
+def orphan_and_leak_counts(findings: pd.DataFrame | None, limit: int | None = None) -> go.Figure:
     """Horizontal bars: rows affected by each finding of a check that counts rows (a ``count_key``: orphans, NULL
-    tenants, dangling JSON ids, rows leaked across tenants), coloured by check."""
+    tenants, dangling JSON ids, rows leaked across tenants), coloured by check; with ``limit``, the largest ones
+    (the title says how many of all)."""
     from auditlib.checks import checks_with_count
 
     title = "Orphaned, tenant-less and leaking rows"
@@ -217,6 +218,9 @@ def orphan_and_leak_counts(findings: pd.DataFrame | None) -> go.Figure:
     if not rows:
         return empty_figure(title, "No data-level findings.")
     rows.sort(key=lambda r: (-r[2], r[0], r[1]))
+    if limit is not None and len(rows) > limit:
+        title = f"{title}: the {limit} largest of {len(rows)}"
+        rows = rows[:limit]
     figure = go.Figure()
     order = [f"{c}: {o}" for c, o, _ in rows][::-1]
     for check in _ordered([r[0] for r in rows], list(counted)):

@@ -628,9 +628,10 @@ class DriftDiagrams:
 
     def _repr_html_(self) -> str:
         from auditlib import diagrams
-        from auditlib.report.look import diagram_html
+        from auditlib.report.html import svg_html
+        from auditlib.report.look import styled
 
-        return "".join(p._repr_html_() if isinstance(p, Note) else diagram_html(diagrams.to_svg(p), p.name)
+        return "".join(p._repr_html_() if isinstance(p, Note) else styled(svg_html(diagrams.to_svg(p), caption=p.name))
                        for p in self.parts)
 
     def __repr__(self) -> str:

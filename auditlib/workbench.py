@@ -20,8 +20,8 @@ import pandas as pd
 
 from auditlib.findings import SEVERITIES, evidence_dict, frame_records, severity_rank
 from auditlib.palette import SEVERITY_COLORS
-from auditlib.report.html import esc, sql_html, table_html
-from auditlib.report.look import diagram_html, styled
+from auditlib.report.html import esc, sql_html, svg_html, table_html
+from auditlib.report.look import styled
 
 FILTERS = ("severity", "check", "table", "status")
 ALL = ""  # the filter value that keeps every finding
@@ -108,7 +108,7 @@ def finding_html(record: dict[str, Any], catalog=None, *, config=None, analysis=
         from auditlib import diagrams
 
         graph = diagrams.finding_diagram(catalog, record, config=config, analysis=analysis)
-        parts.append("<h4>Neighbourhood</h4>" + diagram_html(diagrams.to_svg(graph), str(record.get("title"))))
+        parts.append("<h4>Neighbourhood</h4>" + svg_html(diagrams.to_svg(graph), caption=str(record.get("title"))))
     return styled('<div class="al-finding">' + "".join(parts) + "</div>", cells=True)
 
 

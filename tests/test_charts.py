@@ -220,3 +220,10 @@ def test_static_svg_shows_hostile_names_as_text():
     assert "<script" not in svg
     assert "public.&lt;script&gt;alert(1)&lt;/script&gt;" in svg and "public.a&amp;b" in svg
     assert "&amp;lt;" not in svg  # escaped once for SVG, not twice
+
+
+def test_orphan_and_leak_counts_keep_the_largest_when_limited(findings):
+    figure = charts.orphan_and_leak_counts(findings, limit=2)
+    values = {y: x for t in figure.data for y, x in zip(t.y, t.x, strict=True)}
+    assert values == {"rls_leak: public.kit_items": 250, "tenant_null_rows: public.quotes.organization_id": 40}
+    assert figure.layout.title.text.endswith("the 2 largest of 4")

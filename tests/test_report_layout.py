@@ -169,3 +169,21 @@ def test_long_tables_scroll_in_a_box_of_their_own():
     rows = pd.DataFrame({"n": range(LONG_TABLE_ROWS + 1)})
     assert table_html(rows).startswith('<div class="al-table-wrap al-table-long"')
     assert table_html(rows.head(LONG_TABLE_ROWS)).startswith('<div class="al-table-wrap"')
+
+
+def test_jupyterlab_stylesheet_is_pruned_to_the_rules_the_page_uses():
+    from auditlib.report.pipeline import PRUNED_STYLESHEET_CHARS, prune_stylesheets
+
+    filler = "".join(f".jp-Unused{n} {{ color: red; }}\n" for n in range(PRUNED_STYLESHEET_CHARS // 25))
+    css = (":root { --jp-x: 1px; } @font-face { font-family: F; src: local(F); } body { margin: 0; }\n"
+           ".jp-Used .al-table, .jp-Gone p { padding: 1px; } .jp-Used:not(.jp-Absent) { gap: 1px; }\n"
+           "@media print { .jp-Used { color: black; } .jp-Gone { color: blue; } }\n" + filler)
+    small = "<style type=\"text/css\">.jp-Gone { color: green; }</style>"  # the report's own: kept whole
+    page = (f'<html><head><style type="text/css">{css}</style>{small}</head>'
+            '<body class="jp-Used"><table class="al-table"></table></body></html>')
+    pruned = prune_stylesheets(page)
+    assert len(pruned) < len(page) // 10 and small in pruned
+    for kept in ("--jp-x: 1px", "@font-face", "body { margin: 0; }", ".jp-Used .al-table, .jp-Gone p",
+                 ".jp-Used:not(.jp-Absent)", "@media print", ".jp-Used { color: black; }"):
+        assert kept in pruned, kept
+    assert ".jp-Unused1 " not in pruned and ".jp-Gone { color: blue; }" not in pruned

@@ -24,7 +24,8 @@ import pytest
 from auditlib.audit import run_audit
 from auditlib.findings import SEVERITIES
 from auditlib.report import TableExplorer, notebook_path
-from auditlib.report.look import diagram_html, styled
+from auditlib.report.html import svg_html
+from auditlib.report.look import styled
 from auditlib.workbench import (
     ALL,
     browser_frame,
@@ -109,7 +110,7 @@ def test_browser_widget_filters_and_shows_a_finding(demo_result):
     browser.table.selected_rows = [0]  # what clicking the first row does
     detail = browser.detail.value
     assert kept.iloc[0]["title"] in detail or kept.iloc[0]["title"].replace("'", "&#x27;") in detail
-    assert "Evidence" in detail and "Fix" in detail and "<svg" in detail and "data:image/svg+xml;base64," in detail
+    assert "Evidence" in detail and "Fix" in detail and "<svg" in detail and 'src="data:image/svg+xml;charset=utf-8,' in detail
     bundle = browser._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle and "<table" in bundle["text/html"]
 
@@ -119,7 +120,7 @@ def test_a_finding_shows_its_evidence_fix_and_diagram(demo_result):
     # names carry line-break opportunities (<wbr>) after underscores and dots
     page = finding_html(orphans, demo_result.catalog, config=demo_result.config).replace("<wbr>", "")
     fix_verb = "DELETE FROM" if "DELETE FROM" in orphans["remediation_sql"] else "UPDATE"
-    assert "orphan_count" in page and fix_verb in page and "<svg" in page
+    assert "orphan_count" in page and fix_verb in page and 'src="data:image/svg+xml' in page
     assert 'style="display:inline-block;color:#fff' in page  # the badge keeps its look without the stylesheet
 
 
@@ -168,11 +169,12 @@ def test_styled_keeps_an_existing_style_and_styles_cells_only_when_asked():
     assert styled(once) == once  # styling twice adds nothing
 
 
-def test_diagram_html_carries_the_svg_inline_and_as_an_image():
+def test_a_styled_diagram_is_one_image_stored_once():
     svg = '<?xml version="1.0"?><!-- made by dot --><svg xmlns="http://www.w3.org/2000/svg"><text>t</text></svg>'
-    html = diagram_html(svg, "a diagram")
-    assert '<div class="al-svg-inline" style="height:0;overflow:hidden"><svg' in html and "made by dot" not in html
-    assert 'alt="a diagram" src="data:image/svg+xml;base64,' in html and "<style>" in html
+    html = styled(svg_html(svg, caption="a diagram"))
+    assert html.startswith('<figure class="al-diagram" style="') and html.count("<svg") == 1
+    assert 'alt="a diagram"' in html and 'src="data:image/svg+xml;charset=utf-8,<svg' in html
+    assert "made by dot" not in html and "<style>" not in html
 
 
 def test_findings_table_html_without_findings_says_so():
@@ -316,7 +318,7 @@ def test_findings_browser_filters_in_jupyterlab(jupyterlab, chromium, tmp_path):
     page.locator(".al-findings-table table.dataTable tbody tr").first.click()
     detail = page.locator(".al-finding-detail")
     detail.locator("h4", has_text="Evidence").wait_for(timeout=30_000)
-    assert detail.locator("svg").first.bounding_box()["height"] > 50  # the diagram is drawn
+    assert detail.locator(".al-diagram img.al-svg").first.bounding_box()["height"] > 50  # the diagram is drawn
     assert "critical" in detail.inner_text()
     page.screenshot(path=str(tmp_path / "findings-browser.png"), full_page=False)
     page.close()
@@ -335,22 +337,19 @@ def test_table_explorer_keeps_its_look_in_jupyterlab_trusted_and_not(jupyterlab,
     assert looks[0] not in ("rgba(0, 0, 0, 0)", "transparent") and looks[1] == "rgb(255, 255, 255)", looks
     assert float(looks[2].rstrip("px")) >= 8 and looks[3] == "inline-block", looks
     assert page.locator(".jp-OutputArea-output .al-diagram svg").count() == 0  # the sanitizer took it
-    image = page.locator(".jp-OutputArea-output .al-diagram img.al-svg-image")
+    image = page.locator(".jp-OutputArea-output .al-diagram img.al-svg")
     assert image.evaluate("i => i.complete && i.naturalWidth > 100 && i.getBoundingClientRect().height > 50")
-    inline = page.locator(".jp-OutputArea-output .al-svg-inline")
-    assert inline.evaluate("d => d.getBoundingClientRect().height") == 0  # the loose labels stay hidden
     text = page.locator(".jp-NotebookPanel").inner_text()
     assert "rls_leak" in text and "orphan_rows" in text
     page.screenshot(path=str(tmp_path / "explorer-untrusted.png"), full_page=False)
     page.close()
 
-    # Run live: outputs are trusted, the diagram is inline SVG (selectable text) and the image is hidden.
+    # Run live: outputs are trusted; the diagram is the same one image.
     page = _open(chromium, base, token, "table_explorer.ipynb")
     _run_all(page)
-    page.wait_for_selector(".jp-OutputArea-output .al-diagram svg", timeout=90_000)
-    svg = page.locator(".jp-OutputArea-output .al-diagram svg").first
-    assert svg.bounding_box()["height"] > 50
-    assert not page.locator(".jp-OutputArea-output .al-diagram img.al-svg-image").first.is_visible()
+    page.wait_for_selector(".jp-OutputArea-output .al-diagram img.al-svg", timeout=90_000)
+    svg = page.locator(".jp-OutputArea-output .al-diagram img.al-svg").first
+    assert svg.evaluate("i => i.complete && i.naturalWidth > 100 && i.getBoundingClientRect().height > 50")
     # Cells outside the viewport may not be laid out (JupyterLab's windowed notebook): read the text content.
     page.wait_for_function("() => document.querySelector('.jp-NotebookPanel').textContent"
                            ".includes('Keys, constraints and indexes')", timeout=60_000)

@@ -7,8 +7,8 @@ import pandas as pd
 from auditlib.audit import AuditResult
 from auditlib.findings import SEVERITIES, evidence_dict, frame_records
 from auditlib.model import Analysis
-from auditlib.report.html import esc, sql_html, table_html
-from auditlib.report.look import diagram_html, styled
+from auditlib.report.html import esc, sql_html, svg_html, table_html
+from auditlib.report.look import styled
 from auditlib.report.sections import Section
 
 # Evidence fields through which a finding on another table names this one (a reference's target, a cascade's source
@@ -150,7 +150,7 @@ class TableExplorer:
 
             graph = diagrams.cascade_diagram(self.catalog, self.schema, self.table, config=self.result.config,
                                              analysis=self.analysis, max_nodes=self.max_nodes)
-            section.add(diagram_html(diagrams.to_svg(graph), f"Deleting a row of {self.name}"))
+            section.add(svg_html(diagrams.to_svg(graph), caption=f"Deleting a row of {self.name}"))
         return section
 
     def diagram(self) -> Section:
@@ -161,7 +161,7 @@ class TableExplorer:
         graph = diagrams.er_ego(self.catalog, self.schema, self.table, hops=self.hops,
                                 findings=self.result.findings, config=self.result.config,
                                 analysis=self.analysis, max_nodes=self.max_nodes)
-        section.add(diagram_html(diagrams.to_svg(graph), f"{self.name} and its neighbours"))
+        section.add(svg_html(diagrams.to_svg(graph), caption=f"{self.name} and its neighbours"))
         return section
 
     def policies(self) -> Section:

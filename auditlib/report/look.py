@@ -7,17 +7,13 @@ which drops ``<style>`` elements, ``<script>`` and ``<svg>`` (leaving the diagra
 ``style`` attributes whose properties it knows, and ``<img>`` with a ``data:`` source.
 
 So the look that must survive both is carried by inline ``style`` attributes limited to properties the sanitizer
-keeps (``styled``), and a diagram is shown twice (``diagram_html``): as inline SVG (searchable text) that a
-``<style>`` rule reveals when the output is trusted, and as an ``<img>`` of the same SVG that the same rule hides;
-untrusted, the rule is gone, the inline copy stays collapsed and the image shows.
+keeps (``styled``), and a diagram is one SVG image (``auditlib.report.html.svg_html``), stored once, which the
+sanitizer keeps and the report page's script puts inline.
 """
 
 from __future__ import annotations
 
-import base64
 import re
-
-from auditlib.report.html import esc
 
 # Class → inline style, the template's values, written only with properties JupyterLab's sanitizer keeps
 # (no gap, grid or flex: they are dropped).
@@ -66,17 +62,3 @@ def styled(html: str, *, cells: bool = False) -> str:
     parts = _UNTOUCHED.split(html)
     return "".join(part if index % 2 else _TAG.sub(restyle, part) for index, part in enumerate(parts))
 
-
-def diagram_html(svg: str, title: str = "diagram") -> str:
-    """An SVG diagram that shows in JupyterLab trusted (inline SVG) and untrusted (the same SVG as an image), and in
-    the HTML report (inline SVG)."""
-    start = svg.find("<svg")
-    document = svg[start:] if start >= 0 else svg
-    inline = re.sub(r"<!--.*?-->", "", document, flags=re.S).strip()
-    image = base64.b64encode(document.encode("utf-8")).decode("ascii")
-    return ('<div class="al-diagram" style="' + CLASS_STYLES["al-diagram"] + '">'
-            "<style>.al-diagram .al-svg-inline{height:auto !important;overflow:visible !important}"
-            ".al-diagram .al-svg-image{display:none !important}</style>"
-            f'<div class="al-svg-inline" style="height:0;overflow:hidden">{inline}</div>'
-            f'<img class="al-svg-image" alt="{esc(title)}" src="data:image/svg+xml;base64,{image}" '
-            'style="max-width:100%"></div>')

@@ -135,7 +135,7 @@ def export_html(notebook_path: Path, html_path: Path, exporter: Any = None) -> P
 
     notebook = nbformat.read(str(notebook_path), as_version=4)
     body, _ = (exporter or report_exporter()).from_notebook_node(notebook)
-    body = add_table_of_contents(body)
+    body = prune_stylesheets(add_table_of_contents(body))
     partial = html_path.with_name(f".{html_path.name}.partial")
     partial.write_text(body, encoding="utf-8")
     partial.replace(html_path)
@@ -193,6 +193,47 @@ def _focusable_areas(page: str) -> str:
         return f'<img{attributes} alt="No description has been provided for this image">'
 
     return _IMAGE_TAG.sub(image, _AREA_TAG.sub(area, page))
+
+
+_STYLE_BLOCK = re.compile(r'(<style type="text/css">)(.*?)(</style>)', re.S)
+_CLASS_ATTRIBUTE = re.compile(r"""\bclass=["']([^"']*)["']""")
+_SELECTOR_CLASS = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
+_NEGATION = re.compile(r":not\([^)]*\)")
+PRUNED_STYLESHEET_CHARS = 20_000  # JupyterLab's stylesheets (index.css is about 240 KB); the report's own stay
+
+
+def prune_stylesheets(page: str) -> str:
+    """The page with JupyterLab's large stylesheets cut to the rules it can use: a rule stays when one of its
+    selectors names only classes that occur in the page (rules without classes, ``:root`` variables, ``@font-face``
+    and the like always stay). The report's look is unchanged; the file loses most of the 240 KB."""
+    classes = {name for match in _CLASS_ATTRIBUTE.finditer(page) for name in match.group(1).split()}
+
+    def prune(match: re.Match) -> str:
+        if len(match.group(2)) < PRUNED_STYLESHEET_CHARS:
+            return match.group(0)
+        return match.group(1) + _used_rules(match.group(2), classes) + match.group(3)
+
+    return _STYLE_BLOCK.sub(prune, page)
+
+
+def _used_rules(css: str, classes: set[str]) -> str:
+    # tinycss2 comes with nbconvert (through bleach[css]).
+    import tinycss2
+
+    kept = []
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type == "qualified-rule":
+            selectors = tinycss2.serialize(rule.prelude).split(",")
+            if any(all(name in classes for name in _SELECTOR_CLASS.findall(_NEGATION.sub("", selector)))
+                   for selector in selectors):
+                kept.append(rule.serialize())
+        elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content is not None:
+            inner = _used_rules(tinycss2.serialize(rule.content), classes)
+            if inner:
+                kept.append(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}{{{inner}}}")
+        elif rule.type == "at-rule":
+            kept.append(rule.serialize())  # @font-face, @keyframes, @page, …
+    return "\n".join(kept)
 
 
 def add_table_of_contents(page: str) -> str:

@@ -20,11 +20,13 @@ from auditlib.findings import SEVERITIES, frame_records, severity_rank, skipped_
 from auditlib.issues import Issue, audiences_of, finding_action, group_issues, issues_by_status
 from auditlib.model import Analysis
 from auditlib.palette import SEVERITY_COLORS, WARNING_COLOR
-from auditlib.report.html import esc, plotly_html, sql_html, svg_html, table_html
+from auditlib.report.html import LONG_TABLE_ROWS, esc, plotly_html, sql_html, svg_html, table_html
 
 SEVERITY_COLOURS = SEVERITY_COLORS  # the one palette: charts, diagrams and the report's badges agree
 LIKELIHOOD_HINTS = ("orphan_count", "count", "null_count", "dangling_count", "visible_rows")
 TOP_ISSUES = 10  # the first screen lists at most this many issues
+CHART_BARS = 20  # a bar chart of findings shows the largest ones: its table below lists them all
+ISSUE_LINKS_SHOWN = 5  # an area section links its first issues; the others are one click away
 PLAN_PREVIEW_LINES = 60  # each fix-plan file shows this many lines in the page; its download holds all of it
 
 # term id → (the term, where it first appears (a pattern over escaped text), what it means in plain words)
@@ -152,7 +154,12 @@ class Report:
             if held:
                 items.append(f'<li>{_badge(issue.severity)} <a href="#{esc(issue.anchor)}">{esc(issue.title)}</a>'
                              + (f" ({held} findings)" if held > 1 else "") + "</li>")
-        return f'<ul class="issue-links">{"".join(items)}</ul>' if items else ""
+        if not items:
+            return ""
+        shown, rest = items[:ISSUE_LINKS_SHOWN], items[ISSUE_LINKS_SHOWN:]
+        more = (f'<details class="issue-links-more"><summary>{len(rest)} more issue{"s" if len(rest) != 1 else ""}'
+                f'</summary><ul class="issue-links">{"".join(rest)}</ul></details>') if rest else ""
+        return f'<ul class="issue-links">{"".join(shown)}</ul>{more}'
 
     # sections ------------------------------------------------------------------------------------------------
     @property
@@ -240,10 +247,10 @@ class Report:
         if not top:
             return ""
         rows = "".join(
-            f'<tr class="issue-summary severity-{esc(i.severity)}"><td>{_badge(i.severity)}</td>'
-            f'<td class="issue-title"><a href="#{esc(i.anchor)}">{esc(i.title)}</a></td>'
-            f"<td>{esc(i.likelihood)}</td><td>{esc(i.impact)}</td>"
-            f'<td class="issue-status status-{esc(i.status)}">{esc(self._status_label(i))}</td></tr>'
+            f'<tr class="issue-summary severity-{esc(i.severity)}"><td data-label="Severity">{_badge(i.severity)}</td>'
+            f'<td class="issue-title" data-label="Issue"><a href="#{esc(i.anchor)}">{esc(i.title)}</a></td>'
+            f'<td data-label="Likelihood">{esc(i.likelihood)}</td><td data-label="Impact">{esc(i.impact)}</td>'
+            f'<td class="issue-status status-{esc(i.status)}" data-label="Status">{esc(self._status_label(i))}</td></tr>'
             for i in top)
         more = len(self.open_issues) - len(top)
         footer = (f'<p class="top-issues-more"><a href="#risk-matrix">All {len(self.open_issues)} issues in the risk '
@@ -626,7 +633,7 @@ class Report:
         found = self.in_section("data")
         section = Section("Data integrity", "data", f"{len(found)} findings about rows that are already broken.")
         if len(found):
-            section.add(plotly_html(charts.orphan_and_leak_counts(self.findings)))
+            section.add(plotly_html(charts.orphan_and_leak_counts(self.findings, limit=CHART_BARS)))
             section.add(self._findings_table(found))
         return section
 
@@ -722,6 +729,8 @@ class Report:
             decisions = pd.DataFrame([{"findings": ", ".join(d.keys[:3]) + (" …" if len(d.keys) > 3 else ""),
                                        "question": d.question} for d in plan.decisions])
             section.add(table_html(decisions))
+        section.blocks = [_collapsed(f"The plan: {len(files)} files and {len(plan.decisions)} decisions",
+                                     "".join(section.blocks))]
         return section
 
     def risk_matrix(self) -> Section:
@@ -735,7 +744,7 @@ class Report:
             return section
         serious = [i for i in issues if severity_rank(i.severity) <= severity_rank("medium")]
         minor = [i for i in issues if severity_rank(i.severity) > severity_rank("medium")]
-        section.add(self._issue_table(serious, start=1))
+        section.add(self._issue_table(serious, start=1, box=True))
         if minor:
             counts = _severity_counts(minor)
             section.add(f'<details class="collapsed-findings" id="risk-matrix-minor"><summary>{counts} '
@@ -747,19 +756,24 @@ class Report:
             section.add(self._issue_table(fixed, start=len(issues) + 1))
         return section
 
-    def _issue_table(self, issues: list[Issue], start: int = 1) -> str:
+    def _issue_table(self, issues: list[Issue], start: int = 1, box: bool = False) -> str:
+        """Issues as rows linked to their cards; with ``box``, a long list scrolls in a box of its own on screen."""
         if not issues:
             return ""
         rows = "".join(
-            f'<tr id="{esc(i.anchor)}-row" class="issue-row severity-{esc(i.severity)}"><td>{n}</td>'
-            f'<td>{_badge(i.severity)}</td><td class="issue-title"><a href="#{esc(i.anchor)}">{esc(i.title)}</a></td>'
-            f"<td>{esc(i.likelihood)}</td><td>{esc(i.impact)}</td>"
-            f'<td class="issue-status status-{esc(i.status)}">{esc(self._status_label(i))}</td>'
-            f"<td>{len(i.findings) or len(i.fixed_findings)}</td></tr>"
+            f'<tr id="{esc(i.anchor)}-row" class="issue-row severity-{esc(i.severity)}"><td data-label="#">{n}</td>'
+            f'<td data-label="Severity">{_badge(i.severity)}</td>'
+            f'<td class="issue-title" data-label="Issue"><a href="#{esc(i.anchor)}">{esc(i.title)}</a></td>'
+            f'<td data-label="Likelihood">{esc(i.likelihood)}</td><td data-label="Impact">{esc(i.impact)}</td>'
+            f'<td class="issue-status status-{esc(i.status)}" data-label="Status">{esc(self._status_label(i))}</td>'
+            f'<td data-label="Findings">{len(i.findings) or len(i.fixed_findings)}</td></tr>'
             for n, i in enumerate(issues, start))
-        return ('<table class="al-table risk-matrix-table"><thead><tr><th>#</th><th>Severity</th><th>Issue</th>'
-                "<th>Likelihood</th><th>Impact</th><th>Status</th><th>Findings</th></tr></thead>"
-                f"<tbody>{rows}</tbody></table>")
+        table = ('<table class="al-table risk-matrix-table"><thead><tr><th>#</th><th>Severity</th><th>Issue</th>'
+                 "<th>Likelihood</th><th>Impact</th><th>Status</th><th>Findings</th></tr></thead>"
+                 f"<tbody>{rows}</tbody></table>")
+        if box and len(issues) > LONG_TABLE_ROWS:
+            return f'<div class="al-table-wrap al-table-long" tabindex="0">{table}</div>'
+        return table
 
     def risk_table(self) -> pd.DataFrame:
         """The risk matrix as a DataFrame: one row per issue with its anchor, title, severity, likelihood, impact,
@@ -776,20 +790,23 @@ class Report:
                           "Each issue with the findings behind it, grouped by check, and the SQL that fixes it.")
         serious = [i for i in issues if severity_rank(i.severity) <= severity_rank("medium")]
         minor = [i for i in issues if severity_rank(i.severity) > severity_rank("medium")]
+        top = {i.anchor for i in self.top_issues()}
         for issue in serious:
-            section.add(self.issue_card(issue))
+            section.add(self.issue_card(issue, compact=issue.anchor not in top))
         if minor:
             section.add(f'<details class="collapsed-findings" id="issues-minor"><summary>{_severity_counts(minor)} '
                         f"({sum(len(i.findings) for i in minor)} findings)</summary>"
-                        + "".join(self.issue_card(i) for i in minor) + "</details>")
+                        + "".join(self.issue_card(i, compact=True) for i in minor) + "</details>")
         fixed = [i for i in self.issues if i.status == "fixed"]
         if fixed:
             section.add(f'<details class="collapsed-findings" id="issues-fixed"><summary>{len(fixed)} issues fixed '
-                        "since the last run</summary>" + "".join(self.issue_card(i) for i in fixed) + "</details>")
+                        "since the last run</summary>" + "".join(self.issue_card(i, compact=True) for i in fixed) + "</details>")
         return section
 
-    def issue_card(self, issue: Issue) -> str:
-        """One issue: title, severity, likelihood (and why), impact, status, objects, findings by check, fix."""
+    def issue_card(self, issue: Issue, compact: bool = False) -> str:
+        """One issue: title, severity, likelihood (and why), impact, status, objects, findings by check, fix.
+        A ``compact`` card (an issue below the top ones) shows its title and one line of facts; the rest opens on a
+        click, or by itself when a link leads into it."""
         first_seen = min((str(f.get("first_seen") or "")[:10] for f in issue.findings if f.get("first_seen")),
                          default="")
         meta = (f'<p class="issue-meta">{_badge(issue.severity)} <span class="likelihood">Likelihood: '
@@ -802,16 +819,20 @@ class Report:
                  + (f" and {len(objects) - 8} more" if len(objects) > 8 else "") + "</p>")
         body = self._findings_by_check(issue.findings) if issue.findings else \
             self._findings_by_check(issue.fixed_findings)
-        if issue.severity != "critical":  # the critical ones open; the others say what is wrong, details on demand
-            lead = (issue.findings or issue.fixed_findings)[0]
-            count = len(issue.findings or issue.fixed_findings)
-            body = (f'<p class="issue-explanation">{esc(lead["detail"])}</p>'
-                    + _collapsed(f"The {count} finding{'s' if count != 1 else ''} and the fix", body))
         fixed_note = (f'<p class="issue-fixed-note">{len(issue.fixed_findings)} of its findings were fixed since the '
                       "last run.</p>") if issue.findings and issue.fixed_findings else ""
+        back = f'<p class="back-link"><a href="#{esc(issue.anchor)}-row">Back to the risk matrix</a></p>'
+        if compact:
+            lead = (issue.findings or issue.fixed_findings)[0]
+            count = len(issue.findings or issue.fixed_findings)
+            explanation = f'<p class="issue-explanation">{esc(lead["detail"])}</p>'
+            return (f'<article class="issue-card issue-card-compact severity-{esc(issue.severity)}" '
+                    f'id="{esc(issue.anchor)}"><h3>{self._linked_terms(issue.title)}</h3>{meta}'
+                    + _collapsed(f"Where, the {count} finding{'s' if count != 1 else ''} and the fix",
+                                 explanation + where + fixed_note + body + back)
+                    + "</article>")
         return (f'<article class="issue-card severity-{esc(issue.severity)}" id="{esc(issue.anchor)}">'
-                f"<h3>{self._linked_terms(issue.title)}</h3>{meta}{where}{fixed_note}{body}"
-                f'<p class="back-link"><a href="#{esc(issue.anchor)}-row">Back to the risk matrix</a></p></article>')
+                f"<h3>{self._linked_terms(issue.title)}</h3>{meta}{where}{fixed_note}{body}{back}</article>")
 
     def _findings_by_check(self, records: list[dict]) -> str:
         """Findings grouped by check (the check's summary as heading), each group's fix SQL collapsed; the low and
@@ -886,13 +907,15 @@ class Report:
                     continue
                 shown.add(issue.anchor)
                 actions = list(dict.fromkeys(finding_action(r) for r in records))
-                objects = list(dict.fromkeys(r["object"] for r in records))
+                # the objects the actions do not already name (a policy, a column), on the same line
+                objects = [o for o in dict.fromkeys(r["object"] for r in records)
+                           if not any(o in action for action in actions)]
                 fixes = list(dict.fromkeys(r["remediation_sql"] for r in records if r.get("remediation_sql")))
                 fix = (f'<details class="fix-sql"><summary>The fix</summary>{sql_html(chr(10).join(fixes))}</details>'
-                       if fixes else '<p class="hole-fix">The fix: see the issue.</p>')
+                       if fixes else "")
+                listed = (f' <span class="hole-objects">({esc(", ".join(objects[:6]))})</span>' if objects else "")
                 items.append(f'<li class="hole severity-{esc(issue.severity)}">{_badge(issue.severity)} '
-                             f'<a href="#{esc(issue.anchor)}">{esc("; ".join(actions))}</a>'
-                             f'<br><span class="hole-objects">Objects: {esc(", ".join(objects[:6]))}</span>{fix}</li>')
+                             f'<a href="#{esc(issue.anchor)}">{esc("; ".join(actions))}</a>{listed}{fix}</li>')
             if items:
                 lists.append(f'<div class="holes-{audience}"><h3>{esc(heading)}{esc(note if lists else "")}</h3>'
                              f'<ul class="holes">{"".join(items)}</ul></div>')
