@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import sys
 import stat
+import sys
 import traceback
 from pathlib import Path
 
