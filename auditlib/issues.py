@@ -366,7 +366,8 @@ def audiences_of(record: dict[str, Any]) -> set[str]:
         roles |= set(_names(evidence.get("roles")))
     exposure = evidence.get("exposure")
     found = set()
-    if roles & ANONYMOUS_ROLES or exposure == "anonymous":
+    # the anonymous probe read the rows (or called the function) as anon itself
+    if roles & ANONYMOUS_ROLES or exposure == "anonymous" or check in ("anon_reads_rows", "anon_function_reads"):
         found.add("anonymous")
     if roles & (SIGNED_IN_ROLES | ANONYMOUS_ROLES) or exposure in ("api", "anonymous") or check in (
             "rls_leak", "rls_null_bypass", "rls_tenant_not_enforced"):

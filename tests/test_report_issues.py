@@ -323,3 +323,12 @@ def test_a_second_identical_run_with_a_code_scan_has_nothing_new(demo_audit, tmp
     report = Report(again)
     assert {i.status for i in report.issues} == {"open"}
     assert "No issue appeared or went away" in report.changes()._repr_html_()
+
+
+def test_what_the_anonymous_probe_read_is_readable_by_anyone(demo_audit):
+    issues = group_issues(demo_audit.findings)
+    probed = [i for i in issues if "anon_reads_rows" in i.checks]
+    assert probed, "the demo plants tables anon can read"
+    for issue in probed:
+        assert "anonymous" in issue.audiences()
+        assert issue.impact == "Data readable by anyone on the internet", issue.title
