@@ -41,6 +41,10 @@ def test_check_case(check_name, case, make_db):
     for finding in findings:
         assert finding.check == check_name and finding.title and finding.detail
         assert finding.key == f"{check_name}:{finding.object}"
+    # a case may pin the severity of some of its objects: {object = severity}
+    severities = {f.object: f.severity for f in findings}
+    for obj, severity in case.get("severity", {}).items():
+        assert severities[obj.replace("{database}", url.database)] == severity, obj
 
 
 def test_every_check_has_positive_and_negative_cases_and_docs():

@@ -18,11 +18,7 @@ FIXTURES = bench.security_fixtures()
 
 # Clean twins on which a check still reports something, with the cause: each is a false positive of the check,
 # left for its owner to fix. strict: once the check is fixed, the test fails until the entry is removed.
-KNOWN_FALSE_POSITIVES = {
-    "policy_trust": "rls_tenant_not_enforced reports invitations, whose only policy scopes rows to the invited user "
-                    "(invitee_id = auth.uid()): an invitee is not yet a member, and the rows addressed to them are "
-                    "no other tenant's data",
-}
+KNOWN_FALSE_POSITIVES: dict[str, str] = {}
 
 
 def _params():

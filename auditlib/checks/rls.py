@@ -24,6 +24,7 @@ from auditlib.model.policies import (
     is_column,
     is_true,
     policies_by_table,
+    policy_scoped_to_caller,
     service_roles,
     tenant_policy_gaps,
 )
@@ -389,8 +390,11 @@ def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig, analysis: Ana
     """Row-level security is on and the table has the tenant column, but a command is not restricted by it.
 
     Why it matters: permissive policies are OR-ed: if any policy that lets the API roles run a command ignores the
-    tenant column (``USING (user_id = auth.uid())``, ``USING (auth.role() = 'authenticated')``) and no
-    restrictive policy checks it, that command crosses tenants.
+    tenant column (``USING (auth.role() = 'authenticated')``, ``USING (auth.uid() IS NOT NULL)``) and no
+    restrictive policy checks it, that command crosses tenants. Policies that only open each row to the user it
+    names (``FOR SELECT USING (invitee_id = auth.uid())``) are information when they only read or delete: no one
+    reaches another user's rows, but a user who left an organisation keeps the rows that name them. For INSERT and
+    UPDATE they stay a finding: a user can write rows naming themselves into any organisation.
 
     How to fix: add the tenant condition (``organization_id = <the user's tenant>``) to the policies that lack it,
     or add one RESTRICTIVE policy that checks the tenant for every command.
@@ -407,11 +411,26 @@ def rls_tenant_not_enforced(catalog: Catalog, config: AuditConfig, analysis: Ana
         names = sorted({n for leaks in open_commands.values() for n in leaks})
         details = {p["name"]: {"command": p["command"], "using": p["using_expression"],
                                "with_check": p["with_check"]} for p in policies[key] if p["name"] in names}
+        policy_list = (f"polic{'y' if len(names) == 1 else 'ies'} {', '.join(repr(n) for n in names)} "
+                       f"let{'s' if len(names) == 1 else ''}")
+        if set(open_commands) <= {"SELECT", "DELETE"} and all(
+                policy_scoped_to_caller(p) for p in policies[key] if p["name"] in names):
+            # Each row is open only to the user it names (an invitation to its invitee): no one reads another
+            # user's rows, but membership is not checked either. Writes are another matter: a user could put rows
+            # naming themselves into any organisation.
+            yield Finding(
+                schema=key[0], table=key[1], column=None, severity="info",
+                title=f"{key[0]}.{key[1]} is scoped to each user, not by {column}, for {', '.join(open_commands)}",
+                detail=(f"The {policy_list} API users {', '.join(open_commands)} the rows that name them, in any "
+                        f"organisation: no one reaches another user's rows, but a user removed from an "
+                        f"organisation keeps these rows of it."),
+                evidence={"tenant_column": column, "commands": open_commands, "policies": details,
+                          "api_roles": roles, "tenancy": model.why, "scoped_to": "the caller's user id"})
+            continue
         yield Finding(
             schema=key[0], table=key[1], column=None,
             title=f"{key[0]}.{key[1]} is not isolated by {column} for {', '.join(open_commands)}",
-            detail=(f"{key[0]}.{key[1]} has {column} but the polic{'y' if len(names) == 1 else 'ies'} "
-                    f"{', '.join(repr(n) for n in names)} let{'s' if len(names) == 1 else ''} API users "
+            detail=(f"{key[0]}.{key[1]} has {column} but the {policy_list} API users "
                     f"{', '.join(open_commands)} rows without checking it, so those rows cross tenants."),
             evidence={"tenant_column": column, "commands": open_commands, "policies": details, "api_roles": roles,
                       "tenancy": model.why})

@@ -126,6 +126,41 @@ def restricts_by(text: str | None, column: str) -> bool:
     return False
 
 
+def scoped_to_caller(node: ast.Node) -> bool:
+    """The expression is false unless a column of the row equals the caller's user id (``user_id = auth.uid()``,
+    ``(SELECT auth.uid()) = invitee_id``), as one of its AND-ed conditions."""
+    if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
+        return any(scoped_to_caller(arg) for arg in node.args)
+    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP and operator_name(node) == "=":
+        return any(column_ref(_uncast(side)) is not None and is_user_id_expression(other)
+                   for side, other in ((node.lexpr, node.rexpr), (node.rexpr, node.lexpr)))
+    return False
+
+
+def is_user_id_expression(node: ast.Node) -> bool:
+    """``auth.uid()``, possibly cast or in a scalar subquery (``(SELECT auth.uid())``)."""
+    node = _uncast(node)
+    if isinstance(node, ast.SubLink) and isinstance(node.subselect, ast.SelectStmt):
+        targets = node.subselect.targetList or ()
+        return len(targets) == 1 and node.subselect.fromClause is None and is_user_id_expression(targets[0].val)
+    if isinstance(node, ast.FuncCall):
+        names = [n.sval for n in node.funcname if isinstance(n, ast.String)]
+        return names[-1] == "uid" and not node.args
+    return False
+
+
+def _uncast(node: ast.Node) -> ast.Node:
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    return node
+
+
+def policy_scoped_to_caller(policy: dict) -> bool:
+    """Every expression of the policy limits rows to those naming the caller's own user id."""
+    trees = [parse_expression(t) for t in (policy["using_expression"], policy["with_check"]) if t]
+    return bool(trees) and all(t is not None and scoped_to_caller(t) for t in trees)
+
+
 def policy_restricts(policy: dict, column: str) -> bool:
     texts = [t for t in (policy["using_expression"], policy["with_check"]) if t]
     return bool(texts) and all(restricts_by(t, column) for t in texts)
