@@ -76,6 +76,13 @@ def iter_nodes(node: Any, ancestors: tuple = ()) -> Iterator[tuple[ast.Node, tup
             yield from iter_nodes(value, inner)
 
 
+def uncast(node: ast.Node) -> ast.Node:
+    """The expression inside any casts (``'x'::text``, ``auth.uid()::text``)."""
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    return node
+
+
 def column_ref(node: ast.Node) -> tuple[tuple[str, ...], str] | None:
     """For a ColumnRef ``a.b.c``: (("a", "b"), "c"); None for ``*`` references and other nodes."""
     if not isinstance(node, ast.ColumnRef):

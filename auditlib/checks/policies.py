@@ -19,7 +19,7 @@ from auditlib.checks import check
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
 from auditlib.model import Analysis
-from auditlib.model.policies import COMMANDS, tenant_policy_gaps
+from auditlib.model.policies import COMMANDS, auth_call_name, identity_call, tenant_policy_gaps
 from auditlib.quoting import ident, object_name
 from auditlib.sqlparse import (
     A_Expr_Kind,
@@ -32,11 +32,10 @@ from auditlib.sqlparse import (
     iter_nodes,
     operator_name,
     parse_expression,
+    uncast,
 )
 
 WRITE_COMMANDS = ("INSERT", "UPDATE", "ALL")
-# Functions that read who is asking (Supabase's JWT helpers and the settings PostgREST and apps put them in).
-AUTH_CALLS = ("auth.uid", "auth.jwt", "auth.role", "auth.email", "current_setting")
 ANONYMOUS_ROLES = ("public", "anon")
 JSON_OPERATORS = ("->", "->>", "#>", "#>>")
 
@@ -101,17 +100,6 @@ def _alter_policy(policy: dict, using: str | None, with_check: str | None) -> st
 
 
 # -- expression analysis -------------------------------------------------------------------------------------------
-def _call_name(node: ast.Node) -> str | None:
-    """``auth.uid`` for a call of one of AUTH_CALLS (schema-qualified or not), else None."""
-    if not isinstance(node, ast.FuncCall):
-        return None
-    names = [n.sval for n in node.funcname if isinstance(n, ast.String)]
-    name = ".".join(names[-2:]) if len(names) >= 2 else names[-1] if names else ""
-    if name.startswith("pg_catalog."):
-        name = name.removeprefix("pg_catalog.")
-    return name if name in AUTH_CALLS else None
-
-
 def _in_sublink(ancestors: tuple) -> bool:
     return any(isinstance(a, ast.SubLink) for a in ancestors)
 
@@ -175,7 +163,7 @@ def _bindings(tree: ast.Node, table: str) -> dict[str, str]:
         elif isinstance(node, ast.SubLink) and node.testexpr is not None:
             bind(_own_columns(node.testexpr, table),
                  "compared" if column_ref(node.testexpr) is not None else "derived")
-        elif isinstance(node, ast.FuncCall) and _call_name(node) is None:
+        elif isinstance(node, ast.FuncCall) and auth_call_name(node) is None:
             bind(_own_columns(node, table), "derived")
     return found
 
@@ -199,25 +187,13 @@ def _disjuncts(node: ast.Node) -> Iterator[ast.Node]:
         yield node
 
 
-def _unwrap_call(node: ast.Node) -> str | None:
-    """The AUTH_CALLS name of ``auth.uid()``, ``(SELECT auth.uid())`` or either cast, else None."""
-    while isinstance(node, ast.TypeCast):
-        node = node.arg
-    if isinstance(node, ast.SubLink) and isinstance(node.subselect, ast.SelectStmt):
-        targets = node.subselect.targetList or ()
-        if len(targets) == 1 and node.subselect.fromClause is None and node.subselect.whereClause is None:
-            return _unwrap_call(targets[0].val)
-        return None
-    return _call_name(node)
-
-
 def _anonymous_arm(node: ast.Node) -> str | None:
     """The identity function of an arm that is true exactly when nobody is signed in (``auth.uid() IS NULL``)."""
     if isinstance(node, ast.NullTest) and node.nulltesttype == NullTestType.IS_NULL:
-        return _unwrap_call(node.arg)
+        return identity_call(node.arg)
     if (isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.NOT_EXPR and len(node.args) == 1
             and isinstance(node.args[0], ast.NullTest) and node.args[0].nulltesttype == NullTestType.IS_NOT_NULL):
-        return _unwrap_call(node.args[0].arg)
+        return identity_call(node.args[0].arg)
     return None
 
 
@@ -393,8 +369,7 @@ EMAIL_SEVERITY = {"anonymous": "medium", "api": "medium", "trusted": "low"}
 
 def _string(node: ast.Node) -> str | None:
     """The value of a string constant (``'role'`` or ``'role'::text`` as PostgreSQL prints it), else None."""
-    while isinstance(node, ast.TypeCast):
-        node = node.arg
+    node = uncast(node)
     return node.val.sval if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String) else None
 
 
@@ -410,7 +385,7 @@ def _trusted_claims(tree: ast.Node) -> list[tuple[str, str]]:
     for node, _ in iter_nodes(tree):
         if not (isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP
                 and operator_name(node) in JSON_OPERATORS and node.lexpr is not None):
-            if _call_name(node) == "auth.email":
+            if auth_call_name(node) == "auth.email":
                 found.append(("email", deparse(node)))
             continue
         key = _string(node.rexpr)
@@ -420,7 +395,7 @@ def _trusted_claims(tree: ast.Node) -> list[tuple[str, str]]:
             found.append(("user_metadata", deparse(node)))
         elif _path_root(key) == "user_metadata" and not under_app_metadata:
             found.append(("user_metadata", deparse(node)))
-        elif key == "email" and any(_unwrap_call(n) == "auth.jwt" for n in (node.lexpr,)):
+        elif key == "email" and any(identity_call(n) == "auth.jwt" for n in (node.lexpr,)):
             found.append(("email", deparse(node)))
     return found
 
@@ -628,7 +603,7 @@ def _wrap_calls(node):
     """The expression with every AUTH_CALLS call outside a subquery wrapped as ``(SELECT call)``."""
     if isinstance(node, ast.SubLink):
         return node
-    if _call_name(node) is not None:
+    if auth_call_name(node) is not None:
         wrapper = parse_expression("(SELECT 1)", shared=False)
         wrapper.subselect.targetList[0].val = node
         return wrapper
@@ -664,8 +639,8 @@ def policy_uid_per_row(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
             continue
         calls, rewritten = [], {}
         for label, tree in _clauses(policy):
-            bare = sorted({_call_name(n) for n, ancestors in iter_nodes(tree)
-                           if _call_name(n) is not None and not _in_sublink(ancestors)})
+            bare = sorted({auth_call_name(n) for n, ancestors in iter_nodes(tree)
+                           if auth_call_name(n) is not None and not _in_sublink(ancestors)})
             if bare:
                 calls.extend({"clause": label, "function": f"{name}()"} for name in bare)
                 rewritten[label] = deparse(_wrap_calls(copy.deepcopy(tree)))  # the parsed tree is shared

@@ -20,6 +20,7 @@ from auditlib.sqlparse import (
     iter_nodes,
     operator_name,
     parse_expression,
+    uncast,
 )
 
 if TYPE_CHECKING:
@@ -84,8 +85,7 @@ def requires_role(node: ast.Node, roles: set[str]) -> bool:
 
 def is_role_expression(node: ast.Node) -> bool:
     """``auth.role()``, ``auth.jwt() ->> 'role'``, ``current_setting('request.jwt.claim.role')``, ``current_user``."""
-    while isinstance(node, ast.TypeCast):
-        node = node.arg
+    node = uncast(node)
     if isinstance(node, ast.FuncCall):
         name = [n.sval for n in node.funcname if isinstance(n, ast.String)][-1]
         if name == "role":
@@ -132,27 +132,35 @@ def scoped_to_caller(node: ast.Node) -> bool:
     if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
         return any(scoped_to_caller(arg) for arg in node.args)
     if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP and operator_name(node) == "=":
-        return any(column_ref(_uncast(side)) is not None and is_user_id_expression(other)
+        return any(column_ref(uncast(side)) is not None and identity_call(other) == "auth.uid"
                    for side, other in ((node.lexpr, node.rexpr), (node.rexpr, node.lexpr)))
     return False
 
 
-def is_user_id_expression(node: ast.Node) -> bool:
-    """``auth.uid()``, possibly cast or in a scalar subquery (``(SELECT auth.uid())``)."""
-    node = _uncast(node)
+# Functions that read who is asking (Supabase's JWT helpers and the settings PostgREST and apps put them in).
+AUTH_CALLS = ("auth.uid", "auth.jwt", "auth.role", "auth.email", "current_setting")
+
+
+def auth_call_name(node: ast.Node) -> str | None:
+    """``auth.uid`` for a call of one of AUTH_CALLS (schema-qualified or not), else None."""
+    if not isinstance(node, ast.FuncCall):
+        return None
+    names = [n.sval for n in node.funcname if isinstance(n, ast.String)]
+    name = ".".join(names[-2:]) if len(names) >= 2 else names[-1] if names else ""
+    if name.startswith("pg_catalog."):
+        name = name.removeprefix("pg_catalog.")
+    return name if name in AUTH_CALLS else None
+
+
+def identity_call(node: ast.Node) -> str | None:
+    """The AUTH_CALLS name of ``auth.uid()``, ``(SELECT auth.uid())`` or either cast, else None."""
+    node = uncast(node)
     if isinstance(node, ast.SubLink) and isinstance(node.subselect, ast.SelectStmt):
         targets = node.subselect.targetList or ()
-        return len(targets) == 1 and node.subselect.fromClause is None and is_user_id_expression(targets[0].val)
-    if isinstance(node, ast.FuncCall):
-        names = [n.sval for n in node.funcname if isinstance(n, ast.String)]
-        return names[-1] == "uid" and not node.args
-    return False
-
-
-def _uncast(node: ast.Node) -> ast.Node:
-    while isinstance(node, ast.TypeCast):
-        node = node.arg
-    return node
+        if len(targets) == 1 and node.subselect.fromClause is None and node.subselect.whereClause is None:
+            return identity_call(targets[0].val)
+        return None
+    return auth_call_name(node)
 
 
 def policy_scoped_to_caller(policy: dict) -> bool:
