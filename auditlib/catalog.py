@@ -354,6 +354,18 @@ class Catalog:
         result.index.name = "schema"
         return result.sort_index().reset_index()
 
+    # -- rows as dicts -------------------------------------------------------------------------------------------
+    def records(self, name: str) -> list[dict]:
+        """The rows of a frame of ``FRAMES`` (or of ``tables``, ``views``, ``foreign_keys``, ``user_tables()``) as
+        dicts, converted once per catalog: the checks walk them row by row. Shared by every reader, so read only."""
+        if name not in FRAMES and name not in ("tables", "views", "foreign_keys", "user_tables"):
+            raise KeyError(f"no frame named {name!r}")
+        cache = self.__dict__.setdefault("_records", {})
+        if name not in cache:
+            frame = self.user_tables() if name == "user_tables" else getattr(self, name)
+            cache[name] = frame.to_dict("records")
+        return cache[name]
+
 
 def load_catalog(source: str | sa.URL | sa.Engine | sa.Connection, schemas: list[str] | None = None) -> Catalog:
     """Read a database's catalog: one query per frame (a fixed count whatever the number of tables).

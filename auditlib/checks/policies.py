@@ -43,8 +43,7 @@ JSON_OPERATORS = ("->", "->>", "#>", "#>>")
 # -- roles and exposure --------------------------------------------------------------------------------------------
 def _bypass_roles(catalog: Catalog) -> set[str]:
     """Roles row-level security never applies to: superusers and roles with BYPASSRLS."""
-    roles = catalog.roles
-    return set(roles.loc[roles["superuser"] | roles["bypass_rls"], "name"])
+    return {r["name"] for r in catalog.records("roles") if r["superuser"] or r["bypass_rls"]}
 
 
 def _exposure(policy: dict, bypass: set[str], api_roles: list[str]) -> str | None:
@@ -240,7 +239,7 @@ def policy_write_without_check(catalog: Catalog, config: AuditConfig, analysis: 
                for names in commands.values() for name in names}
     tenant_column = config.tenant_column
     by_table: dict[tuple[str, str], list[dict]] = {}
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         by_table.setdefault((policy["schema"], policy["table"]), []).append(policy)
     for (schema, table), policies in by_table.items():
         for policy in policies:
@@ -313,7 +312,7 @@ def policy_deny_all(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
     by_table: dict[tuple[str, str], list[dict]] = {}
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         if _exposure(policy, bypass, api_roles) is not None:
             by_table.setdefault((policy["schema"], policy["table"]), []).append(policy)
     for (schema, table), policies in by_table.items():
@@ -420,7 +419,7 @@ def policy_trusts_user_metadata(catalog: Catalog, config: AuditConfig) -> Iterat
     """
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         exposure = _exposure(policy, bypass, api_roles)
         if exposure is None:
             continue
@@ -466,7 +465,7 @@ def policy_inverted_uid_check(catalog: Catalog, config: AuditConfig) -> Iterator
     """
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         exposure = _exposure(policy, bypass, api_roles)
         if exposure is None or not policy["permissive"]:
             continue
@@ -496,7 +495,7 @@ def policy_inverted_uid_check(catalog: Catalog, config: AuditConfig) -> Iterator
 
 def _members(catalog: Catalog, role: str) -> set[str]:
     """Roles that are ``role`` or belong to it, directly or through other roles."""
-    parents = {r["name"]: set(r["member_of"]) for r in catalog.roles.to_dict("records")}
+    parents = {r["name"]: set(r["member_of"]) for r in catalog.records("roles")}
     reached, changed = {role}, True
     while changed:
         changed = False
@@ -527,9 +526,10 @@ def rls_not_forced(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     roles, and have the application connect as a role that owns nothing.
     """
     api_roles = _api_roles(config)
-    roles = {r["name"]: r for r in catalog.roles.to_dict("records")}
-    tables = catalog.user_tables()
-    for row in tables[tables["rls_enabled"] & ~tables["rls_forced"]].to_dict("records"):
+    roles = {r["name"]: r for r in catalog.records("roles")}
+    for row in catalog.records("user_tables"):
+        if not row["rls_enabled"] or row["rls_forced"]:
+            continue
         owner = roles.get(row["owner"])
         if owner is None or owner["superuser"] or owner["bypass_rls"]:
             continue
@@ -580,7 +580,7 @@ def policy_role_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[
     that the policy then governs.
     """
     bypass = _bypass_roles(catalog)
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         if not policy["roles"] or not set(policy["roles"]) <= bypass:
             continue
         trees = dict(_clauses(policy))
@@ -634,7 +634,7 @@ def policy_uid_per_row(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
     """
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         if _exposure(policy, bypass, api_roles) is None:
             continue
         calls, rewritten = [], {}
@@ -675,12 +675,12 @@ def policy_column_unindexed(catalog: Catalog, config: AuditConfig) -> Iterator[F
     """
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
-    leading = {(i["schema"], i["table"], i["columns"][0]) for i in catalog.indexes.to_dict("records")
+    leading = {(i["schema"], i["table"], i["columns"][0]) for i in catalog.records("indexes")
                if i["is_valid"] and i["columns"]}
-    fk_columns = {(f["schema"], f["table"], f["columns"][0]) for f in catalog.foreign_keys.to_dict("records")
+    fk_columns = {(f["schema"], f["table"], f["columns"][0]) for f in catalog.records("foreign_keys")
                   if len(f["columns"]) == 1}
     found: dict[tuple[str, str, str], list[str]] = {}
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         relation = catalog.relation(policy["schema"], policy["table"]) or {}
         if not relation.get("rls_enabled") or _exposure(policy, bypass, api_roles) is None:
             continue

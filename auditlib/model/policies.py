@@ -35,7 +35,7 @@ def api_roles(config: AuditConfig) -> list[str]:
 
 def policies_by_table(catalog: Catalog) -> dict[tuple[str, str], list[dict]]:
     result: dict[tuple[str, str], list[dict]] = {}
-    for row in catalog.policies.to_dict("records"):
+    for row in catalog.records("policies"):
         result.setdefault((row["schema"], row["table"]), []).append(row)
     return result
 
