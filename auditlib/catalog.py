@@ -363,7 +363,10 @@ class Catalog:
         cache = self.__dict__.setdefault("_records", {})
         if name not in cache:
             frame = self.user_tables() if name == "user_tables" else getattr(self, name)
-            cache[name] = frame.to_dict("records")
+            # what frame.to_dict("records") gives (a missing Int64 is None), a few times faster: a list per column
+            columns = list(frame.columns)
+            values = [[None if v is pd.NA else v for v in frame[c].tolist()] for c in columns]
+            cache[name] = [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
         return cache[name]
 
 

@@ -25,7 +25,14 @@ from auditlib.checks import check
 from auditlib.config import PLATFORM_SCHEMAS, AuditConfig
 from auditlib.findings import Finding
 from auditlib.quoting import ident, ident_list, literal
-from auditlib.sqlparse import ast, function_statement, iter_plpgsql_queries, parse_plpgsql_function
+from auditlib.sqlparse import (
+    ast,
+    expression_nodes,
+    function_statement,
+    iter_nodes,
+    iter_plpgsql_queries,
+    parse_plpgsql_function,
+)
 
 DEFAULT_API_SCHEMAS = ("public",)
 # Column names that hold credentials or personal financial data (glob patterns on the lower-cased name).
@@ -160,20 +167,10 @@ def _argument_refs(node: ast.Node, names: dict[str, str]) -> set[str]:
     return set()
 
 
-def _walk(node) -> Iterator[ast.Node]:
-    if isinstance(node, ast.Node):
-        yield node
-        for name in node:
-            yield from _walk(getattr(node, name))
-    elif isinstance(node, tuple | list):
-        for item in node:
-            yield from _walk(item)
-
-
 def _statement_facts(tree, facts: BodyFacts, names: dict[str, str]) -> None:
     seen_args: set[str] = set()
     caller = False
-    for node in _walk(tree):
+    for node, _ in iter_nodes(tree):
         if isinstance(node, WRITES) and node.relation is not None:
             facts.writes.add(_relation_name(node.relation))
         if isinstance(node, ast.RangeVar):
@@ -388,13 +385,10 @@ def function_leakproof(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
 
 def _policy_functions(catalog: Catalog) -> dict[tuple[str, str], list[str]]:
     """(schema, function name) -> the policies ("schema.table.policy") whose expressions call it."""
-    from auditlib.sqlparse import parse_expression
-
     used: dict[tuple[str, str], list[str]] = {}
     for policy in catalog.records("policies"):
         for text in (policy["using_expression"], policy["with_check"]):
-            tree = parse_expression(text) if text else None
-            for node in _walk(tree):
+            for node, _ in expression_nodes(text):
                 if isinstance(node, ast.FuncCall):
                     names = [n.sval for n in node.funcname if isinstance(n, ast.String)]
                     key = (names[0], names[1]) if len(names) == 2 else ("public", names[-1])
@@ -456,7 +450,7 @@ def _reads_session(function: dict) -> bool:
             parsed = pglast.parse_sql(text)
         except pglast.parser.ParseError:
             continue
-        for node in _walk(parsed):
+        for node, _ in iter_nodes(parsed):
             if _is_caller(node):
                 return True
             if isinstance(node, ast.FuncCall) and node.funcname[-1].sval in SESSION_FUNCTIONS:

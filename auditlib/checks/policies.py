@@ -29,6 +29,7 @@ from auditlib.sqlparse import (
     column_ref,
     constant_value,
     deparse,
+    expression_nodes,
     iter_nodes,
     operator_name,
     parse_expression,
@@ -77,13 +78,18 @@ def _policy_evidence(policy: dict, **extra) -> dict:
             **extra}
 
 
-def _clauses(policy: dict) -> Iterator[tuple[str, ast.Node]]:
-    """("USING" | "WITH CHECK", parse tree) for each clause the policy has and pglast parses."""
+def _clause_texts(policy: dict) -> Iterator[tuple[str, str]]:
+    """("USING" | "WITH CHECK", expression text) for each clause the policy has and pglast parses."""
     for part, label in (("using_expression", "USING"), ("with_check", "WITH CHECK")):
         text = policy[part]
-        tree = parse_expression(text) if text else None
-        if tree is not None:
-            yield label, tree
+        if text and parse_expression(text) is not None:
+            yield label, text
+
+
+def _clauses(policy: dict) -> Iterator[tuple[str, ast.Node]]:
+    """("USING" | "WITH CHECK", parse tree) for each clause the policy has and pglast parses."""
+    for label, text in _clause_texts(policy):
+        yield label, parse_expression(text)
 
 
 def _alter_policy(policy: dict, using: str | None, with_check: str | None) -> str:
@@ -123,8 +129,8 @@ def _identity_like(node: ast.Node) -> bool:
                for child, _ in iter_nodes(node))
 
 
-def _bindings(tree: ast.Node, table: str) -> dict[str, str]:
-    """The row-scope columns of an expression: column -> how it is bound.
+def _bindings(text: str | None, table: str) -> dict[str, str]:
+    """The row-scope columns of an expression (none when it is empty or does not parse): column -> how it is bound.
 
     "compared": a bare column compared with the session's identity (``user_id = auth.uid()``,
     ``organization_id IN (SELECT ...)``); "derived": a column inside a comparison or call with it
@@ -138,7 +144,7 @@ def _bindings(tree: ast.Node, table: str) -> dict[str, str]:
             if found.get(column) != "compared":
                 found[column] = how
 
-    for node, ancestors in iter_nodes(tree):
+    for node, ancestors in expression_nodes(text):
         if _in_sublink(ancestors):
             ref = column_ref(node)
             if ref is not None and ref[0] and ref[0][-1] == table:
@@ -250,7 +256,7 @@ def policy_write_without_check(catalog: Catalog, config: AuditConfig, analysis: 
             tree = parse_expression(text) if text else None
             if tree is None or _is_true(tree) or _is_false(tree):
                 continue  # constant true: rls_always_true; admits nothing: policy_deny_all
-            if _bindings(tree, table):
+            if _bindings(text, table):
                 continue
             if policy["command"] == "INSERT":
                 readers = [p for p in policies if p["permissive"] and p["command"] in ("SELECT", "ALL")
@@ -259,11 +265,10 @@ def policy_write_without_check(catalog: Catalog, config: AuditConfig, analysis: 
                 for reader in readers:
                     reader_tree = parse_expression(reader["using_expression"])
                     if reader_tree is not None and not _is_true(reader_tree):
-                        scope.update(_bindings(reader_tree, table))
+                        scope.update(_bindings(reader["using_expression"], table))
                 source = "the table's read policies"
             else:
-                using = parse_expression(policy["using_expression"]) if policy["using_expression"] else None
-                scope = _bindings(using, table) if using is not None else {}
+                scope = _bindings(policy["using_expression"], table)
                 source = "USING"
             if not scope:
                 continue
@@ -378,10 +383,10 @@ def _path_root(key: str | None) -> str | None:
     return None if key is None else key.strip().strip("{}").split(",")[0].strip().strip('"')
 
 
-def _trusted_claims(tree: ast.Node) -> list[tuple[str, str]]:
+def _trusted_claims(text: str) -> list[tuple[str, str]]:
     """(kind, SQL) for each user-editable or mutable claim an expression reads: "user_metadata" or "email"."""
     found = []
-    for node, _ in iter_nodes(tree):
+    for node, _ in expression_nodes(text):
         if not (isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP
                 and operator_name(node) in JSON_OPERATORS and node.lexpr is not None):
             if auth_call_name(node) == "auth.email":
@@ -423,7 +428,7 @@ def policy_trusts_user_metadata(catalog: Catalog, config: AuditConfig) -> Iterat
         exposure = _exposure(policy, bypass, api_roles)
         if exposure is None:
             continue
-        claims = [(label, kind, sql) for label, tree in _clauses(policy) for kind, sql in _trusted_claims(tree)]
+        claims = [(label, kind, sql) for label, text in _clause_texts(policy) for kind, sql in _trusted_claims(text)]
         if not claims:
             continue
         kinds = {kind for _, kind, _ in claims}
@@ -638,12 +643,13 @@ def policy_uid_per_row(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
         if _exposure(policy, bypass, api_roles) is None:
             continue
         calls, rewritten = [], {}
-        for label, tree in _clauses(policy):
-            bare = sorted({auth_call_name(n) for n, ancestors in iter_nodes(tree)
+        for label, text in _clause_texts(policy):
+            bare = sorted({auth_call_name(n) for n, ancestors in expression_nodes(text)
                            if auth_call_name(n) is not None and not _in_sublink(ancestors)})
             if bare:
                 calls.extend({"clause": label, "function": f"{name}()"} for name in bare)
-                rewritten[label] = deparse(_wrap_calls(copy.deepcopy(tree)))  # the parsed tree is shared
+                # the parsed tree is shared
+                rewritten[label] = deparse(_wrap_calls(copy.deepcopy(parse_expression(text))))
         if not calls:
             continue
         where = _where(policy)
@@ -684,8 +690,8 @@ def policy_column_unindexed(catalog: Catalog, config: AuditConfig) -> Iterator[F
         relation = catalog.relation(policy["schema"], policy["table"]) or {}
         if not relation.get("rls_enabled") or _exposure(policy, bypass, api_roles) is None:
             continue
-        for _, tree in _clauses(policy):
-            for column, how in _bindings(tree, policy["table"]).items():
+        for _, text in _clause_texts(policy):
+            for column, how in _bindings(text, policy["table"]).items():
                 key = (policy["schema"], policy["table"], column)
                 if how != "compared" or key in leading or key in fk_columns:
                     continue

@@ -34,6 +34,7 @@ from auditlib.sqlparse import (
     NullTestType,
     ast,
     deparse,
+    expression_nodes,
     iter_nodes,
     operator_name,
     parse_expression,
@@ -268,13 +269,12 @@ class _Rewrite:
 _REMOVE = object()
 
 
-def _may_admit_null(tree: ast.Node | None) -> bool:
+def _may_admit_null(text: str | None) -> bool:
     """Whether an expression holds a node that a NULL-admitting arm is made of (IS [NOT] NULL, COALESCE,
     IS NOT DISTINCT FROM): without one, _Rewrite finds nothing, so most policies need no copy of their tree."""
-    return tree is not None and any(
-        isinstance(node, ast.NullTest | ast.CoalesceExpr)
-        or (isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_NOT_DISTINCT)
-        for node, _ in iter_nodes(tree))
+    return any(isinstance(node, ast.NullTest | ast.CoalesceExpr)
+               or (isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_NOT_DISTINCT)
+               for node, _ in expression_nodes(text))
 
 
 def _policy_sql(policy: dict, using: str | None, with_check: str | None) -> str:
@@ -309,7 +309,7 @@ def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
         return
     for policy in catalog.records("policies"):
         texts = [policy[part] for part in ("using_expression", "with_check")]
-        if not any(text and _may_admit_null(parse_expression(text)) for text in texts):
+        if not any(_may_admit_null(text) for text in texts):
             continue  # the shared trees hold no node an arm is made of: no copy to rewrite, nothing to deparse
         rewrites, rewritten, found = {}, {}, []
         for part in ("using_expression", "with_check"):
