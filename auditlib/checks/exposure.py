@@ -13,7 +13,6 @@ check's documentation.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,14 +21,13 @@ import pglast
 
 from auditlib.catalog import Catalog
 from auditlib.checks import check
-from auditlib.config import PLATFORM_SCHEMAS, AuditConfig
+from auditlib.config import PLATFORM_SCHEMAS, AuditConfig, glob_matcher
 from auditlib.findings import Finding
 from auditlib.quoting import ident, ident_list, literal
 from auditlib.sqlparse import (
     ast,
     expression_nodes,
     function_statement,
-    iter_nodes,
     iter_plpgsql_queries,
     parse_plpgsql_function,
 )
@@ -167,10 +165,20 @@ def _argument_refs(node: ast.Node, names: dict[str, str]) -> set[str]:
     return set()
 
 
+def _walk(node) -> Iterator[ast.Node]:
+    if isinstance(node, ast.Node):
+        yield node
+        for name in node:
+            yield from _walk(getattr(node, name))
+    elif isinstance(node, tuple | list):
+        for item in node:
+            yield from _walk(item)
+
+
 def _statement_facts(tree, facts: BodyFacts, names: dict[str, str]) -> None:
     seen_args: set[str] = set()
     caller = False
-    for node, _ in iter_nodes(tree):
+    for node in _walk(tree):
         if isinstance(node, WRITES) and node.relation is not None:
             facts.writes.add(_relation_name(node.relation))
         if isinstance(node, ast.RangeVar):
@@ -450,7 +458,7 @@ def _reads_session(function: dict) -> bool:
             parsed = pglast.parse_sql(text)
         except pglast.parser.ParseError:
             continue
-        for node, _ in iter_nodes(parsed):
+        for node in _walk(parsed):
             if _is_caller(node):
                 return True
             if isinstance(node, ast.FuncCall) and node.funcname[-1].sval in SESSION_FUNCTIONS:
@@ -839,12 +847,6 @@ def _path_to(start: str, targets: set[str], members: dict[str, list[str]]) -> li
     return None
 
 
-def _sensitive(name: str) -> bool:
-    lowered = name.lower()
-    return (any(fnmatch.fnmatchcase(lowered, pattern) for pattern in SENSITIVE_COLUMNS)
-            and not any(fnmatch.fnmatchcase(lowered, pattern) for pattern in NOT_SENSITIVE))
-
-
 @check(name="sensitive_column_exposed", category="security", severity="high",
        peers=("splinter:0023", "pgrls:SEC045"))
 def sensitive_column_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
@@ -866,8 +868,9 @@ def sensitive_column_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[
     api_roles = _api_roles(config)
     schemas = set(_api_schemas(config))
     readers = _table_readers(catalog, api_roles)
+    secret, cursor = glob_matcher(list(SENSITIVE_COLUMNS)), glob_matcher(list(NOT_SENSITIVE))
     for column in catalog.records("columns"):
-        if column["schema"] not in schemas or not _sensitive(column["name"]):
+        if column["schema"] not in schemas or not secret(column["name"]) or cursor(column["name"]):
             continue
         key = (column["schema"], column["table"])
         roles = _low_trust(set(readers.get(key, [])) | set(column["select_grantees"]), api_roles)

@@ -461,7 +461,7 @@ def updated_at_trigger_sql(catalog: Catalog, schema: str, table: str, column: st
     if maintaining:
         function = maintaining[0]
     else:
-        existing = set(zip(catalog.functions["schema"], catalog.functions["name"], strict=True))
+        existing = {(f["schema"], f["name"]) for f in catalog.records("functions")}
         name = next(n for n in (f"set_{column}", f"auditlib_set_{column}",
                                 *(f"auditlib_set_{column}_{i}" for i in range(2, 100))) if (schema, n) not in existing)
         function = (schema, name)
