@@ -121,7 +121,8 @@ class CatalogIndex:
         self._cover_partitioned_parents()
         copies = config.get("relationships", "copy_tables")
         # backups and dated copies (topics_backup_2023, orders_old): their columns echo the original's references
-        self.copies = {key for key in self.kinds if any(fnmatchcase(snake_name(key[1]), p) for p in copies)}
+        snakes = {key: snake_name(key[1]) for key in self.kinds}
+        self.copies = {key for key, snake in snakes.items() if any(fnmatchcase(snake, p) for p in copies)}
 
     def _cover_partitioned_parents(self) -> None:
         """A column of a partitioned table counts as covered by a foreign key when every partition declares one on it
