@@ -214,12 +214,12 @@ class Catalog:
     # -- lookups -------------------------------------------------------------------------------------------------
     @cached_property
     def _relation_index(self) -> dict[tuple[str, str], dict]:
-        return {(r["schema"], r["name"]): r for r in self.relations.to_dict("records")}
+        return {(r["schema"], r["name"]): r for r in self.records("relations")}
 
     @cached_property
     def _columns_index(self) -> dict[tuple[str, str], list[dict]]:
         index: dict[tuple[str, str], list[dict]] = {}
-        for record in self.columns.to_dict("records"):
+        for record in self.records("columns"):
             index.setdefault((record["schema"], record["table"]), []).append(record)
         return index
 
@@ -250,9 +250,8 @@ class Catalog:
 
     @cached_property
     def _primary_keys(self) -> dict[tuple[str, str], list[str]]:
-        con = self.constraints
-        pks = con[con["type"] == "primary key"]
-        return {(r["schema"], r["table"]): list(r["columns"]) for r in pks.to_dict("records")}
+        return {(r["schema"], r["table"]): list(r["columns"]) for r in self.records("constraints")
+                if r["type"] == "primary key"}
 
     def primary_key(self, schema: str, table: str) -> list[str]:
         """The primary-key columns of a table, in key order ([] when it has none)."""
