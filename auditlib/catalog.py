@@ -214,12 +214,12 @@ class Catalog:
     # -- lookups -------------------------------------------------------------------------------------------------
     @cached_property
     def _relation_index(self) -> dict[tuple[str, str], dict]:
-        return {(r["schema"], r["name"]): r for r in self.relations.to_dict("records")}
+        return {(r["schema"], r["name"]): r for r in self.records("relations")}
 
     @cached_property
     def _columns_index(self) -> dict[tuple[str, str], list[dict]]:
         index: dict[tuple[str, str], list[dict]] = {}
-        for record in self.columns.to_dict("records"):
+        for record in self.records("columns"):
             index.setdefault((record["schema"], record["table"]), []).append(record)
         return index
 
@@ -250,9 +250,8 @@ class Catalog:
 
     @cached_property
     def _primary_keys(self) -> dict[tuple[str, str], list[str]]:
-        con = self.constraints
-        pks = con[con["type"] == "primary key"]
-        return {(r["schema"], r["table"]): list(r["columns"]) for r in pks.to_dict("records")}
+        return {(r["schema"], r["table"]): list(r["columns"]) for r in self.records("constraints")
+                if r["type"] == "primary key"}
 
     def primary_key(self, schema: str, table: str) -> list[str]:
         """The primary-key columns of a table, in key order ([] when it has none)."""
@@ -353,6 +352,21 @@ class Catalog:
         result = pd.concat([*parts, rls], axis=1).fillna(0).astype(int)
         result.index.name = "schema"
         return result.sort_index().reset_index()
+
+    # -- rows as dicts -------------------------------------------------------------------------------------------
+    def records(self, name: str) -> list[dict]:
+        """The rows of a frame of ``FRAMES`` (or of ``tables``, ``views``, ``foreign_keys``, ``user_tables()``) as
+        dicts, converted once per catalog: the checks walk them row by row. Shared by every reader, so read only."""
+        if name not in FRAMES and name not in ("tables", "views", "foreign_keys", "user_tables"):
+            raise KeyError(f"no frame named {name!r}")
+        cache = self.__dict__.setdefault("_records", {})
+        if name not in cache:
+            frame = self.user_tables() if name == "user_tables" else getattr(self, name)
+            # what frame.to_dict("records") gives (a missing Int64 is None), a few times faster: a list per column
+            columns = list(frame.columns)
+            values = [[None if v is pd.NA else v for v in frame[c].tolist()] for c in columns]
+            cache[name] = [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+        return cache[name]
 
 
 def load_catalog(source: str | sa.URL | sa.Engine | sa.Connection, schemas: list[str] | None = None) -> Catalog:

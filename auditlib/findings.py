@@ -109,11 +109,10 @@ def ordered_findings(findings: pd.DataFrame | Iterable[Finding | dict[str, Any]]
 
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
     """Findings as a DataFrame with the contract's columns, in ``ordered_findings`` order."""
-    records = [f.to_dict() for f in findings]
+    records = sorted((f.to_dict() for f in findings), key=finding_order)
     # Built column by column so a column of Nones stays None (from_records would turn it into NaN floats).
-    frame = pd.DataFrame({name: pd.Series([r[name] for r in records], dtype="Int64" if name == "line" else object)
-                          for name in FINDING_FIELDS})
-    return ordered_findings(frame)
+    return pd.DataFrame({name: pd.Series([r[name] for r in records], dtype="Int64" if name == "line" else object)
+                         for name in FINDING_FIELDS})
 
 
 def summarize(frame: pd.DataFrame) -> dict[str, Any]:

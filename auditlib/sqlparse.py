@@ -16,9 +16,9 @@ from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, NullTestType
 from pglast.stream import RawStream
 
-__all__ = ["A_Expr_Kind", "BoolExprType", "NullTestType", "ast", "column_ref", "deparse", "function_statement",
-           "iter_nodes", "iter_plpgsql_queries", "operator_name", "parse_expression", "parse_plpgsql_function",
-           "parse_statement", "plpgsql_record_fields", "plpgsql_variables"]
+__all__ = ["A_Expr_Kind", "BoolExprType", "NullTestType", "ast", "column_ref", "deparse", "expression_nodes",
+           "function_statement", "iter_nodes", "iter_plpgsql_queries", "operator_name", "parse_expression",
+           "parse_plpgsql_function", "parse_statement", "plpgsql_record_fields", "plpgsql_variables"]
 
 
 def parse_expression(text: str, *, shared: bool = True) -> ast.Node | None:
@@ -34,6 +34,18 @@ def parse_expression(text: str, *, shared: bool = True) -> ast.Node | None:
 @functools.lru_cache(maxsize=16384)
 def _shared_expression(text: str) -> ast.Node | None:
     return _parse_expression(text)
+
+
+def expression_nodes(text: str | None) -> tuple[tuple[ast.Node, tuple], ...]:
+    """``iter_nodes`` of an expression's shared tree (see ``parse_expression``), walked once per text and kept: the
+    policy checks each walk every policy expression, and walking pglast's nodes costs far more than reading a kept
+    walk. Empty when ``text`` is empty or does not parse."""
+    return _shared_walk(text) if text else ()
+
+
+@functools.lru_cache(maxsize=16384)
+def _shared_walk(text: str) -> tuple[tuple[ast.Node, tuple], ...]:
+    return tuple(iter_nodes(_shared_expression(text)))
 
 
 def _parse_expression(text: str) -> ast.Node | None:

@@ -111,7 +111,7 @@ def _checked_columns(catalog: Catalog) -> dict[tuple[str, str], list[set[str]]]:
 def _key_columns(catalog: Catalog, analysis: Analysis) -> set[tuple[str, str, str]]:
     """Columns that are keys or point at keys: PK and single-column unique columns, FK and inferred references."""
     keys: set[tuple[str, str, str]] = set()
-    for con in catalog.constraints.to_dict("records"):
+    for con in catalog.records("constraints"):
         if con["type"] in ("primary key", "foreign key") or (con["type"] == "unique" and len(con["columns"]) == 1):
             keys.update((con["schema"], con["table"], c) for c in con["columns"])
     keys.update((ref.schema, ref.table, ref.column) for ref in analysis.inferred)

@@ -40,8 +40,8 @@ def cascade_reach(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> 
     patterns = config.get("cascade", "protected_tables")
     graph = analysis.cascade
     for target, sources in sorted(graph.sources.items()):
-        downstream = [row["to_table"] for row in graph.tree(*target, max_depth).to_dict("records")
-                      if row["rule"] == "CASCADE" and row["to_table"] != qualified(*target)]
+        downstream = [qualified(fk["schema"], fk["table"]) for _, fk in graph.walk(*target, max_depth)
+                      if fk["on_delete"] == "CASCADE" and qualified(fk["schema"], fk["table"]) != qualified(*target)]
         for source, paths in sorted(sources.items()):
             if config.is_protected_table(*source):
                 continue  # deleting a protected row is itself the deliberate act
@@ -91,7 +91,7 @@ def fk_set_null_not_null(catalog: Catalog, config: AuditConfig) -> Iterator[Find
     How to fix: decide what the child should do. If it may outlive its parent, drop NOT NULL; if it can't
     (a key column, the tenant column), make the rule CASCADE or NO ACTION instead.
     """
-    for fk in catalog.foreign_keys.to_dict("records"):
+    for fk in catalog.records("foreign_keys"):
         schema, table = fk["schema"], fk["table"]
         hits: dict[str, list[str]] = {}
         for action, rule in (("DELETE", fk["on_delete"]), ("UPDATE", fk["on_update"])):

@@ -250,7 +250,7 @@ def table_unused_in_code(catalog: Catalog, config: AuditConfig, code_scan: CodeS
     reached = _reached(catalog, direct, called)
     ignore = config.get("code", "unused_ignore_tables")
     used_count = len({t for t in direct if resolver.exists(*t)})
-    for record in catalog.user_tables().to_dict("records"):
+    for record in catalog.records("user_tables"):
         schema, table = record["schema"], record["name"]
         if (schema, table) in reached or matches_any(schema, table, ignore):
             continue
@@ -279,12 +279,12 @@ def _reached(catalog: Catalog, tables: set[tuple[str, str]], functions: set[tupl
     """Tables used directly, plus those read by the views they use, by the functions the code calls (rpc) and by
     the trigger functions of every table reached — repeated until nothing new is reached."""
     view_tables = {(v["schema"], v["name"]): _statement_tables(v["definition"] or "", [v["schema"]])
-                   for v in catalog.views.to_dict("records")}
+                   for v in catalog.records("views")}
     function_tables: dict[tuple[str, str], set] = {}
-    for record in catalog.functions.to_dict("records"):
+    for record in catalog.records("functions"):
         function_tables.setdefault((record["schema"], record["name"]), set()).update(_function_tables(record))
     triggers: dict[tuple[str, str], set] = {}
-    for record in catalog.triggers.to_dict("records"):
+    for record in catalog.records("triggers"):
         triggers.setdefault((record["schema"], record["table"]), set()).add(
             (record["function_schema"], record["function_name"]))
     reached: set = set()

@@ -13,7 +13,6 @@ check's documentation.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,10 +21,16 @@ import pglast
 
 from auditlib.catalog import Catalog
 from auditlib.checks import check
-from auditlib.config import PLATFORM_SCHEMAS, AuditConfig
+from auditlib.config import PLATFORM_SCHEMAS, AuditConfig, glob_matcher
 from auditlib.findings import Finding
 from auditlib.quoting import ident, ident_list, literal
-from auditlib.sqlparse import ast, function_statement, iter_plpgsql_queries, parse_plpgsql_function
+from auditlib.sqlparse import (
+    ast,
+    expression_nodes,
+    function_statement,
+    iter_plpgsql_queries,
+    parse_plpgsql_function,
+)
 
 DEFAULT_API_SCHEMAS = ("public",)
 # Column names that hold credentials or personal financial data (glob patterns on the lower-cased name).
@@ -70,11 +75,11 @@ def _anonymous(roles: list[str], api_roles: list[str]) -> bool:
 
 def _table_readers(catalog: Catalog, api_roles: list[str]) -> dict[tuple[str, str], list[str]]:
     """(schema, relation) -> the API roles holding SELECT on it through a table grant."""
-    privileges = catalog.privileges
-    wanted = privileges[(privileges["privilege"] == "SELECT")
-                        & privileges["grantee"].isin([*api_roles, "public"])]
+    grantees = {*api_roles, "public"}
     readers: dict[tuple[str, str], set[str]] = {}
-    for row in wanted.to_dict("records"):
+    for row in catalog.records("privileges"):
+        if row["privilege"] != "SELECT" or row["grantee"] not in grantees:
+            continue
         readers.setdefault((row["schema"], row["table"]), set()).add(row["grantee"])
     return {key: _low_trust(held, api_roles) for key, held in readers.items()}
 
@@ -82,8 +87,7 @@ def _table_readers(catalog: Catalog, api_roles: list[str]) -> dict[tuple[str, st
 def _bypasses_rls(catalog: Catalog, role: str, table: dict | None) -> bool:
     """True when ``role`` reads ``table`` without its row-level security: superuser, BYPASSRLS, or the table's
     owner when RLS is not forced."""
-    roles = catalog.roles.set_index("name")
-    if role in roles.index and (roles.at[role, "superuser"] or roles.at[role, "bypass_rls"]):
+    if any(r["name"] == role and (r["superuser"] or r["bypass_rls"]) for r in catalog.records("roles")):
         return True
     return table is not None and table["owner"] == role and not table["rls_forced"]
 
@@ -231,7 +235,7 @@ def _callable_functions(catalog: Catalog, config: AuditConfig) -> Iterator[tuple
     """Functions in the API's schemas that the API roles may execute (not trigger functions), with those roles."""
     api_roles = _api_roles(config)
     schemas = set(_api_schemas(config)) - _platform(config)
-    for function in catalog.functions.to_dict("records"):
+    for function in catalog.records("functions"):
         if function["schema"] not in schemas or function["kind"] not in ("function", "procedure"):
             continue
         if (function["returns"] or "").lower() in ("trigger", "event_trigger"):
@@ -340,7 +344,7 @@ def function_search_path_mutable(catalog: Catalog, config: AuditConfig) -> Itera
     the schemas it needs, pg_temp last).
     """
     platform = _platform(config)
-    for function in catalog.functions.to_dict("records"):
+    for function in catalog.records("functions"):
         if (not function["security_definer"] or function["schema"] in platform
                 or _sets_search_path(function["config"])):
             continue
@@ -374,7 +378,7 @@ def function_leakproof(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
     arguments (no errors, no logging, no side effects).
     """
     platform = _platform(config)
-    for function in catalog.functions.to_dict("records"):
+    for function in catalog.records("functions"):
         if not function["leakproof"] or function["schema"] in platform:
             continue
         signature = _signature(function)
@@ -389,13 +393,10 @@ def function_leakproof(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
 
 def _policy_functions(catalog: Catalog) -> dict[tuple[str, str], list[str]]:
     """(schema, function name) -> the policies ("schema.table.policy") whose expressions call it."""
-    from auditlib.sqlparse import parse_expression
-
     used: dict[tuple[str, str], list[str]] = {}
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         for text in (policy["using_expression"], policy["with_check"]):
-            tree = parse_expression(text) if text else None
-            for node in _walk(tree):
+            for node, _ in expression_nodes(text):
                 if isinstance(node, ast.FuncCall):
                     names = [n.sval for n in node.funcname if isinstance(n, ast.String)]
                     key = (names[0], names[1]) if len(names) == 2 else ("public", names[-1])
@@ -422,7 +423,7 @@ def immutable_function_reads_session(catalog: Catalog, config: AuditConfig) -> I
     never folded into a plan.
     """
     used = _policy_functions(catalog)
-    for function in catalog.functions.to_dict("records"):
+    for function in catalog.records("functions"):
         key = (function["schema"], function["name"])
         if function["volatility"] != "immutable" or key not in used:
             continue
@@ -504,7 +505,7 @@ def view_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Finding
     """
     api_roles = _api_roles(config)
     readers = _table_readers(catalog, api_roles)
-    for view in catalog.views.to_dict("records"):
+    for view in catalog.records("views"):
         key = (view["schema"], view["name"])
         if view["kind"] != "view" or view["security_invoker"] or key not in readers:
             continue
@@ -543,7 +544,7 @@ def auth_users_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
     api_roles = _api_roles(config)
     readers = _table_readers(catalog, api_roles)
     schemas = set(_api_schemas(config))
-    for view in catalog.views.to_dict("records"):
+    for view in catalog.records("views"):
         key = (view["schema"], view["name"])
         if view["schema"] not in schemas or "auth.users" not in view["reads"] or key not in readers:
             continue
@@ -565,7 +566,7 @@ def _exposed_relations(catalog: Catalog, config: AuditConfig, kind: str) -> Iter
     api_roles = _api_roles(config)
     readers = _table_readers(catalog, api_roles)
     schemas = set(_api_schemas(config))
-    for relation in catalog.relations.to_dict("records"):
+    for relation in catalog.records("relations"):
         key = (relation["schema"], relation["name"])
         if relation["kind"] == kind and relation["schema"] in schemas and key in readers:
             yield relation, readers[key]
@@ -634,12 +635,12 @@ def foreign_table_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Fin
 def _default_grants(catalog: Catalog, schema: str, owner: str, api_roles: list[str]) -> dict[str, list[str]]:
     """grantee -> privileges that ALTER DEFAULT PRIVILEGES gives the API roles on new tables ``owner`` creates in
     ``schema`` (schema-specific and global defaults)."""
-    frame = catalog.default_privileges
-    rows = frame[(frame["object_type"] == "table") & (frame["role"] == owner)
-                 & (frame["schema"].isna() | (frame["schema"] == schema))
-                 & frame["grantee"].isin([*api_roles, "public"])]
+    grantees = {*api_roles, "public"}
     grants: dict[str, set[str]] = {}
-    for row in rows.to_dict("records"):
+    for row in catalog.records("default_privileges"):
+        if (row["object_type"] != "table" or row["role"] != owner or row["schema"] not in (None, schema)
+                or row["grantee"] not in grantees):
+            continue
         grants.setdefault(row["grantee"], set()).add(row["privilege"])
     return {g: sorted(p) for g, p in sorted(grants.items())}
 
@@ -668,10 +669,10 @@ def rls_disabled_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Find
     privileges = catalog.privileges
     granted = {(s, t) for s, t, g in zip(privileges["schema"], privileges["table"], privileges["grantee"],
                                          strict=True) if g in {*api_roles, "public"}}
-    tables = catalog.user_tables()
-    for table in tables[tables["kind"].isin(["table", "partitioned table"])].to_dict("records"):
+    for table in catalog.records("user_tables"):
         key = (table["schema"], table["name"])
-        if table["rls_enabled"] or table["schema"] not in schemas or key in granted or key in readers:
+        if (table["kind"] not in ("table", "partitioned table") or table["rls_enabled"] or table["schema"] not in schemas
+                or key in granted or key in readers):
             continue
         defaults = _default_grants(catalog, table["schema"], table["owner"], api_roles)
         readable = {g: p for g, p in defaults.items() if "SELECT" in p}
@@ -709,7 +710,7 @@ def partition_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Fi
     """
     api_roles = _api_roles(config)
     readers = _table_readers(catalog, api_roles)
-    for table in catalog.tables.to_dict("records"):
+    for table in catalog.records("tables"):
         key = (table["schema"], table["name"])
         if table["rls_enabled"] or key not in readers:
             continue
@@ -754,7 +755,7 @@ def publication_rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[
     """
     api_roles = _api_roles(config)
     readers = _table_readers(catalog, api_roles)
-    for table in catalog.tables.to_dict("records"):
+    for table in catalog.records("tables"):
         key = (table["schema"], table["name"])
         if table["rls_enabled"] or not table["publications"] or key not in readers:
             continue
@@ -787,13 +788,13 @@ def role_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Finding
     How to fix: ``ALTER ROLE ... NOBYPASSRLS`` and grant the role only the tables it needs, or revoke its membership
     in the BYPASSRLS role.
     """
-    roles = catalog.roles
+    roles = catalog.records("roles")
     trusted = set(DEFAULT_TRUSTED_ROLES)
-    members = {r["name"]: list(r["member_of"]) for r in roles.to_dict("records")}
-    bypass = set(roles.loc[roles["bypass_rls"] | roles["superuser"], "name"])
-    superusers = set(roles.loc[roles["superuser"], "name"])
+    members = {r["name"]: list(r["member_of"]) for r in roles}
+    bypass = {r["name"] for r in roles if r["bypass_rls"] or r["superuser"]}
+    superusers = {r["name"] for r in roles if r["superuser"]}
     holders = set(catalog.privileges["grantee"]) | set(catalog.relations["owner"].dropna())
-    for role in roles.to_dict("records"):
+    for role in roles:
         if not role["can_login"] or role["superuser"] or role["name"] in trusted:
             continue
         path = _path_to(role["name"], bypass, members)
@@ -846,12 +847,6 @@ def _path_to(start: str, targets: set[str], members: dict[str, list[str]]) -> li
     return None
 
 
-def _sensitive(name: str) -> bool:
-    lowered = name.lower()
-    return (any(fnmatch.fnmatchcase(lowered, pattern) for pattern in SENSITIVE_COLUMNS)
-            and not any(fnmatch.fnmatchcase(lowered, pattern) for pattern in NOT_SENSITIVE))
-
-
 @check(name="sensitive_column_exposed", category="security", severity="high",
        peers=("splinter:0023", "pgrls:SEC045"))
 def sensitive_column_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
@@ -873,10 +868,10 @@ def sensitive_column_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[
     api_roles = _api_roles(config)
     schemas = set(_api_schemas(config))
     readers = _table_readers(catalog, api_roles)
-    columns = catalog.columns
-    # named like a secret first, so that only those few rows become dicts
-    sensitive = columns[columns["schema"].isin(schemas) & columns["name"].map(_sensitive).astype(bool)]
-    for column in sensitive.to_dict("records"):
+    secret, cursor = glob_matcher(list(SENSITIVE_COLUMNS)), glob_matcher(list(NOT_SENSITIVE))
+    for column in catalog.records("columns"):
+        if column["schema"] not in schemas or not secret(column["name"]) or cursor(column["name"]):
+            continue
         key = (column["schema"], column["table"])
         roles = _low_trust(set(readers.get(key, [])) | set(column["select_grantees"]), api_roles)
         if not roles:
@@ -924,13 +919,13 @@ def default_privileges_exposed(catalog: Catalog, config: AuditConfig) -> Iterato
     """
     api_roles = _api_roles(config)
     schemas = set(_api_schemas(config))
-    frame = catalog.default_privileges
-    rows = frame[frame["object_type"].isin(list(DEFAULT_OBJECT_TYPES))
-                 & frame["grantee"].isin([*api_roles, "public"])
-                 & (frame["schema"].isna() | frame["schema"].isin(schemas))]
+    grantees = {*api_roles, "public"}
     grouped: dict[tuple[str, str | None, str], dict[str, set[str]]] = {}
-    for row in rows.to_dict("records"):
+    for row in catalog.records("default_privileges"):
         schema = row["schema"] if isinstance(row["schema"], str) else None
+        if row["object_type"] not in DEFAULT_OBJECT_TYPES or row["grantee"] not in grantees \
+                or (schema is not None and schema not in schemas):
+            continue
         grouped.setdefault((row["role"], schema, row["object_type"]), {}).setdefault(row["grantee"], set()).add(
             row["privilege"])
     for (role, schema, object_type), grants in sorted(grouped.items(), key=lambda item: (
@@ -941,16 +936,16 @@ def default_privileges_exposed(catalog: Catalog, config: AuditConfig) -> Iterato
         privileges = {g: sorted(p) for g, p in sorted(grants.items())}
         given = "; ".join(f"{g}: {', '.join(p)}" for g, p in privileges.items())
         if object_type == "table":
-            owned = catalog.tables[(catalog.tables["owner"] == role)
-                                   & (catalog.tables["schema"].isin([schema] if schema else sorted(schemas)))]
-            open_now = sorted(f"{t['schema']}.{t['name']}" for t in owned.to_dict("records") if not t["rls_enabled"])
+            open_now = sorted(f"{t['schema']}.{t['name']}" for t in catalog.records("tables")
+                              if t["owner"] == role and t["schema"] in ({schema} if schema else schemas)
+                              and not t["rls_enabled"])
             consequence = ("a new table is reachable over the API at once, with row-level security off until a "
                            "migration enables it")
         else:
-            owned = catalog.functions[(catalog.functions["owner"] == role) & catalog.functions["security_definer"]
-                                      & (catalog.functions["schema"].isin([schema] if schema else sorted(schemas)))]
-            open_now = sorted(f"{f['schema']}.{f['name']}({f['arguments']})" for f in owned.to_dict("records")
-                              if _low_trust(list(f["execute_grantees"]), api_roles))
+            open_now = sorted(f"{f['schema']}.{f['name']}({f['arguments']})" for f in catalog.records("functions")
+                              if f["owner"] == role and f["security_definer"]
+                              and f["schema"] in ({schema} if schema else schemas)
+                              and _low_trust(list(f["execute_grantees"]), api_roles))
             consequence = "every new function, SECURITY DEFINER ones included, is callable over the API"
         on = DEFAULT_OBJECT_TYPES[object_type]
         revoke = (f"ALTER DEFAULT PRIVILEGES FOR ROLE {ident(role)}"
@@ -1007,8 +1002,8 @@ def view_calls_security_definer(catalog: Catalog, config: AuditConfig) -> Iterat
     readers = _table_readers(catalog, api_roles)
     schemas = set(_api_schemas(config))
     platform = _platform(config)
-    functions = {_signature(f): f for f in catalog.functions.to_dict("records") if f["security_definer"]}
-    for view in catalog.views.to_dict("records"):
+    functions = {_signature(f): f for f in catalog.records("functions") if f["security_definer"]}
+    for view in catalog.records("views"):
         key = (view["schema"], view["name"])
         if view["schema"] not in schemas or key not in readers:
             continue
@@ -1083,13 +1078,12 @@ def graphql_schema_exposed(catalog: Catalog, config: AuditConfig) -> Iterator[Fi
     api_roles = _api_roles(config)
     platform = _platform(config)
     readers = _table_readers(catalog, api_roles)
-    columns = catalog.columns
-    for row in columns[columns["select_grantees"].map(len) > 0].to_dict("records"):
+    for row in catalog.records("columns"):
         for role in _low_trust(row["select_grantees"], api_roles):
             current = readers.setdefault((row["schema"], row["table"]), [])
             if role not in current:
                 current.append(role)
-    kinds = {r["schema"] + "." + r["name"]: r["kind"] for r in catalog.relations.to_dict("records")}
+    kinds = {r["schema"] + "." + r["name"]: r["kind"] for r in catalog.records("relations")}
     for role in api_roles:
         visible = sorted(f"{s}.{t}" for (s, t), roles in readers.items()
                          if role in roles and s not in platform
@@ -1149,11 +1143,11 @@ def storage_bucket_listable(catalog: Catalog, config: AuditConfig) -> Iterator[F
     auth.uid()::text``), or drop it when the bucket is public and the app never lists it.
     """
     api_roles = _api_roles(config)
-    bypass = {r["name"] for r in catalog.roles.to_dict("records") if r["superuser"] or r["bypass_rls"]}
-    policies = catalog.policies
-    objects = policies[(policies["schema"] == "storage") & (policies["table"] == "objects")
-                       & policies["command"].isin(["SELECT", "ALL"]) & policies["permissive"]]
-    for policy in objects.to_dict("records"):
+    bypass = {r["name"] for r in catalog.records("roles") if r["superuser"] or r["bypass_rls"]}
+    for policy in catalog.records("policies"):
+        if (policy["schema"], policy["table"]) != ("storage", "objects") or policy["command"] not in ("SELECT", "ALL") \
+                or not policy["permissive"]:
+            continue
         roles = _low_trust([r for r in policy["roles"] if r not in bypass], api_roles)
         bucket = _bucket_only(policy["using_expression"])
         if not roles or bucket is None:

@@ -61,12 +61,12 @@ def type_change_blockers(catalog: Catalog, schema: str, table: str, column: str)
     word = re.compile(rf'\b"?{re.escape(column)}"?\b')
     table_name = re.compile(rf'\b"?{re.escape(schema)}"?\."?{re.escape(table)}"?\b')
     blockers = []
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         text = f"{policy['using_expression'] or ''} {policy['with_check'] or ''}"
         own = (policy["schema"], policy["table"]) == (schema, table)
         if word.search(text) and (own or table_name.search(text)):
             blockers.append(f"policy {policy['name']!r} on {qualified(policy['schema'], policy['table'])}")
-    for view in catalog.views.to_dict("records"):
+    for view in catalog.records("views"):
         text = view["definition"] or ""
         if table_name.search(text) and word.search(text):
             blockers.append(f"view {qualified(view['schema'], view['name'])}")

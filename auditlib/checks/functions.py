@@ -253,9 +253,7 @@ class _Statement:
 
 
 def _trigger_functions(catalog: Catalog) -> Iterator[dict]:
-    functions = catalog.functions
-    chosen = functions[(functions["language"] == "plpgsql") & (functions["returns"] == "trigger")]
-    yield from chosen.to_dict("records")
+    return (f for f in catalog.records("functions") if f["language"] == "plpgsql" and f["returns"] == "trigger")
 
 
 @check(name="trigger_missing_column", category="functions", severity="high")
@@ -274,7 +272,7 @@ def trigger_missing_column(catalog: Catalog, config: AuditConfig) -> Iterator[Fi
                                    strict=True):
         columns.setdefault((schema, table), set()).add(name)
     triggers: dict[tuple[str, str], list[dict]] = {}
-    for trigger in catalog.triggers.to_dict("records"):
+    for trigger in catalog.records("triggers"):
         triggers.setdefault((trigger["function_schema"], trigger["function_name"]), []).append(trigger)
 
     found: dict[tuple[str, str, str], dict] = {}

@@ -334,10 +334,8 @@ def check_expression(definition: str | None) -> str | None:
 def not_valid_constraints(catalog: Catalog) -> list[dict]:
     """Foreign keys and CHECKs added NOT VALID and never validated (NOT ENFORCED ones, PostgreSQL 18, are left out:
     they are not meant to be checked)."""
-    constraints = catalog.constraints
-    wanted = constraints[constraints["type"].isin(("foreign key", "check")) & ~constraints["validated"]
-                         & constraints["enforced"]]
-    return wanted.to_dict("records")
+    return [c for c in catalog.records("constraints")
+            if c["type"] in ("foreign key", "check") and not c["validated"] and c["enforced"]]
 
 
 def _violations_select(constraint: dict) -> str | None:

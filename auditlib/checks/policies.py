@@ -29,6 +29,7 @@ from auditlib.sqlparse import (
     column_ref,
     constant_value,
     deparse,
+    expression_nodes,
     iter_nodes,
     operator_name,
     parse_expression,
@@ -43,8 +44,7 @@ JSON_OPERATORS = ("->", "->>", "#>", "#>>")
 # -- roles and exposure --------------------------------------------------------------------------------------------
 def _bypass_roles(catalog: Catalog) -> set[str]:
     """Roles row-level security never applies to: superusers and roles with BYPASSRLS."""
-    roles = catalog.roles
-    return set(roles.loc[roles["superuser"] | roles["bypass_rls"], "name"])
+    return {r["name"] for r in catalog.records("roles") if r["superuser"] or r["bypass_rls"]}
 
 
 def _exposure(policy: dict, bypass: set[str], api_roles: list[str]) -> str | None:
@@ -78,13 +78,18 @@ def _policy_evidence(policy: dict, **extra) -> dict:
             **extra}
 
 
-def _clauses(policy: dict) -> Iterator[tuple[str, ast.Node]]:
-    """("USING" | "WITH CHECK", parse tree) for each clause the policy has and pglast parses."""
+def _clause_texts(policy: dict) -> Iterator[tuple[str, str]]:
+    """("USING" | "WITH CHECK", expression text) for each clause the policy has and pglast parses."""
     for part, label in (("using_expression", "USING"), ("with_check", "WITH CHECK")):
         text = policy[part]
-        tree = parse_expression(text) if text else None
-        if tree is not None:
-            yield label, tree
+        if text and parse_expression(text) is not None:
+            yield label, text
+
+
+def _clauses(policy: dict) -> Iterator[tuple[str, ast.Node]]:
+    """("USING" | "WITH CHECK", parse tree) for each clause the policy has and pglast parses."""
+    for label, text in _clause_texts(policy):
+        yield label, parse_expression(text)
 
 
 def _alter_policy(policy: dict, using: str | None, with_check: str | None) -> str:
@@ -124,8 +129,8 @@ def _identity_like(node: ast.Node) -> bool:
                for child, _ in iter_nodes(node))
 
 
-def _bindings(tree: ast.Node, table: str) -> dict[str, str]:
-    """The row-scope columns of an expression: column -> how it is bound.
+def _bindings(text: str | None, table: str) -> dict[str, str]:
+    """The row-scope columns of an expression (none when it is empty or does not parse): column -> how it is bound.
 
     "compared": a bare column compared with the session's identity (``user_id = auth.uid()``,
     ``organization_id IN (SELECT ...)``); "derived": a column inside a comparison or call with it
@@ -139,7 +144,7 @@ def _bindings(tree: ast.Node, table: str) -> dict[str, str]:
             if found.get(column) != "compared":
                 found[column] = how
 
-    for node, ancestors in iter_nodes(tree):
+    for node, ancestors in expression_nodes(text):
         if _in_sublink(ancestors):
             ref = column_ref(node)
             if ref is not None and ref[0] and ref[0][-1] == table:
@@ -240,7 +245,7 @@ def policy_write_without_check(catalog: Catalog, config: AuditConfig, analysis: 
                for names in commands.values() for name in names}
     tenant_column = config.tenant_column
     by_table: dict[tuple[str, str], list[dict]] = {}
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         by_table.setdefault((policy["schema"], policy["table"]), []).append(policy)
     for (schema, table), policies in by_table.items():
         for policy in policies:
@@ -251,7 +256,7 @@ def policy_write_without_check(catalog: Catalog, config: AuditConfig, analysis: 
             tree = parse_expression(text) if text else None
             if tree is None or _is_true(tree) or _is_false(tree):
                 continue  # constant true: rls_always_true; admits nothing: policy_deny_all
-            if _bindings(tree, table):
+            if _bindings(text, table):
                 continue
             if policy["command"] == "INSERT":
                 readers = [p for p in policies if p["permissive"] and p["command"] in ("SELECT", "ALL")
@@ -260,11 +265,10 @@ def policy_write_without_check(catalog: Catalog, config: AuditConfig, analysis: 
                 for reader in readers:
                     reader_tree = parse_expression(reader["using_expression"])
                     if reader_tree is not None and not _is_true(reader_tree):
-                        scope.update(_bindings(reader_tree, table))
+                        scope.update(_bindings(reader["using_expression"], table))
                 source = "the table's read policies"
             else:
-                using = parse_expression(policy["using_expression"]) if policy["using_expression"] else None
-                scope = _bindings(using, table) if using is not None else {}
+                scope = _bindings(policy["using_expression"], table)
                 source = "USING"
             if not scope:
                 continue
@@ -313,7 +317,7 @@ def policy_deny_all(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
     by_table: dict[tuple[str, str], list[dict]] = {}
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         if _exposure(policy, bypass, api_roles) is not None:
             by_table.setdefault((policy["schema"], policy["table"]), []).append(policy)
     for (schema, table), policies in by_table.items():
@@ -379,10 +383,10 @@ def _path_root(key: str | None) -> str | None:
     return None if key is None else key.strip().strip("{}").split(",")[0].strip().strip('"')
 
 
-def _trusted_claims(tree: ast.Node) -> list[tuple[str, str]]:
+def _trusted_claims(text: str) -> list[tuple[str, str]]:
     """(kind, SQL) for each user-editable or mutable claim an expression reads: "user_metadata" or "email"."""
     found = []
-    for node, _ in iter_nodes(tree):
+    for node, _ in expression_nodes(text):
         if not (isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP
                 and operator_name(node) in JSON_OPERATORS and node.lexpr is not None):
             if auth_call_name(node) == "auth.email":
@@ -420,11 +424,11 @@ def policy_trusts_user_metadata(catalog: Catalog, config: AuditConfig) -> Iterat
     """
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         exposure = _exposure(policy, bypass, api_roles)
         if exposure is None:
             continue
-        claims = [(label, kind, sql) for label, tree in _clauses(policy) for kind, sql in _trusted_claims(tree)]
+        claims = [(label, kind, sql) for label, text in _clause_texts(policy) for kind, sql in _trusted_claims(text)]
         if not claims:
             continue
         kinds = {kind for _, kind, _ in claims}
@@ -466,7 +470,7 @@ def policy_inverted_uid_check(catalog: Catalog, config: AuditConfig) -> Iterator
     """
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         exposure = _exposure(policy, bypass, api_roles)
         if exposure is None or not policy["permissive"]:
             continue
@@ -496,7 +500,7 @@ def policy_inverted_uid_check(catalog: Catalog, config: AuditConfig) -> Iterator
 
 def _members(catalog: Catalog, role: str) -> set[str]:
     """Roles that are ``role`` or belong to it, directly or through other roles."""
-    parents = {r["name"]: set(r["member_of"]) for r in catalog.roles.to_dict("records")}
+    parents = {r["name"]: set(r["member_of"]) for r in catalog.records("roles")}
     reached, changed = {role}, True
     while changed:
         changed = False
@@ -527,9 +531,10 @@ def rls_not_forced(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     roles, and have the application connect as a role that owns nothing.
     """
     api_roles = _api_roles(config)
-    roles = {r["name"]: r for r in catalog.roles.to_dict("records")}
-    tables = catalog.user_tables()
-    for row in tables[tables["rls_enabled"] & ~tables["rls_forced"]].to_dict("records"):
+    roles = {r["name"]: r for r in catalog.records("roles")}
+    for row in catalog.records("user_tables"):
+        if not row["rls_enabled"] or row["rls_forced"]:
+            continue
         owner = roles.get(row["owner"])
         if owner is None or owner["superuser"] or owner["bypass_rls"]:
             continue
@@ -580,7 +585,7 @@ def policy_role_bypasses_rls(catalog: Catalog, config: AuditConfig) -> Iterator[
     that the policy then governs.
     """
     bypass = _bypass_roles(catalog)
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         if not policy["roles"] or not set(policy["roles"]) <= bypass:
             continue
         trees = dict(_clauses(policy))
@@ -634,16 +639,17 @@ def policy_uid_per_row(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
     """
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         if _exposure(policy, bypass, api_roles) is None:
             continue
         calls, rewritten = [], {}
-        for label, tree in _clauses(policy):
-            bare = sorted({auth_call_name(n) for n, ancestors in iter_nodes(tree)
+        for label, text in _clause_texts(policy):
+            bare = sorted({auth_call_name(n) for n, ancestors in expression_nodes(text)
                            if auth_call_name(n) is not None and not _in_sublink(ancestors)})
             if bare:
                 calls.extend({"clause": label, "function": f"{name}()"} for name in bare)
-                rewritten[label] = deparse(_wrap_calls(copy.deepcopy(tree)))  # the parsed tree is shared
+                # the parsed tree is shared
+                rewritten[label] = deparse(_wrap_calls(copy.deepcopy(parse_expression(text))))
         if not calls:
             continue
         where = _where(policy)
@@ -675,17 +681,17 @@ def policy_column_unindexed(catalog: Catalog, config: AuditConfig) -> Iterator[F
     """
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
-    leading = {(i["schema"], i["table"], i["columns"][0]) for i in catalog.indexes.to_dict("records")
+    leading = {(i["schema"], i["table"], i["columns"][0]) for i in catalog.records("indexes")
                if i["is_valid"] and i["columns"]}
-    fk_columns = {(f["schema"], f["table"], f["columns"][0]) for f in catalog.foreign_keys.to_dict("records")
+    fk_columns = {(f["schema"], f["table"], f["columns"][0]) for f in catalog.records("foreign_keys")
                   if len(f["columns"]) == 1}
     found: dict[tuple[str, str, str], list[str]] = {}
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         relation = catalog.relation(policy["schema"], policy["table"]) or {}
         if not relation.get("rls_enabled") or _exposure(policy, bypass, api_roles) is None:
             continue
-        for _, tree in _clauses(policy):
-            for column, how in _bindings(tree, policy["table"]).items():
+        for _, text in _clause_texts(policy):
+            for column, how in _bindings(text, policy["table"]).items():
                 key = (policy["schema"], policy["table"], column)
                 if how != "compared" or key in leading or key in fk_columns:
                     continue

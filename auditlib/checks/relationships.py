@@ -246,7 +246,7 @@ def fk_type_mismatch(catalog: Catalog, config: AuditConfig, analysis: Analysis) 
     after fixing values that don't convert), then add or keep the foreign key.
     """
     model = analysis.index
-    for fk in catalog.foreign_keys.to_dict("records"):
+    for fk in catalog.records("foreign_keys"):
         pairs = []
         for column, ref_name in zip(fk["columns"], fk["ref_columns"], strict=False):
             col = model.column_index.get((fk["schema"], fk["table"], column)) or \
@@ -308,10 +308,10 @@ def fk_unindexed(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     writes).
     """
     indexes: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for index in catalog.indexes.to_dict("records"):
+    for index in catalog.records("indexes"):
         if index["is_valid"]:
             indexes[(index["schema"], index["table"])].append(index)
-    for fk in catalog.foreign_keys.to_dict("records"):
+    for fk in catalog.records("foreign_keys"):
         schema, table, columns = fk["schema"], fk["table"], list(fk["columns"])
         if any(_covers(index, columns) for index in indexes.get((schema, table), [])):
             continue
@@ -376,9 +376,10 @@ def column_type_inconsistent(catalog: Catalog, config: AuditConfig, audited: set
     """
     min_tables = config.get("relationships", "type_consistency_min_tables")
     key_names = set(config.get("relationships", "user_columns")) | {config.tenant_column}
-    tables = catalog.user_tables(sorted(audited) if audited is not None else None)
     by_name: dict[str, list[tuple[str, str, dict]]] = defaultdict(list)
-    for record in tables.to_dict("records"):
+    for record in catalog.records("user_tables"):
+        if audited is not None and record["schema"] not in audited:
+            continue
         schema, table = record["schema"], record["name"]
         pk = catalog.primary_key(schema, table)
         for column in catalog.table_columns(schema, table):

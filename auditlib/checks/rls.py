@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import pandas as pd
 import pglast
 
 from auditlib.catalog import Catalog
@@ -35,6 +34,7 @@ from auditlib.sqlparse import (
     NullTestType,
     ast,
     deparse,
+    expression_nodes,
     iter_nodes,
     operator_name,
     parse_expression,
@@ -53,18 +53,17 @@ def _enable_sql(schema: str, table: str, policies: bool = False) -> str:
 def _api_grants(catalog: Catalog, roles: list[str]) -> dict[tuple[str, str], dict[str, list[str]]]:
     """(schema, table) -> {grantee: [privileges]} for privileges held by the API roles or PUBLIC."""
     grants: dict[tuple[str, str], dict[str, list[str]]] = {}
-    privileges = catalog.privileges
-    wanted = privileges[privileges["grantee"].isin([*roles, "public"])
-                        & privileges["privilege"].isin(TABLE_PRIVILEGES)]
-    for row in wanted.to_dict("records"):
+    grantees = {*roles, "public"}
+    for row in catalog.records("privileges"):
+        if row["grantee"] not in grantees or row["privilege"] not in TABLE_PRIVILEGES:
+            continue
         grants.setdefault((row["schema"], row["table"]), {}).setdefault(row["grantee"], []).append(row["privilege"])
     return grants
 
 
-def _rls_tables(catalog: Catalog) -> pd.DataFrame:
+def _rls_tables(catalog: Catalog) -> list[dict]:
     """Tables that can have row-level security: not partitions (the parent's policies apply), not foreign tables."""
-    tables = catalog.user_tables()
-    return tables[tables["kind"] != "foreign table"]
+    return [t for t in catalog.records("user_tables") if t["kind"] != "foreign table"]
 
 
 @check(name="rls_disabled", category="security", severity="high", report_section="security.policies",
@@ -83,8 +82,8 @@ def rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     present = [r for r in roles if r in set(catalog.roles["name"])]
     tables = _rls_tables(catalog)
     grants = _api_grants(catalog, present) if present else {}
-    reachable = {(s, t) for s, t in zip(tables["schema"], tables["name"], strict=True)} & set(grants)
-    rls_used = bool(tables["rls_enabled"].any()) or len(catalog.policies) > 0
+    reachable = {(t["schema"], t["name"]) for t in tables} & set(grants)
+    rls_used = any(t["rls_enabled"] for t in tables) or len(catalog.policies) > 0
     if not reachable and not rls_used:
         # A plain database: nothing is exposed to API roles and nothing relies on RLS; say so once.
         database = str(catalog.server.get("database") or "database")
@@ -98,7 +97,7 @@ def rls_disabled(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
             evidence={"api_roles": roles, "roles_present": present, "rls_tables": 0, "policies": 0})
         return
     policies = policies_by_table(catalog)
-    for row in tables.to_dict("records"):
+    for row in tables:
         key = (row["schema"], row["name"])
         if row["rls_enabled"] or key not in grants:
             continue
@@ -128,7 +127,7 @@ def rls_no_policy(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     """
     policies = policies_by_table(catalog)
     grants = _api_grants(catalog, api_roles(config))
-    for row in _rls_tables(catalog).to_dict("records"):
+    for row in _rls_tables(catalog):
         key = (row["schema"], row["name"])
         if not row["rls_enabled"] or key in policies:
             continue
@@ -158,7 +157,7 @@ def rls_policy_without_rls(catalog: Catalog, config: AuditConfig) -> Iterator[Fi
     needs).
     """
     policies = policies_by_table(catalog)
-    for row in _rls_tables(catalog).to_dict("records"):
+    for row in _rls_tables(catalog):
         key = (row["schema"], row["name"])
         if row["rls_enabled"] or key not in policies:
             continue
@@ -270,13 +269,12 @@ class _Rewrite:
 _REMOVE = object()
 
 
-def _may_admit_null(tree: ast.Node | None) -> bool:
+def _may_admit_null(text: str | None) -> bool:
     """Whether an expression holds a node that a NULL-admitting arm is made of (IS [NOT] NULL, COALESCE,
     IS NOT DISTINCT FROM): without one, _Rewrite finds nothing, so most policies need no copy of their tree."""
-    return tree is not None and any(
-        isinstance(node, ast.NullTest | ast.CoalesceExpr)
-        or (isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_NOT_DISTINCT)
-        for node, _ in iter_nodes(tree))
+    return any(isinstance(node, ast.NullTest | ast.CoalesceExpr)
+               or (isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_NOT_DISTINCT)
+               for node, _ in expression_nodes(text))
 
 
 def _policy_sql(policy: dict, using: str | None, with_check: str | None) -> str:
@@ -309,9 +307,9 @@ def rls_null_bypass(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
     column = config.tenant_column
     if not column:   # no tenancy (configured or detected): there is no tenant column to leave NULL
         return
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         texts = [policy[part] for part in ("using_expression", "with_check")]
-        if not any(text and _may_admit_null(parse_expression(text)) for text in texts):
+        if not any(_may_admit_null(text) for text in texts):
             continue  # the shared trees hold no node an arm is made of: no copy to rewrite, nothing to deparse
         rewrites, rewritten, found = {}, {}, []
         for part in ("using_expression", "with_check"):
@@ -362,7 +360,7 @@ def rls_always_true(catalog: Catalog, config: AuditConfig, analysis: Analysis) -
     """
     roles, service = api_roles(config), service_roles(config)
     scopes = {key: row["scope"] for key, row in analysis.tenancy.tables.items()}
-    for policy in catalog.policies.to_dict("records"):
+    for policy in catalog.records("policies"):
         if not policy["permissive"] or not applies_to_api(policy, roles, service):
             continue
         clauses = always_true_clauses(policy)

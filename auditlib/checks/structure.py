@@ -28,7 +28,7 @@ _PATTERN_TYPE = {"bigint identity": "bigint", "bigserial": "bigint", "integer id
 
 def _keyed_tables(catalog: Catalog) -> list[dict]:
     """Tables that can have a primary key: ordinary and partitioned tables that are not partitions."""
-    return [t for t in catalog.user_tables().to_dict("records") if t["kind"] in ("table", "partitioned table")]
+    return [t for t in catalog.records("user_tables") if t["kind"] in ("table", "partitioned table")]
 
 
 def pk_pattern(catalog: Catalog, schema: str, table: str) -> str | None:
@@ -73,7 +73,7 @@ def pk_missing(catalog: Catalog, config: AuditConfig) -> Iterator[Finding]:
         if pattern and pattern != "composite":
             patterns_by_schema[t["schema"]][pattern] += 1
     unique_indexes: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for index in catalog.indexes.to_dict("records"):
+    for index in catalog.records("indexes"):
         if index["is_unique"] and index["is_valid"] and index["predicate"] is None and index["method"] == "btree":
             unique_indexes[(index["schema"], index["table"])].append(index)
     constraint_names = set(zip(catalog.constraints["schema"], catalog.constraints["name"], strict=False))
@@ -186,7 +186,7 @@ def _link_tables(catalog: Catalog, config: AuditConfig) -> set[tuple[str, str]]:
     and the bookkeeping timestamps (auth_user_groups with its serial id)."""
     refs: dict[tuple[str, str], set[str]] = defaultdict(set)
     parents: Counter = Counter()
-    for fk in catalog.foreign_keys.to_dict("records"):
+    for fk in catalog.records("foreign_keys"):
         refs[(fk["schema"], fk["table"])].update(fk["columns"])
         parents[(fk["schema"], fk["table"])] += 1
     bookkeeping = {config.get("structure", "created_column"), config.get("structure", "updated_column")}
@@ -203,7 +203,7 @@ def _join_tables(catalog: Catalog, config: AuditConfig, analysis: Analysis) -> s
     """Pure join tables: at least two references and no column that is not a key, reference or timestamp."""
     refs: dict[tuple[str, str], set[str]] = defaultdict(set)
     parents: dict[tuple[str, str], int] = defaultdict(int)
-    for fk in catalog.foreign_keys.to_dict("records"):
+    for fk in catalog.records("foreign_keys"):
         refs[(fk["schema"], fk["table"])].update(fk["columns"])
         parents[(fk["schema"], fk["table"])] += 1
     for ref in analysis.inferred:
@@ -238,7 +238,7 @@ def timestamps_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis
     joins = _join_tables(catalog, config, analysis)
     maintaining, writes = None, None  # computed on the first table that lacks updated_at
     trigger_names = defaultdict(set)
-    for trigger in catalog.triggers.to_dict("records"):
+    for trigger in catalog.records("triggers"):
         trigger_names[(trigger["schema"], trigger["table"])].add(trigger["name"])
     tables = []
     for t in _keyed_tables(catalog):
@@ -397,14 +397,14 @@ def new_columns_assigned(source: str) -> set[str]:
 def function_writes(catalog: Catalog) -> dict[tuple[str, str], set[str]]:
     """(schema, name) of each plpgsql trigger function → the NEW columns it assigns."""
     return {(fn["schema"], fn["name"]): new_columns_assigned(fn["source"] or "")
-            for fn in catalog.functions.to_dict("records")
+            for fn in catalog.records("functions")
             if fn["returns"] == "trigger" and not fn["arguments"] and fn["language"] == "plpgsql"}
 
 
 def _function_verdicts(catalog: Catalog, column: str) -> dict[tuple[str, str], bool | None]:
     """(schema, name) of each no-argument trigger function → does it set NEW.<column>? (None: can't tell)."""
     verdicts: dict[tuple[str, str], bool | None] = {}
-    for fn in catalog.functions.to_dict("records"):
+    for fn in catalog.records("functions"):
         if fn["returns"] != "trigger" or fn["arguments"]:
             continue
         if fn["language"] == "plpgsql":
@@ -461,7 +461,7 @@ def updated_at_trigger_sql(catalog: Catalog, schema: str, table: str, column: st
     if maintaining:
         function = maintaining[0]
     else:
-        existing = set(zip(catalog.functions["schema"], catalog.functions["name"], strict=True))
+        existing = {(f["schema"], f["name"]) for f in catalog.records("functions")}
         name = next(n for n in (f"set_{column}", f"auditlib_set_{column}",
                                 *(f"auditlib_set_{column}_{i}" for i in range(2, 100))) if (schema, n) not in existing)
         function = (schema, name)
@@ -485,7 +485,7 @@ def updated_at_no_trigger(catalog: Catalog, config: AuditConfig) -> Iterator[Fin
     column = config.get("structure", "updated_column")
     verdicts = _function_verdicts(catalog, column)
     triggers: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for trigger in catalog.triggers.to_dict("records"):
+    for trigger in catalog.records("triggers"):
         triggers[(trigger["schema"], trigger["table"])].append(trigger)
     maintaining = maintaining_functions(catalog, column, verdicts)
     writes = function_writes(catalog)

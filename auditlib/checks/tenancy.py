@@ -168,26 +168,26 @@ def tenant_fk_missing(catalog: Catalog, config: AuditConfig, analysis: Analysis)
 # -- tenancy x relationships: what one tenant learns about another through keys ----------------------------------
 def _writers(catalog: Catalog, roles: list[str]) -> dict[tuple[str, str], dict[str, list[str]]]:
     """(schema, table) -> {INSERT|UPDATE: the API roles holding that table grant (PUBLIC counts as every role)}."""
-    privileges = catalog.privileges
-    rows = privileges[privileges["privilege"].isin(["INSERT", "UPDATE"])
-                      & privileges["grantee"].isin([*roles, "public"])]
+    grantees = {*roles, "public"}
     held: dict[tuple[str, str], dict[str, set[str]]] = {}
-    for row in rows.to_dict("records"):
+    for row in catalog.records("privileges"):
+        if row["privilege"] not in ("INSERT", "UPDATE") or row["grantee"] not in grantees:
+            continue
         held.setdefault((row["schema"], row["table"]), {}).setdefault(row["privilege"], set()).add(row["grantee"])
     return {key: {p: list(roles) if "public" in g else [r for r in roles if r in g] for p, g in sorted(grants.items())}
             for key, grants in held.items()}
 
 
-def _unique_keys(catalog: Catalog, schema: str, table: str) -> list[dict]:
-    """The table's unique indexes other than the primary key (a UNIQUE constraint is one of them), with whether a
+def _unique_keys(catalog: Catalog) -> dict[tuple[str, str], list[dict]]:
+    """Per table, its unique indexes other than the primary key (a UNIQUE constraint is one of them), with whether a
     constraint owns the index."""
-    indexes = catalog.indexes
-    rows = indexes[(indexes["schema"] == schema) & (indexes["table"] == table) & indexes["is_unique"]
-                   & ~indexes["is_primary"]]
-    constraints = catalog.constraints
-    owned = set(constraints.loc[(constraints["schema"] == schema) & (constraints["table"] == table)
-                                & (constraints["type"] == "unique"), "name"])
-    return [{**row, "constraint": row["name"] in owned} for row in rows.to_dict("records")]
+    owned = {(c["schema"], c["table"], c["name"]) for c in catalog.records("constraints") if c["type"] == "unique"}
+    keys: dict[tuple[str, str], list[dict]] = {}
+    for index in catalog.records("indexes"):
+        if index["is_unique"] and not index["is_primary"]:
+            keys.setdefault((index["schema"], index["table"]), []).append(
+                {**index, "constraint": (index["schema"], index["table"], index["name"]) in owned})
+    return keys
 
 
 def _mentions(text: str | None, column: str) -> bool:
@@ -248,19 +248,20 @@ def unique_not_tenant_scoped(catalog: Catalog, config: AuditConfig, analysis: An
     # the key through that parent's tenant, or to one user.
     scoping: dict[tuple[str, str], set[str]] = {}
     references = [(fk["schema"], fk["table"], fk["ref_schema"], fk["ref_table"], list(fk["columns"]))
-                  for fk in catalog.foreign_keys.to_dict("records")]
+                  for fk in catalog.records("foreign_keys")]
     references += [(*ref.source, *ref.target, list(ref.columns)) for ref in model.references]
     for schema, table, ref_schema, ref_table, columns in references:
         parent = (ref_schema, ref_table)
         if len(columns) == 1 and (parent in model.user_tables or model.tables.get(parent, {}).get("scope")
                                   in ("root", "tenant", "inherits")):
             scoping.setdefault((schema, table), set()).update(columns)
+    unique_keys = _unique_keys(catalog)
     for key, row in sorted(model.tables.items()):
         if row["scope"] not in ("tenant", "inherits") or key == model.membership:
             continue
         primary = set(catalog.primary_key(*key))
         columns = model.columns.get(key, {})
-        for unique in _unique_keys(catalog, *key):
+        for unique in unique_keys.get(key, []):
             names = list(unique["columns"])
             if (model.column in names or any(_mentions(c, model.column) for c in names if c not in columns)
                     or _mentions(unique["predicate"], model.column)):
@@ -325,8 +326,8 @@ def fk_existence_oracle(catalog: Catalog, config: AuditConfig, analysis: Analysi
     service = list(config.get("tenancy", "service_roles"))
     writers = _writers(catalog, roles)
     policies = policies_by_table(catalog)
-    bypass = set(catalog.roles.loc[catalog.roles["superuser"] | catalog.roles["bypass_rls"], "name"])
-    for fk in catalog.foreign_keys.to_dict("records"):
+    bypass = {r["name"] for r in catalog.records("roles") if r["superuser"] or r["bypass_rls"]}
+    for fk in catalog.records("foreign_keys"):
         child, parent = (fk["schema"], fk["table"]), (fk["ref_schema"], fk["ref_table"])
         parent_row = catalog.relation(*parent)
         if (child == parent or child not in writers or parent_row is None or not parent_row["rls_enabled"]

@@ -30,7 +30,7 @@ Table = tuple[str, str]
 def children_by_parent(catalog: Catalog) -> dict[Table, list[dict]]:
     """Foreign keys grouped by the table they reference (parent → the FKs of its children)."""
     children: dict[Table, list[dict]] = defaultdict(list)
-    for fk in catalog.foreign_keys.to_dict("records"):
+    for fk in catalog.records("foreign_keys"):
         children[(fk["ref_schema"], fk["ref_table"])].append(fk)
     return children
 
@@ -113,10 +113,10 @@ def cascade_sources(catalog: Catalog, config: AuditConfig) -> dict[Table, dict[T
     max_depth = config.get("cascade", "max_depth")
     max_paths = config.get("cascade", "max_paths")
     parents_of: dict[Table, list[dict]] = defaultdict(list)
-    for fk in catalog.foreign_keys.to_dict("records"):
+    for fk in catalog.records("foreign_keys"):
         if fk["on_delete"] == "CASCADE":
             parents_of[(fk["schema"], fk["table"])].append(fk)
-    tables = [(r["schema"], r["name"]) for r in catalog.user_tables().to_dict("records")]
+    tables = [(r["schema"], r["name"]) for r in catalog.records("user_tables")]
     protected = [t for t in tables if config.is_protected_table(*t)]
     reach: dict[Table, dict[Table, list[list[dict]]]] = {}
     for target in protected:
@@ -162,14 +162,14 @@ def on_delete_rules(analysis: Analysis, schemas: list[str] | None = None) -> pd.
     tenant_root = config.tenant_root
     # The parents each table keeps besides its tenant and its users: SET NULL on the only one orphans the row.
     context: dict[Table, set[Table]] = defaultdict(set)
-    for fk in catalog.foreign_keys.to_dict("records"):
+    for fk in catalog.records("foreign_keys"):
         context[(fk["schema"], fk["table"])].add((fk["ref_schema"], fk["ref_table"]))
     for ref in references:
         context[ref.source].add(ref.target)
     reaches_protected = {source for sources in analysis.cascade.sources.values() for source in sources}
 
     rows = []
-    for fk in catalog.foreign_keys.to_dict("records"):
+    for fk in catalog.records("foreign_keys"):
         child, parent = (fk["schema"], fk["table"]), (fk["ref_schema"], fk["ref_table"])
         if fk["schema"] not in wanted:
             continue

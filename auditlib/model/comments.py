@@ -81,10 +81,11 @@ def table_comments(catalog: Catalog, config: AuditConfig, references: list[Refer
     obvious = glob_matcher(config.get("comments", "obvious_columns"))
     obvious_types = set(config.get("comments", "obvious_types"))
     references = self_explanatory_references(references)
-    tables = catalog.user_tables(list(schemas) if schemas is not None else None)
     result = []
-    for record in tables.to_dict("records"):
+    for record in catalog.records("user_tables"):
         schema, table = record["schema"], record["name"]
+        if schemas is not None and schema not in schemas:
+            continue
         entry = TableComments(schema, table, commented=bool(record["comment"] and record["comment"].strip()))
         for column in catalog.table_columns(schema, table):
             name = column["name"]

@@ -9,9 +9,7 @@ JSON_TYPES = ("json", "jsonb")
 
 def json_columns(catalog: Catalog, schemas: set[str]) -> list[dict]:
     """The json and jsonb columns of the given schemas' tables (foreign tables left out), as column records."""
-    columns = catalog.columns
-    tables = catalog.user_tables()
-    tables = tables[tables["kind"] != "foreign table"]  # sampling another server's table is not ours to do
-    keys = set(zip(tables["schema"], tables["name"], strict=True))
-    chosen = columns[columns["base_type"].isin(JSON_TYPES) & ~columns["is_array"] & columns["schema"].isin(schemas)]
-    return [c for c in chosen.to_dict("records") if (c["schema"], c["table"]) in keys]
+    # sampling another server's table is not ours to do
+    keys = {(t["schema"], t["name"]) for t in catalog.records("user_tables") if t["kind"] != "foreign table"}
+    return [c for c in catalog.records("columns") if c["base_type"] in JSON_TYPES and not c["is_array"]
+            and c["schema"] in schemas and (c["schema"], c["table"]) in keys]

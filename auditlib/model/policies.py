@@ -17,7 +17,7 @@ from auditlib.sqlparse import (
     ast,
     column_ref,
     constant_value,
-    iter_nodes,
+    expression_nodes,
     operator_name,
     parse_expression,
     uncast,
@@ -35,7 +35,7 @@ def api_roles(config: AuditConfig) -> list[str]:
 
 def policies_by_table(catalog: Catalog) -> dict[tuple[str, str], list[dict]]:
     result: dict[tuple[str, str], list[dict]] = {}
-    for row in catalog.policies.to_dict("records"):
+    for row in catalog.records("policies"):
         result.setdefault((row["schema"], row["table"]), []).append(row)
     return result
 
@@ -117,10 +117,7 @@ def always_true_clauses(policy: dict) -> list[str]:
 
 def restricts_by(text: str | None, column: str) -> bool:
     """True when an expression compares, passes or matches the tenant column (a NULL test alone does not)."""
-    tree = parse_expression(text) if text else None
-    if tree is None:
-        return False
-    for node, ancestors in iter_nodes(tree):
+    for node, ancestors in expression_nodes(text):
         if is_column(node, column) and not (ancestors and isinstance(ancestors[-1], ast.NullTest)):
             return True
     return False

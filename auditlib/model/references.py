@@ -94,8 +94,7 @@ class CatalogIndex:
     def __init__(self, catalog: Catalog, config: AuditConfig):
         self.catalog = catalog
         self.config = config
-        tables = catalog.user_tables()
-        self.kinds = {(r["schema"], r["name"]): r["kind"] for r in tables.to_dict("records")}
+        self.kinds = {(r["schema"], r["name"]): r["kind"] for r in catalog.records("user_tables")}
         self.columns: dict[tuple[str, str], list[dict]] = {
             key: catalog.table_columns(*key) for key in self.kinds}
         self.column_index = {(s, t, c["name"]): c for (s, t), cols in self.columns.items() for c in cols}
@@ -111,7 +110,7 @@ class CatalogIndex:
         self.search_schemas = (["public"] if "public" in self.by_schema else []) + others
         self.primary_keys = {key: catalog.primary_key(*key) for key in self.kinds}
         self.fk_columns: set[tuple[str, str, str]] = set()
-        for fk in catalog.foreign_keys.to_dict("records"):
+        for fk in catalog.records("foreign_keys"):
             for column in fk["columns"]:
                 self.fk_columns.add((fk["schema"], fk["table"], column))
         # a reference an old dump restored as RI_FKey_* triggers is declared (badly), not missing
@@ -122,13 +121,14 @@ class CatalogIndex:
         self._cover_partitioned_parents()
         copies = config.get("relationships", "copy_tables")
         # backups and dated copies (topics_backup_2023, orders_old): their columns echo the original's references
-        self.copies = {key for key in self.kinds if any(fnmatchcase(snake_name(key[1]), p) for p in copies)}
+        snakes = {key: snake_name(key[1]) for key in self.kinds}
+        self.copies = {key for key, snake in snakes.items() if any(fnmatchcase(snake, p) for p in copies)}
 
     def _cover_partitioned_parents(self) -> None:
         """A column of a partitioned table counts as covered by a foreign key when every partition declares one on it
         (tables partitioned before PostgreSQL 11 could only declare them per partition)."""
         partitions: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-        for relation in self.catalog.tables.to_dict("records"):
+        for relation in self.catalog.records("tables"):
             if isinstance(relation["parent_table"], str):
                 partitions[(relation["parent_schema"], relation["parent_table"])].append(
                     (relation["schema"], relation["name"]))
@@ -145,10 +145,10 @@ class CatalogIndex:
 
     def _single_unique_columns(self) -> dict[tuple[str, str], list[str]]:
         unique: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for con in self.catalog.constraints.to_dict("records"):
+        for con in self.catalog.records("constraints"):
             if con["type"] == "unique" and len(con["columns"]) == 1:
                 unique[(con["schema"], con["table"])].append(con["columns"][0])
-        for index in self.catalog.indexes.to_dict("records"):
+        for index in self.catalog.records("indexes"):
             if index["is_unique"] and index["predicate"] is None and len(index["columns"]) == 1:
                 column = index["columns"][0]
                 if (index["schema"], index["table"], column) in self.column_index:
@@ -221,7 +221,7 @@ def legacy_ri_triggers(model: CatalogIndex) -> list[LegacyTrigger]:
     and parent tables named in their arguments resolved (the trigger's own schema first, then the search schemas);
     triggers whose tables or columns do not resolve are left out."""
     found = []
-    for trigger in model.catalog.triggers.to_dict("records"):
+    for trigger in model.catalog.records("triggers"):
         role = RI_FUNCTIONS.get(trigger["function_name"])
         if trigger["function_schema"] != "pg_catalog" or role is None:
             continue
@@ -658,4 +658,4 @@ class Reference:
 
 def declared_references(catalog: Catalog) -> list[Reference]:
     """Every foreign key of the catalog, in catalog order."""
-    return [Reference.from_foreign_key(fk) for fk in catalog.foreign_keys.to_dict("records")]
+    return [Reference.from_foreign_key(fk) for fk in catalog.records("foreign_keys")]

@@ -120,12 +120,11 @@ def build_tenancy(catalog: Catalog, config: AuditConfig, references: list[Refere
                          membership_user_column=tenancy["membership_user_column"])
     platform = set(config.get("audit", "platform_schemas"))
     ignore = [p.lower() for p in tenancy["user_reference_ignore"]]
-    for record in catalog.columns.to_dict("records"):
+    for record in catalog.records("columns"):
         model.columns.setdefault((record["schema"], record["table"]), {})[record["name"]] = record
-    pks = catalog.constraints[catalog.constraints["type"] == "primary key"]
-    model.primary_keys = {(r["schema"], r["table"]): list(r["columns"]) for r in pks.to_dict("records")}
-    tables = catalog.user_tables()
-    keys = list(zip(tables["schema"], tables["name"], strict=True))
+    model.primary_keys = {(r["schema"], r["table"]): list(r["columns"]) for r in catalog.records("constraints")
+                          if r["type"] == "primary key"}
+    keys = [(t["schema"], t["name"]) for t in catalog.records("user_tables")]
     known = set(keys)
     model.user_tables = {split_table(t) for t in config.get("relationships", "user_tables")} & known
     model.references = [r for r in references
@@ -134,7 +133,7 @@ def build_tenancy(catalog: Catalog, config: AuditConfig, references: list[Refere
     _choose_tenancy(model, config, [k for k in keys if k[0] not in platform])
 
     tenant_fk = set()
-    for fk in catalog.foreign_keys.to_dict("records"):
+    for fk in catalog.records("foreign_keys"):
         if model.column in fk["columns"] and (
                 (fk["ref_schema"], fk["ref_table"]) == model.root or model.column in fk["ref_columns"]):
             tenant_fk.add((fk["schema"], fk["table"]))
