@@ -418,6 +418,8 @@ def _audit_database(database: str | sa.URL | sa.Engine | None, config: AuditConf
     # One pooled connection per data check running at once (data.workers), never a wait for the pool.
     pool_size = max(5, int(config.get("data", "workers")))
     engine = database if isinstance(database, sa.Engine) else read_only_engine(database, limits, pool_size=pool_size)
+    # the sessions of an engine made here carry the limits from their start: a data query needs no settings of its own
+    session_limits = None if isinstance(database, sa.Engine) else limits
     try:
         check_connection(engine)
         load_started = time.perf_counter()
@@ -433,7 +435,8 @@ def _audit_database(database: str | sa.URL | sa.Engine | None, config: AuditConf
             # the inferred references' value overlap decides which are references at all: measured before any
             # check reads them
             overlap_started = time.perf_counter()
-            prepare_with_data(analysis, DataContext(engine=engine, config=config, skipped=measured))
+            prepare_with_data(analysis, DataContext(engine=engine, config=config, skipped=measured,
+                                                      session_limits=session_limits))
             overlap_s = time.perf_counter() - overlap_started
         result = audit_catalog(catalog, config, analysis=analysis)
         result.skipped[:0] = measured
@@ -449,7 +452,7 @@ def _audit_database(database: str | sa.URL | sa.Engine | None, config: AuditConf
             skipped = result.skipped
             from auditlib.data import DataContext
 
-            context = DataContext(engine=engine, config=config, skipped=skipped)
+            context = DataContext(engine=engine, config=config, skipped=skipped, session_limits=session_limits)
             more = run_checks(catalog, config, kinds=("data",), schemas=audited, skipped=skipped,
                               analysis=result.analysis, data=context)
             result.extras["data_queries"] = context.queries

@@ -12,6 +12,11 @@ A data check is registered with ``kind="data"`` and receives a ``DataContext`` a
 Every query runs in its own read-only transaction with the configured statement and lock timeouts, so a query
 that times out, is denied or hits a lock becomes a ``skipped`` entry with the reason (via ``guard``) and the check
 goes on with its next object. Queries bring back aggregates and a few sample keys, never whole tables.
+
+A data query costs the server a millisecond or two, so round trips are most of a data check's time. When every
+session of the engine already carries the limits (``session_limits``: the audit's own ``read_only_engine``), a query
+is one round trip: it runs on its own (autocommit), in the implicit transaction the session makes read-only and
+time-limited. On any other engine each transaction sets them itself (one more round trip, plus BEGIN and ROLLBACK).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import sqlalchemy as sa
 
 from auditlib.catalog import read_sql
 from auditlib.config import AuditConfig
+from auditlib.connect import SessionLimits
 
 SAMPLE_SIZE = 5  # sample keys a finding carries
 
@@ -58,10 +64,24 @@ class DataContext:
     config: AuditConfig
     skipped: list[dict[str, str]] = field(default_factory=list)
     queries: int = 0
+    # the limits every session of the engine carries from its start (read_only_engine's); None: not known
+    session_limits: SessionLimits | None = None
 
     @property
     def statement_timeout_ms(self) -> int:
         return int(self.config.get("data", "statement_timeout_ms"))
+
+    @property
+    def limits(self) -> SessionLimits:
+        """What every data query runs under: read-only, with the configured statement and lock timeouts."""
+        return SessionLimits(statement_timeout_ms=self.statement_timeout_ms,
+                             lock_timeout_ms=int(self.config.get("data", "lock_timeout_ms")), read_only=True)
+
+    @property
+    def sessions_limited(self) -> bool:
+        """Whether the engine's sessions are read-only with the configured timeouts from their start, so that a
+        transaction needs no settings of its own."""
+        return self.session_limits == self.limits
 
     @property
     def workers(self) -> int:
@@ -81,13 +101,14 @@ class DataContext:
     def connection(self) -> Iterator[sa.Connection]:
         """A connection in a read-only transaction with the configured timeouts; rolled back at the end."""
         with self.engine.connect() as conn:
-            # one round trip, not two (a data check's query is often a few milliseconds): turning
-            # transaction_read_only on is what SET TRANSACTION READ ONLY does, and is allowed after the first query
-            conn.execute(sa.text("SELECT pg_catalog.set_config('transaction_read_only', 'on', true), "
-                                 "pg_catalog.set_config('statement_timeout', :t, true), "
-                                 "pg_catalog.set_config('lock_timeout', :l, true)"),
-                         {"t": str(self.statement_timeout_ms),
-                          "l": str(int(self.config.get("data", "lock_timeout_ms")))})
+            if not self.sessions_limited:
+                # one round trip, not two (a data check's query is often a few milliseconds): turning
+                # transaction_read_only on is what SET TRANSACTION READ ONLY does, and is allowed after the first
+                # query
+                conn.execute(sa.text("SELECT pg_catalog.set_config('transaction_read_only', 'on', true), "
+                                     "pg_catalog.set_config('statement_timeout', :t, true), "
+                                     "pg_catalog.set_config('lock_timeout', :l, true)"),
+                             {"t": str(self.limits.statement_timeout_ms), "l": str(self.limits.lock_timeout_ms)})
             try:
                 yield conn
             finally:
@@ -97,6 +118,12 @@ class DataContext:
         """Run one read-only query and return its rows; failures raise QuerySkipped with the reason."""
         self.queries += 1
         try:
+            if self.sessions_limited:
+                # one round trip: no BEGIN, settings or ROLLBACK; the session makes its implicit transaction
+                # read-only and time-limited
+                with self.engine.connect() as conn:
+                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                    return list(conn.execute(sa.text(sql), dict(params or {})).all())
             with self.connection() as conn:
                 return list(conn.execute(sa.text(sql), dict(params or {})).all())
         except sa.exc.DBAPIError as error:
