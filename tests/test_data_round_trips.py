@@ -1,0 +1,100 @@
+"""How many statements the data checks send: a data query on the audit's own engine is one round trip, and the leak
+probe counts small tables several to a statement; neither changes what is read-only and time-limited, nor what a
+failing table does (it is still skipped alone, see the probe's failure tests in test_data_checks.py)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from auditlib.config import AuditConfig
+from auditlib.connect import SessionLimits, read_only_engine
+from auditlib.data import DataContext, QuerySkipped
+from auditlib.demo import stub_sql
+from tests.test_data_checks import RLS_SQL, of, run_data
+
+FIRST_COMMAND = ("SELECT pg_catalog.current_setting('transaction_read_only') AS read_only, "
+                 "pg_catalog.current_setting('statement_timeout') AS timeout, "
+                 "pg_catalog.statement_timestamp() = pg_catalog.transaction_timestamp() AS first_command")
+
+
+def _statements(engine: sa.Engine) -> list[str]:
+    """Every statement SQLAlchemy sends through ``engine`` from now on (appended as they go)."""
+    sent: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: sent.append(statement))
+    return sent
+
+
+def test_a_data_query_on_the_audits_engine_is_one_statement_and_still_read_only_and_time_limited(make_db):
+    url = make_db("CREATE TABLE public.t (id int);")
+    config = AuditConfig().with_overrides({"data": {"statement_timeout_ms": 200, "lock_timeout_ms": 100}})
+    limits = SessionLimits(statement_timeout_ms=200, lock_timeout_ms=100)
+    engine = read_only_engine(url, limits)
+    try:
+        data = DataContext(engine=engine, config=config, session_limits=limits)
+        sent = _statements(engine)
+        row = data.one(FIRST_COMMAND)
+        # no BEGIN and no settings before it: the query is the first command of its (implicit) transaction
+        assert (row.read_only, row.timeout, row.first_command) == ("on", "200ms", True)
+        assert sent == [FIRST_COMMAND]
+        with pytest.raises(QuerySkipped, match="read-only transaction"):
+            data.all("INSERT INTO public.t VALUES (1) RETURNING id")
+        with pytest.raises(QuerySkipped, match="statement timeout"):
+            data.all("SELECT pg_catalog.pg_sleep(2)")
+    finally:
+        engine.dispose()
+
+
+def test_a_data_query_sets_the_limits_itself_when_the_engine_carries_others(make_db):
+    """The engine's sessions carry a longer timeout than the configuration asks: each transaction sets its own."""
+    url = make_db("CREATE TABLE public.t (id int);")
+    config = AuditConfig().with_overrides({"data": {"statement_timeout_ms": 4321}})
+    engine = read_only_engine(url, SessionLimits(statement_timeout_ms=60_000))
+    try:
+        data = DataContext(engine=engine, config=config, session_limits=SessionLimits(statement_timeout_ms=60_000))
+        assert not data.sessions_limited
+        row = data.one(FIRST_COMMAND)
+        assert (row.read_only, row.timeout, row.first_command) == ("on", "4321ms", False)
+    finally:
+        engine.dispose()
+
+
+def test_rls_leak_and_anon_reads_rows_count_small_tables_several_to_a_statement(make_db):
+    """The demo-sized tables of RLS_SQL fit one batch: each member's tenant tables are counted in one statement,
+    and anon's tables in one, with the same counts as one statement a table (test_data_checks holds those)."""
+    url = make_db(stub_sql() + RLS_SQL + """
+        CREATE POLICY notes_anon ON public.notes FOR SELECT TO anon USING (true);
+        GRANT SELECT ON public.notes, public.docs TO anon;
+    """)
+    engine = sa.create_engine(url)
+    try:
+        sent = _statements(engine)
+        findings, skipped = run_data(url, ["rls_leak", "anon_reads_rows"], engine=engine)
+    finally:
+        engine.dispose()
+    assert not skipped
+    notes = [s for s in sent if '"public"."notes"' in s and "count(*)" in s]
+    # three members (ann, bob, the non-member cy) and anon: four statements, each counting notes and docs together
+    assert len(notes) == 4 and all('"public"."docs"' in s and "UNION ALL" in s for s in notes)
+    assert {u: c["visible"] for u, c in of(findings, "rls_leak")["public.notes"].evidence["users"].items()} == {
+        "ann@a.test": 3, "bob@b.test": 4, "cy@nowhere.test": 1}
+    assert of(findings, "anon_reads_rows")["public.notes"].evidence["visible_rows"] == 6
+
+
+def test_run_audit_sends_no_per_transaction_settings_on_its_own_engine(make_db):
+    """run_audit makes the engine (read-only, time-limited sessions), so its data checks rely on it."""
+    from auditlib.audit import run_audit
+
+    url = make_db(stub_sql() + RLS_SQL)
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *rest):
+        sent.append(statement)
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", record)
+    try:
+        result = run_audit(url, AuditConfig().with_overrides({"audit": {"schemas": ["public"]}}))
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", record)
+    assert result.extras["data_queries"] > 5 and (result.findings["check"] == "rls_leak").any()
+    assert not [s for s in sent if "set_config('transaction_read_only'" in s]
