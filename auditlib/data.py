@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -34,6 +35,13 @@ from auditlib.config import AuditConfig
 from auditlib.connect import SessionLimits
 
 SAMPLE_SIZE = 5  # sample keys a finding carries
+# Small tables are read several to a statement (a UNION ALL): the server reads one in well under a millisecond, so a
+# round trip each would be most of the time. A batch holds up to BATCH_ROWS rows in all (planner estimates) and
+# BATCH_QUERIES queries; a larger table keeps its own statement (its cost is the reading, not the round trip).
+BATCH_ROWS = 10_000
+BATCH_QUERIES = 100
+
+Item = TypeVar("Item")
 
 
 class QuerySkipped(RuntimeError):
@@ -134,6 +142,34 @@ class DataContext:
         rows = self.all(sql, params)
         return rows[0] if rows else None
 
+    def one_each(self, queries: Sequence[str], rows: Sequence[int | None], params: Mapping[str, Any] | None = None
+                 ) -> list[sa.Row | None | QuerySkipped]:
+        """The row each query answers (each one row of the same columns, such as an aggregate), in order.
+
+        Queries reading few rows (``rows``: the planner's estimate of the rows each reads; None to ask it alone) are
+        asked several to a statement (``batched``, ``union_all``). When a statement of several fails, each of its
+        queries is asked on its own, so that only a query that fails itself answers a QuerySkipped (the reason)."""
+        answers: list[sa.Row | None | QuerySkipped] = [None] * len(queries)
+        for batch in batched(range(len(queries)), lambda n: rows[n]):
+            for n, answer in zip(batch, self._ask([queries[n] for n in batch], params), strict=True):
+                answers[n] = answer
+        return answers
+
+    def _ask(self, queries: list[str], params: Mapping[str, Any] | None) -> list[sa.Row | None | QuerySkipped]:
+        if len(queries) > 1:
+            try:
+                rows = {row.part: row for row in self.all(union_all(queries), params)}
+                return [rows.get(n) for n in range(len(queries))]
+            except QuerySkipped:
+                pass  # which query failed is found by asking them one by one
+        answers: list[sa.Row | None | QuerySkipped] = []
+        for query in queries:
+            try:
+                answers.append(self.one(query, params))
+            except QuerySkipped as error:
+                answers.append(error)
+        return answers
+
     @contextlib.contextmanager
     def guard(self, check: str, obj: str) -> Iterator[None]:
         """Turn a QuerySkipped inside the block into a skipped entry for (check, object) and carry on."""
@@ -150,9 +186,46 @@ class DataContext:
         self.skipped.append(entry)
 
 
+@functools.cache
 def data_sql(name: str) -> str:
-    """A data-check query shipped in ``auditlib/sql/data/``."""
+    """A data-check query shipped in ``auditlib/sql/data/`` (read once per process)."""
     return read_sql(f"data/{name}")
+
+
+def batched(items: Sequence[Item], rows: Callable[[Item], int | None]) -> list[list[Item]]:
+    """``items`` cut into batches of queries to ask in one statement: those reading few rows (``rows(item)``, the
+    planner's estimate of the rows a query reads; None for a query to ask alone) first, in order, up to BATCH_ROWS
+    rows and BATCH_QUERIES queries a batch; then each of the others alone."""
+    batches: list[list[Item]] = []
+    alone: list[list[Item]] = []
+    total = 0
+    for item in items:
+        estimate = rows(item)
+        if estimate is None:
+            alone.append([item])
+        elif batches and total + estimate <= BATCH_ROWS and len(batches[-1]) < BATCH_QUERIES:
+            batches[-1].append(item)
+            total += estimate
+        else:
+            batches.append([item])
+            total = estimate
+    return batches + alone
+
+
+def union_all(queries: Sequence[str]) -> str:
+    """One statement answering ``queries``: the rows of each, led by its position in the list (``part``)."""
+    from psycopg import sql
+
+    return sql.SQL("\nUNION ALL\n").join(
+        sql.SQL("SELECT {} AS part, q.* FROM ({}) AS q").format(sql.Literal(n), sql.SQL(_without_header(query)))
+        for n, query in enumerate(queries)).as_string()
+
+
+def _without_header(query: str) -> str:
+    lines = query.splitlines()
+    while lines and lines[0].startswith("--"):
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def compose(name: str, **identifiers: Any) -> str:

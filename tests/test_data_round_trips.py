@@ -98,3 +98,57 @@ def test_run_audit_sends_no_per_transaction_settings_on_its_own_engine(make_db):
         sa.event.remove(sa.Engine, "before_cursor_execute", record)
     assert result.extras["data_queries"] > 5 and (result.findings["check"] == "rls_leak").any()
     assert not [s for s in sent if "set_config('transaction_read_only'" in s]
+
+
+BATCH_READER = "auditlib_test_batch_reader"
+TENANT_TABLES_SQL = f"""
+    CREATE TABLE organizations (id int PRIMARY KEY);
+    CREATE TABLE docs (id int PRIMARY KEY, organization_id int REFERENCES organizations);
+    CREATE TABLE notes (id int PRIMARY KEY, organization_id int REFERENCES organizations, doc_id int REFERENCES docs);
+    CREATE TABLE secrets (id int PRIMARY KEY, organization_id int REFERENCES organizations,
+                          doc_id int REFERENCES docs);
+    INSERT INTO organizations VALUES (1), (2);
+    INSERT INTO docs VALUES (1, 1), (2, 2), (3, NULL);
+    INSERT INTO notes VALUES (1, 1, 1), (2, 1, 2), (3, NULL, NULL);
+    INSERT INTO secrets VALUES (1, 2, 1), (2, NULL, NULL);
+    ANALYZE;
+    DO $$ BEGIN
+        CREATE ROLE {BATCH_READER} LOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+    END $$;
+    GRANT SELECT ON organizations, docs, notes TO {BATCH_READER};
+"""
+
+
+def test_tenant_rows_checks_read_small_tables_together_and_a_denied_one_is_skipped_alone(make_db):
+    """tenant_null_rows and tenant_mismatch_rows ask about every small table in one statement; when the auditing
+    role may not read one of them, the statement fails, and asked one by one only that table is skipped."""
+    url = make_db(TENANT_TABLES_SQL)
+    config = AuditConfig().with_overrides({"tenancy": {"tenant_column": "organization_id"}})
+    checks = ["tenant_null_rows", "tenant_mismatch_rows"]
+    expected_nulls = {"public.docs.organization_id": 1, "public.notes.organization_id": 1}
+
+    engine = sa.create_engine(url)
+    try:
+        sent = _statements(engine)
+        findings, skipped = run_data(url, checks, config, engine=engine)
+    finally:
+        engine.dispose()
+    assert not skipped
+    assert {f.object: f.evidence["null_count"] for f in findings if f.check == "tenant_null_rows"} == {
+        **expected_nulls, "public.secrets.organization_id": 1}
+    assert {f.object: f.evidence["mismatch_count"] for f in findings if f.check == "tenant_mismatch_rows"} == {
+        "public.notes.doc_id": 1, "public.secrets.doc_id": 1}
+    queries = [s for s in sent if "set_config('transaction_read_only'" not in s]  # the engine's sessions set them
+    assert len(queries) == 2 and all("UNION ALL" in s for s in queries)  # one statement for each check
+
+    engine = sa.create_engine(url.set(username=BATCH_READER))
+    try:
+        findings, skipped = run_data(url, checks, config, engine=engine)
+    finally:
+        engine.dispose()
+    assert sorted((s["check"], s["object"]) for s in skipped) == [
+        ("tenant_mismatch_rows", "public.secrets.doc_id"), ("tenant_null_rows", "public.secrets.organization_id")]
+    assert all("permission denied" in s["reason"] for s in skipped)
+    assert {f.object: f.evidence["null_count"] for f in findings if f.check == "tenant_null_rows"} == expected_nulls
+    assert [f.object for f in findings if f.check == "tenant_mismatch_rows"] == ["public.notes.doc_id"]

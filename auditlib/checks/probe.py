@@ -31,6 +31,7 @@ from auditlib.checks.queries import (
     CASTABLE_TYPES,
     audited_schemas,
     column_ref,
+    estimated_rows,
     plural,
     render,
     sample_parameters,
@@ -40,7 +41,7 @@ from auditlib.checks.queries import (
     without_header,
 )
 from auditlib.config import AuditConfig
-from auditlib.data import DataContext, QuerySkipped, explain_query_error
+from auditlib.data import DataContext, QuerySkipped, batched, explain_query_error, union_all
 from auditlib.findings import Finding
 from auditlib.model import Analysis, Reference
 from auditlib.model.tenancy import TenancyModel, direct_parents
@@ -275,38 +276,6 @@ def _impersonate(conn: sa.Connection, data: DataContext, role: str, member: Memb
         raise CannotImpersonate(explain_query_error(error)) from None
 
 
-# Small tables are counted together, one statement for a batch (a UNION ALL of their counts): the server reads a
-# small table in well under a millisecond, so one round trip a table would be most of the probe's time. A batch
-# holds whole tables of up to BATCH_ROWS rows in all (planner estimates), as many as BATCH_TABLES; a larger table,
-# read through a page sample, keeps its own statement.
-BATCH_ROWS = 10_000
-BATCH_TABLES = 100
-
-
-def batched(keys: list[tuple[str, str]], whole: set[tuple[str, str]], catalog: Catalog) -> list[list[tuple[str, str]]]:
-    """``keys`` cut into batches: the tables read whole (``whole``) first, in order, a batch holding up to BATCH_ROWS
-    estimated rows and BATCH_TABLES tables; then every other table, each a batch of its own."""
-    batches: list[list[tuple[str, str]]] = []
-    rows = 0
-    for key in (key for key in keys if key in whole):
-        estimate = max(catalog.row_estimate(*key) or 0, 0)
-        if batches and rows + estimate <= BATCH_ROWS and len(batches[-1]) < BATCH_TABLES:
-            batches[-1].append(key)
-            rows += estimate
-        else:
-            batches.append([key])
-            rows = estimate
-    return batches + [[key] for key in keys if key not in whole]
-
-
-def union_of_counts(queries: list[str]) -> str:
-    """One statement answering ``queries`` (each one row of counts): their rows, each led by its position
-    (``target``)."""
-    return sql.SQL("\nUNION ALL\n").join(
-        sql.SQL("SELECT {} AS target, q.* FROM ({}) AS q").format(sql.Literal(n), sql.SQL(without_header(query)))
-        for n, query in enumerate(queries)).as_string()
-
-
 def _probe_member(data: DataContext, role: str, member: Member, batches: list[list[Target]], max_keys: int,
                   failed: dict[tuple[str, str], str],
                   queries: dict[tuple[str, str], sa.TextClause]) -> dict[tuple[str, str], dict]:
@@ -344,10 +313,10 @@ def _probe_member(data: DataContext, role: str, member: Member, batches: list[li
 def _count_batch(conn: sa.Connection, member: Member, batch: list[Target],
                  queries: dict[tuple[str, str], sa.TextClause]) -> dict[tuple[str, str], dict]:
     """What ``member`` sees of several small tenant tables (read whole), counted in one statement."""
-    query = sa.text(union_of_counts([queries[target.key].text for target in batch]))
+    query = sa.text(union_all([queries[target.key].text for target in batch]))
     rows = conn.execute(query, {"organizations": member.organizations}).all()
-    return {batch[row.target].key: {"visible": int(row.visible), "foreign": int(row.foreign_rows),
-                                    "null_tenant": int(row.null_tenant)} for row in rows}
+    return {batch[row.part].key: {"visible": int(row.visible), "foreign": int(row.foreign_rows),
+                                  "null_tenant": int(row.null_tenant)} for row in rows}
 
 
 def _probe_target(conn: sa.Connection, data: DataContext, member: Member, target: Target, max_keys: int,
@@ -463,9 +432,9 @@ def probe_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited
     seen: dict[tuple[str, str], dict[str, dict]] = {t.key: {} for t in targets}
     queries = {t.key: sa.text(_tenant_rows_query(t) if t.tenant is not None else _parent_keys_query(t))
                for t in targets}
-    by_key = {t.key: t for t in targets}
-    batches = [[by_key[key] for key in batch] for batch in batched(
-        [t.key for t in targets], {t.key for t in targets if t.tenant is not None and not t.sampled}, catalog)]
+    # a tenant table read whole is counted with others in one statement; any other table alone
+    batches = batched(targets, lambda t: estimated_rows(catalog, t.key)
+                      if t.tenant is not None and not t.sampled else None)
     for member in members:
         try:
             found = _probe_member(data, role, member, batches, max_keys, failed, queries)
@@ -700,8 +669,8 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
     failed: dict[tuple[str, str], str] = {}
     # the tables read whole are counted several at once; a sampled table and a view (whose cost the catalog does
     # not tell) alone
-    pending = batched(sorted(readable), {key for key in readable if percents[key] >= 100.0
-                                         and candidates[key][0]["kind"] in ("table", "partitioned table")}, catalog)
+    pending = batched(sorted(readable), lambda key: estimated_rows(catalog, key) if percents[key] >= 100.0
+                      and candidates[key][0]["kind"] in ("table", "partitioned table") else None)
     while pending:  # one transaction without a savepoint per statement; a new one after a statement that fails
         with data.connection() as conn:
             try:
@@ -719,8 +688,8 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
                            for key in batch]
                 try:
                     if len(batch) > 1:
-                        for row in conn.execute(sa.text(union_of_counts(queries)), {"cap": cap}).all():
-                            visible[batch[row.target]] = int(row.visible)
+                        for row in conn.execute(sa.text(union_all(queries)), {"cap": cap}).all():
+                            visible[batch[row.part]] = int(row.visible)
                         continue
                     count = int(conn.execute(sa.text(queries[0]),
                                              {"cap": cap, **sample_parameters(percents[batch[0]])}).scalar())
