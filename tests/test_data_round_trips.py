@@ -152,3 +152,23 @@ def test_tenant_rows_checks_read_small_tables_together_and_a_denied_one_is_skipp
     assert all("permission denied" in s["reason"] for s in skipped)
     assert {f.object: f.evidence["null_count"] for f in findings if f.check == "tenant_null_rows"} == expected_nulls
     assert [f.object for f in findings if f.check == "tenant_mismatch_rows"] == ["public.notes.doc_id"]
+
+
+def test_data_findings_join_the_schema_findings_without_rebuilding_them():
+    """The data checks' findings are added to the schema findings' frame: a key already there keeps its schema
+    finding, the frame stays in finding order, and its rows are the ones it had."""
+    from auditlib.audit import _with_findings
+    from auditlib.findings import Finding, findings_frame
+
+    def finding(check: str, table: str, severity: str, title: str, **evidence) -> Finding:
+        return Finding(schema="public", table=table, column=None, title=title, detail="", evidence=evidence,
+                       check=check, category="data", severity=severity)
+
+    schema = findings_frame([finding("fk_missing", "a", "medium", "schema"), finding("pk_missing", "b", "high", "pk")])
+    merged = _with_findings(schema, [finding("orphan_rows", "c", "high", "orphans", count=3),
+                                     finding("fk_missing", "a", "critical", "again"),
+                                     finding("orphan_rows", "c", "low", "duplicate")])
+    assert list(merged["title"]) == ["orphans", "pk", "schema"]  # high with rows, high, medium
+    kept = merged.loc[merged["title"] == "schema", "evidence"].iloc[0]
+    assert kept is schema.loc[schema["title"] == "schema", "evidence"].iloc[0]  # the same object: not rebuilt
+    assert _with_findings(schema, []) is schema
