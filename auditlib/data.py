@@ -142,30 +142,46 @@ class DataContext:
         rows = self.all(sql, params)
         return rows[0] if rows else None
 
-    def one_each(self, queries: Sequence[str], rows: Sequence[int | None], params: Mapping[str, Any] | None = None
-                 ) -> list[sa.Row | None | QuerySkipped]:
-        """The row each query answers (each one row of the same columns, such as an aggregate), in order.
+    def all_each(self, queries: Sequence[str], rows: Sequence[int | None],
+                 params: Sequence[Mapping[str, Any]] | None = None) -> list[list[sa.Row] | QuerySkipped]:
+        """The rows each query answers (``params``: each query's parameters), in order.
 
         Queries reading few rows (``rows``: the planner's estimate of the rows each reads; None to ask it alone) are
-        asked several to a statement (``batched``, ``union_all``). When a statement of several fails, each of its
-        queries is asked on its own, so that only a query that fails itself answers a QuerySkipped (the reason)."""
-        answers: list[sa.Row | None | QuerySkipped] = [None] * len(queries)
+        asked several to a statement (``batched``, ``union_all``), binding their parameters under shared names: a
+        name that two of them bind must have one value. When a statement of several fails, each of its queries is
+        asked on its own, so that only a query that fails itself answers a QuerySkipped (with the reason)."""
+        own = list(params) if params is not None else [{}] * len(queries)
+        answers: list[list[sa.Row] | QuerySkipped] = [[] for _ in queries]
         for batch in batched(range(len(queries)), lambda n: rows[n]):
-            for n, answer in zip(batch, self._ask([queries[n] for n in batch], params), strict=True):
+            asked = self._ask([queries[n] for n in batch], [own[n] for n in batch])
+            for n, answer in zip(batch, asked, strict=True):
                 answers[n] = answer
         return answers
 
-    def _ask(self, queries: list[str], params: Mapping[str, Any] | None) -> list[sa.Row | None | QuerySkipped]:
+    def one_each(self, queries: Sequence[str], rows: Sequence[int | None]) -> list[sa.Row | None | QuerySkipped]:
+        """The row each query answers (each one row of the same columns, such as an aggregate), asked as
+        ``all_each`` asks them."""
+        return [answer if isinstance(answer, QuerySkipped) else answer[0] if answer else None
+                for answer in self.all_each(queries, rows)]
+
+    def _ask(self, queries: list[str], params: list[Mapping[str, Any]]) -> list[list[sa.Row] | QuerySkipped]:
         if len(queries) > 1:
+            shared: dict[str, Any] = {}
+            for own in params:
+                for name, value in own.items():
+                    if shared.setdefault(name, value) != value:
+                        raise ValueError(f"queries asked together bind :{name} to different values")
             try:
-                rows = {row.part: row for row in self.all(union_all(queries), params)}
-                return [rows.get(n) for n in range(len(queries))]
+                answers: list[list[sa.Row] | QuerySkipped] = [[] for _ in queries]
+                for row in self.all(union_all(queries), shared):
+                    answers[row.part].append(row)
+                return answers
             except QuerySkipped:
                 pass  # which query failed is found by asking them one by one
-        answers: list[sa.Row | None | QuerySkipped] = []
-        for query in queries:
+        answers = []
+        for query, own in zip(queries, params, strict=True):
             try:
-                answers.append(self.one(query, params))
+                answers.append(self.all(query, own))
             except QuerySkipped as error:
                 answers.append(error)
         return answers
@@ -180,9 +196,9 @@ class DataContext:
 
     def skip(self, check: str, obj: str | None, reason: str) -> None:
         """Record that a check (or one object of it) could not run."""
-        entry = {"check": check, "reason": reason}
-        if obj:
-            entry["object"] = obj
+        entry = {"check": check, "object": obj, "reason": reason}  # in the order guard writes them
+        if not obj:
+            del entry["object"]
         self.skipped.append(entry)
 
 

@@ -11,7 +11,7 @@ from auditlib.config import AuditConfig
 from auditlib.connect import SessionLimits, read_only_engine
 from auditlib.data import DataContext, QuerySkipped
 from auditlib.demo import stub_sql
-from tests.test_data_checks import RLS_SQL, of, run_data
+from tests.test_data_checks import JSON_SQL, RLS_SQL, of, run_data
 
 FIRST_COMMAND = ("SELECT pg_catalog.current_setting('transaction_read_only') AS read_only, "
                  "pg_catalog.current_setting('statement_timeout') AS timeout, "
@@ -172,3 +172,34 @@ def test_data_findings_join_the_schema_findings_without_rebuilding_them():
     kept = merged.loc[merged["title"] == "schema", "evidence"].iloc[0]
     assert kept is schema.loc[schema["title"] == "schema", "evidence"].iloc[0]  # the same object: not rebuilt
     assert _with_findings(schema, []) is schema
+
+
+def test_json_columns_of_small_tables_are_sampled_in_one_statement(make_db):
+    """orders.doc and orders.prefs (a small table, read whole) are sampled together; the references found are those
+    test_json_reference_resolves_ids_by_name_and_by_keys expects one column at a time."""
+    url = make_db(JSON_SQL)
+    engine = sa.create_engine(url)
+    try:
+        sent = _statements(engine)
+        findings, skipped = run_data(url, ["json_reference"], engine=engine)
+    finally:
+        engine.dispose()
+    assert not skipped
+    samples = [s for s in sent if "AS document" in s]
+    assert len(samples) == 1 and '"doc"' in samples[0] and '"prefs"' in samples[0]
+    assert len(of(findings, "json_reference")) == 5
+
+
+def test_queries_asked_together_must_agree_on_shared_parameters(make_db):
+    url = make_db("CREATE TABLE public.t (id int); INSERT INTO public.t VALUES (1), (2), (3);")
+    engine = sa.create_engine(url)
+    try:
+        data = DataContext(engine=engine, config=AuditConfig())
+        query = "SELECT count(*) AS n FROM public.t WHERE id >= :low"
+        answers = data.all_each([query, query, "SELECT 1 / 0 AS n"], [3, 3, 0], [{"low": 2}, {"low": 2}, {}])
+        assert [a[0].n for a in answers[:2]] == [2, 2] and "division by zero" in str(answers[2])
+        with pytest.raises(ValueError, match=":low to different values"):
+            data.all_each([query, query], [3, 3], [{"low": 1}, {"low": 2}])
+        assert [a[0].n for a in data.all_each([query, query], [3, None], [{"low": 1}, {"low": 2}])] == [3, 2]
+    finally:
+        engine.dispose()

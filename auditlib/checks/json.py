@@ -28,6 +28,7 @@ from auditlib.checks import check
 from auditlib.checks.queries import (
     audited_schemas,
     distinct_samples,
+    estimated_rows,
     in_values,
     key_text,
     plural,
@@ -40,7 +41,7 @@ from auditlib.checks.queries import (
     without_header,
 )
 from auditlib.config import AuditConfig, split_table
-from auditlib.data import SAMPLE_SIZE, DataContext
+from auditlib.data import SAMPLE_SIZE, DataContext, QuerySkipped
 from auditlib.findings import Finding
 from auditlib.model import Analysis
 from auditlib.model.documents import json_columns
@@ -329,13 +330,25 @@ class ColumnAnalysis:
 
 
 def _sample(catalog: Catalog, config: AuditConfig, data: DataContext, column: dict) -> list[Any]:
+    answer = _samples(catalog, config, data, [column])[0]
+    if isinstance(answer, QuerySkipped):
+        raise answer
+    return answer
+
+
+def _samples(catalog: Catalog, config: AuditConfig, data: DataContext,
+             columns: list[dict]) -> list[list[Any] | QuerySkipped]:
+    """The sampled documents of each column (or why they could not be read); the columns of small tables, read
+    whole, are sampled several to a statement."""
     limit = int(config.get("data", "sample_rows"))
     # SYSTEM sampling reads whole pages: aim at three times the rows wanted, all of a small table.
-    percent = sample_percent(catalog, column["schema"], column["table"], 3 * limit)
-    query = render("json_sample", table=(column["schema"], column["table"]), column=column["name"])
-    rows = data.all(query, {"percent": percent, "limit": limit,
-                            "max_bytes": int(config.get("data", "json_max_document_bytes"))})
-    return [row.document for row in rows]
+    percents = [sample_percent(catalog, c["schema"], c["table"], 3 * limit) for c in columns]
+    queries = [render("json_sample", table=(c["schema"], c["table"]), column=c["name"]) for c in columns]
+    shared = {"limit": limit, "max_bytes": int(config.get("data", "json_max_document_bytes"))}
+    answers = data.all_each(queries, [estimated_rows(catalog, (c["schema"], c["table"])) if percent >= 100.0 else None
+                                      for c, percent in zip(columns, percents, strict=True)],
+                            [{**shared, "percent": percent} for percent in percents])
+    return [answer if isinstance(answer, QuerySkipped) else [row.document for row in answer] for answer in answers]
 
 
 def hit_rates(data: DataContext, model: CatalogIndex, tables: list[tuple[str, str]],
@@ -413,9 +426,11 @@ def _uuid_keyed(model: CatalogIndex, table: tuple[str, str]) -> bool:
 
 
 def analyse_column(data: DataContext, model: CatalogIndex, config: AuditConfig, column: dict,
-                   resolve: bool = True) -> ColumnAnalysis:
-    """Sample one JSON column, infer its structure, and resolve its id-like paths (raises QuerySkipped)."""
-    documents = _sample(model.catalog, config, data, column)
+                   resolve: bool = True, documents: list[Any] | None = None) -> ColumnAnalysis:
+    """Sample one JSON column (unless its sampled ``documents`` are given), infer its structure, and resolve its
+    id-like paths (raises QuerySkipped)."""
+    if documents is None:
+        documents = _sample(model.catalog, config, data, column)
     cap = int(config.get("data", "json_probe_values"))
     root = Shape()
     for n, document in enumerate(documents):
@@ -440,9 +455,12 @@ def analyse_json(analysis: Analysis, data: DataContext, schemas: set[str],
     """
     def build() -> tuple[list[ColumnAnalysis], list[dict[str, str]]]:
         analyses, work = [], data.for_check()
-        for column in json_columns(analysis.catalog, schemas):
+        columns = json_columns(analysis.catalog, schemas)
+        for column, documents in zip(columns, _samples(analysis.catalog, analysis.config, work, columns), strict=True):
             with work.guard(check_name, qualified(column["schema"], column["table"], column["name"])):
-                analyses.append(analyse_column(work, analysis.index, analysis.config, column))
+                if isinstance(documents, QuerySkipped):
+                    raise documents
+                analyses.append(analyse_column(work, analysis.index, analysis.config, column, documents=documents))
         data.queries += work.queries
         return analyses, work.skipped
 
