@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -42,6 +43,8 @@ BATCH_ROWS = 10_000
 BATCH_QUERIES = 100
 
 Item = TypeVar("Item")
+# A bound parameter in a query's text, as sqlalchemy.text finds them (:name; not a ::cast, not an escaped \:)
+_BIND = re.compile(r"(?<![:\w\x5c]):(\w+)(?![:\w])")
 
 
 class QuerySkipped(RuntimeError):
@@ -147,9 +150,9 @@ class DataContext:
         """The rows each query answers (``params``: each query's parameters), in order.
 
         Queries reading few rows (``rows``: the planner's estimate of the rows each reads; None to ask it alone) are
-        asked several to a statement (``batched``, ``union_all``), binding their parameters under shared names: a
-        name that two of them bind must have one value. When a statement of several fails, each of its queries is
-        asked on its own, so that only a query that fails itself answers a QuerySkipped (with the reason)."""
+        asked several to a statement (``batched``, ``union_all``; each keeps its own parameters). When a statement
+        of several fails, each of its queries is asked on its own, so that only a query that fails itself answers a
+        QuerySkipped (with the reason)."""
         own = list(params) if params is not None else [{}] * len(queries)
         answers: list[list[sa.Row] | QuerySkipped] = [[] for _ in queries]
         for batch in batched(range(len(queries)), lambda n: rows[n]):
@@ -166,14 +169,13 @@ class DataContext:
 
     def _ask(self, queries: list[str], params: list[Mapping[str, Any]]) -> list[list[sa.Row] | QuerySkipped]:
         if len(queries) > 1:
-            shared: dict[str, Any] = {}
-            for own in params:
-                for name, value in own.items():
-                    if shared.setdefault(name, value) != value:
-                        raise ValueError(f"queries asked together bind :{name} to different values")
+            parts, bound = [], {}
+            for n, (query, own) in enumerate(zip(queries, params, strict=True)):
+                parts.append(_BIND.sub(lambda m, own=own, n=n: f":{m[1]}_{n}" if m[1] in own else m[0], query))
+                bound.update({f"{name}_{n}": value for name, value in own.items()})
             try:
                 answers: list[list[sa.Row] | QuerySkipped] = [[] for _ in queries]
-                for row in self.all(union_all(queries), shared):
+                for row in self.all(union_all(parts), bound):
                     answers[row.part].append(row)
                 return answers
             except QuerySkipped:
