@@ -13,7 +13,6 @@ and say so).
 
 from __future__ import annotations
 
-import copy
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -91,7 +90,10 @@ def observe(node: Shape, value: Any, doc: int, depth: int, max_depth: int, cap: 
         return
     if kind == "object":
         for key, child in value.items():
-            observe(node.keys.setdefault(key, Shape()), child, doc, depth + 1, max_depth, cap)
+            place = node.keys.get(key)
+            if place is None:  # a new Shape only for a key not seen before (most keys repeat in every document)
+                place = node.keys[key] = Shape()
+            observe(place, child, doc, depth + 1, max_depth, cap)
     elif kind == "array":
         if node.items is None:
             node.items = Shape()
@@ -108,16 +110,25 @@ def merge(a: Shape, b: Shape, cap: int) -> Shape:
         if key in a.keys and key in b.keys:
             merged.keys[key] = merge(a.keys[key], b.keys[key], cap)
         else:
-            merged.keys[key] = copy.deepcopy(a.keys.get(key) or b.keys[key])
+            merged.keys[key] = copied(a.keys.get(key) or b.keys[key])
     if a.items is not None and b.items is not None:
         merged.items = merge(a.items, b.items, cap)
     else:
-        merged.items = copy.deepcopy(a.items or b.items)
+        merged.items = copied(a.items or b.items)
     for value in [*a.values, *b.values]:
         if len(merged.values) >= cap:
             break
         merged.values.setdefault(value, None)
     return merged
+
+
+def copied(node: Shape | None) -> Shape | None:
+    """A copy of a structure that shares nothing with it (what copy.deepcopy makes, without its generic walk)."""
+    if node is None:
+        return None
+    return Shape(types=Counter(node.types), docs=set(node.docs),
+                 keys={key: copied(child) for key, child in node.keys.items()}, items=copied(node.items),
+                 values=dict(node.values), is_map=node.is_map)
 
 
 def _containers(node: Shape) -> set[str]:
