@@ -203,3 +203,18 @@ def test_queries_asked_together_keep_their_own_parameters_and_failures(make_db):
         assert len([s for s in sent if "set_config" not in s]) == 4 and "UNION ALL" in sent[1]
     finally:
         engine.dispose()
+
+
+def test_a_copied_json_structure_equals_the_original_and_shares_nothing_with_it():
+    import copy
+
+    from auditlib.checks.json import Shape, copied, observe
+
+    root = Shape()
+    for n, document in enumerate([{"a": {"id": 1, "tags": ["x"]}, "b": [1, 2]}, {"a": {"id": 2}, "c": None}]):
+        observe(root, document, n, 0, 8, 10)
+    twin = copied(root)
+    assert twin == copy.deepcopy(root) == root
+    twin.keys["a"].keys["id"].values["3"] = None
+    twin.keys["b"].items.docs.add(7)
+    assert "3" not in root.keys["a"].keys["id"].values and 7 not in root.keys["b"].items.docs
