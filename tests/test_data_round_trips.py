@@ -41,6 +41,11 @@ def test_a_data_query_on_the_audits_engine_is_one_statement_and_still_read_only_
             data.all("INSERT INTO public.t VALUES (1) RETURNING id")
         with pytest.raises(QuerySkipped, match="statement timeout"):
             data.all("SELECT pg_catalog.pg_sleep(2)")
+        with data.connection() as conn:  # a transaction of several statements (the probe's): no settings either
+            assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+            with pytest.raises(sa.exc.InternalError, match="read-only transaction"):
+                conn.exec_driver_sql("INSERT INTO public.t VALUES (1)")
+        assert not [s for s in sent if "set_config" in s]
     finally:
         engine.dispose()
 
