@@ -11,7 +11,9 @@ A data check is registered with ``kind="data"`` and receives a ``DataContext`` a
 
 Every query runs in its own read-only transaction with the configured statement and lock timeouts, so a query
 that times out, is denied or hits a lock becomes a ``skipped`` entry with the reason (via ``guard``) and the check
-goes on with its next object. Queries bring back aggregates and a few sample keys, never whole tables.
+goes on with its next object. Queries bring back aggregates and a few sample keys, never whole tables. Queries
+about several small tables are asked in one statement (``all_each``, ``one_each``); when it fails, they are asked
+again one by one, so that a skipped entry still names the one object whose query failed.
 
 A data query costs the server a millisecond or two, so round trips are most of a data check's time. When every
 session of the engine already carries the limits (``session_limits``: the audit's own ``read_only_engine``), a query
