@@ -19,7 +19,7 @@ from auditlib.catalog import Catalog, load_catalog
 from auditlib.checks import CheckSpec, complete, load_checks, prepare_with_data, with_code_scan
 from auditlib.config import AuditConfig, ConfigError, load_config
 from auditlib.connect import SessionLimits, SourceError, check_connection, read_only_engine
-from auditlib.findings import Finding, findings_frame, frame_records, summarize
+from auditlib.findings import Finding, findings_frame, frame_records, ordered_findings, summarize
 from auditlib.model import Analysis
 from auditlib.model.tenancy import TENANCY_CHECKS, resolve_tenancy
 from auditlib.sources import Source, open_source, source_of
@@ -418,6 +418,8 @@ def _audit_database(database: str | sa.URL | sa.Engine | None, config: AuditConf
     # One pooled connection per data check running at once (data.workers), never a wait for the pool.
     pool_size = max(5, int(config.get("data", "workers")))
     engine = database if isinstance(database, sa.Engine) else read_only_engine(database, limits, pool_size=pool_size)
+    # the sessions of an engine made here carry the limits from their start: a data query needs no settings of its own
+    session_limits = None if isinstance(database, sa.Engine) else limits
     try:
         check_connection(engine)
         load_started = time.perf_counter()
@@ -433,7 +435,8 @@ def _audit_database(database: str | sa.URL | sa.Engine | None, config: AuditConf
             # the inferred references' value overlap decides which are references at all: measured before any
             # check reads them
             overlap_started = time.perf_counter()
-            prepare_with_data(analysis, DataContext(engine=engine, config=config, skipped=measured))
+            prepare_with_data(analysis, DataContext(engine=engine, config=config, skipped=measured,
+                                                      session_limits=session_limits))
             overlap_s = time.perf_counter() - overlap_started
         result = audit_catalog(catalog, config, analysis=analysis)
         result.skipped[:0] = measured
@@ -449,18 +452,27 @@ def _audit_database(database: str | sa.URL | sa.Engine | None, config: AuditConf
             skipped = result.skipped
             from auditlib.data import DataContext
 
-            context = DataContext(engine=engine, config=config, skipped=skipped)
+            context = DataContext(engine=engine, config=config, skipped=skipped, session_limits=session_limits)
             more = run_checks(catalog, config, kinds=("data",), schemas=audited, skipped=skipped,
                               analysis=result.analysis, data=context)
             result.extras["data_queries"] = context.queries
             if more:
-                combined = [*_frame_to_findings(result.findings), *more]
-                result.findings = findings_frame(_unique(combined))
+                result.findings = _with_findings(result.findings, more)
         result.source = catalog.source
         return result
     finally:
         if not isinstance(database, sa.Engine):
             engine.dispose()
+
+
+def _with_findings(frame: pd.DataFrame, more: list[Finding]) -> pd.DataFrame:
+    """``frame`` with the findings of ``more`` whose keys it lacks (the first finding of a key wins, as in
+    ``_unique``), in ``ordered_findings`` order; the rows already in ``frame`` are kept as they are, not rebuilt."""
+    known = set(frame["key"])
+    added = [finding for finding in _unique(more) if finding.key not in known]
+    if not added:
+        return frame
+    return ordered_findings(pd.concat([frame, findings_frame(added)], ignore_index=True))
 
 
 def _frame_to_findings(frame: pd.DataFrame) -> list[Finding]:

@@ -19,8 +19,9 @@ from typing import Any
 from auditlib.catalog import Catalog, qualified
 from auditlib.checks import check
 from auditlib.checks.fixes import add_foreign_key_sql, object_name
+from auditlib.checks.queries import estimated_rows
 from auditlib.config import AuditConfig, glob_matcher, split_table
-from auditlib.data import DataContext, compose
+from auditlib.data import DataContext, QuerySkipped, compose
 from auditlib.findings import Finding
 from auditlib.model import Analysis, Reference
 from auditlib.model.references import types_differ
@@ -320,6 +321,7 @@ def check_candidate(catalog: Catalog, config: AuditConfig, data: DataContext, au
     """
     min_rows = int(config.get("data", "min_rows"))
     max_values = int(config.get("candidates", "max_values"))
+    profiles = []  # (schema, table, candidates, sampling, query, parameters) of each table profiled
     for (schema, table), candidates in sorted(table_candidates(catalog, config, analysis, audited).items()):
         estimate = catalog.row_estimate(schema, table)
         if estimate is not None and 0 <= estimate < min_rows:
@@ -329,10 +331,15 @@ def check_candidate(catalog: Catalog, config: AuditConfig, data: DataContext, au
         sql = compose("candidate_profile.sql", table=(schema, table), columns=columns)
         params = {**how.params(), "max_values": max_values, "kinds": [c.kind for c in candidates],
                   "first_columns": [c.column for c in candidates], "second_columns": [c.end for c in candidates]}
-        rows = None
-        with data.guard("check_candidate", qualified(schema, table)):
-            rows = data.all(sql, params)
-        if rows is None:
+        profiles.append((schema, table, candidates, how, sql, params))
+    # small tables, read whole, are profiled several to a statement
+    answers = data.all_each([sql for *_, sql, _ in profiles],
+                            [estimated_rows(catalog, (schema, table)) if how.percent >= 100 else None
+                             for schema, table, _, how, _, _ in profiles],
+                            [params for *_, params in profiles])
+    for (schema, table, candidates, how, _, _), rows in zip(profiles, answers, strict=True):
+        if isinstance(rows, QuerySkipped):
+            data.skip("check_candidate", qualified(schema, table), str(rows))
             continue
         measured = {(r.kind, r.first_column, r.second_column): r for r in rows}
         for candidate in candidates:

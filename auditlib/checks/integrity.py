@@ -26,6 +26,7 @@ from auditlib.checks.queries import (
     comparable,
     comparable_sql,
     distinct_samples,
+    estimated_rows,
     in_values,
     key_text,
     plural,
@@ -34,7 +35,7 @@ from auditlib.checks.queries import (
     without_header,
 )
 from auditlib.config import AuditConfig
-from auditlib.data import SAMPLE_SIZE, DataContext
+from auditlib.data import SAMPLE_SIZE, DataContext, QuerySkipped
 from auditlib.findings import Finding
 from auditlib.model import Analysis, Reference
 from auditlib.model.references import type_family
@@ -210,37 +211,41 @@ def tenant_null_rows(catalog: Catalog, config: AuditConfig, data: DataContext, a
     schemas = audited_schemas(catalog, config, audited)
     model = analysis.tenancy
     column = model.column
-    for key, row in sorted(model.tables.items()):
-        if row["scope"] != "tenant" or not row["tenant_nullable"] or key[0] not in schemas:
-            continue
+    keys = [key for key, row in sorted(model.tables.items())
+            if row["scope"] == "tenant" and row["tenant_nullable"] and key[0] in schemas]
+    queries = [render("tenant_null_rows", table=key, tenant=column, key_text=key_text(catalog, *key, "t")[0])
+               for key in keys]
+    # small tables are read several to a statement
+    results = data.one_each(queries, [estimated_rows(catalog, key) for key in keys])
+    for key, query, result in zip(keys, queries, results, strict=True):
         obj = qualified(key[0], key[1], column)
-        key_sql, key_name = key_text(catalog, key[0], key[1], "t")
-        query = render("tenant_null_rows", table=key, tenant=column, key_text=key_sql)
-        with data.guard("tenant_null_rows", obj):
-            result = data.one(query)
-            nulls, total = int(result.nulls), int(result.total)
-            if not nulls:
-                continue
-            backfill = _tenant_backfill(analysis, key)
-            target = ident(*key)
-            remediation = ("-- review first: copy the tenant from the parent row\n" + backfill
-                           if backfill else
-                           f"-- review first: no parent row carries the tenant; assign these rows by hand:\n"
-                           f"-- UPDATE {target} SET {ident(column)} = '<organization id>' "
-                           f"WHERE {ident(column)} IS NULL AND ...;")
-            remediation += (f"\n-- once no row is left without a tenant:\n-- ALTER TABLE {target} ALTER COLUMN "
-                            f"{ident(column)} SET NOT NULL;")
-            yield Finding(
-                schema=key[0], table=key[1], column=column,
-                title=f"{plural(nulls, 'row')} of {key[0]}.{key[1]} {verb(nulls, 'has', 'have')} no {column}",
-                detail=(f"{nulls:,} of {total:,} rows of {key[0]}.{key[1]} have {column} NULL: they belong to no "
-                        "tenant, so tenant filters miss them and NULL-tolerant policies show them to everyone."),
-                evidence={"null_count": nulls, "count": nulls, "total": total, "tenant_column": column,
-                          "share": round(nulls / total, 4) if total else None,
-                          "sample_keys": distinct_samples(result.sample_keys), "sample_key_column": key_name,
-                          "backfill_from_parent": backfill is not None, "query": without_header(query),
-                          "sample_size": SAMPLE_SIZE, "statement_timeout_ms": data.statement_timeout_ms},
-                remediation_sql=remediation)
+        if isinstance(result, QuerySkipped):
+            data.skip("tenant_null_rows", obj, str(result))
+            continue
+        nulls, total = int(result.nulls), int(result.total)
+        if not nulls:
+            continue
+        _, key_name = key_text(catalog, key[0], key[1], "t")
+        backfill = _tenant_backfill(analysis, key)
+        target = ident(*key)
+        remediation = ("-- review first: copy the tenant from the parent row\n" + backfill
+                       if backfill else
+                       f"-- review first: no parent row carries the tenant; assign these rows by hand:\n"
+                       f"-- UPDATE {target} SET {ident(column)} = '<organization id>' "
+                       f"WHERE {ident(column)} IS NULL AND ...;")
+        remediation += (f"\n-- once no row is left without a tenant:\n-- ALTER TABLE {target} ALTER COLUMN "
+                        f"{ident(column)} SET NOT NULL;")
+        yield Finding(
+            schema=key[0], table=key[1], column=column,
+            title=f"{plural(nulls, 'row')} of {key[0]}.{key[1]} {verb(nulls, 'has', 'have')} no {column}",
+            detail=(f"{nulls:,} of {total:,} rows of {key[0]}.{key[1]} have {column} NULL: they belong to no "
+                    "tenant, so tenant filters miss them and NULL-tolerant policies show them to everyone."),
+            evidence={"null_count": nulls, "count": nulls, "total": total, "tenant_column": column,
+                      "share": round(nulls / total, 4) if total else None,
+                      "sample_keys": distinct_samples(result.sample_keys), "sample_key_column": key_name,
+                      "backfill_from_parent": backfill is not None, "query": without_header(query),
+                      "sample_size": SAMPLE_SIZE, "statement_timeout_ms": data.statement_timeout_ms},
+            remediation_sql=remediation)
 
 
 # -- tenant_mismatch_rows ------------------------------------------------------------------------------------------
@@ -274,6 +279,7 @@ def tenant_mismatch_rows(catalog: Catalog, config: AuditConfig, data: DataContex
     schemas = audited_schemas(catalog, config, audited)
     model = analysis.tenancy
     tenant = model.column
+    found: list[tuple[Reference, str, str, str]] = []  # (reference, object, query, key column) of each reference read
     for ref in sorted(analysis.references, key=lambda r: (r.schema, r.table, r.columns)):
         source, target = model.tables.get(ref.source), model.tables.get(ref.target)
         if source is None or target is None or ref.schema not in schemas:
@@ -299,26 +305,32 @@ def tenant_mismatch_rows(catalog: Catalog, config: AuditConfig, data: DataContex
         key_sql, key_name = key_text(catalog, ref.schema, ref.table, "c")
         query = render("tenant_mismatch_rows", child=ref.source, parent=ref.target, match=match,
                        child_tenant=left, parent_tenant=right, key_text=key_sql)
-        with data.guard("tenant_mismatch_rows", obj):
-            result = data.one(query)
-            mismatched, joined = int(result.mismatched), int(result.joined)
-            if not mismatched:
-                continue
-            parent = qualified(*ref.target)
-            yield Finding(
-                schema=ref.schema, table=ref.table, column=",".join(ref.columns),
-                title=(f"{plural(mismatched, 'row')} of {ref.schema}.{ref.table} "
-                       f"{verb(mismatched, 'references', 'reference')} another tenant's {ref.ref_table}"),
-                detail=(f"{mismatched:,} of {joined:,} rows of {ref.schema}.{ref.table} reference a {parent} row "
-                        f"(through {', '.join(ref.columns)}) whose {tenant} differs from their own."),
-                evidence={"count": mismatched, "mismatch_count": mismatched, "joined": joined,
-                          "references": qualified(ref.ref_schema, ref.ref_table, ",".join(ref.ref_columns)),
-                          "reference": ref.describe(), "tenant_column": tenant,
-                          "sample_keys": distinct_samples(result.sample_keys), "sample_key_column": key_name,
-                          "query": without_header(query), "sample_size": SAMPLE_SIZE,
-                          "statement_timeout_ms": data.statement_timeout_ms},
-                remediation_sql=_composite_fk_sql(ref.source, ref.target, ref.columns, ref.ref_columns, tenant,
-                                                  mismatched))
+        found.append((ref, obj, query, key_name))
+    # each reads the child joined to its parent: small pairs are read several to a statement
+    results = data.one_each([query for _, _, query, _ in found],
+                            [estimated_rows(catalog, ref.source, ref.target) for ref, _, _, _ in found])
+    for (ref, obj, query, key_name), result in zip(found, results, strict=True):
+        if isinstance(result, QuerySkipped):
+            data.skip("tenant_mismatch_rows", obj, str(result))
+            continue
+        mismatched, joined = int(result.mismatched), int(result.joined)
+        if not mismatched:
+            continue
+        parent = qualified(*ref.target)
+        yield Finding(
+            schema=ref.schema, table=ref.table, column=",".join(ref.columns),
+            title=(f"{plural(mismatched, 'row')} of {ref.schema}.{ref.table} "
+                   f"{verb(mismatched, 'references', 'reference')} another tenant's {ref.ref_table}"),
+            detail=(f"{mismatched:,} of {joined:,} rows of {ref.schema}.{ref.table} reference a {parent} row "
+                    f"(through {', '.join(ref.columns)}) whose {tenant} differs from their own."),
+            evidence={"count": mismatched, "mismatch_count": mismatched, "joined": joined,
+                      "references": qualified(ref.ref_schema, ref.ref_table, ",".join(ref.ref_columns)),
+                      "reference": ref.describe(), "tenant_column": tenant,
+                      "sample_keys": distinct_samples(result.sample_keys), "sample_key_column": key_name,
+                      "query": without_header(query), "sample_size": SAMPLE_SIZE,
+                      "statement_timeout_ms": data.statement_timeout_ms},
+            remediation_sql=_composite_fk_sql(ref.source, ref.target, ref.columns, ref.ref_columns, tenant,
+                                              mismatched))
 
 
 # -- constraint_not_valid, check_violation_rows -------------------------------------------------------------------

@@ -13,7 +13,6 @@ and say so).
 
 from __future__ import annotations
 
-import copy
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from auditlib.checks import check
 from auditlib.checks.queries import (
     audited_schemas,
     distinct_samples,
+    estimated_rows,
     in_values,
     key_text,
     plural,
@@ -40,7 +40,7 @@ from auditlib.checks.queries import (
     without_header,
 )
 from auditlib.config import AuditConfig, split_table
-from auditlib.data import SAMPLE_SIZE, DataContext
+from auditlib.data import SAMPLE_SIZE, DataContext, QuerySkipped
 from auditlib.findings import Finding
 from auditlib.model import Analysis
 from auditlib.model.documents import json_columns
@@ -90,7 +90,10 @@ def observe(node: Shape, value: Any, doc: int, depth: int, max_depth: int, cap: 
         return
     if kind == "object":
         for key, child in value.items():
-            observe(node.keys.setdefault(key, Shape()), child, doc, depth + 1, max_depth, cap)
+            place = node.keys.get(key)
+            if place is None:  # a new Shape only for a key not seen before (most keys repeat in every document)
+                place = node.keys[key] = Shape()
+            observe(place, child, doc, depth + 1, max_depth, cap)
     elif kind == "array":
         if node.items is None:
             node.items = Shape()
@@ -107,16 +110,25 @@ def merge(a: Shape, b: Shape, cap: int) -> Shape:
         if key in a.keys and key in b.keys:
             merged.keys[key] = merge(a.keys[key], b.keys[key], cap)
         else:
-            merged.keys[key] = copy.deepcopy(a.keys.get(key) or b.keys[key])
+            merged.keys[key] = copied(a.keys.get(key) or b.keys[key])
     if a.items is not None and b.items is not None:
         merged.items = merge(a.items, b.items, cap)
     else:
-        merged.items = copy.deepcopy(a.items or b.items)
+        merged.items = copied(a.items or b.items)
     for value in [*a.values, *b.values]:
         if len(merged.values) >= cap:
             break
         merged.values.setdefault(value, None)
     return merged
+
+
+def copied(node: Shape | None) -> Shape | None:
+    """A copy of a structure that shares nothing with it (what copy.deepcopy makes, without its generic walk)."""
+    if node is None:
+        return None
+    return Shape(types=Counter(node.types), docs=set(node.docs),
+                 keys={key: copied(child) for key, child in node.keys.items()}, items=copied(node.items),
+                 values=dict(node.values), is_map=node.is_map)
 
 
 def _containers(node: Shape) -> set[str]:
@@ -329,13 +341,25 @@ class ColumnAnalysis:
 
 
 def _sample(catalog: Catalog, config: AuditConfig, data: DataContext, column: dict) -> list[Any]:
+    answer = _samples(catalog, config, data, [column])[0]
+    if isinstance(answer, QuerySkipped):
+        raise answer
+    return answer
+
+
+def _samples(catalog: Catalog, config: AuditConfig, data: DataContext,
+             columns: list[dict]) -> list[list[Any] | QuerySkipped]:
+    """The sampled documents of each column (or why they could not be read); the columns of small tables, read
+    whole, are sampled several to a statement."""
     limit = int(config.get("data", "sample_rows"))
     # SYSTEM sampling reads whole pages: aim at three times the rows wanted, all of a small table.
-    percent = sample_percent(catalog, column["schema"], column["table"], 3 * limit)
-    query = render("json_sample", table=(column["schema"], column["table"]), column=column["name"])
-    rows = data.all(query, {"percent": percent, "limit": limit,
-                            "max_bytes": int(config.get("data", "json_max_document_bytes"))})
-    return [row.document for row in rows]
+    percents = [sample_percent(catalog, c["schema"], c["table"], 3 * limit) for c in columns]
+    queries = [render("json_sample", table=(c["schema"], c["table"]), column=c["name"]) for c in columns]
+    shared = {"limit": limit, "max_bytes": int(config.get("data", "json_max_document_bytes"))}
+    answers = data.all_each(queries, [estimated_rows(catalog, (c["schema"], c["table"])) if percent >= 100.0 else None
+                                      for c, percent in zip(columns, percents, strict=True)],
+                            [{**shared, "percent": percent} for percent in percents])
+    return [answer if isinstance(answer, QuerySkipped) else [row.document for row in answer] for answer in answers]
 
 
 def hit_rates(data: DataContext, model: CatalogIndex, tables: list[tuple[str, str]],
@@ -413,9 +437,11 @@ def _uuid_keyed(model: CatalogIndex, table: tuple[str, str]) -> bool:
 
 
 def analyse_column(data: DataContext, model: CatalogIndex, config: AuditConfig, column: dict,
-                   resolve: bool = True) -> ColumnAnalysis:
-    """Sample one JSON column, infer its structure, and resolve its id-like paths (raises QuerySkipped)."""
-    documents = _sample(model.catalog, config, data, column)
+                   resolve: bool = True, documents: list[Any] | None = None) -> ColumnAnalysis:
+    """Sample one JSON column (unless its sampled ``documents`` are given), infer its structure, and resolve its
+    id-like paths (raises QuerySkipped)."""
+    if documents is None:
+        documents = _sample(model.catalog, config, data, column)
     cap = int(config.get("data", "json_probe_values"))
     root = Shape()
     for n, document in enumerate(documents):
@@ -440,9 +466,12 @@ def analyse_json(analysis: Analysis, data: DataContext, schemas: set[str],
     """
     def build() -> tuple[list[ColumnAnalysis], list[dict[str, str]]]:
         analyses, work = [], data.for_check()
-        for column in json_columns(analysis.catalog, schemas):
+        columns = json_columns(analysis.catalog, schemas)
+        for column, documents in zip(columns, _samples(analysis.catalog, analysis.config, work, columns), strict=True):
             with work.guard(check_name, qualified(column["schema"], column["table"], column["name"])):
-                analyses.append(analyse_column(work, analysis.index, analysis.config, column))
+                if isinstance(documents, QuerySkipped):
+                    raise documents
+                analyses.append(analyse_column(work, analysis.index, analysis.config, column, documents=documents))
         data.queries += work.queries
         return analyses, work.skipped
 

@@ -31,6 +31,7 @@ from auditlib.checks.queries import (
     CASTABLE_TYPES,
     audited_schemas,
     column_ref,
+    estimated_rows,
     plural,
     render,
     sample_parameters,
@@ -40,7 +41,7 @@ from auditlib.checks.queries import (
     without_header,
 )
 from auditlib.config import AuditConfig
-from auditlib.data import DataContext, QuerySkipped, explain_query_error
+from auditlib.data import DataContext, QuerySkipped, batched, explain_query_error, union_all
 from auditlib.findings import Finding
 from auditlib.model import Analysis, Reference
 from auditlib.model.tenancy import TenancyModel, direct_parents
@@ -275,30 +276,47 @@ def _impersonate(conn: sa.Connection, data: DataContext, role: str, member: Memb
         raise CannotImpersonate(explain_query_error(error)) from None
 
 
-def _probe_member(data: DataContext, role: str, member: Member, targets: list[Target], max_keys: int,
+def _probe_member(data: DataContext, role: str, member: Member, batches: list[list[Target]], max_keys: int,
                   failed: dict[tuple[str, str], str],
                   queries: dict[tuple[str, str], sa.TextClause]) -> dict[tuple[str, str], dict]:
     """Rolled-back read-only transactions as ``member``: counts per tenant table, parent keys per other table.
 
-    The tables are read one after the other in one transaction, without a savepoint around each (two round trips
-    more per table, most of the probe's time); a query that fails aborts the transaction, so its table is recorded
-    in ``failed`` and the rest are read in a new one. ``queries`` holds each target's query, built once."""
+    The tables are read one batch after the other (``batches``: several small tenant tables counted in one
+    statement, any other table alone) in one transaction, without a savepoint around each (two round trips more
+    each, most of the probe's time); a query that fails aborts the transaction: a failed batch's tables are read
+    again one by one, a failed table is recorded in ``failed``, and the rest are read in a new transaction.
+    ``queries`` holds each target's query, built once."""
     found: dict[tuple[str, str], dict] = {}
-    pending = [target for target in targets if target.key not in failed]
+    pending = [live for live in ([t for t in batch if t.key not in failed] for batch in batches) if live]
     while pending:
         with data.connection() as conn:
             _impersonate(conn, data, role, member)
             while pending:
-                target = pending.pop(0)
+                batch = pending.pop(0)
                 data.queries += 1
                 try:
-                    counts = _probe_target(conn, data, member, target, max_keys, failed, queries[target.key])
+                    if len(batch) > 1:
+                        found.update(_count_batch(conn, member, batch, queries))
+                        continue
+                    counts = _probe_target(conn, data, member, batch[0], max_keys, failed, queries[batch[0].key])
                 except sa.exc.DBAPIError as error:
-                    failed[target.key] = f"as {member.name}: {explain_query_error(error)}"
+                    if len(batch) > 1:
+                        pending[:0] = [[target] for target in batch]  # find the table that fails
+                    else:
+                        failed[batch[0].key] = f"as {member.name}: {explain_query_error(error)}"
                     break  # the transaction is aborted: the remaining tables are read in a new one
                 if counts is not None:
-                    found[target.key] = counts
+                    found[batch[0].key] = counts
     return found
+
+
+def _count_batch(conn: sa.Connection, member: Member, batch: list[Target],
+                 queries: dict[tuple[str, str], sa.TextClause]) -> dict[tuple[str, str], dict]:
+    """What ``member`` sees of several small tenant tables (read whole), counted in one statement."""
+    query = sa.text(union_all([queries[target.key].text for target in batch]))
+    rows = conn.execute(query, {"organizations": member.organizations}).all()
+    return {batch[row.part].key: {"visible": int(row.visible), "foreign": int(row.foreign_rows),
+                                  "null_tenant": int(row.null_tenant)} for row in rows}
 
 
 def _probe_target(conn: sa.Connection, data: DataContext, member: Member, target: Target, max_keys: int,
@@ -414,9 +432,12 @@ def probe_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited
     seen: dict[tuple[str, str], dict[str, dict]] = {t.key: {} for t in targets}
     queries = {t.key: sa.text(_tenant_rows_query(t) if t.tenant is not None else _parent_keys_query(t))
                for t in targets}
+    # a tenant table read whole is counted with others in one statement; any other table alone
+    batches = batched(targets, lambda t: estimated_rows(catalog, t.key)
+                      if t.tenant is not None and not t.sampled else None)
     for member in members:
         try:
-            found = _probe_member(data, role, member, targets, max_keys, failed, queries)
+            found = _probe_member(data, role, member, batches, max_keys, failed, queries)
         except CannotImpersonate as error:
             user = catalog.server.get("current_user") or "the auditing role"
             data.skip(check_name, None, f"{user} cannot impersonate {role}: {error}; connect as a role that is a "
@@ -646,8 +667,11 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
                 if candidates[key][0]["kind"] != "view" else 100.0 for key in readable}
     visible: dict[tuple[str, str], int] = {}
     failed: dict[tuple[str, str], str] = {}
-    pending = sorted(readable)
-    while pending:  # one transaction without a savepoint per relation; a new one after a query that fails
+    # the tables read whole are counted several at once; a sampled table and a view (whose cost the catalog does
+    # not tell) alone
+    pending = batched(sorted(readable), lambda key: estimated_rows(catalog, key) if percents[key] >= 100.0
+                      and candidates[key][0]["kind"] in ("table", "partitioned table") else None)
+    while pending:  # one transaction without a savepoint per statement; a new one after a statement that fails
         with data.connection() as conn:
             try:
                 _anonymous_session(conn, data, role)
@@ -658,15 +682,24 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
                                                    "visitors read")
                 return
             while pending:
-                key = pending.pop(0)
+                batch = pending.pop(0)
                 data.queries += 1
-                query = render("probe_visible_rows", relation=key, sample=table_sample(percents[key]))
+                queries = [render("probe_visible_rows", relation=key, sample=table_sample(percents[key]))
+                           for key in batch]
                 try:
-                    count = int(conn.execute(sa.text(query), {"cap": cap, **sample_parameters(percents[key])}).scalar())
+                    if len(batch) > 1:
+                        for row in conn.execute(sa.text(union_all(queries)), {"cap": cap}).all():
+                            visible[batch[row.part]] = int(row.visible)
+                        continue
+                    count = int(conn.execute(sa.text(queries[0]),
+                                             {"cap": cap, **sample_parameters(percents[batch[0]])}).scalar())
                 except sa.exc.DBAPIError as error:
-                    failed[key] = f"as {role}: {explain_query_error(error)}"
+                    if len(batch) > 1:
+                        pending[:0] = [[key] for key in batch]  # find the relation that fails
+                    else:
+                        failed[batch[0]] = f"as {role}: {explain_query_error(error)}"
                     break  # the transaction is aborted: the remaining relations are read in a new one
-                visible[key] = scaled(count, percents[key])
+                visible[batch[0]] = scaled(count, percents[batch[0]])
     for key, reason in sorted(failed.items()):
         data.skip("anon_reads_rows", qualified(*key), reason)
     for key, count in sorted(visible.items()):

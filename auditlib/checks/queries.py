@@ -108,6 +108,12 @@ def sample_parameters(percent: float) -> dict[str, float]:
     return {"percent": percent} if percent < 100.0 else {}
 
 
+def estimated_rows(catalog: Catalog, *tables: tuple[str, str]) -> int:
+    """The rows of ``tables`` in all, as the planner estimates them (a table never analysed counts none): what
+    ``auditlib.data.batched`` weighs a query by."""
+    return sum(max(catalog.row_estimate(*table) or 0, 0) for table in tables)
+
+
 def scaled(count: int, percent: float) -> int:
     """A count read from ``percent`` of a table's pages, scaled to the whole table."""
     return round(count * 100.0 / percent)
