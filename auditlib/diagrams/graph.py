@@ -462,9 +462,10 @@ class IssueShape:
         if column and column not in self.columns[key]:
             self.columns[key].append(column)
 
-    def add_edge(self, edge: ProblemEdge, model: Graph) -> None:
-        """Add a reference; one the shape already holds gets the new label added to its own (one edge, both
-        problems: "no foreign key, 7 orphan rows")."""
+    def add_edge(self, edge: ProblemEdge, model: Graph, outline: bool = True) -> None:
+        """Add a reference, its source table outlined (with its columns) unless ``outline`` is false (a table a
+        cascade only passes through); one the shape already holds gets the new label added to its own (one edge,
+        both problems: "no foreign key, 7 orphan rows")."""
         for index, known in enumerate(self.edges):
             if (known.source, known.columns, known.target) == (edge.source, edge.columns, edge.target):
                 if edge.label not in known.label.split(", "):
@@ -472,7 +473,7 @@ class IssueShape:
                                                     f"{known.label}, {edge.label}")
                 return
         self.edges.append(edge)
-        for column in edge.columns:
+        for column in edge.columns if outline else ():
             self.add_table(edge.source, column)
         if edge.target not in model.relations and edge.target not in self.missing:
             self.missing.append(edge.target)
@@ -567,6 +568,6 @@ def _add_cascade_paths(model: Graph, shape: IssueShape, evidence: dict) -> None:
             if not child:
                 break
             shape.add_edge(ProblemEdge(child[0], (child[1],) if child[1] else (), parent,
-                                       match.group(2).strip()), model)
+                                       match.group(2).strip()), model, outline=child[0] == protected[0])
             parent = child[0]
 

@@ -196,7 +196,7 @@ def _svg_body(svg: str) -> str:
     svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S).strip()
-    svg = re.sub(r">\s+<", "><", svg)
+    svg = re.sub(r">\s+<", "><", svg).replace("&#45;", "-")  # graphviz escapes every hyphen; XML needs none
     graphviz_text = bool(_GRAPHVIZ_FONT.search(svg))
     if graphviz_text:
         svg = _GRAPHVIZ_FONT.sub("", svg)

@@ -513,6 +513,7 @@ def finding_diagram(catalog: Catalog, finding: pd.Series | dict, config: AuditCo
 
 # -- issue diagrams -------------------------------------------------------------------------------------------------
 ISSUE_MAX_NODES = 10        # an issue's diagram stays small enough to read at the width of its card
+ISSUE_OTHER_CHILDREN = 3    # children drawn of a table the issue only refers to (its own tables: all that fit)
 PROBLEM_COLOR = SEVERITY_COLORS["critical"]
 PROBLEM_FILL = SEVERITY_FILLS["critical"]
 CONTEXT_EDGE_COLOR = EXTERNAL_BORDER_COLOR
@@ -533,35 +534,44 @@ def issue_diagram(model: Graph, records: Iterable[dict], title: str = "",
         if key not in drawn and len(drawn) < max_nodes:
             drawn.append(key)
 
+    for edge in shape.edges:  # whole references first: a table without its edge would say nothing
+        if len(drawn) + (edge.source not in drawn) + (edge.target not in drawn) <= max_nodes:
+            take(edge.source)
+            take(edge.target)
     for key in shape.tables:
         take(key)
-    for edge in shape.edges:
-        take(edge.source)
-        take(edge.target)
     edges = [e for e in shape.edges if e.source in drawn and e.target in drawn]
     involved = [k for k in drawn if k in model.relations]
+    outlined = set(shape.tables)
     neighbours: list[Table] = []
     for direction in ("parents", "children"):
         for key in involved:
             found = (sorted({r.target for r in model.outgoing.get(key, [])}) if direction == "parents" else
                      sorted({r.source for r in model.incoming.get(key, [])}))
-            neighbours += [n for n in found if n in model.relations and n not in drawn and n not in neighbours]
+            found = [n for n in found if n in model.relations and n not in drawn and n not in neighbours]
+            if direction == "children" and key not in outlined:
+                # a referenced table (auth.users, the tenant root) may have dozens of children: a few say enough
+                found = found[:ISSUE_OTHER_CHILDREN]
+            neighbours += found
     for key in neighbours:
         take(key)
-    hidden_tables = sum(1 for k in neighbours if k not in drawn)
+    every_neighbour = {r.target for k in involved for r in model.outgoing.get(k, [])} | \
+        {r.source for k in involved for r in model.incoming.get(k, [])}
+    hidden_tables = len({k for k in every_neighbour if k in model.relations} - set(drawn))
     hidden_edges = len(shape.edges) - len(edges)
 
     key = "_".join(sorted(str(r.get("key") or "") for r in records))[:60] or "issue"
     graph = _new_diagram(f"issue_{key}", "issue")
     graph.attr("graph", ranksep="0.5", nodesep="0.2")
     lines = ["red: the tables and references of this issue (the label says what is wrong; dashed: no foreign key)",
-             "grey: their neighbours" + (f" · not drawn: {hidden_edges} more of its references" if hidden_edges
-                                          else "")
-             + (f" · {hidden_tables} more neighbours" if hidden_tables else "")]
+             "grey: their neighbours"]
+    left_out = [f"{hidden_edges} more of its references" if hidden_edges else "",
+                f"{hidden_tables} more neighbours" if hidden_tables else ""]
+    if any(left_out):
+        lines[-1] += " · not drawn: " + ", ".join(part for part in left_out if part)
     graph.attr("graph", label=f'<<B>{_html(title or "The tables of this issue")}</B><BR ALIGN="LEFT"/>'
                               + "".join(f'<FONT POINT-SIZE="9">{_html(line)}</FONT><BR ALIGN="LEFT"/>'
                                         for line in lines) + ">")
-    outlined = set(shape.tables)
     ports: dict[Table, dict[str, str]] = {}
     for table in drawn:
         label, ports[table] = _issue_table_label(model, table, shape.columns.get(table, []),

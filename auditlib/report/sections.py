@@ -824,7 +824,8 @@ class Report:
         return section
 
     def issue_card(self, issue: Issue, compact: bool = False) -> str:
-        """One issue: title, severity, likelihood (and why), impact, status, objects, findings by check, fix.
+        """One issue: title, severity, likelihood (and why), impact, status, objects, the diagram of its tables and
+        references when it is about references (``issue_diagram_html``), findings by check, fix.
         A ``compact`` card (an issue below the top ones) shows its title and one line of facts; the rest opens on a
         click, or by itself when a link leads into it."""
         first_seen = min((str(f.get("first_seen") or "")[:10] for f in issue.findings if f.get("first_seen")),
