@@ -126,6 +126,28 @@ def test_a_delete_that_reaches_a_protected_table_draws_its_cascade_path(small_re
     assert problem_edges(svg) == {("public.tasks", "public.projects"), ("public.task_history", "public.tasks")}
 
 
+def test_a_migration_that_refers_to_a_missing_table_draws_it_dashed(embedded_server, tmp_path, monkeypatch):
+    from tests.conftest import TEST_HOME, write_files
+
+    monkeypatch.setenv("AUDITLIB_HOME", str(TEST_HOME))
+    folder = write_files(tmp_path / "migrations", {
+        "001_tasks.sql": "CREATE TABLE tasks (id int PRIMARY KEY, project_id int REFERENCES projects (id),\n"
+                         "                    owner_id int REFERENCES people (id));\n",
+        "002_projects.sql": "CREATE TABLE projects (id int PRIMARY KEY);\n"})
+    report = Report(run_audit(migrations=folder))
+    drawn = {}
+    for issue in report.issues:
+        if any(f["check"] == "ref_target_missing" for f in issue.findings):
+            svg = svg_of(report.issue_diagram_html(issue))
+            drawn[frozenset(problem_edges(svg))] = svg
+    # the table created too late and the table no file creates: each its own issue, its reference red
+    assert set(drawn) == {frozenset({("public.tasks", "public.projects")}),
+                          frozenset({("public.tasks", "public.people")})}
+    never = drawn[frozenset({("public.tasks", "public.people")})]
+    assert "not in the schema" in never and "no file creates this table" in never
+    assert outlined_tables(never) == {"public.tasks", "public.people"}  # the missing table dashed in red
+
+
 def test_an_issue_without_a_relational_shape_has_no_diagram(small_report):
     issue = issue_of(small_report, "pk_missing", "public.audit_events")
     assert not set(issue.checks) & RELATIONAL_CHECKS

@@ -475,8 +475,9 @@ class IssueShape:
         self.edges.append(edge)
         for column in edge.columns if outline else ():
             self.add_table(edge.source, column)
-        if edge.target not in model.relations and edge.target not in self.missing:
-            self.missing.append(edge.target)
+        for end in (edge.source, edge.target):
+            if end not in model.relations and end not in self.missing:
+                self.missing.append(end)
 
 
 def _table_named(model: Graph, text: str) -> tuple[Table, str | None] | None:
@@ -519,7 +520,9 @@ def issue_shape(model: Graph, records: Iterable[dict]) -> IssueShape:
 
 def _add_reference_finding(model: Graph, shape: IssueShape, record: dict, check: str, evidence: dict,
                            own: tuple) -> None:
-    if own not in model.relations:
+    # a migration's table may be missing itself (its CREATE failed): its reference is still the issue
+    if own not in model.relations and not (check == "ref_target_missing" and all(isinstance(p, str) and p
+                                                                                  for p in own)):
         return
     named = evidence.get("target") if check == "ref_target_missing" else evidence.get("references")
     if not isinstance(named, str) or not named:
