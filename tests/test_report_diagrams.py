@@ -282,3 +282,25 @@ def test_printed_issue_diagrams_keep_to_one_page(report, javascript):
     assert len(figures) == open_cards >= 1
     assert all(f["avoid"] == "avoid" and f["height"] <= A4_CONTENT[1] and f["width"] <= A4_CONTENT[0]
                for f in figures), figures
+
+
+def test_compact_svg_keeps_every_text_look_in_a_class_of_its_own_diagram():
+    import graphviz
+
+    from auditlib.diagrams import to_svg
+
+    def drawn(colour: str) -> str:
+        graph = graphviz.Digraph(node_attr={"fontname": "Helvetica"}, edge_attr={"fontname": "Helvetica"})
+        graph.node("a", label=f'<<TABLE><TR><TD><FONT COLOR="{colour}" POINT-SIZE="8">a-b</FONT></TD></TR></TABLE>>')
+        graph.edge("a", "b", label="x y")
+        return svg_of(svg_image(to_svg(graph), "d"))
+
+    first, second = drawn("#ff0000"), drawn("#0000ff")
+    for svg in (first, second):
+        assert "font-family=" not in svg and "xml:space" not in svg and " id='node" not in svg
+        used = set(re.findall(r"<text[^>]*class='([^']+)'", svg))
+        defined = set(re.findall(r"\.(t[0-9a-f]+)\{", svg))
+        assert used and used == defined  # every text's look is a rule of this diagram's own style
+        assert ">a-b<" in svg  # the text as drawn (graphviz's escaped hyphen made plain)
+    assert not set(re.findall(r"\.(t[0-9a-f]+)\{", first)) & set(re.findall(r"\.(t[0-9a-f]+)\{", second))
+    assert "fill:#ff0000" in first and "fill:#0000ff" in second

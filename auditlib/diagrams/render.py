@@ -225,7 +225,7 @@ def _text_classes(svg: str) -> tuple[str, str]:
     """Each ``<text>``'s look (size, colour, weight, anchor) as a class instead of attributes: a diagram repeats a
     handful of looks over hundreds of texts. The class names carry a hash of the diagram, so two diagrams inline in
     one page never restyle each other's texts. Returns the SVG and the CSS rules."""
-    prefix = "t" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:5]
+    prefix = "t" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:6]
     looks: dict[tuple, str] = {}
 
     def restyle(tag: re.Match) -> str:
