@@ -21,6 +21,9 @@ MAX_BYTES = 2_000_000            # the demo report, everything inline
 MAX_PRINTED_PAGES = 40           # A4, collapsed sections closed
 MAX_HEIGHT = 106_000 // 3        # px at 1400 px wide: a third of the report before the rework
 A4_CONTENT = (703, 1032)         # px of an A4 page inside the print stylesheet's 12 mm margins (96 px per inch)
+# The migration-folder report prints 56 pages today (54 before its issues had diagrams): 14 of them are its
+# every-file inventory, printed in full. Held here so it gets no longer; the demo's 40 is the goal.
+MIGRATION_MAX_PRINTED_PAGES = 60
 
 
 @pytest.fixture(scope="module")
@@ -125,17 +128,20 @@ def test_printed_pictures_are_never_split_or_cut(report, javascript):
     assert too_big == [], f"pictures bigger than a printed page: {too_big}"
 
 
-def test_printed_report_fits_the_page_budget(report):
-    with open_page(report, *A4_CONTENT) as page:
+@pytest.mark.parametrize("which, budget", [("report", MAX_PRINTED_PAGES),
+                                           ("migration_report", MIGRATION_MAX_PRINTED_PAGES)])
+def test_printed_report_fits_the_page_budget(which, budget, request):
+    with open_page(request.getfixturevalue(which), *A4_CONTENT) as page:
         open_details = page.locator("details[open]").count()
         pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
     assert open_details == 0  # collapsed sections print closed
     pages = pdf_page_count(pdf)
-    assert 1 < pages <= MAX_PRINTED_PAGES, f"{pages} printed pages"
+    assert 1 < pages <= budget, f"{pages} printed pages"
 
 
-def test_page_height_with_sections_collapsed(report):
-    with open_page(report, 1400, 900) as page:
+@pytest.mark.parametrize("which", ["report", "migration_report"])
+def test_page_height_with_sections_collapsed(which, request):
+    with open_page(request.getfixturevalue(which), 1400, 900) as page:
         height = page.evaluate("document.documentElement.scrollHeight")
     assert height <= MAX_HEIGHT, f"{height:,} px tall"
 

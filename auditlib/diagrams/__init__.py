@@ -2,7 +2,8 @@
 
 Views: ``er_core`` (the tables most others reference plus given ones, at a readable size), ``er_overview`` (every table, or a domain-level summary past ``max_nodes``), ``er_domains`` (one diagram per
 domain, split when a domain alone is too big), ``er_ego`` (a table and its neighbours), ``cascade_diagram`` (what
-deleting one row reaches) and ``finding_diagram`` (the objects of one finding). Every diagram is a ``Diagram`` — a
+deleting one row reaches), ``finding_diagram`` (the objects of one finding) and ``issue_diagram`` (the references
+one issue is about, red, among their neighbours). Every diagram is a ``Diagram`` — a
 ``graphviz.Digraph`` that knows its node count and a simpler diagram to fall back on — and displays in a notebook as
 inline SVG (HTML, so table names stay searchable text). ``to_svg`` renders with a timeout and never hangs: past it,
 the fallback diagram, then a force-directed layout, then a one-line placeholder are tried in turn.
@@ -42,6 +43,7 @@ from auditlib.diagrams.views import (
     er_overview,
     er_summary,
     finding_diagram,
+    issue_diagram,
     neighbourhood_diagram,
 )
 from auditlib.palette import (
@@ -59,6 +61,6 @@ __all__ = [
     "BAND_TABLES", "CORE_TABLES", "DEFAULT_TIMEOUT", "EXTERNAL_COLOR", "FOCUS_COLOR", "FONT", "HEADER_COLOR", "HUB_MIN_REFERENCES",
     "MARK_COLOR", "MAX_KEY_ROWS", "MIN_PREFIX_GROUP", "MISSING_COLOR", "PROTECTED_COLOR", "RULE_COLORS",
     "SEVERITY_COLORS", "Diagram", "Graph", "Rendered", "Table", "cascade_diagram", "cascade_tree", "er_core", "er_domains",
-    "er_ego", "er_overview", "er_summary", "finding_diagram", "log", "neighbourhood_diagram", "node_id", "render",
+    "er_ego", "er_overview", "er_summary", "finding_diagram", "issue_diagram", "log", "neighbourhood_diagram", "node_id", "render",
     "svg_inline", "to_html", "to_svg",
 ]

@@ -12,6 +12,7 @@ import math
 import re
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import graphviz
@@ -20,7 +21,7 @@ import pandas as pd
 from auditlib.catalog import Catalog
 from auditlib.config import AuditConfig
 from auditlib.diagrams.render import Table, _html, _text, node_id
-from auditlib.findings import SEVERITIES
+from auditlib.findings import SEVERITIES, evidence_dict
 from auditlib.model import Analysis, Reference
 from auditlib.model.cascade import cascade_walk
 from auditlib.model.tenancy import table_category
@@ -183,9 +184,10 @@ class Graph:
 
     def table_label(self, key: Table, *, external: bool = False, fill: str | None = None,
                     highlight: Iterable[str] = (), note: str | None = None, hubs: Iterable[Table] = (),
-                    border: str | None = None) -> tuple[str, dict[str, str]]:
+                    border: str | None = None, names_only: bool = False) -> tuple[str, dict[str, str]]:
         """The HTML-like label of a table node and the ports of its columns (column name → port). A key column
-        referencing one of ``hubs`` names the table it references (its edge is not drawn)."""
+        referencing one of ``hubs`` names the table it references (its edge is not drawn). With ``names_only`` the
+        table is its header alone (a domain map, where the columns are in the overview)."""
         highlight = set(highlight)
         hubs = set(hubs)
         hub_target = {c: r.target for r in self.outgoing.get(key, []) if r.target in hubs and r.target != key
@@ -206,7 +208,7 @@ class Graph:
                 f'BGCOLOR="{fill or TABLE_FILL}"{style}>'
                 f'<TR><TD COLSPAN="3" BGCOLOR="{header}"><FONT COLOR="{header_text}">{title}</FONT></TD></TR>')
         ports: dict[str, str] = {}
-        if not external:
+        if not external and not names_only:
             rows = self.key_columns(key)
             shown = rows[:MAX_KEY_ROWS]
             for index, (marks, column) in enumerate(shown):
@@ -250,7 +252,10 @@ class Graph:
         graph.node(node_id(*key), label=label, tooltip=self.tooltip(key))
 
     def add_reference(self, graph: graphviz.Digraph, ref: Reference, ports: dict[Table, dict[str, str]],
-                      label: str | None = None, constraint: bool = True) -> None:
+                      label: str | None = None, constraint: bool = True, bare: bool = False) -> None:
+        """The edge of a reference, coloured by its ON DELETE rule (dashed orange without a foreign key) and
+        labelled with it; a ``bare`` edge has its colour alone, no label and no tooltip (a map of names, where the
+        legend says what the colours mean)."""
         tail = node_id(*ref.source)
         port = ports.get(ref.source, {}).get(ref.columns[0]) if ref.columns else None
         if port:
@@ -266,6 +271,9 @@ class Graph:
             text = label or (ref.on_delete or "")
         if not constraint:
             attrs["constraint"] = "false"
+        if bare:
+            graph.edge(tail, node_id(*ref.target), **attrs)
+            return
         graph.edge(tail, node_id(*ref.target), xlabel=_text(text), tooltip=_text(ref.label()), **attrs)
 
 
@@ -398,3 +406,171 @@ def _mentioned_tables(model: Graph, evidence: Any) -> list[tuple[Table, str | No
 
     walk(evidence)
     return found
+
+
+# -- the shape of an issue: the references its findings are about ---------------------------------------------------
+# What each relational check says is wrong with the reference it names (the label of its red edge); ``{n}`` is the
+# count of rows already affected, from the finding's evidence.
+PROBLEM_EDGE_LABELS = {
+    "fk_missing": "no foreign key",
+    "orphan_rows": "{n} orphan rows",
+    "fk_type_mismatch": "types differ",
+    "fk_legacy_trigger": "checked by a trigger, not a foreign key",
+    "fk_unindexed": "no index",
+    "fk_set_null_not_null": "SET NULL on a NOT NULL column",
+    "reverse_ref_missing": "no way back",
+    "fk_existence_oracle": "tells writers which rows exist",
+    "tenant_fk_missing": "tenant column without a foreign key",
+    "tenant_mismatch_rows": "{n} rows of another tenant",
+    "json_reference": "ids inside JSON, no foreign key",
+    "json_orphans": "{n} JSON ids point nowhere",
+    "ref_target_missing": "table missing when this runs",
+}
+_COUNT_KEYS = ("orphan_count", "dangling_count", "mismatch_count", "count")
+_PATH_STEP = re.compile(r"^\s*(\S+)\s*->\s*(\S+)")
+_CASCADE_STEP = re.compile(r"^\s*(\S+)\s*\(([A-Z ]+)\)")
+
+
+@dataclass(frozen=True)
+class ProblemEdge:
+    """A reference an issue is about, drawn red: ``source`` (its ``columns``) refers to ``target``; ``label`` says
+    what is wrong with it. ``target`` may be a table the catalog lacks (a migration that refers to it too early)."""
+
+    source: Table
+    columns: tuple[str, ...]
+    target: Table
+    label: str
+
+
+@dataclass
+class IssueShape:
+    """What an issue's diagram draws: the tables the issue is about, the references it names (red), and the
+    referenced tables the catalog does not have."""
+
+    tables: list[Table] = field(default_factory=list)
+    edges: list[ProblemEdge] = field(default_factory=list)
+    missing: list[Table] = field(default_factory=list)
+    columns: dict[Table, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def empty(self) -> bool:
+        return not self.edges
+
+    def add_table(self, key: Table, column: str | None = None) -> None:
+        if key not in self.tables:
+            self.tables.append(key)
+        if column and column not in self.columns[key]:
+            self.columns[key].append(column)
+
+    def add_edge(self, edge: ProblemEdge, model: Graph, outline: bool = True) -> None:
+        """Add a reference, its source table outlined (with its columns) unless ``outline`` is false (a table a
+        cascade only passes through); one the shape already holds gets the new label added to its own (one edge,
+        both problems: "no foreign key, 7 orphan rows")."""
+        for index, known in enumerate(self.edges):
+            if (known.source, known.columns, known.target) == (edge.source, edge.columns, edge.target):
+                if edge.label not in known.label.split(", "):
+                    self.edges[index] = ProblemEdge(known.source, known.columns, known.target,
+                                                    f"{known.label}, {edge.label}")
+                return
+        self.edges.append(edge)
+        for column in edge.columns if outline else ():
+            self.add_table(edge.source, column)
+        for end in (edge.source, edge.target):
+            if end not in model.relations and end not in self.missing:
+                self.missing.append(end)
+
+
+def _table_named(model: Graph, text: str) -> tuple[Table, str | None] | None:
+    """A table named as ``schema.table``, ``schema.table.column`` or ``schema.table(column)``."""
+    text = re.sub(r"\(.*\)$", "", str(text).strip())
+    return _resolve_table(model, text) or _resolve_table(model, f"{text}.x")
+
+
+def _unknown_table(text: str) -> Table | None:
+    """A table the catalog lacks, from ``schema.table`` (its column, if any, cut off)."""
+    parts = re.sub(r"\(.*\)$", "", str(text).strip()).split(".")
+    return (parts[0], parts[1]) if len(parts) >= 2 and all(parts[:2]) else None
+
+
+def _affected_rows(evidence: dict) -> int | None:
+    for key in _COUNT_KEYS:
+        value = evidence.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def issue_shape(model: Graph, records: Iterable[dict]) -> IssueShape:
+    """The references an issue's findings name (see ``PROBLEM_EDGE_LABELS``), the tenancy path of a table without
+    the tenant column, and the cascade paths of a delete that reaches a protected table. Findings with no
+    relational shape (a policy, a function) add nothing: an issue made only of them has an empty shape."""
+    shape = IssueShape()
+    for record in records:
+        check = str(record.get("check") or "")
+        evidence = evidence_dict(record.get("evidence"))
+        own = (record.get("schema"), record.get("table"))
+        if check in PROBLEM_EDGE_LABELS:
+            _add_reference_finding(model, shape, record, check, evidence, own)
+        elif check == "tenant_column_missing" and own in model.relations:
+            _add_tenancy_path(model, shape, evidence, own)
+        elif check == "cascade_reach":
+            _add_cascade_paths(model, shape, evidence)
+    return shape
+
+
+def _add_reference_finding(model: Graph, shape: IssueShape, record: dict, check: str, evidence: dict,
+                           own: tuple) -> None:
+    # a migration's table may be missing itself (its CREATE failed): its reference is still the issue
+    if own not in model.relations and not (check == "ref_target_missing" and all(isinstance(p, str) and p
+                                                                                  for p in own)):
+        return
+    named = evidence.get("target") if check == "ref_target_missing" else evidence.get("references")
+    if not isinstance(named, str) or not named:
+        return
+    hit = _table_named(model, named)
+    target = hit[0] if hit else _unknown_table(named)
+    if target is None:
+        return
+    columns = evidence.get("columns") if isinstance(evidence.get("columns"), list) else \
+        [c for c in str(record.get("column") or "").split(",") if c]
+    count = _affected_rows(evidence)
+    label = PROBLEM_EDGE_LABELS[check].format(n=count if count is not None else "some")
+    if check == "ref_target_missing" and isinstance(evidence.get("reason"), str) and \
+            evidence["reason"].startswith("no file"):
+        label = "no file creates this table"
+    shape.add_edge(ProblemEdge(own, tuple(str(c) for c in columns), target, label), model)
+
+
+def _add_tenancy_path(model: Graph, shape: IssueShape, evidence: dict, own: Table) -> None:
+    """A table without the tenant column: its red outline, and the references through which its rows reach a
+    tenant (red: the only thing that ties them to one)."""
+    shape.add_table(own)
+    for step in evidence.get("path") or []:
+        match = _PATH_STEP.match(str(step))
+        source = _resolve_table(model, match.group(1)) if match else None
+        target = _resolve_table(model, match.group(2)) if match else None
+        if source and target:
+            shape.add_edge(ProblemEdge(source[0], (source[1],) if source[1] else (), target[0],
+                                       "its only link to a tenant"), model)
+
+
+def _add_cascade_paths(model: Graph, shape: IssueShape, evidence: dict) -> None:
+    """A delete that reaches a protected table: the source and the protected table outlined, each cascade step a
+    red edge from the child to its parent."""
+    source = _table_named(model, str(evidence.get("source") or ""))
+    protected = _table_named(model, str(evidence.get("protected_table") or ""))
+    if not source or not protected:
+        return
+    shape.add_table(source[0])
+    shape.add_table(protected[0])
+    for path in evidence.get("paths") or []:
+        parent = source[0]
+        for step in path if isinstance(path, list) else []:
+            match = _CASCADE_STEP.match(str(step))
+            child = _resolve_table(model, match.group(1)) if match else None
+            if not child:
+                break
+            shape.add_edge(ProblemEdge(child[0], (child[1],) if child[1] else (), parent,
+                                       match.group(2).strip()), model, outline=child[0] == protected[0])
+            parent = child[0]
+

@@ -163,31 +163,85 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;charset=utf-8," + quote(_svg_body(svg), safe=_URI_SAFE)
 
 
-_GRAPHVIZ_FONT = ' font-family="Helvetica,sans-Serif"'
+_GRAPHVIZ_FONT = re.compile(r""" font-family=(["'])Helvetica,sans-Serif\1""")
 _LONG_DECIMAL = re.compile(r"(\d\.\d)\d+")
+_WHOLE_DECIMAL = re.compile(r"(\d)\.0(?![\d.])")
+_SVG_STYLE = "<style>text{font-family:Helvetica,Arial,sans-serif;white-space:pre}</style>"
+
+
+_ROUNDED = {"<path": re.compile(r"( d=')([^']*)'"), "<text": re.compile(r"( [xy]=')([^']*)'")}
+
+
+def _whole_numbers(match: re.Match) -> str:
+    numbers = re.sub(r"-?\d+\.\d+", lambda n: str(round(float(n.group(0)))), match.group(2))
+    return f"{match.group(1)}{numbers}'"
 
 
 def _compact_tag(tag: re.Match) -> str:
-    """One tag with its numbers to one decimal and its attributes in single quotes (a double quote costs three
-    characters in a data: URI, a single one none)."""
-    text = _LONG_DECIMAL.sub(r"\1", tag.group(0))
-    return re.sub(r'="([^"\']*)"', r"='\1'", text)
+    """One tag with its numbers to one decimal (none when it is .0; whole points for an edge's curve and a text's
+    position, where a third of a pixel does not show) and its attributes in single quotes (a double quote costs
+    three characters in a data: URI, a single one none)."""
+    text = _WHOLE_DECIMAL.sub(r"\1", _LONG_DECIMAL.sub(r"\1", tag.group(0)))
+    text = re.sub(r'="([^"\']*)"', r"='\1'", text)
+    rounded = _ROUNDED.get(text[:5])
+    return rounded.sub(_whole_numbers, text) if rounded else text
 
 
 def _svg_body(svg: str) -> str:
     """The ``<svg>`` element alone and compact: XML prolog, doctype, comments and the whitespace between tags
-    removed, coordinates to one decimal, and graphviz's font named once in a style rule instead of on every text
-    (a third of the size of a large diagram, which the report embeds whole)."""
+    removed, coordinates to one decimal, and what graphviz repeats on every text and group said once or not at all
+    (about a third of the size of a large diagram, which the report embeds whole): its font and ``xml:space`` as
+    one style rule, ``text-anchor='start'`` (the default), the ids of node and edge groups (they repeat across the
+    diagrams of one page) and the group around each tooltip link."""
     svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S).strip()
-    svg = re.sub(r">\s+<", "><", svg)
+    svg = re.sub(r">\s+<", "><", svg).replace("&#45;", "-")  # graphviz escapes every hyphen; XML needs none
+    graphviz_text = bool(_GRAPHVIZ_FONT.search(svg))
+    if graphviz_text:
+        svg = _GRAPHVIZ_FONT.sub("", svg)
+        svg = re.sub(r"""(<text\b[^>]*?) xml:space=(["'])preserve\2""", r"\1", svg)
+        svg = re.sub(r"""(<text\b[^>]*?) text-anchor=(["'])start\2""", r"\1", svg)
+        svg = re.sub(r"""(<g) id=(["'])[^"']*\2(?= class=(["'])(?:node|edge|cluster)\3)""", r"\1", svg)
+        wrappers = len(re.findall(r"""<g id=["']a_[^"']*["']>""", svg))
+        if wrappers and wrappers == svg.count("</a></g>"):
+            svg = re.sub(r"""<g id=["']a_[^"']*["']>""", "", svg).replace("</a></g>", "</a>")
     # only inside tags, so the text the diagram shows keeps its numbers
     svg = re.sub(r"<[^>]+>", _compact_tag, svg)
-    if _GRAPHVIZ_FONT in svg:
-        svg = svg.replace(_GRAPHVIZ_FONT, "")
-        svg = re.sub(r"(<svg[^>]*>)", r"\1<style>text{font-family:Helvetica,Arial,sans-serif}</style>", svg, count=1)
+    if graphviz_text:
+        # a table's background and its border: one polygon (graphviz draws two with the same points)
+        svg = re.sub(r"<polygon fill='([^']*)' stroke='none' points='([^']*)'/><polygon fill='none' "
+                     r"stroke='([^']*)'((?: stroke-width='[^']*')?(?: stroke-dasharray='[^']*')?) points='\2'/>",
+                     r"<polygon fill='\1' stroke='\3'\4 points='\2'/>", svg)
+        svg, rules = _text_classes(svg)
+        svg = re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + _SVG_STYLE[:-8] + rules + "</style>", svg, count=1)
     return svg
+
+
+_TEXT_STYLES = ("text-anchor", "font-weight", "font-style", "font-size", "fill")
+
+
+def _text_classes(svg: str) -> tuple[str, str]:
+    """Each ``<text>``'s look (size, colour, weight, anchor) as a class instead of attributes: a diagram repeats a
+    handful of looks over hundreds of texts. The class names carry a hash of the diagram, so two diagrams inline in
+    one page never restyle each other's texts. Returns the SVG and the CSS rules."""
+    prefix = "t" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:6]
+    looks: dict[tuple, str] = {}
+
+    def restyle(tag: re.Match) -> str:
+        attributes = dict(re.findall(r" ([a-z-]+)='([^']*)'", tag.group(1)))
+        look = tuple((name, attributes[name]) for name in _TEXT_STYLES if name in attributes)
+        if not look:
+            return tag.group(0)
+        name = looks.setdefault(look, f"{prefix}{len(looks)}")
+        kept = re.sub(r" (?:" + "|".join(_TEXT_STYLES) + r")='[^']*'", "", tag.group(1))
+        return f"<text{kept} class='{name}'>"
+
+    svg = re.sub(r"<text((?: [a-z:-]+='[^']*')*)>", restyle, svg)
+    rules = "".join(f".{name}{{" + ";".join(f"{prop}:{value}px" if prop == "font-size" else f"{prop}:{value}"
+                                            for prop, value in look) + "}"
+                    for look, name in looks.items())
+    return svg, rules
 
 
 def _svg_size(svg: str) -> tuple[int, int] | None:

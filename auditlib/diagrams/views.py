@@ -20,6 +20,7 @@ import pandas as pd
 from auditlib.catalog import Catalog
 from auditlib.config import AuditConfig
 from auditlib.diagrams.graph import (
+    MAX_KEY_ROWS,
     Graph,
     Table,
     _bands,
@@ -31,6 +32,7 @@ from auditlib.diagrams.graph import (
     _resolve_table,
     _split,
     cascade_tree,
+    issue_shape,
 )
 from auditlib.diagrams.render import FONT, Diagram, _html, _new_diagram, _text, node_id
 from auditlib.findings import SEVERITIES, evidence_dict
@@ -42,26 +44,33 @@ from auditlib.palette import (
     EDGE_COLOR,
     EXTERNAL_BORDER_COLOR,
     EXTERNAL_COLOR,
+    EXTERNAL_TEXT_COLOR,
     FOCUS_BORDER_COLOR,
     FOCUS_COLOR,
     HEADER_COLOR,
+    KEY_MARK_COLOR,
     MISSING_COLOR,
     PROTECTED_BORDER_COLOR,
     PROTECTED_COLOR,
     RULE_COLORS,
+    SEVERITY_COLORS,
     SEVERITY_FILLS,
+    TABLE_FILL,
+    TYPE_TEXT_COLOR,
 )
 
 BAND_TABLES = 4            # the overview puts about sqrt(tables / BAND_TABLES) bands of clusters side by side
 
 
 # -- drawing tables and references ----------------------------------------------------------------------------------
-def _legend(model: Graph, hubs: Iterable[Table] = (), missing: bool = True) -> str:
+def _legend(model: Graph, hubs: Iterable[Table] = (), missing: bool = True, columns: bool = True) -> str:
     parts = ["PK primary key", "FK foreign key"]
     if model.tenant_column:  # empty when the database has no tenancy
         parts.append(f"T tenant column ({model.tenant_column})")
     if missing:
         parts.insert(2, "FK? reference without a foreign key")
+    if not columns:  # tables drawn as their names alone
+        parts = ["tables by name (their key columns are in the whole-schema overview)"]
     edges = ["red: ON DELETE CASCADE", "blue: SET NULL", "grey: NO ACTION / RESTRICT"]
     if missing:
         edges.append("dashed orange: missing foreign key")
@@ -76,10 +85,18 @@ def _titled(graph: Diagram, title: str, legend: str) -> None:
     graph.attr("graph", label=f'<<B>{_html(title)}</B><BR/><FONT POINT-SIZE="9">{_html(legend)}</FONT>>')
 
 
+def _titled_lines(graph: Diagram, title: str, legend: str) -> None:
+    """The title, and the legend one part a line: on one line it would be the widest thing in a small diagram and
+    shrink it on the page."""
+    lines = "".join(f'<FONT POINT-SIZE="9">{_html(line.strip())}</FONT><BR ALIGN="LEFT"/>'
+                    for line in legend.replace(" — ", "\n").replace("; ", "\n").split("\n") if line.strip())
+    graph.attr("graph", label=f'<<B>{_html(title)}</B><BR ALIGN="LEFT"/>{lines}>')
+
+
 def _draw_tables(model: Graph, graph: Diagram, tables: list[Table], externals: list[Table], *,
                  cluster: bool, references: list[Reference] | None = None,
                  label_options: dict[Table, dict] | None = None, hide_hubs: bool = False,
-                 bands: int | None = None) -> list[Table]:
+                 bands: int | None = None, bare_edges: bool = False) -> list[Table]:
     """Draw ``tables`` (clustered by domain when ``cluster``), greyed ``externals`` and the references among them.
     With ``hide_hubs`` the edges into hub tables are left out (their FK rows name the table instead). Clusters are
     laid out in ``bands`` side by side (default: about square) instead of one long column. Returns the hubs."""
@@ -119,7 +136,7 @@ def _draw_tables(model: Graph, graph: Diagram, tables: list[Table], externals: l
     for ref in references:
         if ref.source in drawn and ref.target in drawn and ref.target not in hidden:
             crossing = band_of.get(ref.source) != band_of.get(ref.target)
-            model.add_reference(graph, ref, ports, constraint=not crossing)
+            model.add_reference(graph, ref, ports, constraint=not crossing, bare=bare_edges)
     graph.node_count = len(drawn)
     graph.tables = sorted(drawn)
     return hubs
@@ -281,10 +298,12 @@ def _domain_summary(model: Graph, max_nodes: int) -> Diagram:
 
 def er_domains(catalog: Catalog, findings: pd.DataFrame | None = None, config: AuditConfig | None = None,
                max_nodes: int = 150, schemas: list[str] | None = None,
-               analysis: Analysis | None = None) -> dict[str, Diagram]:
+               analysis: Analysis | None = None, names_only: bool = False) -> dict[str, Diagram]:
     """One ER diagram per domain: its tables plus, greyed, the tables they reference outside it. A domain too big
     for ``max_nodes`` is split into parts ("CRM (1/3)") that keep tables sharing a name prefix together; when the
-    referenced tables alone would overflow a part, they are drawn as one node per domain instead."""
+    referenced tables alone would overflow a part, they are drawn as one node per domain instead. With
+    ``names_only`` each table is its name alone (a map of the domain a fifth the size, for a report that has the
+    columns in its overview)."""
     model = Graph(catalog, config, findings, schemas, analysis=analysis)
     members: dict[str, list[Table]] = defaultdict(list)
     for key in model.scope:
@@ -298,20 +317,26 @@ def er_domains(catalog: Catalog, findings: pd.DataFrame | None = None, config: A
             parts = _split(tables, max(1, (max_nodes * 2) // 3))
         for index, part in enumerate(parts):
             title = domain if len(parts) == 1 else f"{domain} ({index + 1}/{len(parts)})"
-            diagrams[title] = _domain_diagram(model, title, part, max_nodes)
+            diagrams[title] = _domain_diagram(model, title, part, max_nodes, names_only)
     return diagrams
 
 
-def _domain_diagram(model: Graph, title: str, tables: list[Table], max_nodes: int) -> Diagram:
+def _domain_diagram(model: Graph, title: str, tables: list[Table], max_nodes: int,
+                    names_only: bool = False) -> Diagram:
     graph = _new_diagram(f"er_domain_{title}", "tables")
     externals = _externals(model, tables)
+    options = {key: {"names_only": True} for key in [*tables, *externals]} if names_only else None
     if len(tables) + len(externals) <= max_nodes:
-        hubs = _draw_tables(model, graph, tables, externals, cluster=False, hide_hubs=True)
-        _titled(graph, f"{title}: {len(tables)} tables", _legend(model, hubs) + "; greyed: tables in other domains")
+        hubs = _draw_tables(model, graph, tables, externals, cluster=False, hide_hubs=True, label_options=options,
+                            bare_edges=names_only)
+        _titled_lines(graph, f"{title}: {len(tables)} tables", _legend(model, hubs, columns=not names_only)
+                      + "; greyed: tables in other domains")
         return graph
     # Too many referenced tables: draw one node per referenced domain instead.
-    hubs = _draw_tables(model, graph, tables, [], cluster=False, hide_hubs=True)
-    _titled(graph, f"{title}: {len(tables)} tables", _legend(model, hubs) + "; greyed: referenced domains")
+    hubs = _draw_tables(model, graph, tables, [], cluster=False, hide_hubs=True, label_options=options,
+                        bare_edges=names_only)
+    _titled_lines(graph, f"{title}: {len(tables)} tables", _legend(model, hubs, columns=not names_only)
+                  + "; greyed: referenced domains")
     inside = set(tables)
     by_domain: dict[str, set[Table]] = defaultdict(set)
     edges: dict[tuple[Table, str], int] = defaultdict(int)
@@ -484,3 +509,127 @@ def finding_diagram(catalog: Catalog, finding: pd.Series | dict, config: AuditCo
                                         rule="the finding"))
     _draw_tables(model, graph, sorted(tables), [], cluster=False, references=references, label_options=options)
     return graph
+
+
+# -- issue diagrams -------------------------------------------------------------------------------------------------
+ISSUE_MAX_NODES = 10        # an issue's diagram stays small enough to read at the width of its card
+ISSUE_OTHER_CHILDREN = 3    # children drawn of a table the issue only refers to (its own tables: all that fit)
+PROBLEM_COLOR = SEVERITY_COLORS["critical"]
+PROBLEM_FILL = SEVERITY_FILLS["critical"]
+CONTEXT_EDGE_COLOR = EXTERNAL_BORDER_COLOR
+
+
+def issue_diagram(model: Graph, records: Iterable[dict], title: str = "",
+                  max_nodes: int = ISSUE_MAX_NODES) -> Diagram | None:
+    """The references one issue's findings are about (``graph.issue_shape``), drawn red between the issue's tables
+    (outlined red) and their immediate neighbours (grey, names only), at most ``max_nodes`` tables; None when the
+    issue has no relational shape (a policy, a function)."""
+    records = list(records)
+    shape = issue_shape(model, records)
+    if shape.empty:
+        return None
+    drawn: list[Table] = []
+
+    def take(key: Table) -> None:
+        if key not in drawn and len(drawn) < max_nodes:
+            drawn.append(key)
+
+    for edge in shape.edges:  # whole references first: a table without its edge would say nothing
+        if len(drawn) + (edge.source not in drawn) + (edge.target not in drawn) <= max_nodes:
+            take(edge.source)
+            take(edge.target)
+    for key in shape.tables:
+        take(key)
+    edges = [e for e in shape.edges if e.source in drawn and e.target in drawn]
+    involved = [k for k in drawn if k in model.relations]
+    outlined = set(shape.tables)
+    neighbours: list[Table] = []
+    for direction in ("parents", "children"):
+        for key in involved:
+            found = (sorted({r.target for r in model.outgoing.get(key, [])}) if direction == "parents" else
+                     sorted({r.source for r in model.incoming.get(key, [])}))
+            found = [n for n in found if n in model.relations and n not in drawn and n not in neighbours]
+            if direction == "children" and key not in outlined:
+                # a referenced table (auth.users, the tenant root) may have dozens of children: a few say enough
+                found = found[:ISSUE_OTHER_CHILDREN]
+            neighbours += found
+    for key in neighbours:
+        take(key)
+    every_neighbour = {r.target for k in involved for r in model.outgoing.get(k, [])} | \
+        {r.source for k in involved for r in model.incoming.get(k, [])}
+    hidden_tables = len({k for k in every_neighbour if k in model.relations} - set(drawn))
+    hidden_edges = len(shape.edges) - len(edges)
+
+    key = "_".join(sorted(str(r.get("key") or "") for r in records))[:60] or "issue"
+    graph = _new_diagram(f"issue_{key}", "issue")
+    graph.attr("graph", ranksep="0.5", nodesep="0.2")
+    lines = ["red: the tables and references of this issue (the label says what is wrong; dashed: no foreign key)",
+             "grey: their neighbours"]
+    left_out = [f"{hidden_edges} more of its references" if hidden_edges else "",
+                f"{hidden_tables} more neighbours" if hidden_tables else ""]
+    if any(left_out):
+        lines[-1] += " · not drawn: " + ", ".join(part for part in left_out if part)
+    graph.attr("graph", label=f'<<B>{_html(title or "The tables of this issue")}</B><BR ALIGN="LEFT"/>'
+                              + "".join(f'<FONT POINT-SIZE="9">{_html(line)}</FONT><BR ALIGN="LEFT"/>'
+                                        for line in lines) + ">")
+    ports: dict[Table, dict[str, str]] = {}
+    for table in drawn:
+        label, ports[table] = _issue_table_label(model, table, shape.columns.get(table, []),
+                                                 outlined=table in outlined, missing=table in shape.missing)
+        # only the issue's own tables carry a tooltip: the neighbours' names say all they add (and each costs bytes)
+        tooltip = {"tooltip": model.tooltip(table)} if table in outlined and table in model.relations else {}
+        graph.node(node_id(*table), label=label, **tooltip)
+    problem_pairs = {(e.source, e.columns, e.target) for e in edges}
+    drawn_set = set(drawn)
+    involved_set = set(involved)
+    for ref in model.references:  # the involved tables' other references, grey and unlabelled
+        if ref.source in drawn_set and ref.target in drawn_set and ref.source != ref.target and \
+                (ref.source in involved_set or ref.target in involved_set) and \
+                (ref.source, ref.columns, ref.target) not in problem_pairs:
+            graph.edge(node_id(*ref.source), node_id(*ref.target), color=CONTEXT_EDGE_COLOR, arrowsize="0.5",
+                       **({"style": "dashed"} if not ref.declared else {}))
+    for edge in edges:
+        declared = any(r.declared and r.target == edge.target and r.columns == edge.columns
+                       for r in model.outgoing.get(edge.source, []))
+        port = ports.get(edge.source, {}).get(edge.columns[0]) if edge.columns else None
+        tail = node_id(*edge.source) + (f":{port}" if port else "")
+        name = f"{model.display_name(edge.source)}({', '.join(edge.columns)})"
+        # a label, not an xlabel: the layout makes room for it, so it is never dropped or drawn over an edge
+        graph.edge(tail, node_id(*edge.target), label=_text(edge.label), color=PROBLEM_COLOR,
+                   fontcolor=PROBLEM_COLOR, penwidth="2", fontsize="9",
+                   tooltip=_text(f"{name} → {model.display_name(edge.target)}: {edge.label}"),
+                   **({} if declared else {"style": "dashed"}))
+    graph.node_count = len(drawn)
+    graph.tables = list(drawn)
+    return graph
+
+
+def _issue_table_label(model: Graph, key: Table, columns: list[str], *, outlined: bool,
+                       missing: bool) -> tuple[str, dict[str, str]]:
+    """A table of an issue diagram: its name, and for the issue's own tables the columns the issue names (with
+    their key marks and types); a neighbour is its name alone, a table the schema lacks is dashed."""
+    name = _html(model.display_name(key) if key in model.relations else f"{key[0]}.{key[1]}")
+    if missing:
+        return (f'<<TABLE BORDER="2" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" COLOR="{PROBLEM_COLOR}" '
+                f'BGCOLOR="{TABLE_FILL}" STYLE="dashed"><TR><TD><B>{name}</B></TD></TR><TR><TD>'
+                f'<FONT COLOR="{PROBLEM_COLOR}">not in the schema</FONT></TD></TR></TABLE>>', {})
+    if not outlined:
+        return (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" COLOR="{BORDER_COLOR}" '
+                f'BGCOLOR="{EXTERNAL_COLOR}"><TR><TD><FONT COLOR="{EXTERNAL_TEXT_COLOR}">{name}</FONT></TD></TR>'
+                "</TABLE>>", {})
+    marks = dict((c["name"], m) for m, c in model.key_columns(key))
+    types = {c["name"]: str(c.get("data_type") or "") for c in model.columns.get(key, [])}
+    body = (f'<TABLE BORDER="2" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="{PROBLEM_COLOR}" '
+            f'BGCOLOR="{TABLE_FILL}"><TR><TD COLSPAN="3" BGCOLOR="{PROBLEM_FILL}"><B>{name}</B></TD></TR>')
+    ports: dict[str, str] = {}
+    for index, column in enumerate(columns[:MAX_KEY_ROWS]):
+        ports[column] = f"p{index}"
+        data_type = types.get(column, "")
+        data_type = data_type if len(data_type) <= 24 else data_type[:23] + "…"
+        mark = marks.get(column, "")
+        body += ('<TR><TD ALIGN="LEFT">'
+                 + (f'<FONT COLOR="{KEY_MARK_COLOR}" POINT-SIZE="9">{_html(mark)}</FONT>' if mark else "")
+                 + f'</TD><TD ALIGN="LEFT" PORT="p{index}">{_html(column)}</TD><TD ALIGN="LEFT">'
+                 + (f'<FONT COLOR="{TYPE_TEXT_COLOR}" POINT-SIZE="9">{_html(data_type)}</FONT>' if data_type else "")
+                 + "</TD></TR>")
+    return f"<{body}</TABLE>>", ports

@@ -107,7 +107,8 @@ class Report:
         self.title = title
         self.parameters = parameters or {}
         self._issues: list[Issue] | None = None
-        self._terms_linked: set[str] = set()  # glossary terms already linked: each is linked where it first appears
+        self._terms_linked: set[str] = set()
+        self._diagram_graph = None  # the catalog as a graph, built for the first issue diagram  # glossary terms already linked: each is linked where it first appears
         threshold = self._threshold = severity_rank(min_severity)
         findings = result.findings
         self.findings = findings[findings["severity"].map(severity_rank) <= threshold].reset_index(drop=True) \
@@ -491,10 +492,19 @@ class Report:
         section.add_heading("Entity-relationship diagram")
         section.add_text("Solid edges are foreign keys labelled with their ON DELETE rule; dashed orange edges are "
                          "references no constraint enforces.")
+        domains = []
         for label, svg in self._er_svgs(diagrams):
+            if label.startswith("Domain: "):
+                domains.append(f"<h4>{esc(label)}</h4>{svg_html(svg)}")
+                continue
+            if label == "Whole schema" and domains:  # the domains, each readable, before the whole tangle
+                section.add(self._domain_maps_html(domains))
+                domains = []
             if label:
                 section.add(f"<h4>{esc(label)}</h4>")
             section.add(svg_html(svg, zoomable=label == "Whole schema"))
+        if domains:
+            section.add(self._domain_maps_html(domains))
         if len(missing):
             section.add_heading("Missing foreign keys")
             section.add(self._findings_table(missing))
@@ -520,12 +530,22 @@ class Report:
         top_tables = sorted({table for issue in self.top_issues() for table in issue.tables})
         core = diagrams.er_core(self.catalog, top_tables, self.findings, self.config, analysis=self.analysis)
         overview = diagrams.er_overview(self.catalog, self.findings, self.config, analysis=self.analysis)
-        result = [("Core entities", diagrams.to_svg(core)), ("Whole schema", diagrams.to_svg(overview))]
-        if overview.kind == "summary":  # too many tables for one readable diagram: one per domain as well
-            for domain, graph in diagrams.er_domains(self.catalog, self.findings, self.config,
-                                                         analysis=self.analysis).items():
-                result.append((f"Domain: {domain}", diagrams.to_svg(graph)))
+        result = [("Core entities", diagrams.to_svg(core))]
+        # One diagram per domain, readable at the page width: maps of table names when the overview below has every
+        # table's columns, the tables with their key columns when the overview is a summary of domains.
+        for domain, graph in diagrams.er_domains(self.catalog, self.findings, self.config, analysis=self.analysis,
+                                                 names_only=overview.kind != "summary").items():
+            result.append((f"Domain: {domain}", diagrams.to_svg(graph)))
+        result.append(("Whole schema", diagrams.to_svg(overview)))
         return result
+
+    @staticmethod
+    def _domain_maps_html(blocks: list[str]) -> str:
+        """The per-domain diagrams in one collapsed block (opened on a click; closed, they neither lengthen the page
+        nor print)."""
+        return (f'<details class="collapsed-findings domain-diagrams" id="domain-diagrams"><summary>The schema domain '
+                f"by domain: {len(blocks)} diagram{'s' if len(blocks) != 1 else ''}</summary>{''.join(blocks)}"
+                "</details>")
 
     def cascade(self) -> Section:
         """Blast radius: what deleting one row reaches, for tables whose cascades reach protected tables."""
@@ -804,7 +824,8 @@ class Report:
         return section
 
     def issue_card(self, issue: Issue, compact: bool = False) -> str:
-        """One issue: title, severity, likelihood (and why), impact, status, objects, findings by check, fix.
+        """One issue: title, severity, likelihood (and why), impact, status, objects, the diagram of its tables and
+        references when it is about references (``issue_diagram_html``), findings by check, fix.
         A ``compact`` card (an issue below the top ones) shows its title and one line of facts; the rest opens on a
         click, or by itself when a link leads into it."""
         first_seen = min((str(f.get("first_seen") or "")[:10] for f in issue.findings if f.get("first_seen")),
@@ -822,6 +843,7 @@ class Report:
         fixed_note = (f'<p class="issue-fixed-note">{len(issue.fixed_findings)} of its findings were fixed since the '
                       "last run.</p>") if issue.findings and issue.fixed_findings else ""
         back = f'<p class="back-link"><a href="#{esc(issue.anchor)}-row">Back to the risk matrix</a></p>'
+        where += self.issue_diagram_html(issue)
         if compact:
             lead = (issue.findings or issue.fixed_findings)[0]
             count = len(issue.findings or issue.fixed_findings)
@@ -833,6 +855,22 @@ class Report:
                     + "</article>")
         return (f'<article class="issue-card severity-{esc(issue.severity)}" id="{esc(issue.anchor)}">'
                 f"<h3>{self._linked_terms(issue.title)}</h3>{meta}{where}{fixed_note}{body}{back}</article>")
+
+    def issue_diagram_html(self, issue: Issue) -> str:
+        """The tables and references an issue is about, with their neighbours (``diagrams.issue_diagram``); empty
+        for an issue with no relational shape (a policy, a function)."""
+        from auditlib import diagrams
+
+        if self.catalog is None or not len(self.catalog.tables):
+            return ""
+        if self._diagram_graph is None:  # one graph of the catalog for every issue's diagram
+            self._diagram_graph = diagrams.Graph(self.catalog, self.config, self.findings, schemas="all",
+                                                 analysis=self.analysis)
+        graph = diagrams.issue_diagram(self._diagram_graph, issue.findings or issue.fixed_findings,
+                                       title="The tables and references of this issue")
+        if graph is None:
+            return ""
+        return f'<div class="issue-diagram">{svg_html(diagrams.to_svg(graph))}</div>'
 
     def _findings_by_check(self, records: list[dict]) -> str:
         """Findings grouped by check (the check's summary as heading), each group's fix SQL collapsed; the low and
