@@ -1030,8 +1030,8 @@ class Report:
                         .reset_index().sort_values("files", ascending=False))
         section.add_heading("Files by category")
         section.add(table_html(per_category))
-        section.add_heading("Every file")
-        section.add(table_html(inventory, max_rows=2000))
+        # Closed by default: one row per file runs to pages in print and a reader starts from the categories.
+        section.add(_collapsed(f"Every file ({len(inventory)})", table_html(inventory, max_rows=2000)))
         return section
 
     def migration_duplicates(self) -> Section:
