@@ -20,12 +20,13 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any
 
 from auditlib.catalog import read_sql
 from auditlib.config import AuditConfig
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 SAMPLE_SIZE = 5  # sample keys a finding carries
 
@@ -80,6 +81,8 @@ class DataContext:
     @contextlib.contextmanager
     def connection(self) -> Iterator[sa.Connection]:
         """A connection in a read-only transaction with the configured timeouts; rolled back at the end."""
+        import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
         with self.engine.connect() as conn:
             # one round trip, not two (a data check's query is often a few milliseconds): turning
             # transaction_read_only on is what SET TRANSACTION READ ONLY does, and is allowed after the first query
@@ -95,6 +98,8 @@ class DataContext:
 
     def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[sa.Row]:
         """Run one read-only query and return its rows; failures raise QuerySkipped with the reason."""
+        import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
         self.queries += 1
         try:
             with self.connection() as conn:

@@ -21,8 +21,8 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from psycopg import sql
 
 from auditlib.catalog import Catalog, qualified
@@ -44,6 +44,9 @@ from auditlib.data import DataContext, QuerySkipped, explain_query_error
 from auditlib.findings import Finding
 from auditlib.model import Analysis, Reference
 from auditlib.model.tenancy import TenancyModel, direct_parents
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 
 @dataclass
@@ -267,6 +270,8 @@ class CannotImpersonate(RuntimeError):
 
 def _impersonate(conn: sa.Connection, data: DataContext, role: str, member: Member) -> None:
     """Take ``role`` and ``member``'s claims for the rest of the connection's transaction."""
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     try:
         data.queries += 2
         conn.exec_driver_sql(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)).as_string())
@@ -283,6 +288,8 @@ def _probe_member(data: DataContext, role: str, member: Member, targets: list[Ta
     The tables are read one after the other in one transaction, without a savepoint around each (two round trips
     more per table, most of the probe's time); a query that fails aborts the transaction, so its table is recorded
     in ``failed`` and the rest are read in a new one. ``queries`` holds each target's query, built once."""
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     found: dict[tuple[str, str], dict] = {}
     pending = [target for target in targets if target.key not in failed]
     while pending:
@@ -304,6 +311,8 @@ def _probe_member(data: DataContext, role: str, member: Member, targets: list[Ta
 def _probe_target(conn: sa.Connection, data: DataContext, member: Member, target: Target, max_keys: int,
                   failed: dict[tuple[str, str], str], query: sa.TextClause) -> dict | None:
     """What ``member`` sees of one table: counts (a tenant table) or parent keys (None when there are too many)."""
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     if target.tenant is not None:
         row = conn.execute(query, {"organizations": member.organizations, **target.parameters}).one()
         counts = {"visible": scaled(row.visible, target.percent),
@@ -381,6 +390,8 @@ def probe_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited
     """Impersonate the chosen members and count, per table they can read, the rows they see (None when the probe
     cannot run; the reason is a skipped entry of ``check_name``). ``analysis`` is the run's model (built here when
     none is given)."""
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     schemas = audited_schemas(catalog, config, audited)
     model = (analysis or Analysis(catalog, config)).tenancy
     if not model.multi_tenant:
@@ -581,6 +592,8 @@ def _exposes(catalog: Catalog, relation: dict, sensitive: dict[tuple[str, str], 
 
 
 def _anonymous_session(conn: sa.Connection, data: DataContext, role: str) -> None:
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     data.queries += 2
     try:
         conn.exec_driver_sql(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)).as_string())
@@ -610,6 +623,8 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
     and a tenant or owner check), enable row-level security where it is off, make views ``security_invoker`` or
     revoke SELECT from anon, then run the probe again.
     """
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     from auditlib.checks.exposure import DEFAULT_API_SCHEMAS
 
     role = anonymous_role(config)
@@ -807,6 +822,8 @@ def anon_function_reads(catalog: Catalog, config: AuditConfig, data: DataContext
     How to fix: revoke EXECUTE from anon (and PUBLIC), or check the caller inside the function (``IF auth.uid() IS
     NULL THEN RAISE ...``, then compare the argument with the caller's memberships).
     """
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     from auditlib.checks.exposure import DEFAULT_API_SCHEMAS, _callable_functions, _signature
 
     role = anonymous_role(config)
