@@ -22,15 +22,17 @@ NOT_IMPORTED = ("sqlalchemy", "plotly", "nbformat", "nbconvert", "papermill", "g
                 "auditlib.drift", "auditlib.bench")
 
 PROBE = """
-import json, sys
+import gc, json, sys
 from auditlib.cli import main
 code = main(sys.argv[2:])
-print(json.dumps({"exit": code, "modules": sorted(m for m in json.loads(sys.argv[1]) if m in sys.modules)}))
+print(json.dumps({"exit": code, "modules": sorted(m for m in json.loads(sys.argv[1]) if m in sys.modules),
+                  "frozen": gc.get_freeze_count(), "collecting": gc.isenabled()}))
 """
 
 
 def run_in_fresh_process(*args: str) -> dict:
-    """Run ``auditlib ARGS`` in a new Python process; its exit code and which of NOT_IMPORTED it imported."""
+    """Run ``auditlib ARGS`` in a new Python process: its exit code, which of NOT_IMPORTED it imported, how many
+    objects it froze out of the garbage collector's reach, and whether the collector runs again after."""
     environment = {**os.environ, "AUDITLIB_HOME": str(TEST_HOME)}
     for variable in ("AUDITLIB_DSN", "DATABASE_URL"):
         environment.pop(variable, None)
@@ -49,6 +51,7 @@ def test_an_audit_without_data_checks_imports_neither_sqlalchemy_nor_the_report(
                                str(output))
     assert run["exit"] == 1  # the demo has high findings
     assert run["modules"] == []
+    assert run["frozen"] > 100_000 and run["collecting"]  # what the imports made is never walked again
     document = json.loads(output.read_text())
     assert document["findings"] and document["source"]["database"] == embedded.DEMO_DATABASE
 
