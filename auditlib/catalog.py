@@ -124,6 +124,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _plain_rows(frame: pd.DataFrame) -> list[list[Any]]:
+    """A frame's rows as JSON-ready Python values (``_plain`` of each cell), converted a column at a time: numeric
+    and bool columns by ``tolist`` (Python scalars already), a cell-by-cell pass only where a value may need one."""
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        values = column.tolist()
+        if column.dtype == object or isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+            values = [v if type(v) is str else _plain(v) for v in values]
+        columns.append(values)
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
 def _rows_for(frame: str, stored: dict, spec: dict[str, str]) -> list[list[Any]]:
     """A stored frame's rows in ``spec``'s column order; columns an older snapshot lacks get their default."""
     columns = list(stored["columns"])
@@ -294,8 +307,7 @@ class Catalog:
             "format_version": FORMAT_VERSION,
             "server": dict(self.server),
             "source": dict(self.source),
-            "frames": {name: {"columns": list(frame.columns),
-                              "rows": [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+            "frames": {name: {"columns": list(frame.columns), "rows": _plain_rows(frame)}
                        for name, frame in self.frames.items()},
         }
 

@@ -109,3 +109,16 @@ def test_a_connection_failure_reads_the_same_through_psycopg():
         engine.dispose()
     assert str(through_psycopg.value) == str(through_sqlalchemy.value)
     assert str(through_psycopg.value).startswith("Could not reach a PostgreSQL server at postgresql://someone:***@")
+
+
+def test_the_snapshot_holds_each_cell_as_plain_python(make_db):
+    # to_dict converts a column at a time; what it writes is what the cell-by-cell conversion wrote
+    from auditlib.catalog import _plain
+
+    url = make_db(SCHEMA + "CREATE TABLE never_analysed (id int); CREATE VIEW v AS SELECT * FROM children;")
+    catalog = load_catalog(dsn_of(url))
+    assert catalog.relations["row_estimate"].isna().any()  # a nullable Int64 column with missing values
+    stored = catalog.to_dict()["frames"]
+    for name, frame in catalog.frames.items():
+        assert stored[name]["rows"] == [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+        assert all(type(v) in (str, int, bool, list, type(None)) for row in stored[name]["rows"] for v in row), name
