@@ -19,7 +19,7 @@ from tests.conftest import TEST_HOME
 # Libraries only data checks, reports, diagrams, charts, fix plans or the history need.
 NOT_IMPORTED = ("sqlalchemy", "plotly", "nbformat", "nbconvert", "papermill", "graphviz", "jinja2",
                 "auditlib.report", "auditlib.charts", "auditlib.diagrams", "auditlib.fixes", "auditlib.history",
-                "auditlib.drift", "auditlib.bench")
+                "auditlib.drift", "auditlib.bench", "tomllib")
 
 PROBE = """
 import gc, json, sys
