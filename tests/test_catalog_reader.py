@@ -72,7 +72,7 @@ DSNS = [
 
 @pytest.mark.parametrize("dsn", DSNS)
 def test_a_dsn_read_without_sqlalchemy_names_the_same_database(dsn, monkeypatch):
-    for variable in ("PGHOST", "PGDATABASE", "PGUSER"):
+    for variable in ("PGHOST", "PGDATABASE", "PGUSER", "AUDITLIB_DSN", "DATABASE_URL"):
         monkeypatch.delenv(variable, raising=False)
     plain = address(dsn)
     assert plain is not None
