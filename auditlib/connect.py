@@ -127,7 +127,7 @@ class Address:
 def address(dsn: str | None) -> Address | None:
     """The ``Address`` of a libpq keyword string, a postgresql:// URL, or None (the PG* variables); None for a DSN
     that only SQLAlchemy reads as meant (its multi-host URL form, a ``+`` in a URL's query, another database)
-    or that is not valid: ``to_url`` reads those, and says what is wrong."""
+    or that it does not read at all (a port that is no number): ``to_url`` reads those, or says what is wrong."""
     if dsn is None or not dsn.strip():
         return Address(None, None, None, None, None, {}, "")
     if "://" not in dsn:
@@ -136,7 +136,8 @@ def address(dsn: str | None) -> Address | None:
         except SourceError:
             return None
     match = _URL.fullmatch(dsn.strip())
-    if match is None or match["scheme"].split("+")[0] not in ("postgresql", "postgres"):
+    if match is None or match["scheme"].split("+")[0] not in ("postgresql", "postgres") \
+            or not (match["port"] or "0").isdigit():
         return None
     pairs = parse_qsl(match["query"] or "")
     if "+" in (match["query"] or "") or len({key for key, _ in pairs}) != len(pairs):

@@ -86,6 +86,7 @@ def test_a_dsn_read_without_sqlalchemy_names_the_same_database(dsn, monkeypatch)
     "postgresql://x@/db?host=127.0.0.1:5432&host=127.0.0.1:5433",  # SQLAlchemy's multi-host URL
     "postgresql://h/db?application_name=a+b",  # a + that SQLAlchemy reads as a space and libpq does not
     "mysql://u:p@localhost/db",
+    "postgresql://h1:5432,h2:5433/db",  # libpq's multi-host URL, which SQLAlchemy refuses (its port is no number)
     "host='unterminated",
 ])
 def test_a_dsn_only_sqlalchemy_reads_as_meant_is_left_to_it(dsn):
