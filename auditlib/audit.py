@@ -9,20 +9,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import sqlalchemy as sa
 
 from auditlib import __version__
 from auditlib.catalog import Catalog, load_catalog
 from auditlib.checks import CheckSpec, complete, load_checks, prepare_with_data, with_code_scan
 from auditlib.config import AuditConfig, ConfigError, load_config
-from auditlib.connect import SessionLimits, SourceError, check_connection, read_only_engine
+from auditlib.connect import SessionLimits, SourceError, address, check_connection, read_only_engine
 from auditlib.findings import Finding, findings_frame, frame_records, ordered_findings, summarize
 from auditlib.model import Analysis
 from auditlib.model.tenancy import TENANCY_CHECKS, resolve_tenancy
 from auditlib.sources import Source, open_source, source_of
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 
 @dataclass
@@ -313,7 +315,9 @@ def run_audit(source: Any = None, config: AuditConfig | str | Path | None = None
         result = audit_migrations(source.path, config, stubs=stubs, keep=keep)
     else:
         with open_source(source) as readable:
-            if source.is_database:
+            if source.is_database and not data and _psycopg_readable(readable):
+                result = _audit_structure(readable, config, source=source)
+            elif source.is_database:
                 result = _audit_database(readable, config, data=data, source=source)
             else:
                 _check_schemas_exist(readable, config)
@@ -411,8 +415,40 @@ def _check_schemas_exist(catalog: Catalog, config: AuditConfig) -> None:
                           f"{catalog.server.get('database')}; check --schema.")
 
 
+def _psycopg_readable(database: Any) -> bool:
+    """A DSN psycopg opens as it is (not a SQLAlchemy URL or Engine, nor a URL form only SQLAlchemy reads)."""
+    return (database is None or isinstance(database, str)) and address(database) is not None
+
+
+def _audit_structure(database: str | None, config: AuditConfig, *, source: Source) -> AuditResult:
+    """The audit without data checks: the catalog is read through one psycopg session (with the data checks'
+    session limits), so the run never imports SQLAlchemy."""
+    limits = SessionLimits(statement_timeout_ms=config.get("data", "statement_timeout_ms"),
+                           lock_timeout_ms=config.get("data", "lock_timeout_ms"))
+    load_started = time.perf_counter()
+    catalog = load_catalog(database, limits=limits)
+    catalog.source = source.facts()
+    load_s = time.perf_counter() - load_started
+    _check_schemas_exist(catalog, config)
+    result = audit_catalog(catalog, config)
+    result.timings["catalog_s"] = round(load_s, 3)
+    result.skipped.extend(_locked_relations(catalog))
+    result.source = catalog.source
+    return result
+
+
+def _locked_relations(catalog: Catalog) -> list[dict[str, str]]:
+    """The relations whose definitions the catalog could not read, as skipped entries."""
+    return [{"check": "catalog", "object": f"{record['schema']}.{record['name']}",
+             "reason": "another session holds an ACCESS EXCLUSIVE lock on it: its defaults, constraint, index and "
+                       "policy definitions were not read"}
+            for record in catalog.relations[catalog.relations["locked"]].to_dict("records")]
+
+
 def _audit_database(database: str | sa.URL | sa.Engine | None, config: AuditConfig, *, data: bool,
                     source: Source) -> AuditResult:
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks reads through psycopg alone
+
     limits = SessionLimits(statement_timeout_ms=config.get("data", "statement_timeout_ms"),
                            lock_timeout_ms=config.get("data", "lock_timeout_ms"))
     # One pooled connection per data check running at once (data.workers), never a wait for the pool.
@@ -443,10 +479,7 @@ def _audit_database(database: str | sa.URL | sa.Engine | None, config: AuditConf
         result.timings["catalog_s"] = round(load_s, 3)
         if data:
             result.timings["overlap_s"] = round(overlap_s, 3)
-        for record in catalog.relations[catalog.relations["locked"]].to_dict("records"):
-            result.skipped.append({"check": "catalog", "object": f"{record['schema']}.{record['name']}",
-                                   "reason": "another session holds an ACCESS EXCLUSIVE lock on it: its defaults, "
-                                             "constraint, index and policy definitions were not read"})
+        result.skipped.extend(_locked_relations(catalog))
         if data:
             audited = result.schemas
             skipped = result.skipped

@@ -12,12 +12,23 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import sqlalchemy as sa
 
-from auditlib.connect import SourceError, read_only_engine
+from auditlib.connect import (
+    SessionLimits,
+    SourceError,
+    address,
+    explain_connection_error,
+    is_sqlalchemy,
+    read_only_connection,
+    read_only_engine,
+)
+
+if TYPE_CHECKING:
+    import psycopg
+    import sqlalchemy as sa
 
 FORMAT = "auditlib-catalog"
 FORMAT_VERSION = 1
@@ -111,6 +122,19 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+def _plain_rows(frame: pd.DataFrame) -> list[list[Any]]:
+    """A frame's rows as JSON-ready Python values (``_plain`` of each cell), converted a column at a time: numeric
+    and bool columns by ``tolist`` (Python scalars already), a cell-by-cell pass only where a value may need one."""
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        values = column.tolist()
+        if column.dtype == object or isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+            values = [v if type(v) is str else _plain(v) for v in values]
+        columns.append(values)
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 def _rows_for(frame: str, stored: dict, spec: dict[str, str]) -> list[list[Any]]:
@@ -282,8 +306,7 @@ class Catalog:
             "format_version": FORMAT_VERSION,
             "server": dict(self.server),
             "source": dict(self.source),
-            "frames": {name: {"columns": list(frame.columns),
-                              "rows": [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+            "frames": {name: {"columns": list(frame.columns), "rows": _plain_rows(frame)}
                        for name, frame in self.frames.items()},
         }
 
@@ -369,32 +392,41 @@ class Catalog:
         return cache[name]
 
 
-def load_catalog(source: str | sa.URL | sa.Engine | sa.Connection, schemas: list[str] | None = None) -> Catalog:
+def load_catalog(source: str | sa.URL | sa.Engine | sa.Connection | None, schemas: list[str] | None = None, *,
+                 limits: SessionLimits | None = None) -> Catalog:
     """Read a database's catalog: one query per frame (a fixed count whatever the number of tables).
 
-    ``source`` is a DSN/URL (a read-only engine is opened), an Engine or an open Connection. ``schemas`` limits
-    the catalog to those schemas; by default every schema but the system ones is read.
+    ``source`` is a DSN (None: the PG* variables) or SQLAlchemy URL, opened as a read-only session with ``limits``
+    (default: ``SessionLimits()``), or an Engine or an open Connection. ``schemas`` limits the catalog to those
+    schemas; by default every schema but the system ones is read.
     """
-    if isinstance(source, sa.Connection):
+    if is_sqlalchemy(source, "Connection"):
         return _load(source, schemas)
-    engine = source if isinstance(source, sa.Engine) else read_only_engine(source)
+    limits = limits or SessionLimits()
+    plain = None if is_sqlalchemy(source, "URL") or is_sqlalchemy(source, "Engine") else address(source)
+    if plain is not None:  # psycopg alone: a structural audit never imports SQLAlchemy (a fifth of a second)
+        with read_only_connection(plain, limits) as conn:
+            return _load(conn, schemas)
+    import sqlalchemy as sa  # here, not at the top: see above
+
+    engine = source if isinstance(source, sa.Engine) else read_only_engine(source, limits)
     try:
         with engine.connect() as conn:
             return _load(conn, schemas)
     except sa.exc.OperationalError as error:
-        from auditlib.connect import explain_connection_error
-
         raise SourceError(explain_connection_error(error, engine.url)) from None
     finally:
         if not isinstance(source, sa.Engine):
             engine.dispose()
 
 
-def _load(conn: sa.Connection, schemas: list[str] | None) -> Catalog:
+def _load(conn: sa.Connection | psycopg.Connection, schemas: list[str] | None) -> Catalog:
+    run = _sqlalchemy_query if is_sqlalchemy(conn, "Connection") else _psycopg_query
     params = {"schemas": list(schemas) if schemas else None}
     # An empty search path makes every expression and definition schema-qualified, whoever reads the catalog.
-    conn.execute(sa.text("SELECT pg_catalog.set_config('search_path', '', true)"))
-    server = dict(conn.execute(sa.text(read_sql(f"catalog/{SERVER_QUERY}"))).mappings().one())
+    run(conn, "SELECT pg_catalog.set_config('search_path', '', true)", {})
+    names, rows = run(conn, read_sql(f"catalog/{SERVER_QUERY}"), {})
+    server = dict(zip(names, rows[0], strict=True))
     if server["server_version_num"] < 130000:
         raise SourceError(f"The server runs PostgreSQL {server['server_version']}; auditlib reads PostgreSQL 13 "
                           "or newer.")
@@ -402,6 +434,22 @@ def _load(conn: sa.Connection, schemas: list[str] | None) -> Catalog:
     for name, (filename, spec) in FRAMES.items():
         query = read_sql(f"catalog/{filename}")
         bind = params if ":schemas" in query else {}
-        rows = conn.execute(sa.text(query), bind).all()
-        frames[name] = build_frame(rows, spec)
+        frames[name] = build_frame(run(conn, query, bind)[1], spec)
     return Catalog(server=server, frames=frames)
+
+
+def _sqlalchemy_query(conn: sa.Connection, query: str, params: dict[str, Any]) -> tuple[list[str], list]:
+    """Column names and rows of a catalog query (written with SQLAlchemy's ``:name`` parameters)."""
+    import sqlalchemy as sa  # only ever called with a SQLAlchemy connection, so already imported
+
+    result = conn.execute(sa.text(query), params)
+    return list(result.keys()), result.all()
+
+
+def _psycopg_query(conn: psycopg.Connection, query: str, params: dict[str, Any]) -> tuple[list[str], list]:
+    """The same through psycopg: ``:schemas`` becomes psycopg's placeholder, and a literal ``%`` is doubled (only in
+    a query with parameters: psycopg sends one without them as it is)."""
+    if params:
+        query = query.replace("%", "%%").replace(":schemas", "%(schemas)s")
+    cursor = conn.execute(query, params or None)
+    return [column.name for column in cursor.description], cursor.fetchall()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase, translate
@@ -378,6 +377,8 @@ def load_config(path: str | Path | None = None) -> AuditConfig:
     config = AuditConfig()
     if path is None:
         return config
+    import tomllib  # here, not at the top: most audits read no config file, and the parser is a slow import
+
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

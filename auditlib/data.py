@@ -29,13 +29,14 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from auditlib.catalog import read_sql
 from auditlib.config import AuditConfig
 from auditlib.connect import SessionLimits
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 SAMPLE_SIZE = 5  # sample keys a finding carries
 # Small tables are read several to a statement (a UNION ALL): the server reads one in well under a millisecond, so a
@@ -113,6 +114,8 @@ class DataContext:
     @contextlib.contextmanager
     def connection(self) -> Iterator[sa.Connection]:
         """A connection in a read-only transaction with the configured timeouts; rolled back at the end."""
+        import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
         with self.engine.connect() as conn:
             if not self.sessions_limited:
                 # one round trip, not two (a data check's query is often a few milliseconds): turning
@@ -129,6 +132,8 @@ class DataContext:
 
     def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[sa.Row]:
         """Run one read-only query and return its rows; failures raise QuerySkipped with the reason."""
+        import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
         self.queries += 1
         try:
             if self.sessions_limited:

@@ -29,11 +29,15 @@ import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 import psycopg
-import sqlalchemy as sa
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"
@@ -258,15 +262,26 @@ class EmbeddedServer:
         The port is explicit, and so is a neutral value for whatever this environment's PG* variables would change
         (see ``_NEUTRAL_SETTINGS``): those are meant for the user's own databases.
         """
+        import sqlalchemy as sa  # here, not at the top: an audit of the demo without data checks never imports it
+
         return sa.URL.create("postgresql+psycopg", username=SUPERUSER, database=database,
                              query={"host": str(self.socket_dir), "port": str(PORT), **_pinned_settings()})
 
+    def conninfo(self, database: str = SUPERUSER) -> str:
+        """The libpq connection string of a database on this server, with the settings of ``url``."""
+        return make_conninfo(user=SUPERUSER, dbname=database, host=str(self.socket_dir), port=str(PORT),
+                             **_pinned_settings())
+
     def engine(self, database: str = SUPERUSER, **kwargs) -> sa.Engine:
         """A SQLAlchemy engine for a database on this server."""
+        import sqlalchemy as sa  # see url()
+
         return sa.create_engine(self.url(database), **kwargs)
 
     def create_database(self, name: str, *, replace: bool = False, template: str | None = None) -> sa.URL:
         """Create a database (dropping an existing one first when ``replace``; a copy of ``template`` when given)."""
+        import sqlalchemy as sa  # see url()
+
         with self.engine(isolation_level="AUTOCOMMIT").connect() as conn:
             exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
             if exists and replace:
@@ -286,8 +301,8 @@ class EmbeddedServer:
 
     def database_exists(self, name: str) -> bool:
         """True when a database of that name exists on this server."""
-        with self.engine().connect() as conn:
-            return bool(conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar())
+        with psycopg.connect(self.conninfo()) as conn:
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
     # -- internals ---------------------------------------------------------------------------------------------
     def _prepare_folders(self) -> str | None:
@@ -436,8 +451,7 @@ class EmbeddedServer:
     def _check_postgres_database(self) -> None:
         """Raise _BrokenDataFolder when the server refuses its own postgres database (a half-built data folder)."""
         try:
-            keywords = {**self.url().query, "user": SUPERUSER, "dbname": SUPERUSER, "connect_timeout": "10"}
-            with psycopg.connect(**keywords) as conn:
+            with psycopg.connect(self.conninfo(), connect_timeout=10) as conn:
                 conn.execute("SELECT 1")
         except psycopg.OperationalError as error:
             message = _one_line(str(error))
@@ -572,7 +586,7 @@ def ensure_demo(srv: EmbeddedServer, *, scale: int = 0, replace: bool = False) -
 
     name = DEMO_DATABASE if scale == 0 else f"{DEMO_DATABASE}_scale{scale}"
     marker = f"auditlib demo {demo_fingerprint(scale)}"
-    if not replace and srv.database_exists(name) and _database_comment(srv, name) == marker:
+    if not replace and _database_comment(srv, name) == marker:
         return srv.url(name)
     url = srv.create_database(name, replace=True)
     load_demo(url, scale=scale)
@@ -580,14 +594,25 @@ def ensure_demo(srv: EmbeddedServer, *, scale: int = 0, replace: bool = False) -
     return url
 
 
+def demo_conninfo(srv: EmbeddedServer) -> str:
+    """``ensure_demo`` for a reader that connects with psycopg: the demo's libpq connection string. SQLAlchemy is
+    imported only when the demo has to be loaded."""
+    from auditlib.demo import demo_fingerprint
+
+    if _database_comment(srv, DEMO_DATABASE) != f"auditlib demo {demo_fingerprint()}":
+        ensure_demo(srv)
+    return srv.conninfo(DEMO_DATABASE)
+
+
 def _database_comment(srv: EmbeddedServer, name: str) -> str | None:
-    with srv.engine().connect() as conn:
-        return conn.execute(sa.text(
-            "SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database "
-            "WHERE datname = :n"), {"n": name}).scalar()
+    """The comment on a database (None when it has none, or does not exist)."""
+    with psycopg.connect(srv.conninfo()) as conn:
+        row = conn.execute("SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database "
+                           "WHERE datname = %s", [name]).fetchone()
+    return row[0] if row else None
 
 
 def _execute(srv: EmbeddedServer, statement: sql.Composable, database: str = SUPERUSER) -> None:
     """Run one composed statement outside a transaction (CREATE/DROP DATABASE need that)."""
-    with srv.engine(database, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.exec_driver_sql(statement.as_string())
+    with psycopg.connect(srv.conninfo(database), autocommit=True) as conn:
+        conn.execute(statement)

@@ -16,12 +16,13 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any, Literal
 
 from auditlib.catalog import Catalog
-from auditlib.connect import SourceError, describe_source, mask_dsn, to_url
+from auditlib.connect import Address, SourceError, address, describe_source, is_sqlalchemy, mask_dsn, to_url
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 DSN_VARIABLES = ("AUDITLIB_DSN", "DATABASE_URL")
 SourceKind = Literal["dsn", "env", "demo", "snapshot", "migrations", "catalog"]
@@ -71,7 +72,7 @@ class Source:
             name = Path(self.path).stem
         else:
             try:
-                name = self.url.database or "database"
+                name = self.address.database or "database"
             except (SourceError, ValueError):  # a DSN that does not parse (its error is raised when connecting)
                 name = "database"
         return re.sub(r"[^A-Za-z0-9_.-]+", "-", name)[:40]
@@ -80,7 +81,14 @@ class Source:
     def url(self) -> sa.URL:
         """The URL of a DSN or variable's database (PG* variables fill what it leaves out); a bad DSN is a
         ``SourceError``."""
-        return self.dsn.url if isinstance(self.dsn, sa.Engine) else to_url(self.dsn)
+        return self.dsn.url if is_sqlalchemy(self.dsn, "Engine") else to_url(self.dsn)
+
+    @property
+    def address(self) -> sa.URL | Address:
+        """What names the database: the ``Address`` of a DSN psycopg opens as it is (read without importing
+        SQLAlchemy), else ``url``."""
+        plain = address(self.dsn) if self.dsn is None or isinstance(self.dsn, str) else None
+        return plain if plain is not None else self.url
 
     def facts(self, catalog: Catalog | None = None) -> dict[str, Any]:
         """What an audit records about the source (``AuditResult.source``, the history's ``source_key``); never a
@@ -96,14 +104,15 @@ class Source:
             return {"kind": "snapshot", **self.catalog.source}
         if self.kind == "migrations":
             return dict(catalog.source) if catalog is not None else {"kind": "migrations", "path": self.path}
-        return describe_source(self.url)
+        return describe_source(self.address)
 
     def __repr__(self) -> str:
         return f"Source({self.kind}: {self.label})"
 
     def _masked(self) -> str:
         try:
-            return mask_dsn(self.url)
+            where = self.address
+            return where.render() if isinstance(where, Address) else mask_dsn(where)
         except (SourceError, ValueError):
             return mask_dsn(self.dsn if isinstance(self.dsn, str) else None)
 
@@ -169,9 +178,9 @@ def source_of(value: Any = None, *, demo: bool = False, migrations: str | Path |
 @contextlib.contextmanager
 def open_source(source: Source) -> Iterator[str | sa.URL | sa.Engine | Catalog | Path | None]:
     """Yield what to read: the database to connect to (a DSN, URL or Engine; None means the PG* variables) for a
-    DSN, a variable or the demo; the ``Catalog`` of a snapshot; the folder of a migration source. The embedded
-    server is started for the demo (loading it when missing or stale) and for a migration folder (its scratch
-    database), and stopped on exit only if it was started here."""
+    DSN or a variable; the demo's libpq connection string; the ``Catalog`` of a snapshot; the folder of a migration
+    source. The embedded server is started for the demo (loading it when missing or stale) and for a migration
+    folder (its scratch database), and stopped on exit only if it was started here."""
     if not source.needs_server:
         if source.kind == "snapshot":
             yield Catalog.read_snapshot(source.path)
@@ -183,7 +192,7 @@ def open_source(source: Source) -> Iterator[str | sa.URL | sa.Engine | Catalog |
     from auditlib import embedded
 
     with embedded.owned_server() as server:
-        yield embedded.ensure_demo(server) if source.kind == "demo" else Path(source.path)
+        yield embedded.demo_conninfo(server) if source.kind == "demo" else Path(source.path)
 
 
 def _conflict(given: list[str], names: Mapping[str, str]) -> str:

@@ -144,9 +144,9 @@ def test_a_snapshots_facts_keep_its_path_and_stored_source(small_snapshot):
 
 def test_the_demo_on_a_running_server_is_left_running(embedded_server, demo_url, monkeypatch):
     monkeypatch.setenv("AUDITLIB_HOME", str(TEST_HOME))
-    with open_source(resolve_source(demo=True)) as url:
-        assert url == demo_url
-        assert load_catalog(url).has_table("public", "contacts")
+    with open_source(resolve_source(demo=True)) as conninfo:  # the demo's libpq string: read with psycopg alone
+        assert conninfo == embedded_server.conninfo(embedded.DEMO_DATABASE)
+        assert load_catalog(conninfo).has_table("public", "contacts")
     assert embedded_server.is_running()  # this process did not start it, so it does not stop it
 
 

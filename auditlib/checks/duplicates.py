@@ -16,13 +16,16 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
 from auditlib.catalog import Catalog
 from auditlib.checks import check
-from auditlib.codescan import CodeResolver, CodeScan
 from auditlib.config import AuditConfig
 from auditlib.findings import Finding
 from auditlib.model import Analysis
+
+if TYPE_CHECKING:
+    from auditlib.codescan import CodeScan
 
 Table = tuple[str, str]
 Pair = tuple[Table, Table]
@@ -221,6 +224,8 @@ def with_code_locations(findings: list[Finding], code_scan: CodeScan, catalog: C
     """table_lookalike findings told where the scanned code uses each of their two tables (``file:line``, by
     name, embedded relation or SQL string): the evidence's ``code_uses`` and a sentence of the detail. The other
     findings are returned unchanged; this runs after the code scan, which the schema checks never see."""
+    from auditlib.codescan import CodeResolver  # here, not at the top: only an audit with --code scans code
+
     resolver = CodeResolver(catalog)
     places: dict[str, list[str]] = defaultdict(list)
     for ref in code_scan.tables:

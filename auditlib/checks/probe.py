@@ -21,8 +21,8 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from psycopg import sql
 
 from auditlib.catalog import Catalog, qualified
@@ -45,6 +45,9 @@ from auditlib.data import DataContext, QuerySkipped, batched, explain_query_erro
 from auditlib.findings import Finding
 from auditlib.model import Analysis, Reference
 from auditlib.model.tenancy import TenancyModel, direct_parents
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 
 @dataclass
@@ -268,6 +271,8 @@ class CannotImpersonate(RuntimeError):
 
 def _impersonate(conn: sa.Connection, data: DataContext, role: str, member: Member) -> None:
     """Take ``role`` and ``member``'s claims for the rest of the connection's transaction."""
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     try:
         data.queries += 2
         conn.exec_driver_sql(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)).as_string())
@@ -286,6 +291,8 @@ def _probe_member(data: DataContext, role: str, member: Member, batches: list[li
     each, most of the probe's time); a query that fails aborts the transaction: a failed batch's tables are read
     again one by one, a failed table is recorded in ``failed``, and the rest are read in a new transaction.
     ``queries`` holds each target's query, built once."""
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     found: dict[tuple[str, str], dict] = {}
     pending = [live for live in ([t for t in batch if t.key not in failed] for batch in batches) if live]
     while pending:
@@ -313,6 +320,8 @@ def _probe_member(data: DataContext, role: str, member: Member, batches: list[li
 def _count_batch(conn: sa.Connection, member: Member, batch: list[Target],
                  queries: dict[tuple[str, str], sa.TextClause]) -> dict[tuple[str, str], dict]:
     """What ``member`` sees of several small tenant tables (read whole), counted in one statement."""
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     query = sa.text(union_all([queries[target.key].text for target in batch]))
     rows = conn.execute(query, {"organizations": member.organizations}).all()
     return {batch[row.part].key: {"visible": int(row.visible), "foreign": int(row.foreign_rows),
@@ -322,6 +331,8 @@ def _count_batch(conn: sa.Connection, member: Member, batch: list[Target],
 def _probe_target(conn: sa.Connection, data: DataContext, member: Member, target: Target, max_keys: int,
                   failed: dict[tuple[str, str], str], query: sa.TextClause) -> dict | None:
     """What ``member`` sees of one table: counts (a tenant table) or parent keys (None when there are too many)."""
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     if target.tenant is not None:
         row = conn.execute(query, {"organizations": member.organizations, **target.parameters}).one()
         counts = {"visible": scaled(row.visible, target.percent),
@@ -399,6 +410,8 @@ def probe_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited
     """Impersonate the chosen members and count, per table they can read, the rows they see (None when the probe
     cannot run; the reason is a skipped entry of ``check_name``). ``analysis`` is the run's model (built here when
     none is given)."""
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     schemas = audited_schemas(catalog, config, audited)
     model = (analysis or Analysis(catalog, config)).tenancy
     if not model.multi_tenant:
@@ -602,6 +615,8 @@ def _exposes(catalog: Catalog, relation: dict, sensitive: dict[tuple[str, str], 
 
 
 def _anonymous_session(conn: sa.Connection, data: DataContext, role: str) -> None:
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     data.queries += 2
     try:
         conn.exec_driver_sql(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)).as_string())
@@ -631,6 +646,8 @@ def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, au
     and a tenant or owner check), enable row-level security where it is off, make views ``security_invoker`` or
     revoke SELECT from anon, then run the probe again.
     """
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     from auditlib.checks.exposure import DEFAULT_API_SCHEMAS
 
     role = anonymous_role(config)
@@ -840,6 +857,8 @@ def anon_function_reads(catalog: Catalog, config: AuditConfig, data: DataContext
     How to fix: revoke EXECUTE from anon (and PUBLIC), or check the caller inside the function (``IF auth.uid() IS
     NULL THEN RAISE ...``, then compare the argument with the caller's memberships).
     """
+    import sqlalchemy as sa  # here, not at the top: the audit without data checks never imports it
+
     from auditlib.checks.exposure import DEFAULT_API_SCHEMAS, _callable_functions, _signature
 
     role = anonymous_role(config)

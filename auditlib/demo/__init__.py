@@ -14,10 +14,12 @@ import inspect
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING
 
 from auditlib.demo import generate
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 DEFAULT_SEED = 20241231
 
@@ -57,6 +59,8 @@ def load_demo(url: sa.URL | str, scale: int = 0, seed: int = DEFAULT_SEED) -> No
     quotes, invoices and crew_bookings are then grown to ``scale`` rows each by ``INSERT ... SELECT`` on the
     server, in parallel transactions (see ``generate.bulk_fill``).
     """
+    import sqlalchemy as sa  # here, not at the top: checking that the demo is current must not import it
+
     plan = _plan(seed)
     engine = sa.create_engine(url, pool_size=3)
     try:

@@ -32,14 +32,23 @@ SELECT n.nspname AS schema,
        con.condeferrable AS deferrable,
        con.condeferred AS deferred,
        con.convalidated AS validated,
-       CASE WHEN c.oid = ANY (locked.oids) THEN NULL ELSE pg_catalog.pg_get_constraintdef(con.oid, true) END AS definition,
-       -- NOT ENFORCED constraints exist since PostgreSQL 18 (conenforced); before, every constraint is enforced.
-       COALESCE((pg_catalog.to_jsonb(con) ->> 'conenforced')::boolean, true) AS enforced
+       deparsed.definition,
+       -- NOT ENFORCED constraints exist since PostgreSQL 18 (conenforced), and their definition says so at its end;
+       -- before, every constraint is enforced. The column is read through to_jsonb (it does not exist before 18)
+       -- only when there is no definition: serialising every row, check expressions and all, is a third of the
+       -- query's time.
+       CASE WHEN deparsed.definition IS NULL
+            THEN COALESCE((pg_catalog.to_jsonb(con) ->> 'conenforced')::boolean, true)
+            ELSE deparsed.definition !~ ' NOT ENFORCED( NOT VALID)?$' END AS enforced
 FROM locked, pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+-- OFFSET 0 keeps the subquery apart, so each definition is deparsed once although it is read twice
+CROSS JOIN LATERAL (SELECT CASE WHEN c.oid = ANY (locked.oids) THEN NULL
+                                ELSE pg_catalog.pg_get_constraintdef(con.oid, true) END AS definition
+                    OFFSET 0) deparsed
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
   AND con.conparentid = 0
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
