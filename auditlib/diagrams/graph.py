@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -103,12 +104,9 @@ class Graph:
         wanted = set(schemas)
         self.scope: list[Table] = sorted(t for t in self.relations if t[0] in wanted)
         self.columns: dict[Table, list[dict]] = defaultdict(list)
-        for record in _records(catalog.columns):
-            key = (record["schema"], record["table"])
-            if key in self.relations:
-                self.columns[key].append(record)
-        for cols in self.columns.values():
-            cols.sort(key=lambda c: c["position"])
+        for key in self.relations:  # the catalog's index of columns by table, not a pass over every column
+            if catalog.table_columns(*key):
+                self.columns[key] = sorted(catalog.table_columns(*key), key=lambda c: c["position"])
         self.primary_keys = {key: list(catalog.primary_key(*key)) for key in self.relations}
 
         references = list(analysis.declared)
@@ -398,3 +396,25 @@ def _mentioned_tables(model: Graph, evidence: Any) -> list[tuple[Table, str | No
 
     walk(evidence)
     return found
+
+
+_shared: tuple[tuple, Any, Graph] | None = None  # the last shared_graph: its objects, its schemas, the graph
+_shared_lock = threading.Lock()
+
+
+def shared_graph(catalog: Catalog, config: AuditConfig | None = None, findings: pd.DataFrame | None = None,
+                 schemas: list[str] | str | None = None, analysis: Analysis | None = None) -> Graph:
+    """``Graph(...)`` for these arguments, built once for consecutive diagrams of the same objects: the report draws
+    the core entities, the overview and every domain of one audit, and at 1,000 tables each graph took a second.
+    The same objects (by identity) give the same graph, so do not change a catalog or findings in place between
+    diagrams."""
+    global _shared
+    objects = (catalog, config, findings, analysis)
+    scope = tuple(schemas) if isinstance(schemas, list) else schemas
+    with _shared_lock:
+        if _shared is not None and all(a is b for a, b in zip(_shared[0], objects, strict=True)) \
+                and _shared[1] == scope:
+            return _shared[2]
+        graph = Graph(catalog, config, findings, schemas, analysis=analysis)
+        _shared = (objects, scope, graph)
+        return graph

@@ -352,6 +352,9 @@ def warm_up_kernel() -> None:
     import auditlib.diagrams  # noqa: F401
     import auditlib.fixes  # noqa: F401
     import auditlib.report  # noqa: F401
+    from auditlib.checks import load_checks
+
+    load_checks()  # the sections list the checks that ran and their documentation
 
     figure = go.Figure(go.Bar(x=["a"], y=[1], marker_color="#000", hovertemplate="%{x}<extra></extra>", name="a"))
     figure.update_layout(title={"text": "a", "x": 0.01}, template="plotly_white", font={"family": "sans-serif"},

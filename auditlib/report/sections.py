@@ -7,6 +7,7 @@ section that renders as nothing, so a section with no content is left out of the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -515,17 +516,20 @@ class Report:
                                    table_html(risky)))
         return section
 
-    def _er_svgs(self, diagrams) -> list[tuple[str, str]]:
+    def _er_svgs(self, diagrams) -> Iterator[tuple[str, str]]:
+        from auditlib.diagrams.render import to_svgs
+
         # the core entities and the tables of the issues on the first screen
         top_tables = sorted({table for issue in self.top_issues() for table in issue.tables})
         core = diagrams.er_core(self.catalog, top_tables, self.findings, self.config, analysis=self.analysis)
         overview = diagrams.er_overview(self.catalog, self.findings, self.config, analysis=self.analysis)
-        result = [("Core entities", diagrams.to_svg(core)), ("Whole schema", diagrams.to_svg(overview))]
+        drawn = [("Core entities", core), ("Whole schema", overview)]
         if overview.kind == "summary":  # too many tables for one readable diagram: one per domain as well
             for domain, graph in diagrams.er_domains(self.catalog, self.findings, self.config,
                                                          analysis=self.analysis).items():
-                result.append((f"Domain: {domain}", diagrams.to_svg(graph)))
-        return result
+                drawn.append((f"Domain: {domain}", graph))
+        # laid out side by side, each yielded as soon as it and those before it are ready
+        return zip([label for label, _ in drawn], to_svgs([graph for _, graph in drawn]), strict=True)
 
     def cascade(self) -> Section:
         """Blast radius: what deleting one row reaches, for tables whose cascades reach protected tables."""
