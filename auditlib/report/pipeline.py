@@ -48,7 +48,9 @@ def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", mi
         parameters = {"migrations": migrations_dir, "min_severity": min_severity}
     else:
         parameters = {"schemas": ", ".join(schemas or []) or "default", "min_severity": min_severity}
-    return Report(result, title=title, min_severity=min_severity, parameters=parameters)
+    report = Report(result, title=title, min_severity=min_severity, parameters=parameters)
+    report.lay_out_diagrams()  # Graphviz works alongside the notebook's first sections
+    return report
 
 
 def audit_for_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", migrations_dir: str = "",

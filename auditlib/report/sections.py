@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +109,7 @@ class Report:
         self.title = title
         self.parameters = parameters or {}
         self._issues: list[Issue] | None = None
+        self._er_layouts: Future | None = None  # the ER diagrams being laid out (lay_out_diagrams)
         self._terms_linked: set[str] = set()  # glossary terms already linked: each is linked where it first appears
         threshold = self._threshold = severity_rank(min_severity)
         findings = result.findings
@@ -492,7 +494,7 @@ class Report:
         section.add_heading("Entity-relationship diagram")
         section.add_text("Solid edges are foreign keys labelled with their ON DELETE rule; dashed orange edges are "
                          "references no constraint enforces.")
-        for label, svg in self._er_svgs(diagrams):
+        for label, svg in self._er_layouts.result() if self._er_layouts is not None else self._er_svgs(diagrams):
             if label:
                 section.add(f"<h4>{esc(label)}</h4>")
             section.add(svg_html(svg, zoomable=label == "Whole schema"))
@@ -515,6 +517,17 @@ class Report:
             section.add(_collapsed(f"The ON DELETE rule of every foreign key ({len(risky)}), riskiest first",
                                    table_html(risky)))
         return section
+
+    def lay_out_diagrams(self) -> None:
+        """Start laying out the ER diagrams of ``foreign_keys`` in the background: Graphviz works in other processes
+        while the sections before it are made (the issues are grouped here first, not by two threads at once)."""
+        if self._er_layouts is None and self.catalog and len(self.catalog.tables):
+            from auditlib import diagrams
+
+            self.issues  # noqa: B018
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditlib-diagrams")
+            self._er_layouts = pool.submit(lambda: list(self._er_svgs(diagrams)))
+            pool.shutdown(wait=False)  # its one thread ends with the task
 
     def _er_svgs(self, diagrams) -> Iterator[tuple[str, str]]:
         from auditlib.diagrams.render import to_svgs
