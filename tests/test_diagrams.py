@@ -410,7 +410,10 @@ def test_diagrams_of_one_audit_share_one_graph(catalog):
     analysis = Analysis(catalog, AuditConfig())
     first = shared_graph(catalog, None, None, None, analysis)
     assert shared_graph(catalog, None, None, None, analysis) is first
-    assert shared_graph(catalog, None, None, "all", analysis) is not first  # other arguments, another graph
+    every_schema = shared_graph(catalog, None, None, "all", analysis)
+    assert every_schema is not first  # other arguments, another graph, and both are kept
+    assert shared_graph(catalog, None, None, None, analysis) is first
+    assert shared_graph(catalog, None, None, "all", analysis) is every_schema
     assert shared_graph(catalog, None, findings_frame([]), None, analysis) is not first
 
 

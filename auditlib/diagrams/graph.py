@@ -398,7 +398,8 @@ def _mentioned_tables(model: Graph, evidence: Any) -> list[tuple[Table, str | No
     return found
 
 
-_shared: tuple[tuple, Any, Graph] | None = None  # the last shared_graph: its objects, its schemas, the graph
+SHARED_GRAPHS = 4  # graphs kept by shared_graph: the report's ER diagrams and its per-finding ones (schemas="all")
+_shared: list[tuple[tuple, Any, Graph]] = []  # (the objects, the schemas, their graph), the most recent last
 _shared_lock = threading.Lock()
 
 
@@ -408,13 +409,14 @@ def shared_graph(catalog: Catalog, config: AuditConfig | None = None, findings: 
     the core entities, the overview and every domain of one audit, and at 1,000 tables each graph took a second.
     The same objects (by identity) give the same graph, so do not change a catalog or findings in place between
     diagrams."""
-    global _shared
     objects = (catalog, config, findings, analysis)
     scope = tuple(schemas) if isinstance(schemas, list) else schemas
-    with _shared_lock:
-        if _shared is not None and all(a is b for a, b in zip(_shared[0], objects, strict=True)) \
-                and _shared[1] == scope:
-            return _shared[2]
+    with _shared_lock:  # one thread builds a graph, the others wait for it
+        for index, entry in enumerate(_shared):
+            if all(a is b for a, b in zip(entry[0], objects, strict=True)) and entry[1] == scope:
+                _shared.append(_shared.pop(index))  # by position: entries hold DataFrames, which == can't compare
+                return entry[2]
         graph = Graph(catalog, config, findings, schemas, analysis=analysis)
-        _shared = (objects, scope, graph)
+        _shared.append((objects, scope, graph))
+        del _shared[:-SHARED_GRAPHS]
         return graph

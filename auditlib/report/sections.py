@@ -520,11 +520,12 @@ class Report:
 
     def lay_out_diagrams(self) -> None:
         """Start laying out the ER diagrams of ``foreign_keys`` in the background: Graphviz works in other processes
-        while the sections before it are made (the issues are grouped here first, not by two threads at once)."""
+        while the sections before it are made (the issues and the analysis are made here first, not by two threads
+        at once)."""
         if self._er_layouts is None and self.catalog and len(self.catalog.tables):
             from auditlib import diagrams
 
-            self.issues  # noqa: B018
+            self.issues, self.analysis  # noqa: B018
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditlib-diagrams")
             self._er_layouts = pool.submit(lambda: list(self._er_svgs(diagrams)))
             pool.shutdown(wait=False)  # its one thread ends with the task
