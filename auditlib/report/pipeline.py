@@ -299,8 +299,9 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     place of the last good report when execution fails.
 
     For the audit notebooks the audit runs here while the kernel starts (and imports what the report needs), and the
-    notebook shows that audit (its ``audit_file`` parameter) instead of running it again. ``timings`` (a
-    ``ReportTimings``) receives where the time went.
+    notebook shows that audit (its ``audit_file`` parameter) instead of running it again; papermill is imported and
+    the kernel installed when missing (``ensure_kernel``) while the audit runs. ``timings`` (a ``ReportTimings``)
+    receives where the time went.
     """
     timings = timings if timings is not None else ReportTimings()
     parameters = dict(parameters or {})
@@ -327,7 +328,8 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
         if audit is not None:
             audit.start()
         try:
-            papermill = import_notebook_tools()  # while the audit runs
+            ensure_kernel()  # these two while the audit runs
+            papermill = import_notebook_tools()
             try:
                 papermill.execute_notebook(
                     str(source), str(partial), parameters=parameters, progress_bar=progress, kernel_name="python3",
