@@ -471,8 +471,7 @@ def run_report(args: argparse.Namespace) -> int:
     if notebook != "table_explorer":
         # The kernel runs in the output folder: the notebook gets an absolute path.
         parameters.update(history=not args.no_history, history_path=str(history_path))
-    ensure_kernel()
-    started = time.perf_counter()
+    started = time.perf_counter()  # render_report makes sure of the kernel while the audit runs
     try:
         # The server is started (and the demo loaded) here, before the kernel, and stopped after it if we started it.
         with open_source(source) if source.needs_server else contextlib.nullcontext():

@@ -113,8 +113,9 @@ def group_issues(findings: pd.DataFrame | Iterable[dict[str, Any]], *, fixed: pd
     (``result.tenancy["column"]``): findings about it are grouped with their table's access issue.
     """
     records = frame_records(findings) if isinstance(findings, pd.DataFrame) else list(findings)
-    records = order_findings(records)
-    gone = order_findings(frame_records(fixed)) if fixed is not None and len(fixed) else []
+    gone = frame_records(fixed) if fixed is not None and len(fixed) else []
+    order = {id(record): _finding_key(record) for record in records + gone}  # each finding's key, computed once
+    records, gone = order_findings(records, order), order_findings(gone, order)
     statements = _statement_keys(records + gone)
     groups: dict[str, list[dict]] = {}
     for record in records:
@@ -130,8 +131,8 @@ def group_issues(findings: pd.DataFrame | Iterable[dict[str, Any]], *, fixed: pd
         key = merged.get(root_key(record, tenant_column, statements), root_key(record, tenant_column, statements)) \
             if _is_primary(record) else _secondary_key(record, column_owner, table_owner, tenant_column)
         gone_groups.setdefault(key, []).append(record)
-    issues = [_issue(key, members, gone_groups.pop(key, [])) for key, members in groups.items()]
-    issues += [_issue(key, [], members) for key, members in gone_groups.items()]
+    issues = [_issue(key, members, gone_groups.pop(key, []), order) for key, members in groups.items()]
+    issues += [_issue(key, [], members, order) for key, members in gone_groups.items()]
     return order_issues(issues)
 
 
@@ -210,14 +211,18 @@ def _merge_groups_sharing_a_column(groups: dict[str, list[dict]]) -> tuple[dict[
     return merged, {key: find(key) for key in groups}
 
 
-def order_findings(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def order_findings(records: list[dict[str, Any]], keys: dict[int, tuple] | None = None) -> list[dict[str, Any]]:
     """Findings worst first: ``findings.finding_order`` (severity, data-proven, exploitable, integrity,
-    housekeeping), with what an anonymous visitor can reach first within a severity."""
-    def key(record: dict[str, Any]) -> tuple:
-        severity, *rest = finding_order(record)
-        return (severity, "anonymous" not in audiences_of(record), *rest)
+    housekeeping), with what an anonymous visitor can reach first within a severity. ``keys`` holds the sort keys
+    already computed, by ``id`` of the record."""
+    if keys is None:
+        return sorted(records, key=_finding_key)
+    return sorted(records, key=lambda record: keys.get(id(record)) or _finding_key(record))
 
-    return sorted(records, key=key)
+
+def _finding_key(record: dict[str, Any]) -> tuple:
+    severity, *rest = finding_order(record)
+    return (severity, "anonymous" not in audiences_of(record), *rest)
 
 
 def order_issues(issues: list[Issue]) -> list[Issue]:
@@ -284,8 +289,8 @@ def _affected(record: dict[str, Any]) -> int:
 
 
 # -- one issue -----------------------------------------------------------------------------------------------------
-def _issue(key: str, members: list[dict], gone: list[dict]) -> Issue:
-    members, gone = order_findings(members), order_findings(gone)
+def _issue(key: str, members: list[dict], gone: list[dict], order: dict[int, tuple] | None = None) -> Issue:
+    members, gone = order_findings(members, order), order_findings(gone, order)
     shown = members or gone
     lead = shown[0]
     severity = lead["severity"]

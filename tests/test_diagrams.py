@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import re
@@ -371,3 +372,53 @@ def test_diagram_html_is_an_image_that_survives_the_notebook_sanitizer(catalog):
     html = diagrams.to_html(diagrams.er_overview(catalog))
     assert re.fullmatch(r'<div class="auditlib-diagram"[^>]*><img [^>]*src="data:image/svg\+xml;[^"]+"></div>', html)
     assert "&lt;script&gt;" not in html.split("src=")[0]
+
+
+# -- rendering many diagrams ----------------------------------------------------------------------------------------
+def test_svg_compaction_in_one_pass_equals_tag_by_tag(catalog, monkeypatch):
+    from auditlib.diagrams.render import _compact_tag, _compact_tags
+
+    render = importlib.import_module("auditlib.diagrams.render")  # the module: the package exports a render()
+
+    def tag_by_tag(svg: str) -> str:
+        return re.sub(r"<[^>]+>", _compact_tag, svg)
+
+    svg = diagrams.to_svg(diagrams.er_overview(catalog))
+    svg = re.sub(r"<!--.*?-->", "", diagrams.svg_inline(svg), flags=re.S)  # as _svg_body compacts it
+    expected = tag_by_tag(svg)
+    with monkeypatch.context() as patch:  # a real layout takes the one-pass rewrite, not the tag-by-tag way
+        patch.setattr(render, "_compact_tag", lambda tag: pytest.fail("compacted tag by tag"))
+        assert _compact_tags(svg) == expected != svg
+    # and the tag-by-tag way where the one pass would differ: a number with two dots, a quote inside a value
+    for tricky in ['<a x="1.2345.678" y="2.3456">9.8765</a>', '''<a t="it's" x="1.23456">''', "<b>1.234</b>",
+                   '<a x="1.25"><b y=">"> 3.14159 </b>', "no tags at all 1.2345"]:
+        assert _compact_tags(tricky) == tag_by_tag(tricky)
+
+
+def test_svg_data_uri_encodes_as_urllib_does():
+    from urllib.parse import quote
+
+    from auditlib.diagrams.render import _URI_SAFE, _svg_body, svg_data_uri
+
+    svg = '<svg width="10pt"><title>a&amp;b #1 100% «ünï» 🙂\n</title><text x="1.234">x"y</text></svg>'
+    assert svg_data_uri(svg) == "data:image/svg+xml;charset=utf-8," + quote(_svg_body(svg), safe=_URI_SAFE)
+
+
+def test_diagrams_of_one_audit_share_one_graph(catalog):
+    from auditlib.diagrams.graph import shared_graph
+
+    analysis = Analysis(catalog, AuditConfig())
+    first = shared_graph(catalog, None, None, None, analysis)
+    assert shared_graph(catalog, None, None, None, analysis) is first
+    every_schema = shared_graph(catalog, None, None, "all", analysis)
+    assert every_schema is not first  # other arguments, another graph, and both are kept
+    assert shared_graph(catalog, None, None, None, analysis) is first
+    assert shared_graph(catalog, None, None, "all", analysis) is every_schema
+    assert shared_graph(catalog, None, findings_frame([]), None, analysis) is not first
+
+
+def test_many_diagrams_render_in_order(catalog):
+    from auditlib.diagrams.render import to_svgs
+
+    drawn = [diagrams.er_overview(catalog), *diagrams.er_domains(catalog).values()]
+    assert list(to_svgs(drawn)) == [diagrams.to_svg(d) for d in drawn]

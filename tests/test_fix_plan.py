@@ -497,3 +497,15 @@ def test_held_steps_are_dropped_without_comparing_steps_field_by_field(make_db, 
     assert len(plan.held_keys) == 30 and len(plan.fixed_keys) == 30
     assert comparisons == []
     assert len(plan.decisions) == 30  # one per table: the same question is asked once per table
+
+
+def test_steps_with_the_same_statement_merge_however_it_is_spelt():
+    def finding(key: str, sql: str) -> dict:
+        return {"check": "fk_unindexed", "severity": "medium", "category": "relationships", "key": key,
+                "schema": "public", "table": "t", "column": "x", "object": "public.t.x", "evidence": {},
+                "remediation_sql": sql}
+
+    plan = plan_fixes([finding("a", "CREATE INDEX t_x_idx ON public.t (x);"),
+                       finding("b", 'create index  t_x_idx on "public"."t" ("x")'),
+                       finding("c", "CREATE INDEX t_x_idx ON public.t (x) WHERE x > 1")])
+    assert [step.keys for step in plan.phase_steps("indexes")] == [["a", "b"], ["c"]]

@@ -148,3 +148,21 @@ def test_bench_reports_the_demo_per_phase(embedded_server, demo_url):
                             "report_30_audit_s", "report_30_notebook_execution_s"}
     assert figures["report_demo_s"] > 0 and figures["report_30_s"] > 0
     assert sum(figures[f"report_demo_{p}_s"] for p in phases) == pytest.approx(figures["report_demo_s"], abs=0.1)
+
+
+@pytest.mark.parametrize("name", ["relationship_audit", "migration_audit", "table_explorer", "schema_drift"])
+def test_notebook_defaults_are_the_ones_papermill_reads(name):
+    import ast
+
+    import papermill
+
+    from auditlib.report.pipeline import notebook_defaults
+
+    path = notebook_path(name)
+    expected = {}
+    for parameter, spec in papermill.inspect_notebook(str(path)).items():
+        try:
+            expected[parameter] = ast.literal_eval(spec["default"])
+        except (ValueError, SyntaxError):
+            continue
+    assert notebook_defaults(path) == expected and expected

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -104,12 +105,9 @@ class Graph:
         wanted = set(schemas)
         self.scope: list[Table] = sorted(t for t in self.relations if t[0] in wanted)
         self.columns: dict[Table, list[dict]] = defaultdict(list)
-        for record in _records(catalog.columns):
-            key = (record["schema"], record["table"])
-            if key in self.relations:
-                self.columns[key].append(record)
-        for cols in self.columns.values():
-            cols.sort(key=lambda c: c["position"])
+        for key in self.relations:  # the catalog's index of columns by table, not a pass over every column
+            if catalog.table_columns(*key):
+                self.columns[key] = sorted(catalog.table_columns(*key), key=lambda c: c["position"])
         self.primary_keys = {key: list(catalog.primary_key(*key)) for key in self.relations}
 
         references = list(analysis.declared)
@@ -574,3 +572,26 @@ def _add_cascade_paths(model: Graph, shape: IssueShape, evidence: dict) -> None:
                                        match.group(2).strip()), model, outline=child[0] == protected[0])
             parent = child[0]
 
+
+SHARED_GRAPHS = 4  # graphs kept by shared_graph: the report's ER diagrams and its per-finding ones (schemas="all")
+_shared: list[tuple[tuple, Any, Graph]] = []  # (the objects, the schemas, their graph), the most recent last
+_shared_lock = threading.Lock()
+
+
+def shared_graph(catalog: Catalog, config: AuditConfig | None = None, findings: pd.DataFrame | None = None,
+                 schemas: list[str] | str | None = None, analysis: Analysis | None = None) -> Graph:
+    """``Graph(...)`` for these arguments, built once for consecutive diagrams of the same objects: the report draws
+    the core entities, the overview and every domain of one audit, and at 1,000 tables each graph took a second.
+    The same objects (by identity) give the same graph, so do not change a catalog or findings in place between
+    diagrams."""
+    objects = (catalog, config, findings, analysis)
+    scope = tuple(schemas) if isinstance(schemas, list) else schemas
+    with _shared_lock:  # one thread builds a graph, the others wait for it
+        for index, entry in enumerate(_shared):
+            if all(a is b for a, b in zip(entry[0], objects, strict=True)) and entry[1] == scope:
+                _shared.append(_shared.pop(index))  # by position: entries hold DataFrames, which == can't compare
+                return entry[2]
+        graph = Graph(catalog, config, findings, schemas, analysis=analysis)
+        _shared.append((objects, scope, graph))
+        del _shared[:-SHARED_GRAPHS]
+        return graph

@@ -33,6 +33,7 @@ from auditlib.diagrams.graph import (
     _split,
     cascade_tree,
     issue_shape,
+    shared_graph,
 )
 from auditlib.diagrams.render import FONT, Diagram, _html, _new_diagram, _text, node_id
 from auditlib.findings import SEVERITIES, evidence_dict
@@ -168,7 +169,7 @@ def er_overview(catalog: Catalog, findings: pd.DataFrame | None = None, config: 
     """Every audited table clustered by domain (with greyed tables they reference elsewhere), or — past
     ``max_nodes`` nodes — the domain-level summary (one node per domain, edges weighted by foreign-key counts).
     ``hide_hubs`` leaves out the edges into tables most others reference (the tenant root, users)."""
-    model = Graph(catalog, config, findings, schemas, analysis=analysis)
+    model = shared_graph(catalog, config, findings, schemas, analysis=analysis)
     summary = _domain_summary(model, max_nodes)
     externals = _externals(model, model.scope)
     if len(model.scope) + len(externals) > max_nodes:
@@ -189,7 +190,7 @@ def er_core(catalog: Catalog, extra_tables: Iterable[str | Table] = (), findings
     """The core entities: ``extra_tables`` (``"schema.table"`` or ``(schema, table)``, e.g. the tables of the
     report's top issues, highlighted) plus the audited tables most other tables reference, up to ``max_tables``,
     with every reference among them drawn. Unknown names in ``extra_tables`` are left out."""
-    model = Graph(catalog, config, findings, schemas, analysis=analysis)
+    model = shared_graph(catalog, config, findings, schemas, analysis=analysis)
     scope = set(model.scope)
     referrers: dict[Table, set[Table]] = defaultdict(set)
     for ref in model.references:
@@ -225,7 +226,7 @@ def er_core(catalog: Catalog, extra_tables: Iterable[str | Table] = (), findings
 def er_summary(catalog: Catalog, findings: pd.DataFrame | None = None, config: AuditConfig | None = None,
                max_nodes: int = 150, schemas: list[str] | None = None, analysis: Analysis | None = None) -> Diagram:
     """The domain-level summary: one node per domain with its table count, edges weighted by foreign keys."""
-    return _domain_summary(Graph(catalog, config, findings, schemas, analysis=analysis), max_nodes)
+    return _domain_summary(shared_graph(catalog, config, findings, schemas, analysis=analysis), max_nodes)
 
 
 def _domain_summary(model: Graph, max_nodes: int) -> Diagram:
@@ -304,7 +305,7 @@ def er_domains(catalog: Catalog, findings: pd.DataFrame | None = None, config: A
     referenced tables alone would overflow a part, they are drawn as one node per domain instead. With
     ``names_only`` each table is its name alone (a map of the domain a fifth the size, for a report that has the
     columns in its overview)."""
-    model = Graph(catalog, config, findings, schemas, analysis=analysis)
+    model = shared_graph(catalog, config, findings, schemas, analysis=analysis)
     members: dict[str, list[Table]] = defaultdict(list)
     for key in model.scope:
         members[model.domain(key)].append(key)
@@ -368,7 +369,7 @@ def er_ego(catalog: Catalog, schema: str, table: str, hops: int = 1, findings: p
            config: AuditConfig | None = None, max_nodes: int = 150, analysis: Analysis | None = None) -> Diagram:
     """A table and the tables within ``hops`` references of it, both directions (nearest kept past
     ``max_nodes``)."""
-    model = Graph(catalog, config, findings, schemas="all", analysis=analysis)
+    model = shared_graph(catalog, config, findings, schemas="all", analysis=analysis)
     centre = (schema, table)
     if centre not in model.relations:
         raise KeyError(f"{schema}.{table} is not a table of this catalog")
@@ -401,7 +402,7 @@ def cascade_diagram(catalog: Catalog, schema: str, table: str, config: AuditConf
     """The cascade tree of deleting one row of ``schema.table``: red edges delete, blue edges set NULL, grey edges
     block the delete; protected tables (``cascade.protected_tables``) are filled red."""
     config = config or AuditConfig()
-    model = Graph(catalog, config, findings, schemas="all", analysis=analysis)
+    model = shared_graph(catalog, config, findings, schemas="all", analysis=analysis)
     root = (schema, table)
     if root not in model.relations:
         raise KeyError(f"{schema}.{table} is not a table of this catalog")
@@ -458,7 +459,7 @@ def finding_diagram(catalog: Catalog, finding: pd.Series | dict, config: AuditCo
     marked), the tables its evidence names, and for a missing foreign key the missing edge dashed."""
     record = dict(finding)
     config = config or AuditConfig()
-    model = Graph(catalog, config, findings, schemas="all", analysis=analysis)
+    model = shared_graph(catalog, config, findings, schemas="all", analysis=analysis)
     evidence = evidence_dict(record.get("evidence"))
     check = str(record.get("check") or "finding")
     focus: list[Table] = []

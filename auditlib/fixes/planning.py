@@ -150,23 +150,24 @@ class _Planner:
 
     def __init__(self, records: list[dict[str, Any]], catalog: Catalog | None):
         self.catalog = catalog
-        self.steps: list[Step] = []
+        self.steps: dict[int, Step] = {}  # by id(step), in the order planned (a step is dropped in O(1))
         self.by_identity: dict[tuple[str, str], Step] = {}
         self.decisions: list[Decision] = []
         self.decision_of: dict[tuple[str, str | None], Decision] = {}  # (question, table) → its decision
-        self.policies_of: dict[str, dict[str, list[dict[str, Any]]]] = {}  # schema → table → policy rows
+        self.policies_of: dict[str, dict[str, list[dict[str, Any]]]] | None = None  # schema → table → policy rows
         self.orphans = {(r["schema"], r["table"], r["column"]): r for r in records if r["check"] == "orphan_rows"}
         self.tenant_nulls = {(r["schema"], r["table"], r["column"]): r for r in records
                              if r["check"] == "tenant_null_rows"}
         self.order = 0
         self.validated: dict[tuple[str, str], Step | None] = {}
         self.notes: list[Decision] = []  # choices the plan made conservatively, for a person to confirm
+        self._function_sources: dict[tuple[str, str], list[str | None]] | None = None
 
     # -- adding ---------------------------------------------------------------------------------------------------
     def add(self, step: Step) -> Step:
         """Add a step, merged with an identical one already planned (same phase, same normalised statement)."""
         try:
-            identity = _deparse(pglast.parse_sql(step.sql)[0].stmt)
+            identity = _statement_identity(step.sql)
         except pglast.parser.ParseError:
             identity = " ".join(step.sql.split())
         step.identity = identity
@@ -177,7 +178,7 @@ class _Planner:
             return existing
         self.order += 1
         self.by_identity[(step.phase, identity)] = step
-        self.steps.append(step)
+        self.steps[id(step)] = step
         return step
 
     def hold(self, record: dict[str, Any], question: str, sql: str = "", follow_up: Iterable[str] = (),
@@ -558,8 +559,8 @@ class _Planner:
     def finish(self) -> None:
         """Checks that need every step: a trigger's function writes columns that exist (or are added); row level
         security is switched on only where a policy keeps today's access."""
-        added = {(s.table, c) for s in self.steps if s.phase == "schema" for c in _added_columns(s.sql)}
-        for step in list(self.steps):
+        added = {(s.table, c) for s in self.steps.values() if s.phase == "schema" for c in _added_columns(s.sql)}
+        for step in list(self.steps.values()):
             if step.phase == "schema" and step.notes and step.notes[0].startswith("trigger function: "):
                 self.check_trigger(step, added)
             if step.phase == "constraints" and "ENABLE ROW LEVEL SECURITY" in step.sql:
@@ -570,17 +571,17 @@ class _Planner:
         backfills add rows there, and what the audit finds in them can change."""
         if self.catalog is None:
             return set()
-        triggers, functions = self.catalog.triggers, self.catalog.functions
+        update_triggers: dict[tuple[str, str], list[dict[str, Any]]] = {}  # by table, in the catalog's order
+        for trigger in self.catalog.triggers.to_dict("records"):
+            if "UPDATE" in [e.upper() for e in trigger["events"]]:
+                update_triggers.setdefault((trigger["schema"], trigger["table"]), []).append(trigger)
         written: set[str] = set()
-        for step in self.steps:
+        for step in self.steps.values():
             if step.phase != "data" or not step.table:
                 continue
             schema, _, name = step.table.partition(".")
-            fired = triggers[(triggers["schema"] == schema) & (triggers["table"] == name)
-                             & triggers["events"].map(lambda events: "UPDATE" in [e.upper() for e in events])]
-            for trigger in fired.to_dict("records"):
-                source = functions[(functions["schema"] == trigger["function_schema"])
-                                   & (functions["name"] == trigger["function_name"])]["source"]
+            for trigger in update_triggers.get((schema, name), []):
+                source = self.function_sources().get((trigger["function_schema"], trigger["function_name"]), [])
                 targets = {_qualify(t.replace('"', "")) for s in source for t in _WRITES.findall(s or "")}
                 if targets:
                     step.notes.append(f"fires trigger {trigger['name']}, which writes to {', '.join(sorted(targets))}")
@@ -588,9 +589,9 @@ class _Planner:
         return written
 
     def drop(self, step: Step) -> None:
-        # Found by identity: list.remove compares with Step's dataclass __eq__, every field of every step before it,
-        # which made a plan of 1,000 tables take minutes.
-        del self.steps[list(map(id, self.steps)).index(id(step))]
+        # By identity: list.remove compared with Step's dataclass __eq__, every field of every step before it, which
+        # made a plan of 1,000 tables take minutes (and a search by id still made it quadratic).
+        del self.steps[id(step)]
         self.by_identity.pop((step.phase, step.identity), None)
 
     def check_trigger(self, step: Step, added: set[tuple[str | None, str]]) -> None:
@@ -604,12 +605,11 @@ class _Planner:
                 self.hold({**record, "key": key}, f"The trigger on {step.table} runs {function}: without the "
                           "catalog the planner cannot check which columns it writes. Check, then apply.", step.sql)
             return
-        functions = self.catalog.functions
-        rows = functions[(functions["schema"] == (schema or "public")) & (functions["name"] == name)]
+        sources = self.function_sources().get((schema or "public", name))
         table_schema, _, table_name = (step.table or "").partition(".")
         existing = {c["name"] for c in self.catalog.table_columns(table_schema, table_name)}
         existing |= {c for (t, c) in added if t == step.table}
-        written = set().union(*(_new_columns_written(s or "") for s in rows["source"])) if len(rows) else None
+        written = set().union(*(_new_columns_written(s or "") for s in sources)) if sources else None
         missing = sorted(written - existing) if written is not None else None
         if missing is None or missing:
             self.drop(step)
@@ -619,10 +619,20 @@ class _Planner:
                 self.hold({**record, "key": key}, f"The trigger on {step.table} would fail on every UPDATE: {why}. "
                           "Which function should keep its timestamp (or which column should it write)?", step.sql)
 
+    def function_sources(self) -> dict[tuple[str, str], list[str | None]]:
+        """The source of every overload of each function, by (schema, name) (indexed once, not filtered per
+        trigger)."""
+        if self._function_sources is None:
+            functions = self.catalog.functions
+            self._function_sources = {}
+            for schema, name, source in zip(functions["schema"], functions["name"], functions["source"], strict=True):
+                self._function_sources.setdefault((schema, name), []).append(source)
+        return self._function_sources
+
     def check_rls(self, step: Step) -> None:
         schema, _, name = (step.table or "").partition(".")
         has_policy = any(s.phase == "schema" and s.table == step.table and s.sql.startswith("CREATE POLICY")
-                         for s in self.steps)
+                         for s in self.steps.values())
         if self.catalog is not None:
             has_policy = has_policy or name in self.schema_policies(schema)
         if has_policy:
@@ -670,17 +680,18 @@ class _Planner:
 
     def schema_policies(self, schema: str) -> dict[str, list[dict[str, Any]]]:
         """The policies of a schema's tables, by table name in order (read once per schema, not once per table)."""
-        if schema not in self.policies_of:
-            policies = self.catalog.policies
-            self.policies_of[schema] = {table: rows.to_dict("records") for table, rows
-                                        in policies[policies["schema"] == schema].groupby("table", sort=True)}
-        return self.policies_of[schema]
+        if self.policies_of is None:  # every schema's at once: one pass over the policies, not a groupby each
+            by_schema: dict[str, dict[str, list[dict[str, Any]]]] = {}
+            for row in self.catalog.policies.to_dict("records"):
+                by_schema.setdefault(row["schema"], {}).setdefault(row["table"], []).append(row)
+            self.policies_of = {name: dict(sorted(tables.items())) for name, tables in by_schema.items()}
+        return self.policies_of.get(schema, {})
 
     def ordered_steps(self) -> list[Step]:
         """Steps in phase order; inside a phase by rank, and data steps after the steps that fill what they read."""
         ordered: list[Step] = []
         for phase in PHASES:
-            steps = sorted((s for s in self.steps if s.phase == phase.name), key=lambda s: s.rank)
+            steps = sorted((s for s in self.steps.values() if s.phase == phase.name), key=lambda s: s.rank)
             ordered.extend(_dependency_order(steps) if phase.name == "data" else steps)
         return ordered
 
@@ -699,6 +710,19 @@ def _dependency_order(steps: list[Step]) -> list[Step]:
         ordered.append(ready)
         remaining.remove(ready)
     return ordered
+
+
+_POSITION = re.compile(r',?"(?:location|stmt_location|stmt_len)":-?\d+')
+
+
+def _statement_identity(sql: str) -> str:
+    """What makes two steps the same statement: the parse tree of the first statement without its positions in the
+    text, so spacing, case and quoting do not count. Read from libpg_query's JSON: building pglast's Python tree
+    and printing it back took most of a large plan's time."""
+    tree = pglast.parser.parse_sql_json(sql)
+    if tree.count('{"stmt":') > 1:  # keys are never escaped: this counts the statements
+        tree = pglast.parser.parse_sql_json(next(iter(pglast.parser.split(sql))))
+    return _POSITION.sub("", tree)
 
 
 def _rangevar_sql(rangevar: ast.RangeVar) -> str:

@@ -43,8 +43,12 @@ def styled(html: str, *, cells: bool = False) -> str:
     """``html`` with the report's look as inline styles on its ``al-*`` blocks (and on table cells with ``cells``);
     a style already on an element wins over the added one."""
 
+    styled_tags = {*TAG_STYLES, *(("td", "th") if cells else ())}
+
     def restyle(match: re.Match) -> str:
         tag, attributes, closing = match.group(1).lower(), match.group(2), match.group(3)
+        if tag not in styled_tags and not any(name in attributes for name in CLASS_STYLES):
+            return match.group(0)  # most tags: nothing to add
         found = dict(_ATTRIBUTE.findall(attributes))
         added = [CLASS_STYLES[name] for name in found.get("class", "").split() if name in CLASS_STYLES]
         if tag in TAG_STYLES:

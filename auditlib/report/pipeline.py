@@ -4,6 +4,7 @@ with nbconvert."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import pickle
 import re
 import shutil
@@ -48,7 +49,9 @@ def open_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", mi
         parameters = {"migrations": migrations_dir, "min_severity": min_severity}
     else:
         parameters = {"schemas": ", ".join(schemas or []) or "default", "min_severity": min_severity}
-    return Report(result, title=title, min_severity=min_severity, parameters=parameters)
+    report = Report(result, title=title, min_severity=min_severity, parameters=parameters)
+    report.lay_out_diagrams()  # Graphviz works alongside the notebook's first sections
+    return report
 
 
 def audit_for_report(*, demo: bool = False, dsn_env: str = "", snapshot: str = "", migrations_dir: str = "",
@@ -170,6 +173,10 @@ def report_exporter():
     exporter = ReportExporter(template_name="auditlib_report", extra_template_basedirs=[str(template_dir())],
                               exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.template  # noqa: B018 -- compiles the Jinja templates now, not during the export
+    import nbformat
+
+    # and parses the template's stylesheets, the same in every page, for prune_stylesheets
+    _parse_stylesheets(exporter.from_notebook_node(nbformat.v4.new_notebook())[0])
     return exporter
 
 
@@ -206,7 +213,7 @@ def prune_stylesheets(page: str) -> str:
     """The page with JupyterLab's large stylesheets cut to the rules it can use: a rule stays when one of its
     selectors names only classes that occur in the page (rules without classes, ``:root`` variables, ``@font-face``
     and the like always stay). The report's look is unchanged; the file loses most of the 240 KB."""
-    classes = {name for match in _CLASS_ATTRIBUTE.finditer(page) for name in match.group(1).split()}
+    classes = set(" ".join(_CLASS_ATTRIBUTE.findall(page)).split())
 
     def prune(match: re.Match) -> str:
         if len(match.group(2)) < PRUNED_STYLESHEET_CHARS:
@@ -217,23 +224,52 @@ def prune_stylesheets(page: str) -> str:
 
 
 def _used_rules(css: str, classes: set[str]) -> str:
+    kept = []
+    for kind, selectors, text in _stylesheet_rules(css):
+        if kind == "rule":
+            if any(all(name in classes for name in names) for names in selectors):
+                kept.append(text)
+        elif kind == "block":  # @media, @supports: the rules inside, when any is used
+            inner = _used_rules(text, classes)
+            if inner:
+                kept.append(selectors.format(inner))
+        else:
+            kept.append(text)  # @font-face, @keyframes, @page, …
+    return "\n".join(kept)
+
+
+@functools.lru_cache(maxsize=32)
+def _stylesheet_rules(css: str) -> tuple[tuple[str, Any, str], ...]:
+    """A stylesheet's rules, parsed once (the template's stylesheets are the same in every report, and
+    ``report_exporter`` parses them in the background): ``("rule", classes of each selector, rule)``,
+    ``("block", "@media …{{{}}}", inner stylesheet)`` or ``("keep", "", rule)``."""
     # tinycss2 comes with nbconvert (through bleach[css]).
     import tinycss2
 
-    kept = []
+    rules: list[tuple[str, Any, str]] = []
     for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
         if rule.type == "qualified-rule":
             selectors = tinycss2.serialize(rule.prelude).split(",")
-            if any(all(name in classes for name in _SELECTOR_CLASS.findall(_NEGATION.sub("", selector)))
-                   for selector in selectors):
-                kept.append(rule.serialize())
+            rules.append(("rule", tuple(tuple(_SELECTOR_CLASS.findall(_NEGATION.sub("", selector)))
+                                        for selector in selectors), rule.serialize()))
         elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content is not None:
-            inner = _used_rules(tinycss2.serialize(rule.content), classes)
-            if inner:
-                kept.append(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}{{{inner}}}")
+            prelude = f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}".replace("{", "{{").replace("}", "}}")
+            rules.append(("block", prelude + "{{{}}}", tinycss2.serialize(rule.content)))
         elif rule.type == "at-rule":
-            kept.append(rule.serialize())  # @font-face, @keyframes, @page, …
-    return "\n".join(kept)
+            rules.append(("keep", "", rule.serialize()))
+    return tuple(rules)
+
+
+def _parse_stylesheets(page: str) -> None:
+    """Parse the large stylesheets of a page into ``_stylesheet_rules``' cache."""
+    def parse(css: str) -> None:
+        for kind, _, text in _stylesheet_rules(css):
+            if kind == "block":
+                parse(text)
+
+    for match in _STYLE_BLOCK.finditer(page):
+        if len(match.group(2)) >= PRUNED_STYLESHEET_CHARS:
+            parse(match.group(2))
 
 
 def add_table_of_contents(page: str) -> str:
@@ -263,11 +299,11 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     place of the last good report when execution fails.
 
     For the audit notebooks the audit runs here while the kernel starts (and imports what the report needs), and the
-    notebook shows that audit (its ``audit_file`` parameter) instead of running it again. ``timings`` (a
-    ``ReportTimings``) receives where the time went.
+    notebook shows that audit (its ``audit_file`` parameter) instead of running it again; papermill is imported and
+    the kernel installed when missing (``ensure_kernel``) while the audit runs. ``timings`` (a ``ReportTimings``)
+    receives where the time went.
     """
     timings = timings if timings is not None else ReportTimings()
-    papermill = import_notebook_tools()
     parameters = dict(parameters or {})
     source = notebook_path(notebook)
     output_dir = Path(output_dir)
@@ -292,18 +328,21 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
         if audit is not None:
             audit.start()
         try:
-            papermill.execute_notebook(str(source), str(partial), parameters=parameters, progress_bar=progress,
-                                       kernel_name="python3", cwd=str(output_dir), execution_timeout=timeout_s,
-                                       language="python", log_output=False, stdout_file=None, stderr_file=None,
-                                       request_save_on_cell_execute=False,  # written once, not twice per cell
-                                       # the warm-up overlaps the audit; without one it would only add to the start
-                                       extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_WARM_UP}"] if audit else [],
-                                       on_notebook_start=_on_kernel_ready(timings, audit, exporter.start),
-                                       **kernel_options())
-        except papermill.PapermillExecutionError as error:
-            partial.unlink(missing_ok=True)
-            raise ReportError(f"The notebook {source.name} failed in cell {error.exec_count}: {error.ename}: "
-                              f"{error.evalue}") from None
+            ensure_kernel()  # these two while the audit runs
+            papermill = import_notebook_tools()
+            try:
+                papermill.execute_notebook(
+                    str(source), str(partial), parameters=parameters, progress_bar=progress, kernel_name="python3",
+                    cwd=str(output_dir), execution_timeout=timeout_s, language="python", log_output=False,
+                    stdout_file=None, stderr_file=None,
+                    request_save_on_cell_execute=False,  # written once, not twice per cell
+                    # the warm-up overlaps the audit; without one it would only add to the start
+                    extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_WARM_UP}"] if audit else [],
+                    on_notebook_start=_on_kernel_ready(timings, audit, exporter.start), **kernel_options())
+            except papermill.PapermillExecutionError as error:
+                partial.unlink(missing_ok=True)
+                raise ReportError(f"The notebook {source.name} failed in cell {error.exec_count}: {error.ename}: "
+                                  f"{error.evalue}") from None
         finally:
             # A kernel that failed to start never reached the hook: the audit ends before its folder goes (an
             # interrupted report does not wait: the thread ends with the process).
@@ -352,6 +391,9 @@ def warm_up_kernel() -> None:
     import auditlib.diagrams  # noqa: F401
     import auditlib.fixes  # noqa: F401
     import auditlib.report  # noqa: F401
+    from auditlib.checks import load_checks
+
+    load_checks()  # the sections list the checks that ran and their documentation
 
     figure = go.Figure(go.Bar(x=["a"], y=[1], marker_color="#000", hovertemplate="%{x}<extra></extra>", name="a"))
     figure.update_layout(title={"text": "a", "x": 0.01}, template="plotly_white", font={"family": "sans-serif"},
@@ -395,17 +437,27 @@ def notebook_audit(notebook: str, source: Path, parameters: dict[str, Any],
 
 def notebook_defaults(path: Path) -> dict[str, Any]:
     """The default of every parameter of a notebook's parameters cell (``papermill --help-notebook`` reads the
-    same cell)."""
+    same cell): its assignments of literals. Read with ``ast``, not papermill, so the audit can start before
+    papermill is imported."""
     import ast
+    import json
 
-    import papermill
-
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    cell = next((c for c in cells if c.get("cell_type") == "code"
+                 and "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if cell is None:
+        return {}
+    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
     defaults = {}
-    for name, spec in papermill.inspect_notebook(str(path)).items():
-        try:
-            defaults[name] = ast.literal_eval(spec["default"])
-        except (ValueError, SyntaxError):
-            continue
+    for statement in ast.parse(source).body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else \
+            [statement.target] if isinstance(statement, ast.AnnAssign) and statement.value is not None else []
+        for target in targets:
+            if isinstance(target, ast.Name):
+                try:
+                    defaults[target.id] = ast.literal_eval(statement.value)
+                except ValueError:
+                    continue
     return defaults
 
 

@@ -7,6 +7,8 @@ section that renders as nothing, so a section with no content is left out of the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,8 +109,9 @@ class Report:
         self.title = title
         self.parameters = parameters or {}
         self._issues: list[Issue] | None = None
-        self._terms_linked: set[str] = set()
-        self._diagram_graph = None  # the catalog as a graph, built for the first issue diagram  # glossary terms already linked: each is linked where it first appears
+        self._er_layouts: Future | None = None  # the ER diagrams being laid out (lay_out_diagrams)
+        self._terms_linked: set[str] = set()  # glossary terms already linked: each is linked where it first appears
+        self._diagram_graph = None  # the catalog as a graph, built for the first issue diagram
         threshold = self._threshold = severity_rank(min_severity)
         findings = result.findings
         self.findings = findings[findings["severity"].map(severity_rank) <= threshold].reset_index(drop=True) \
@@ -493,7 +496,7 @@ class Report:
         section.add_text("Solid edges are foreign keys labelled with their ON DELETE rule; dashed orange edges are "
                          "references no constraint enforces.")
         domains = []
-        for label, svg in self._er_svgs(diagrams):
+        for label, svg in self._er_layouts.result() if self._er_layouts is not None else self._er_svgs(diagrams):
             if label.startswith("Domain: "):
                 domains.append(f"<h4>{esc(label)}</h4>{svg_html(svg)}")
                 continue
@@ -525,19 +528,34 @@ class Report:
                                    table_html(risky)))
         return section
 
-    def _er_svgs(self, diagrams) -> list[tuple[str, str]]:
+    def lay_out_diagrams(self) -> None:
+        """Start laying out the ER diagrams of ``foreign_keys`` in the background: Graphviz works in other processes
+        while the sections before it are made (the issues and the analysis are made here first, not by two threads
+        at once)."""
+        if self._er_layouts is None and self.catalog and len(self.catalog.tables):
+            from auditlib import diagrams
+
+            self.issues, self.analysis  # noqa: B018
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditlib-diagrams")
+            self._er_layouts = pool.submit(lambda: list(self._er_svgs(diagrams)))
+            pool.shutdown(wait=False)  # its one thread ends with the task
+
+    def _er_svgs(self, diagrams) -> Iterator[tuple[str, str]]:
+        from auditlib.diagrams.render import to_svgs
+
         # the core entities and the tables of the issues on the first screen
         top_tables = sorted({table for issue in self.top_issues() for table in issue.tables})
         core = diagrams.er_core(self.catalog, top_tables, self.findings, self.config, analysis=self.analysis)
         overview = diagrams.er_overview(self.catalog, self.findings, self.config, analysis=self.analysis)
-        result = [("Core entities", diagrams.to_svg(core))]
+        drawn = [("Core entities", core)]
         # One diagram per domain, readable at the page width: maps of table names when the overview below has every
         # table's columns, the tables with their key columns when the overview is a summary of domains.
         for domain, graph in diagrams.er_domains(self.catalog, self.findings, self.config, analysis=self.analysis,
                                                  names_only=overview.kind != "summary").items():
-            result.append((f"Domain: {domain}", diagrams.to_svg(graph)))
-        result.append(("Whole schema", diagrams.to_svg(overview)))
-        return result
+            drawn.append((f"Domain: {domain}", graph))
+        drawn.append(("Whole schema", overview))
+        # laid out side by side, each yielded as soon as it and those before it are ready
+        return zip([label for label, _ in drawn], to_svgs([graph for _, graph in drawn]), strict=True)
 
     @staticmethod
     def _domain_maps_html(blocks: list[str]) -> str:
