@@ -204,26 +204,37 @@ def _code_start(text: str, start: int, end: int) -> int:
     return end
 
 
-def _chunks(text: str, progress: Progress | None = None, name: str = "") -> list[tuple[int, int]]:
-    """(start, end) of every chunk of ``text`` ending at a top-level semicolon; a chunk starts at its first token
-    that is not a comment (a statement's line is that of its first keyword, not of the comments above it)."""
+Parsed = tuple[str | None, ParseError | None]  # a statement's node type, or its parse error
+
+
+def _chunks(text: str, progress: Progress | None = None,
+            name: str = "") -> Iterator[tuple[int, int, Parsed | None]]:
+    """(start, end, parsed) of every chunk of ``text`` ending at a top-level semicolon; a chunk starts at its first
+    token that is not a comment (a statement's line is that of its first keyword, not of the comments above it).
+
+    ``parsed`` is the chunk's parse when it was already made: a piece of the scanner splitter that parses as one
+    statement is one chunk (the parser saw every semicolon in it), so the costly token scan in Python is left for
+    pieces holding more (unbalanced parentheses, BEGIN ATOMIC bodies). Chunks are produced as the text is read, so
+    a big file's chunks are never all held at once."""
     pieces = _pieces(text)
-    chunks: list[tuple[int, int]] = []
     for piece_start, piece_end in pieces if pieces is not None else [(0, len(text))]:
         if progress:
-            progress.update(f"splitting {name}", piece_start // 1000, len(text) // 1000, "kB")
-        if pieces is not None and text.count(";", piece_start, piece_end - 1) == 0:
-            # no semicolon but the one that ends the piece: one chunk, and no need for the (costly) token scan
+            progress.update(f"reading {name}", piece_start // 1000, len(text) // 1000, "kB")
+        if pieces is not None:
             code_start = _code_start(text, piece_start, piece_end)
-            if code_start < piece_end:
-                chunks.append((code_start, piece_end))
-            continue
+            if code_start == piece_end:
+                continue  # white space and comments only
+            parsed, statements = _parse_counted(text[code_start:piece_end])
+            if statements == 1 or text.count(";", piece_start, piece_end - 1) == 0:
+                # one statement, or no semicolon but the one that ends the piece: one chunk, no token scan
+                yield code_start, piece_end, parsed
+                continue
         try:
             tokens = scan(text[piece_start:piece_end])
         except Exception:  # an unterminated quote: the rest of the file is one statement
             if text[piece_start:].strip():
-                chunks.append((piece_start, len(text)))
-            break
+                yield piece_start, len(text), None
+            return
         code_start = None
         for token in tokens:
             if token.name in ("SQL_COMMENT", "C_COMMENT"):
@@ -231,21 +242,34 @@ def _chunks(text: str, progress: Progress | None = None, name: str = "") -> list
             if code_start is None:
                 code_start = piece_start + token.start
             if token.name == "ASCII_59":
-                chunks.append((code_start, piece_start + token.end + 1))
+                yield code_start, piece_start + token.end + 1, None
                 code_start = None
         if code_start is not None:
-            chunks.append((code_start, piece_end))
-    return chunks
+            yield code_start, piece_end, None
 
 
-def _parse(text: str) -> tuple[str | None, ParseError | None]:
-    """The node type of the (first) statement in ``text``, or the parse error. The JSON parser skips building
-    Python nodes, the expensive part of parsing; the node is built later only when something inspects it."""
+def _parse_counted(text: str) -> tuple[Parsed, int]:
+    """The node type of the first statement in ``text`` (or the parse error), and how many statements parsed (0 on
+    an error). The JSON parser skips building Python nodes, the expensive part of parsing; the node is built later
+    only when something inspects it. Only statements after the first carry a ``stmt_location`` (a statement that
+    starts at 0 has none), and the key cannot appear unescaped inside a string of the JSON."""
     try:
-        match = _STATEMENT_TYPE.match(parse_sql_json(text))
+        tree = parse_sql_json(text)
     except ParseError as error:
-        return None, error
-    return (match.group(1) if match else None), None
+        return (None, error), 0
+    match = _STATEMENT_TYPE.match(tree)
+    if match is None:
+        return (None, None), 0
+    return (match.group(1), None), 1 + tree.count('"stmt_location":')
+
+
+def _parse(text: str) -> Parsed:
+    """The node type of the (first) statement in ``text``, or the parse error."""
+    return _parse_counted(text)[0]
+
+
+# A chunk that does not parse alone may parse with the next ones (BEGIN ATOMIC bodies): how many are tried.
+_MERGE_AHEAD = 5
 
 
 def split_parsed(text: str, progress: Progress | None = None,
@@ -254,26 +278,30 @@ def split_parsed(text: str, progress: Progress | None = None,
 
     The scanner knows quotes, dollar quotes and comments. Parentheses are not trusted (a broken statement must not
     swallow the next one); a chunk that only parses together with the next ones (BEGIN ATOMIC bodies) is merged.
-    Each statement is parsed once.
+    Each statement is parsed once (a chunk that fails to parse, again with each of the next few). The chunks are
+    read as they come, a few ahead for the merge.
     """
     chunks = _chunks(text, progress, name)
-    index = 0
-    while index < len(chunks):
-        if progress:
-            progress.update(f"parsing {name}", index, len(chunks))
-        start, end = chunks[index]
+    ahead: list[tuple[int, int, Parsed | None]] = []
+    while True:
+        while len(ahead) <= _MERGE_AHEAD:
+            following = next(chunks, None)
+            if following is None:
+                break
+            ahead.append(following)
+        if not ahead:
+            return
+        start, end, parsed = ahead.pop(0)
         chunk = text[start:end]
-        node_type, error = _parse(chunk)
+        node_type, error = parsed if parsed is not None else _parse(chunk)
         if error is not None:
-            for extra in range(1, 6):
-                if index + extra >= len(chunks):
-                    break
-                candidate = text[start:chunks[index + extra][1]]
+            for extra in range(len(ahead)):
+                candidate = text[start:ahead[extra][1]]
                 candidate_type, candidate_error = _parse(candidate)
                 if candidate_error is None and "ATOMIC" in candidate.upper():
-                    chunk, node_type, error, index = candidate, candidate_type, None, index + extra
+                    chunk, node_type, error = candidate, candidate_type, None
+                    del ahead[:extra + 1]
                     break
-        index += 1
         if chunk.strip(" \t\r\n;"):  # a chunk starts at code, so this only drops empty statements (";")
             yield start, chunk.strip(), node_type, error
 
