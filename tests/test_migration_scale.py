@@ -87,6 +87,21 @@ def test_line_numbers_and_parsing_of_a_big_file_take_one_pass(tmp_path, monkeypa
         position = start + len(statement.text)
 
 
+def test_meta_command_lines_are_found_by_their_first_character_only():
+    """Only a line whose first non-blank character is a backslash is a psql meta-command; backslashes inside a
+    line (E'' strings, regular expressions) are not, and the blanked text keeps every offset."""
+    text = ("SELECT E'a\\\\nb', 'x' ~ '\\\\d+';\n"     # 1: backslashes inside the line
+            "  \\set ON_ERROR_STOP on\r\n"          # 2: a meta-command after blanks, CRLF
+            "\\i other.sql\n"                       # 3
+            "SELECT 1; \\echo not at the start\n"   # 4
+            "\t\\gexec")                            # 5: at the end, without a newline
+    cleaned, found = reading.blank_meta_commands(text)
+    assert found == [(2, "\\set ON_ERROR_STOP on"), (3, "\\i other.sql"), (5, "\\gexec")]
+    assert len(cleaned) == len(text) and cleaned.count("\n") == text.count("\n")
+    assert cleaned.splitlines()[0] == text.splitlines()[0] and cleaned.splitlines()[3] == text.splitlines()[3]
+    assert "\\" not in "".join(cleaned.splitlines()[1:3]) + cleaned.splitlines()[4]
+
+
 @pytest.mark.slow
 def test_a_5_mb_file_is_read_in_seconds(tmp_path):
     write_files(tmp_path, {"20231001_big.sql": big_migration(5_000_000).encode()})

@@ -22,7 +22,6 @@ from pglast.parser import split as scanner_split
 
 from auditlib.migrations.progress import Progress
 
-_META_COMMAND = re.compile(r"^[^\S\n]*\\[^\n]*", re.M)  # a line whose first non-blank character is a backslash
 # Markers by which migration runners let one file run outside a transaction: goose, dbmate, sqlx, golang-migrate's
 # x-multi-statement users, Flyway's per-script config comment.
 _NO_TRANSACTION = re.compile(r"^\s*--\s*(?:\+goose\s+NO\s+TRANSACTION|migrate:(?:up|down)\b[^\n]*transaction:false"
@@ -99,6 +98,22 @@ class LineIndex:
         return bisect_left(self.newlines, offset) + 1
 
 
+class _LineCounter:
+    """Line numbers of offsets asked for in increasing order: the newlines between one offset and the next are
+    counted, so a whole file costs one pass and no index (an earlier offset is counted from the start)."""
+
+    def __init__(self, text: str):
+        self.text, self.offset, self.line = text, 0, 1
+
+    def line_of(self, offset: int) -> int:
+        """The 1-based line holding the character at ``offset``."""
+        if offset < self.offset:
+            return self.text.count("\n", 0, offset) + 1
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
 # -- discovery and splitting --------------------------------------------------------------------------------------
 def discover(folder: str | Path) -> tuple[Path, list[Path]]:
     """The SQL files of a folder in apply order (lexical by relative path; only up.sql where a folder has one)."""
@@ -140,17 +155,31 @@ def read_sql_file(path: Path) -> tuple[str, InvalidUtf8 | None]:
                                                    offset=offset, byte=data[offset])
 
 
+def _meta_command_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line whose first non-blank character is a backslash. Only the backslashes of the text
+    are visited, and at most one per line: a file without any costs one search."""
+    position = text.find("\\")
+    while position >= 0:
+        line_start = text.rfind("\n", 0, position) + 1
+        line_end = text.find("\n", position)
+        line_end = len(text) if line_end < 0 else line_end
+        if not text[line_start:position].strip():  # blank before the backslash (no newline: it starts the line)
+            yield line_start, line_end
+        # the first backslash of a line decides: a later one is not its first non-blank character
+        position = text.find("\\", line_end)
+
+
 def blank_meta_commands(text: str) -> tuple[str, list[tuple[int, str]]]:
     """Replace psql meta-command lines (``\\i``, ``\\set`` …) by spaces, keeping offsets; return them with lines."""
-    matches = list(_META_COMMAND.finditer(text))
-    if not matches:
+    spans = list(_meta_command_spans(text))
+    if not spans:
         return text, []
-    lines = LineIndex(text)
-    found, pieces, previous = [], [], 0
-    for match in matches:
-        found.append((lines.line_of(match.start()), match.group().strip()))
-        pieces += [text[previous:match.start()], " " * (match.end() - match.start())]
-        previous = match.end()
+    found, pieces, previous, line = [], [], 0, 1
+    for start, end in spans:
+        line += text.count("\n", previous, start)
+        found.append((line, text[start:end].strip()))
+        pieces += [text[previous:start], " " * (end - start)]
+        previous = end
     pieces.append(text[previous:])
     return "".join(pieces), found
 
@@ -337,14 +366,15 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> Migrati
         del text
         for line, command in meta:
             statements.append(Statement(name, line, command, len(statements), meta_command=True))
-        lines = LineIndex(cleaned)
+        lines = _LineCounter(cleaned)
         for offset, chunk, node_type, error in split_parsed(cleaned, progress, name):
             line = lines.line_of(offset)
             statement = Statement(name, line, chunk, len(statements), node_type=node_type)
             if error is not None:
                 message, position = (error.args + (None,))[:2]
                 statement.parse_error = str(message)
-                statement.error_line = lines.line_of(offset + position) if isinstance(position, int) else line
+                statement.error_line = (line + cleaned.count("\n", offset, offset + position)
+                                        if isinstance(position, int) else line)
             statements.append(statement)
     position = {name: number for number, name in enumerate(files)}
     statements.sort(key=lambda s: (position[s.file], s.line, s.index))
