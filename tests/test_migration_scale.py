@@ -102,6 +102,29 @@ def test_meta_command_lines_are_found_by_their_first_character_only():
     assert "\\" not in "".join(cleaned.splitlines()[1:3]) + cleaned.splitlines()[4]
 
 
+def test_origins_follow_renames_of_tables_and_columns(tmp_path):
+    """Each object keeps the file and line that created it through renames of its table (by name, by schema) and
+    of its columns; a rename moves only the keys under that table (an index by table, not a pass over all)."""
+    from auditlib.migrations import AppliedStatement, origins
+
+    tables = 200
+    write_files(tmp_path, {
+        "001.sql": "\n".join(f"CREATE TABLE t_{n} (id int);" for n in range(tables)),
+        "002.sql": "\n".join(f"ALTER TABLE t_{n} ADD COLUMN note text;" for n in range(tables)),
+        "003.sql": "\n".join(f"ALTER TABLE t_{n} RENAME TO u_{n};" for n in range(tables)),
+        "004.sql": "CREATE TABLE t_0 (id int);\nALTER TABLE u_1 RENAME COLUMN note TO body;\n"
+                   "CREATE SCHEMA archive;\nALTER TABLE u_2 SET SCHEMA archive;\nDROP TABLE u_3;\n"})
+    folder = load_folder(tmp_path)
+    found = origins([AppliedStatement(statement, ok=True) for statement in folder.parsed()])
+
+    assert found[("public", "u_0")] == ("001.sql", 1) and found[("public", "u_0", "note")] == ("002.sql", 1)
+    assert found[("public", "t_0")] == ("004.sql", 1) and ("public", "t_0", "note") not in found
+    assert found[("public", "u_1", "body")] == ("002.sql", 2) and ("public", "u_1", "note") not in found
+    assert found[("archive", "u_2")] == ("001.sql", 3) and found[("archive", "u_2", "note")] == ("002.sql", 3)
+    assert ("public", "u_3") not in found and ("public", "u_2") not in found
+    assert found[("public", f"u_{tables - 1}")] == ("001.sql", tables)
+
+
 @pytest.mark.slow
 def test_a_5_mb_file_is_read_in_seconds(tmp_path):
     write_files(tmp_path, {"20231001_big.sql": big_migration(5_000_000).encode()})
