@@ -51,8 +51,8 @@ def test_statement_lines_with_comments_dollar_quotes_and_crlf(tmp_path):
 
 
 def test_line_numbers_and_parsing_of_a_big_file_take_one_pass(tmp_path, monkeypatch):
-    """Linear work, counted instead of timed: each character is scanned at most once, each statement parsed once,
-    and Python nodes are built only for the statements the static pass inspects (DDL, not data)."""
+    """Linear work, counted instead of timed: each statement parsed once, no token scan in Python, and Python nodes
+    built only for the statements the static pass inspects (DDL, not data)."""
     text = big_migration(1_000_000, line_ending="\r\n")
     write_files(tmp_path, {"20231001_big.sql": text.encode()})
     scanned, parsed, built = [0], [0], [0]
@@ -68,7 +68,9 @@ def test_line_numbers_and_parsing_of_a_big_file_take_one_pass(tmp_path, monkeypa
     folder = load_folder(tmp_path)
     inventory = file_inventory(folder)
 
-    assert scanned[0] <= len(text)
+    # the statements of this file each parse alone: none needs the token scan in Python, semicolons in its
+    # strings, comments and function bodies notwithstanding
+    assert scanned[0] == 0
     assert parsed[0] == len(folder.statements)
     inspected = sum(1 for s in folder.statements if s.kind in ("CreateStmt", "AlterTableStmt", "IndexStmt",
                                                                "CreatePolicyStmt", "CreateFunctionStmt",
@@ -83,6 +85,44 @@ def test_line_numbers_and_parsing_of_a_big_file_take_one_pass(tmp_path, monkeypa
         assert statement.line == line
         line += statement.text.count("\n")
         position = start + len(statement.text)
+
+
+def test_meta_command_lines_are_found_by_their_first_character_only():
+    """Only a line whose first non-blank character is a backslash is a psql meta-command; backslashes inside a
+    line (E'' strings, regular expressions) are not, and the blanked text keeps every offset."""
+    text = ("SELECT E'a\\\\nb', 'x' ~ '\\\\d+';\n"     # 1: backslashes inside the line
+            "  \\set ON_ERROR_STOP on\r\n"          # 2: a meta-command after blanks, CRLF
+            "\\i other.sql\n"                       # 3
+            "SELECT 1; \\echo not at the start\n"   # 4
+            "\t\\gexec")                            # 5: at the end, without a newline
+    cleaned, found = reading.blank_meta_commands(text)
+    assert found == [(2, "\\set ON_ERROR_STOP on"), (3, "\\i other.sql"), (5, "\\gexec")]
+    assert len(cleaned) == len(text) and cleaned.count("\n") == text.count("\n")
+    assert cleaned.splitlines()[0] == text.splitlines()[0] and cleaned.splitlines()[3] == text.splitlines()[3]
+    assert "\\" not in "".join(cleaned.splitlines()[1:3]) + cleaned.splitlines()[4]
+
+
+def test_origins_follow_renames_of_tables_and_columns(tmp_path):
+    """Each object keeps the file and line that created it through renames of its table (by name, by schema) and
+    of its columns; a rename moves only the keys under that table (an index by table, not a pass over all)."""
+    from auditlib.migrations import AppliedStatement, origins
+
+    tables = 200
+    write_files(tmp_path, {
+        "001.sql": "\n".join(f"CREATE TABLE t_{n} (id int);" for n in range(tables)),
+        "002.sql": "\n".join(f"ALTER TABLE t_{n} ADD COLUMN note text;" for n in range(tables)),
+        "003.sql": "\n".join(f"ALTER TABLE t_{n} RENAME TO u_{n};" for n in range(tables)),
+        "004.sql": "CREATE TABLE t_0 (id int);\nALTER TABLE u_1 RENAME COLUMN note TO body;\n"
+                   "CREATE SCHEMA archive;\nALTER TABLE u_2 SET SCHEMA archive;\nDROP TABLE u_3;\n"})
+    folder = load_folder(tmp_path)
+    found = origins([AppliedStatement(statement, ok=True) for statement in folder.parsed()])
+
+    assert found[("public", "u_0")] == ("001.sql", 1) and found[("public", "u_0", "note")] == ("002.sql", 1)
+    assert found[("public", "t_0")] == ("004.sql", 1) and ("public", "t_0", "note") not in found
+    assert found[("public", "u_1", "body")] == ("002.sql", 2) and ("public", "u_1", "note") not in found
+    assert found[("archive", "u_2")] == ("001.sql", 3) and found[("archive", "u_2", "note")] == ("002.sql", 3)
+    assert ("public", "u_3") not in found and ("public", "u_2") not in found
+    assert found[("public", f"u_{tables - 1}")] == ("001.sql", tables)
 
 
 @pytest.mark.slow
@@ -273,6 +313,80 @@ def test_tenancy_detection_reads_the_references_a_few_times_not_once_per_root_ca
     assert model.candidates[0]["tables_with_column"] == modules
     assert model.candidates[0]["tables_reaching"] == 2 * modules and model.candidates[0]["tables"] == 3 * modules - 1
     assert CountedReads.reads <= 5  # once per candidate took 300
+
+
+def test_per_table_checks_read_the_catalog_frames_once_not_once_per_table(make_db, monkeypatch):
+    """A migration file of thousands of small tables made two checks quadratic: each filtered a whole catalog frame
+    once per table. Counted instead of timed: the frames are read a fixed number of times, whatever the tables."""
+    import sqlalchemy as sa
+
+    from auditlib.catalog import Catalog, load_catalog
+    from auditlib.checks.exposure import rls_disabled_exposed
+    from auditlib.checks.tenancy import unique_not_tenant_scoped
+    from auditlib.config import AuditConfig
+    from auditlib.model.analysis import Analysis
+    from tests.conftest import stub_sql
+
+    tables = 40
+    sql = ["CREATE TABLE organizations (id uuid PRIMARY KEY);"]
+    for n in range(tables):  # tenant data, each with a global key, RLS off and no grant: both checks report each
+        sql += [f"CREATE TABLE items_{n} (id uuid PRIMARY KEY, organization_id uuid NOT NULL REFERENCES "
+                f"organizations(id), code text UNIQUE);", f"REVOKE ALL ON items_{n} FROM anon, authenticated;"]
+    engine = sa.create_engine(make_db(stub_sql("supabase") + "\n" + "\n".join(sql)))
+    catalog = load_catalog(engine)
+    engine.dispose()
+    config = AuditConfig()
+    analysis = Analysis(catalog, config)
+    assert analysis.tenancy.multi_tenant
+
+    reads = {"indexes": 0, "constraints": 0, "default_privileges": 0}
+    for name in reads:
+        frame = getattr(Catalog, name)
+
+        def counted(self, name=name, frame=frame):
+            reads[name] += 1
+            return frame.fget(self)
+        monkeypatch.setattr(Catalog, name, property(counted))
+    unique = list(unique_not_tenant_scoped(catalog, config, analysis))
+    exposed = list(rls_disabled_exposed(catalog, config))
+
+    assert sorted(f.table for f in unique) == sorted(f"items_{n}" for n in range(tables))
+    assert sum(1 for f in exposed if f.table.startswith("items_")) == tables
+    assert reads["indexes"] <= 2 and reads["constraints"] <= 2 and reads["default_privileges"] <= 2, reads
+
+
+def test_a_policy_clause_repeated_on_many_tables_is_rewritten_once(make_db, monkeypatch):
+    """policy_uid_per_row deparses each distinct clause once: a file of thousands of tables with the same policy
+    paid milliseconds per table. Every policy still gets its finding and its ALTER POLICY."""
+    import sqlalchemy as sa
+
+    from auditlib.catalog import load_catalog
+    from auditlib.checks import policies
+    from auditlib.config import AuditConfig
+    from tests.conftest import stub_sql
+
+    tables = 30
+    sql = []
+    for n in range(tables):
+        sql += [f"CREATE TABLE notes_{n} (id bigint PRIMARY KEY, user_id uuid);",
+                f"ALTER TABLE notes_{n} ENABLE ROW LEVEL SECURITY;",
+                f"CREATE POLICY own_{n} ON notes_{n} FOR SELECT TO authenticated USING (user_id = auth.uid());"]
+    engine = sa.create_engine(make_db(stub_sql("supabase") + "\n" + "\n".join(sql)))
+    catalog = load_catalog(engine)
+    engine.dispose()
+    deparsed = [0]
+    deparse = policies.deparse
+
+    def counted(node):
+        deparsed[0] += 1
+        return deparse(node)
+    monkeypatch.setattr(policies, "deparse", counted)
+    findings = list(policies.policy_uid_per_row(catalog, AuditConfig()))
+
+    assert sorted(f.table for f in findings) == sorted(f"notes_{n}" for n in range(tables))
+    assert all("(SELECT auth.uid())" in f.remediation_sql and f"own_{f.table.split('_')[1]}" in f.remediation_sql
+               for f in findings)
+    assert deparsed[0] == 1
 
 
 def test_the_bench_measures_a_history_against_psql_and_a_big_file(embedded_server, scratch_home):

@@ -639,17 +639,24 @@ def policy_uid_per_row(catalog: Catalog, config: AuditConfig) -> Iterator[Findin
     """
     api_roles = _api_roles(config)
     bypass = _bypass_roles(catalog)
+    # clause text -> (bare calls, the clause with them wrapped): once per text, as many policies repeat one clause
+    # (a migration file of thousands of tables, one policy each), and deparsing costs milliseconds
+    clause_calls: dict[str, tuple[list[str], str | None]] = {}
     for policy in catalog.records("policies"):
         if _exposure(policy, bypass, api_roles) is None:
             continue
         calls, rewritten = [], {}
         for label, text in _clause_texts(policy):
-            bare = sorted({auth_call_name(n) for n, ancestors in expression_nodes(text)
-                           if auth_call_name(n) is not None and not _in_sublink(ancestors)})
+            if text not in clause_calls:
+                bare = sorted({auth_call_name(n) for n, ancestors in expression_nodes(text)
+                               if auth_call_name(n) is not None and not _in_sublink(ancestors)})
+                # the parsed tree is shared: the calls are wrapped in a copy
+                clause_calls[text] = (bare, deparse(_wrap_calls(copy.deepcopy(parse_expression(text))))
+                                      if bare else None)
+            bare, wrapped = clause_calls[text]
             if bare:
                 calls.extend({"clause": label, "function": f"{name}()"} for name in bare)
-                # the parsed tree is shared
-                rewritten[label] = deparse(_wrap_calls(copy.deepcopy(parse_expression(text))))
+                rewritten[label] = wrapped
         if not calls:
             continue
         where = _where(policy)

@@ -214,8 +214,9 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
         batch_characters = 0
 
     # While the server applies, this process builds what the checks read of each statement (parse trees and
-    # effects): the apply pass waits on the server, so on a second core the static pass costs no time. A statement
-    # this thread has not reached yet is built where it is needed, as before (building one twice is harmless).
+    # effects) and imports the checks: the apply pass waits on the server, so on a second core this costs no time.
+    # A statement this thread has not reached yet is built where it is needed, as before (building one twice is
+    # harmless).
     static_pass = threading.Thread(target=_inspect_quietly, args=(folder,), name="auditlib-static-pass", daemon=True)
     static_pass.start()
     done: dict[str, int] = {}
@@ -240,9 +241,13 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
 
 
 def _inspect_quietly(folder: MigrationFolder) -> None:
+    from auditlib.checks import load_checks
+
     try:
         inspect_statements(folder)
-    except Exception:  # the checks build the same statement again and report what is wrong there
+        # the checks run next: their modules are imported here, while the server applies, rather than after it
+        load_checks()
+    except Exception:  # the checks build the same statement again (or import again) and report what is wrong there
         pass
 
 

@@ -13,29 +13,41 @@ from auditlib.migrations.static import relation_name, statement_effects
 def origins(results: list[AppliedStatement]) -> dict[tuple, tuple[str, int]]:
     """Where each object that exists after the apply pass was created: (schema, table[, name]) → (file, line)."""
     found: dict[tuple, tuple[str, int]] = {}
+    # (schema, table) → the keys of found under it: a rename moves them without a pass over every object
+    under: dict[tuple, set[tuple]] = {}
+
+    def put(key: tuple, where: tuple[str, int]) -> None:
+        found[key] = where
+        under.setdefault(key[:2], set()).add(key)
+
+    def take(key: tuple) -> tuple[str, int] | None:
+        under.get(key[:2], set()).discard(key)
+        return found.pop(key, None)
+
     for result in results:
         if not result.ok:
             continue
+        where = (result.statement.file, result.statement.line)
         effects = statement_effects(result.statement)
         for kind, target in effects["created"]:
-            if kind in ("function", "procedure"):  # CREATE OR REPLACE: the latest definition is in force
-                found[target] = (result.statement.file, result.statement.line)
-            else:  # CREATE ... IF NOT EXISTS on an existing object changes nothing
-                found.setdefault(target, (result.statement.file, result.statement.line))
+            # CREATE OR REPLACE of a function: the latest definition is in force; CREATE ... IF NOT EXISTS on an
+            # existing object changes nothing
+            if kind in ("function", "procedure") or target not in found:
+                put(target, where)
         for _, target in effects["dropped"]:
-            found.pop(target, None)
+            take(target)
         for _, old, new in effects["renamed"]:  # the table keeps its origin, and its columns theirs
-            for key in [key for key in found if key[:2] == old]:
-                found[(*new, *key[2:])] = found.pop(key)
+            for key in sorted(under.get(old, ())):
+                put((*new, *key[2:]), take(key))
         for table, old_column, new_column in effects["columns_renamed"]:
             if (*table, old_column) in found:
-                found[(*table, new_column)] = found.pop((*table, old_column))
+                put((*table, new_column), take((*table, old_column)))
         node = result.statement.node if result.statement.node_type == "AlterTableStmt" else None
         if isinstance(node, ast.AlterTableStmt) and node.relation is not None:
             table = relation_name(node.relation)
             for command in node.cmds or ():
                 if command.subtype == AlterTableType.AT_AddColumn and isinstance(command.def_, ast.ColumnDef):
-                    found[(*table, command.def_.colname)] = (result.statement.file, result.statement.line)
+                    put((*table, command.def_.colname), where)
     return found
 
 

@@ -22,7 +22,6 @@ from pglast.parser import split as scanner_split
 
 from auditlib.migrations.progress import Progress
 
-_META_COMMAND = re.compile(r"^[^\S\n]*\\[^\n]*", re.M)  # a line whose first non-blank character is a backslash
 # Markers by which migration runners let one file run outside a transaction: goose, dbmate, sqlx, golang-migrate's
 # x-multi-statement users, Flyway's per-script config comment.
 _NO_TRANSACTION = re.compile(r"^\s*--\s*(?:\+goose\s+NO\s+TRANSACTION|migrate:(?:up|down)\b[^\n]*transaction:false"
@@ -99,6 +98,22 @@ class LineIndex:
         return bisect_left(self.newlines, offset) + 1
 
 
+class _LineCounter:
+    """Line numbers of offsets asked for in increasing order: the newlines between one offset and the next are
+    counted, so a whole file costs one pass and no index (an earlier offset is counted from the start)."""
+
+    def __init__(self, text: str):
+        self.text, self.offset, self.line = text, 0, 1
+
+    def line_of(self, offset: int) -> int:
+        """The 1-based line holding the character at ``offset``."""
+        if offset < self.offset:
+            return self.text.count("\n", 0, offset) + 1
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
 # -- discovery and splitting --------------------------------------------------------------------------------------
 def discover(folder: str | Path) -> tuple[Path, list[Path]]:
     """The SQL files of a folder in apply order (lexical by relative path; only up.sql where a folder has one)."""
@@ -140,17 +155,31 @@ def read_sql_file(path: Path) -> tuple[str, InvalidUtf8 | None]:
                                                    offset=offset, byte=data[offset])
 
 
+def _meta_command_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line whose first non-blank character is a backslash. Only the backslashes of the text
+    are visited, and at most one per line: a file without any costs one search."""
+    position = text.find("\\")
+    while position >= 0:
+        line_start = text.rfind("\n", 0, position) + 1
+        line_end = text.find("\n", position)
+        line_end = len(text) if line_end < 0 else line_end
+        if not text[line_start:position].strip():  # blank before the backslash (no newline: it starts the line)
+            yield line_start, line_end
+        # the first backslash of a line decides: a later one is not its first non-blank character
+        position = text.find("\\", line_end)
+
+
 def blank_meta_commands(text: str) -> tuple[str, list[tuple[int, str]]]:
     """Replace psql meta-command lines (``\\i``, ``\\set`` …) by spaces, keeping offsets; return them with lines."""
-    matches = list(_META_COMMAND.finditer(text))
-    if not matches:
+    spans = list(_meta_command_spans(text))
+    if not spans:
         return text, []
-    lines = LineIndex(text)
-    found, pieces, previous = [], [], 0
-    for match in matches:
-        found.append((lines.line_of(match.start()), match.group().strip()))
-        pieces += [text[previous:match.start()], " " * (match.end() - match.start())]
-        previous = match.end()
+    found, pieces, previous, line = [], [], 0, 1
+    for start, end in spans:
+        line += text.count("\n", previous, start)
+        found.append((line, text[start:end].strip()))
+        pieces += [text[previous:start], " " * (end - start)]
+        previous = end
     pieces.append(text[previous:])
     return "".join(pieces), found
 
@@ -204,26 +233,37 @@ def _code_start(text: str, start: int, end: int) -> int:
     return end
 
 
-def _chunks(text: str, progress: Progress | None = None, name: str = "") -> list[tuple[int, int]]:
-    """(start, end) of every chunk of ``text`` ending at a top-level semicolon; a chunk starts at its first token
-    that is not a comment (a statement's line is that of its first keyword, not of the comments above it)."""
+Parsed = tuple[str | None, ParseError | None]  # a statement's node type, or its parse error
+
+
+def _chunks(text: str, progress: Progress | None = None,
+            name: str = "") -> Iterator[tuple[int, int, Parsed | None]]:
+    """(start, end, parsed) of every chunk of ``text`` ending at a top-level semicolon; a chunk starts at its first
+    token that is not a comment (a statement's line is that of its first keyword, not of the comments above it).
+
+    ``parsed`` is the chunk's parse when it was already made: a piece of the scanner splitter that parses as one
+    statement is one chunk (the parser saw every semicolon in it), so the costly token scan in Python is left for
+    pieces holding more (unbalanced parentheses, BEGIN ATOMIC bodies). Chunks are produced as the text is read, so
+    a big file's chunks are never all held at once."""
     pieces = _pieces(text)
-    chunks: list[tuple[int, int]] = []
     for piece_start, piece_end in pieces if pieces is not None else [(0, len(text))]:
         if progress:
-            progress.update(f"splitting {name}", piece_start // 1000, len(text) // 1000, "kB")
-        if pieces is not None and text.count(";", piece_start, piece_end - 1) == 0:
-            # no semicolon but the one that ends the piece: one chunk, and no need for the (costly) token scan
+            progress.update(f"reading {name}", piece_start // 1000, len(text) // 1000, "kB")
+        if pieces is not None:
             code_start = _code_start(text, piece_start, piece_end)
-            if code_start < piece_end:
-                chunks.append((code_start, piece_end))
-            continue
+            if code_start == piece_end:
+                continue  # white space and comments only
+            parsed, statements = _parse_counted(text[code_start:piece_end])
+            if statements == 1 or text.count(";", piece_start, piece_end - 1) == 0:
+                # one statement, or no semicolon but the one that ends the piece: one chunk, no token scan
+                yield code_start, piece_end, parsed
+                continue
         try:
             tokens = scan(text[piece_start:piece_end])
         except Exception:  # an unterminated quote: the rest of the file is one statement
             if text[piece_start:].strip():
-                chunks.append((piece_start, len(text)))
-            break
+                yield piece_start, len(text), None
+            return
         code_start = None
         for token in tokens:
             if token.name in ("SQL_COMMENT", "C_COMMENT"):
@@ -231,21 +271,34 @@ def _chunks(text: str, progress: Progress | None = None, name: str = "") -> list
             if code_start is None:
                 code_start = piece_start + token.start
             if token.name == "ASCII_59":
-                chunks.append((code_start, piece_start + token.end + 1))
+                yield code_start, piece_start + token.end + 1, None
                 code_start = None
         if code_start is not None:
-            chunks.append((code_start, piece_end))
-    return chunks
+            yield code_start, piece_end, None
 
 
-def _parse(text: str) -> tuple[str | None, ParseError | None]:
-    """The node type of the (first) statement in ``text``, or the parse error. The JSON parser skips building
-    Python nodes, the expensive part of parsing; the node is built later only when something inspects it."""
+def _parse_counted(text: str) -> tuple[Parsed, int]:
+    """The node type of the first statement in ``text`` (or the parse error), and how many statements parsed (0 on
+    an error). The JSON parser skips building Python nodes, the expensive part of parsing; the node is built later
+    only when something inspects it. Only statements after the first carry a ``stmt_location`` (a statement that
+    starts at 0 has none), and the key cannot appear unescaped inside a string of the JSON."""
     try:
-        match = _STATEMENT_TYPE.match(parse_sql_json(text))
+        tree = parse_sql_json(text)
     except ParseError as error:
-        return None, error
-    return (match.group(1) if match else None), None
+        return (None, error), 0
+    match = _STATEMENT_TYPE.match(tree)
+    if match is None:
+        return (None, None), 0
+    return (match.group(1), None), 1 + tree.count('"stmt_location":')
+
+
+def _parse(text: str) -> Parsed:
+    """The node type of the (first) statement in ``text``, or the parse error."""
+    return _parse_counted(text)[0]
+
+
+# A chunk that does not parse alone may parse with the next ones (BEGIN ATOMIC bodies): how many are tried.
+_MERGE_AHEAD = 5
 
 
 def split_parsed(text: str, progress: Progress | None = None,
@@ -254,26 +307,30 @@ def split_parsed(text: str, progress: Progress | None = None,
 
     The scanner knows quotes, dollar quotes and comments. Parentheses are not trusted (a broken statement must not
     swallow the next one); a chunk that only parses together with the next ones (BEGIN ATOMIC bodies) is merged.
-    Each statement is parsed once.
+    Each statement is parsed once (a chunk that fails to parse, again with each of the next few). The chunks are
+    read as they come, a few ahead for the merge.
     """
     chunks = _chunks(text, progress, name)
-    index = 0
-    while index < len(chunks):
-        if progress:
-            progress.update(f"parsing {name}", index, len(chunks))
-        start, end = chunks[index]
+    ahead: list[tuple[int, int, Parsed | None]] = []
+    while True:
+        while len(ahead) <= _MERGE_AHEAD:
+            following = next(chunks, None)
+            if following is None:
+                break
+            ahead.append(following)
+        if not ahead:
+            return
+        start, end, parsed = ahead.pop(0)
         chunk = text[start:end]
-        node_type, error = _parse(chunk)
+        node_type, error = parsed if parsed is not None else _parse(chunk)
         if error is not None:
-            for extra in range(1, 6):
-                if index + extra >= len(chunks):
-                    break
-                candidate = text[start:chunks[index + extra][1]]
+            for extra in range(len(ahead)):
+                candidate = text[start:ahead[extra][1]]
                 candidate_type, candidate_error = _parse(candidate)
                 if candidate_error is None and "ATOMIC" in candidate.upper():
-                    chunk, node_type, error, index = candidate, candidate_type, None, index + extra
+                    chunk, node_type, error = candidate, candidate_type, None
+                    del ahead[:extra + 1]
                     break
-        index += 1
         if chunk.strip(" \t\r\n;"):  # a chunk starts at code, so this only drops empty statements (";")
             yield start, chunk.strip(), node_type, error
 
@@ -309,14 +366,15 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> Migrati
         del text
         for line, command in meta:
             statements.append(Statement(name, line, command, len(statements), meta_command=True))
-        lines = LineIndex(cleaned)
+        lines = _LineCounter(cleaned)
         for offset, chunk, node_type, error in split_parsed(cleaned, progress, name):
             line = lines.line_of(offset)
             statement = Statement(name, line, chunk, len(statements), node_type=node_type)
             if error is not None:
                 message, position = (error.args + (None,))[:2]
                 statement.parse_error = str(message)
-                statement.error_line = lines.line_of(offset + position) if isinstance(position, int) else line
+                statement.error_line = (line + cleaned.count("\n", offset, offset + position)
+                                        if isinstance(position, int) else line)
             statements.append(statement)
     position = {name: number for number, name in enumerate(files)}
     statements.sort(key=lambda s: (position[s.file], s.line, s.index))

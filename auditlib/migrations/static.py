@@ -158,15 +158,21 @@ def _effects(node: Any) -> dict[str, list]:
     return effects
 
 
-def categorize(tables: list[str], config=None) -> str:
-    """A domain for a file: the category most of the tables it touches belong to (``tenancy.categories``)."""
+def categorize(tables: list[str], config=None, known: dict[str, str] | None = None) -> str:
+    """A domain for a file: the category most of the tables it touches belong to (``tenancy.categories``).
+    ``known`` keeps the category of each table name across calls (a table is touched by many files, and each name
+    is matched against every pattern)."""
     from auditlib.config import AuditConfig
     from auditlib.model.tenancy import table_category
 
     config = config or AuditConfig()  # once, not once per table: a fresh config is a deep copy of the defaults
+    known = {} if known is None else known
     votes: dict[str, int] = {}
     for table in tables:
-        category = table_category(table.rsplit(".", 1)[-1], config)
+        name = table.rsplit(".", 1)[-1]
+        if name not in known:
+            known[name] = table_category(name, config)
+        category = known[name]
         if category != "Other":
             votes[category] = votes.get(category, 0) + 1
     if not votes:
@@ -180,6 +186,7 @@ def file_inventory(folder: MigrationFolder) -> pd.DataFrame:
     from auditlib.config import AuditConfig
 
     config = AuditConfig()
+    categories: dict[str, str] = {}
     rows = []
     by_file: dict[str, list[Statement]] = {name: [] for name in folder.files}
     for statement in folder.statements:
@@ -206,7 +213,8 @@ def file_inventory(folder: MigrationFolder) -> pd.DataFrame:
                 if kind == "table":
                     bucket["tables_renamed"].append(f"{_short(old)} → {_short(new)}")
         tables = sorted(set(bucket["tables_created"] + bucket["tables_altered"]))
-        rows.append({"file": name, "category": categorize(tables, config), "statements": len(statements),
+        rows.append({"file": name, "category": categorize(tables, config, categories),
+                     "statements": len(statements),
                      **{k: sorted(set(v)) for k, v in bucket.items()},
                      "parse_errors": sum(1 for s in statements if s.parse_error),
                      "meta_commands": sum(1 for s in statements if s.meta_command),
