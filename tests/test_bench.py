@@ -37,7 +37,9 @@ def test_bench_writes_every_figure(embedded_server, tmp_path, monkeypatch):
     assert bench.main(["--sizes", "30", "--scale", "0", "--figures", "demo,catalog,startup", "--repeat", "1",
                        "--output", str(output)]) == 0
     figures = json.loads(output.read_text())
-    assert 0 < figures["python_startup_s"] <= figures["startup_version_s"]
+    # one sample each (--repeat 1): their order is noise on a busy machine, so only that each was measured
+    assert all(figures[key] > 0 for key in ("python_startup_s", "startup_version_s", "startup_audit_help_s",
+                                            "import_audit_s"))
     assert figures["catalog_queries_30"] == len(FRAMES) + 2  # one query per frame, the server facts, the search path
     assert figures["catalog_30_s"] > 0 and figures["reflect_30_s"] > 0
     ratio = figures["reflect_30_s"] / figures["catalog_30_s"]  # both rounded to the millisecond in the file
