@@ -203,10 +203,12 @@ class EmbeddedServer:
         except (OSError, IndexError, ValueError):
             return None
 
-    def start(self, settings: dict[str, str] | None = None) -> EmbeddedServer:
+    def start(self, settings: dict[str, str] | None = None, *, check: bool = True) -> EmbeddedServer:
         """Start the server (initialising its data folder on first use); reuse it when already running.
 
-        Raises EmbeddedError with the failing program's own output when the server cannot start.
+        Raises EmbeddedError with the failing program's own output when the server cannot start. ``check=False``
+        leaves out the connection that proves the postgres database usable, for a caller whose first query on it
+        is that proof (``demo_conninfo``).
         """
         if not self.is_running():
             run_as = self._prepare_folders()
@@ -214,7 +216,8 @@ class EmbeddedServer:
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initialise(binaries, run_as)
             self._start_postmaster(binaries, run_as, settings)
-        self._check_postgres_database()
+        if check:
+            self._check_postgres_database()
         return self
 
     def stop(self) -> bool:
@@ -448,11 +451,12 @@ class EmbeddedServer:
                                     f"{self.log_file} ends: {self._log_tail()}; `auditlib demo reset` rebuilds "
                                     "its data folder.", reason=f"the server did not start: {error}") from error
 
-    def _check_postgres_database(self) -> None:
-        """Raise _BrokenDataFolder when the server refuses its own postgres database (a half-built data folder)."""
+    def _check_postgres_database(self, query: str = "SELECT 1", params: list | None = None) -> tuple | None:
+        """Run one query on the postgres database and return its first row; raise _BrokenDataFolder when the
+        server refuses that database (a half-built data folder)."""
         try:
             with psycopg.connect(self.conninfo(), connect_timeout=10) as conn:
-                conn.execute("SELECT 1")
+                return conn.execute(query, params).fetchone()
         except psycopg.OperationalError as error:
             message = _one_line(str(error))
             if "FATAL:" in message and "starting up" not in message and "too many clients" not in message:
@@ -539,15 +543,17 @@ def server(home: Path | str | None = None) -> EmbeddedServer:
 class owned_server:
     """Context manager: start the server, and stop it on exit (or SIGTERM) only if this process started it."""
 
-    def __init__(self, home: Path | str | None = None, settings: dict[str, str] | None = None):
+    def __init__(self, home: Path | str | None = None, settings: dict[str, str] | None = None, *,
+                 check: bool = True):
         self.server = server(home)
         self.settings = settings
+        self.check = check  # False: the caller's first query proves the postgres database (``start``)
         self.started_here = False
         self._previous_handler = None
 
     def __enter__(self) -> EmbeddedServer:
         self.started_here = not self.server.is_running()
-        self.server.start(self.settings)
+        self.server.start(self.settings, check=self.check)
         if self.started_here:
             atexit.register(self._stop)
             if threading_main():
@@ -596,19 +602,26 @@ def ensure_demo(srv: EmbeddedServer, *, scale: int = 0, replace: bool = False) -
 
 def demo_conninfo(srv: EmbeddedServer) -> str:
     """``ensure_demo`` for a reader that connects with psycopg: the demo's libpq connection string. SQLAlchemy is
-    imported only when the demo has to be loaded."""
+    imported only when the demo has to be loaded.
+
+    Reading the demo's comment is also the check that the server's postgres database is usable (as ``start``
+    does), so a server started with ``check=False`` opens one connection here instead of two."""
     from auditlib.demo import demo_fingerprint
 
-    if _database_comment(srv, DEMO_DATABASE) != f"auditlib demo {demo_fingerprint()}":
+    row = srv._check_postgres_database(_COMMENT_QUERY, [DEMO_DATABASE])
+    if (row[0] if row else None) != f"auditlib demo {demo_fingerprint()}":
         ensure_demo(srv)
     return srv.conninfo(DEMO_DATABASE)
+
+
+_COMMENT_QUERY = ("SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database "
+                  "WHERE datname = %s")
 
 
 def _database_comment(srv: EmbeddedServer, name: str) -> str | None:
     """The comment on a database (None when it has none, or does not exist)."""
     with psycopg.connect(srv.conninfo()) as conn:
-        row = conn.execute("SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database "
-                           "WHERE datname = %s", [name]).fetchone()
+        row = conn.execute(_COMMENT_QUERY, [name]).fetchone()
     return row[0] if row else None
 
 

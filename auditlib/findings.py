@@ -55,10 +55,34 @@ class Finding:
         return f"{self.check}:{self.object}"
 
     def to_dict(self) -> dict[str, Any]:
-        """The finding as a JSON-ready dict with the contract's fields in order."""
-        data = asdict(self)
+        """The finding as a JSON-ready dict with the contract's fields in order (the evidence a copy of its own)."""
+        try:
+            evidence = _json_copy(self.evidence)
+        except TypeError:  # evidence beyond JSON types (a dataclass, a tuple ...): asdict converts and copies it
+            data = asdict(self)
+        else:
+            # the other fields are strings, numbers or None: nothing to copy, so no asdict (a deep copy, ~0.4 ms
+            # a finding, twice an audit)
+            data = {name: getattr(self, name) for name in FINDING_FIELDS if name not in ("evidence", "key")}
+            data["evidence"] = evidence
         data["key"] = self.key
         return {name: data[name] for name in FINDING_FIELDS}
+
+
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _json_copy(value: Any) -> Any:
+    """A copy of a JSON value in which every dict and list is new (the scalars are immutable and shared); a
+    TypeError for anything else, which the caller copies the general way."""
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is dict:
+        return {key: _json_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [_json_copy(item) for item in value]
+    raise TypeError(f"not a JSON value: {kind.__name__}")
 
 
 # Within one severity, what comes first: problems the data proves (rows counted: leaked, orphaned, without a

@@ -295,7 +295,8 @@ class History:
             snapshot["server"] = scrub(snapshot.get("server", {}))
             text = json.dumps(snapshot, separators=(",", ":"), default=str).encode("utf-8")
             digest = hashlib.sha256(text).hexdigest()
-            catalog_blob = zlib.compress(text, 6)
+            # an unchanged catalog (most runs) is stored already: compress only a new one (~20 ms on the demo)
+            catalog_blob = None if self._has_catalog(digest) else zlib.compress(text, 6)
         findings = result.findings
         summary = {"total": int(len(findings)),
                    "by_severity": {s: int((findings["severity"] == s).sum()) if len(findings) else 0
@@ -323,7 +324,7 @@ class History:
                     bodies: dict[str, bytes], rows: list[tuple]) -> int:
         """Write one run, its catalog and its findings in one transaction; the new run id."""
         with self._write():
-            if digest is not None:
+            if catalog_blob is not None:
                 self._conn.execute("INSERT OR IGNORE INTO catalogs (digest, snapshot) VALUES (?, ?)",
                                    (digest, catalog_blob))
             cursor = self._conn.execute(
@@ -350,8 +351,15 @@ class History:
         """
         key = source_key_of(result)
         run_id = result.extras.get("history_run_id")
-        before, previous = self._last_seen(key, set(checks_run(result)), before=run_id)
-        seen = dict(zip(before["key"], before["first_seen"], strict=True))
+        earlier, previous = self._earlier_runs(key, set(checks_run(result)), before=run_id)
+        # key -> first seen, from the findings table alone: a finding's body is read only when it is fixed
+        seen, run_of = {}, {}
+        for earlier_run, generated_at, taken in earlier:
+            for found, check, first_seen in self._conn.execute(
+                    "SELECT key, check_name, first_seen FROM findings WHERE run_id = ?", (earlier_run,)):
+                if check in taken:
+                    seen[found] = first_seen if isinstance(first_seen, str) and first_seen else generated_at
+                    run_of[found] = earlier_run
         suppressed = set(baseline_keys) | set(result.extras.get("suppressed", []))
         findings = result.findings.copy()
         keys = list(findings["key"]) if len(findings) else []
@@ -360,32 +368,44 @@ class History:
         findings["first_seen"] = pd.Series([seen.get(k, result.generated_at) for k in keys], index=findings.index,
                                            dtype=object)
         result.findings = findings
-        gone = before[~before["key"].isin(set(keys) | suppressed)].copy()
+        kept = set(keys) | suppressed
+        gone_of: dict[int, set[str]] = {}
+        for found, earlier_run in run_of.items():
+            if found not in kept:
+                gone_of.setdefault(earlier_run, set()).add(found)
+        parts = []
+        for earlier_run, generated_at, _taken in earlier:
+            if earlier_run in gone_of:
+                # the whole run is read and then filtered, so the frame is typed as it always was (pandas infers
+                # a column's type, and what a missing value is, from all of its values)
+                part = self._findings(earlier_run)
+                part = part[part["key"].isin(gone_of[earlier_run])].copy()
+                part["first_seen"] = [f if isinstance(f, str) and f else generated_at for f in part["first_seen"]]
+                parts.append(part)
+        frames = [part for part in parts if len(part)]
+        gone = pd.concat(frames, ignore_index=True) if frames else _empty_findings()
+        if not frames and seen:  # nothing fixed: typed as the earlier findings filtered to none (first_seen: str)
+            gone["first_seen"] = gone["first_seen"].astype(str)
         gone["status"] = "fixed"
         result.extras["fixed"] = gone[[c for c in findings.columns if c in gone.columns]].reset_index(drop=True)
         result.extras["previous_run_id"] = previous
 
-    def _last_seen(self, source_key: str, checks: set[str], before: int | None,
-                   lookback: int = 100) -> tuple[pd.DataFrame, int | None]:
-        """The findings each of ``checks`` produced in the latest earlier run of the source in which it ran (with
-        ``first_seen`` filled in), and the id of the latest earlier run."""
+    def _earlier_runs(self, source_key: str, checks: set[str], before: int | None,
+                      lookback: int = 100) -> tuple[list[tuple[int, str, set[str]]], int | None]:
+        """For each of ``checks``, the latest earlier run of the source in which it ran: (run id, generated_at, the
+        checks taken from it), latest first; and the id of the latest earlier run."""
         rows = self._conn.execute(
             "SELECT run_id, generated_at, checks FROM runs WHERE source_key = ? AND run_id < ? ORDER BY run_id DESC "
             "LIMIT ?", (source_key, before if before is not None else 2 ** 62, lookback)).fetchall()
-        wanted, parts = set(checks), []
+        wanted, earlier = set(checks), []
         for run_id, generated_at, ran in rows:
             taken = wanted if ran is None else wanted & set(json.loads(ran))  # NULL: every check ran
             if taken:
-                found = self._findings(run_id)
-                found = found[found["check"].isin(taken)].copy()
-                found["first_seen"] = [f if isinstance(f, str) and f else generated_at for f in found["first_seen"]]
-                parts.append(found)
+                earlier.append((run_id, generated_at, taken))
                 wanted -= taken
             if not wanted:
                 break
-        frames = [part for part in parts if len(part)]
-        found = pd.concat(frames, ignore_index=True) if frames else _empty_findings()
-        return found, rows[0][0] if rows else None
+        return earlier, rows[0][0] if rows else None
 
     # -- reading ------------------------------------------------------------------------------------------------
     def runs(self, source_key: str | None = None) -> pd.DataFrame:
@@ -538,6 +558,9 @@ class History:
 
     def _source_of(self, run_id: int) -> str:
         return self._conn.execute("SELECT source_key FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+
+    def _has_catalog(self, digest: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM catalogs WHERE digest = ?", (digest,)).fetchone() is not None
 
     def _known_bodies(self, digests: list[str]) -> set[str]:
         known: set[str] = set()

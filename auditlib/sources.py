@@ -191,7 +191,7 @@ def open_source(source: Source) -> Iterator[str | sa.URL | sa.Engine | Catalog |
         return
     from auditlib import embedded
 
-    with embedded.owned_server() as server:
+    with embedded.owned_server(check=source.kind != "demo") as server:  # demo_conninfo's query is the check
         yield embedded.demo_conninfo(server) if source.kind == "demo" else Path(source.path)
 
 

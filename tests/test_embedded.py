@@ -255,3 +255,33 @@ def test_pg_variables_do_not_reach_the_embedded_server_or_its_urls(scratch_home,
     with srv.engine(embedded.DEMO_DATABASE).connect() as conn:
         assert conn.execute(sa.text("SHOW default_transaction_read_only")).scalar() == "off"
         assert conn.execute(sa.text("SELECT current_user")).scalar() == "postgres"
+
+
+def test_the_demo_source_opens_one_connection_to_the_postgres_database(embedded_server, demo_url, monkeypatch):
+    import psycopg
+
+    opened = []
+    connect = psycopg.connect
+
+    def counting(conninfo="", **kwargs):
+        opened.append(psycopg.conninfo.conninfo_to_dict(conninfo).get("dbname"))
+        return connect(conninfo, **kwargs)
+
+    monkeypatch.setattr(psycopg, "connect", counting)
+    with embedded.owned_server(embedded_server.home, check=False) as srv:
+        conninfo = embedded.demo_conninfo(srv)
+    assert opened == ["postgres"]  # the comment read is also the check that start() would have made
+    assert psycopg.conninfo.conninfo_to_dict(conninfo)["dbname"] == embedded.DEMO_DATABASE
+
+
+def test_the_demo_source_says_how_to_repair_a_server_without_its_postgres_database(scratch_home):
+    import psycopg
+
+    srv = embedded.server(scratch_home).start()
+    with psycopg.connect(srv.conninfo("template1"), autocommit=True) as conn:
+        conn.execute("DROP DATABASE postgres")
+    with embedded.owned_server(scratch_home, check=False) as same, \
+            pytest.raises(embedded.EmbeddedError, match="demo reset"):
+        embedded.demo_conninfo(same)
+    with pytest.raises(embedded.EmbeddedError, match="demo reset"):
+        srv.start()

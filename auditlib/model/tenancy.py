@@ -16,9 +16,12 @@ say how a table without the column can copy it from the rows it references.
 
 from __future__ import annotations
 
+import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from fnmatch import fnmatchcase, translate
+from functools import lru_cache
 
 import pandas as pd
 
@@ -40,10 +43,19 @@ def table_category(table_name: str, config: AuditConfig | None = None) -> str:
     """The domain a table belongs to (Core, CRM, Financial, ... or Other), from ``tenancy.categories`` patterns."""
     categories = (config or AuditConfig()).get("tenancy", "categories")
     name = table_name.lower()
-    for category, patterns in categories.items():
-        if any(fnmatchcase(name, pattern.lower()) for pattern in patterns):
+    for category, matches in _category_matchers(tuple((c, tuple(p)) for c, p in categories.items())):
+        if matches(name):
             return category
     return "Other"
+
+
+@lru_cache(maxsize=8)
+def _category_matchers(categories: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, Callable]]:
+    """One compiled regex per category: the alternation of its lowercased glob patterns (``fnmatch.translate``
+    anchors each one at the end, ``re.match`` at the start, so it matches where ``fnmatchcase`` on any would).
+    Compiled once per set of categories: trying each pattern with ``fnmatchcase`` cost ~160 calls a table."""
+    return [(category, re.compile("|".join(translate(p.lower()) for p in patterns)).match)
+            for category, patterns in categories if patterns]
 
 
 @dataclass
