@@ -46,7 +46,7 @@ def _template() -> go.layout.Template:
     return pio.templates[TEMPLATE]
 
 
-def _use_template(figure: go.Figure) -> None:
+def use_template(figure: go.Figure) -> None:
     """Put ``figure`` on the ``TEMPLATE`` look.
 
     Naming the template in ``update_layout`` deep-copies and re-validates all of it, about 25 ms a figure (most of a
@@ -62,7 +62,7 @@ def _use_template(figure: go.Figure) -> None:
 
 
 def _layout(figure: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra) -> go.Figure:
-    _use_template(figure)
+    use_template(figure)
     figure.update_layout(title={"text": _label(title), "x": 0.01}, font={"family": FONT},
                          margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"traceorder": "normal"}, **extra)
     figure.update_xaxes(title_text=_label(x_title) if x_title else None, automargin=True)
@@ -77,7 +77,7 @@ def empty_figure(title: str, message: str) -> go.Figure:
                           font={"size": 14, "color": "#616161"})
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
-    _use_template(figure)
+    use_template(figure)
     figure.update_layout(title={"text": _label(title), "x": 0.01}, font={"family": FONT},
                          height=220, margin={"l": 10, "r": 10, "t": 60, "b": 10})
     return figure

@@ -249,3 +249,11 @@ def test_figures_share_one_template_lookup_and_keep_its_look(findings, monkeypat
     assert looked_up.count(charts.TEMPLATE) == 1
     for figure in figures:
         assert figure.layout.template.to_plotly_json() == reference.layout.template.to_plotly_json()
+
+
+def test_the_kernel_warm_up_loads_the_charts_template():
+    from auditlib.report.pipeline import warm_up_kernel
+
+    charts._template.cache_clear()
+    warm_up_kernel()  # runs while the audit does: the report's first chart doesn't wait for the template
+    assert charts._template.cache_info().currsize == 1
