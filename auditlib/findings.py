@@ -162,17 +162,25 @@ def evidence_dict(value: Any) -> dict[str, Any]:
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """DataFrame rows as plain dicts (NA → None) in the contract's field order, plus any extra columns."""
-    records = []
-    for record in frame.to_dict("records"):
-        clean = {}
-        for name, value in record.items():
-            if value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-                value = None
-            elif hasattr(value, "item") and not isinstance(value, (list, dict)):
-                value = value.item()
-            clean[name] = value
-        records.append(clean)
-    return records
+    # Column by column (a list per column, cleaned where a value is not already plain Python), a few times faster
+    # than frame.to_dict("records") and a test per value: the report converts every finding of a large schema.
+    columns = list(frame.columns)
+    values = [[v if type(v) in _PLAIN_VALUES else _plain_value(v) for v in frame[c].tolist()] for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+# Values frame_records passes on as they are (a float may be NaN, so it is not among them).
+_PLAIN_VALUES = frozenset((str, int, bool, dict, list, type(None)))
+
+
+def _plain_value(value: Any) -> Any:
+    """A frame's value as plain Python: NA and NaN → None, a NumPy scalar → its Python value."""
+    if value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (list, dict)):
+        value = value.item()
+        return None if isinstance(value, float) and pd.isna(value) else value
+    return value
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...), -1+2, @SUM(...)); names

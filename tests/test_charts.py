@@ -227,3 +227,33 @@ def test_orphan_and_leak_counts_keep_the_largest_when_limited(findings):
     values = {y: x for t in figure.data for y, x in zip(t.y, t.x, strict=True)}
     assert values == {"rls_leak: public.kit_items": 250, "tenant_null_rows: public.quotes.organization_id": 40}
     assert figure.layout.title.text.endswith("the 2 largest of 4")
+
+
+def test_figures_share_one_template_lookup_and_keep_its_look(findings, monkeypatch):
+    import plotly.io as pio
+
+    reference = go.Figure().update_layout(template=charts.TEMPLATE)  # plotly's own way: copied and validated
+    templates = type(pio.templates)
+    lookup = templates.__getitem__
+    looked_up: list[str] = []
+
+    def counting(self, name):
+        looked_up.append(name)
+        return lookup(self, name)
+
+    charts._template.cache_clear()
+    monkeypatch.setattr(templates, "__getitem__", counting)
+    figures = [charts.findings_by_severity_category(findings), charts.top_tables_by_findings(findings),
+               charts.findings_by_severity_category(None)]
+    # Looked up (and validated) once, not deep-copied for every figure: that copy was most of a chart's cost.
+    assert looked_up.count(charts.TEMPLATE) == 1
+    for figure in figures:
+        assert figure.layout.template.to_plotly_json() == reference.layout.template.to_plotly_json()
+
+
+def test_the_kernel_warm_up_loads_the_charts_template():
+    from auditlib.report.pipeline import warm_up_kernel
+
+    charts._template.cache_clear()
+    warm_up_kernel()  # runs while the audit does: the report's first chart doesn't wait for the template
+    assert charts._template.cache_info().currsize == 1

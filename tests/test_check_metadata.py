@@ -105,3 +105,34 @@ def test_peer_rules_are_tool_and_id():
     with pytest.raises(ValueError, match="peer rule"):
         check(name="bad_peer_case", category="structure", severity="low", peers=("sqlfluff:ST01",))
     assert "bad_peer_case" not in REGISTRY
+
+
+def test_a_check_docstring_is_parsed_once(monkeypatch):
+    import inspect
+
+    def documented(catalog, config):
+        """Summary line.
+
+        How it decides.
+
+        Why it matters: a reason.
+
+        How to fix: a fix.
+        """
+        return iter(())
+
+    cleandoc = inspect.cleandoc
+    parsed: list[str] = []
+
+    def counting(doc):
+        parsed.append(doc)
+        return cleandoc(doc)
+
+    monkeypatch.setattr(inspect, "cleandoc", counting)
+    spec = CheckSpec(name="zz_documented", category="structure", severity="low", kind="schema", func=documented)
+    for _ in range(3):  # the report reads a check's summary once per group of findings
+        assert spec.summary == "Summary line."
+        assert spec.details == "How it decides."
+        assert spec.section("Why it matters:") == "a reason."
+        assert spec.as_rule()["description"].startswith("Summary line. How it decides. Why it matters:")
+    assert len(parsed) == 1

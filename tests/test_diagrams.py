@@ -8,6 +8,7 @@ import random
 import re
 import subprocess
 import time
+from collections import defaultdict
 
 import pytest
 
@@ -205,6 +206,32 @@ def test_hundreds_of_tables_switch_to_domain_summary_and_domain_diagrams(make_db
     assert all(d.node_count <= 40 for d in split.values())
     alpha_tables = {t for name in alpha_parts for t in split[name].tables if t[1].startswith("alpha")}
     assert len(alpha_tables) == 55
+
+
+def test_domain_summary_draws_one_edge_per_pair_of_domains_labelled_with_its_references(make_db):
+    # bravo refers to alpha (peer_id); here alpha refers back to bravo, and charlie to delta without a foreign key
+    catalog = load_catalog(make_db(many_tables_sql(120) + "ALTER TABLE alpha_t4 ADD COLUMN bravo_ref uuid REFERENCES "
+                                   "bravo_t1; ALTER TABLE charlie_t2 ADD COLUMN delta_t3_id uuid;"))
+    summary = diagrams.er_summary(catalog, max_nodes=150)
+    ids = dict(re.findall(r'^\t(domain_\d+) \[label=<<B>([^<]+)</B>', summary.source, re.M))
+    edges = re.findall(r'^\t(domain_\d+) -> (domain_\d+) \[(.*)\]$', summary.source, re.M)
+    pairs = [frozenset((ids[a], ids[b])) for a, b, _ in edges]
+    assert len(pairs) == len(set(pairs))  # one edge per pair, whatever the directions and kinds of its references
+
+    def domain(table: str) -> str:
+        return "Multi-tenancy" if table == "organizations" else table.partition("_t")[0]
+
+    expected: dict[frozenset, int] = defaultdict(int)
+    for fk in catalog.foreign_keys.itertuples():
+        if domain(fk.table) != domain(fk.ref_table):
+            expected[frozenset((domain(fk.table), domain(fk.ref_table)))] += 1
+    labels = {pair: int(re.search(r'xlabel="(\d+) references?', attrs).group(1))
+              for pair, (_, _, attrs) in zip(pairs, edges, strict=True)}
+    expected[frozenset(("charlie", "delta"))] += 1  # the reference without a foreign key
+    assert labels == expected
+    both_ways = next(attrs for pair, (_, _, attrs) in zip(pairs, edges, strict=True) if pair == {"alpha", "bravo"})
+    assert "dir=both" in both_ways and "bravo → alpha: " in both_ways and "alpha → bravo: 1 foreign key" in both_ways
+    assert "charlie → delta: 1 reference without a foreign key" in summary.source
 
 
 def test_domain_parts_draw_referenced_domains_as_single_nodes_when_tables_would_overflow(catalog):

@@ -20,6 +20,7 @@ it and never by name: ``report_section`` (one of ``REPORT_SECTIONS``; by default
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 from collections.abc import Callable, Iterable
@@ -98,15 +99,19 @@ class CheckSpec:
         """The keyword arguments the check is called with besides the catalog and the config."""
         return self.needs if self.needs is not None else DEFAULT_NEEDS[self.kind]
 
-    @property
+    # The docstring is parsed once per check and kept: the report reads a check's summary for every group of
+    # findings (thousands of times on a large schema).
+    @functools.cached_property
     def doc(self) -> str:
+        """The check's docstring, dedented."""
         return inspect.cleandoc(self.func.__doc__ or "")
 
-    @property
+    @functools.cached_property
     def summary(self) -> str:
+        """The docstring's first line (the check's name if it has no docstring)."""
         return self.doc.splitlines()[0] if self.doc else self.name
 
-    @property
+    @functools.cached_property
     def details(self) -> str:
         """The docstring's paragraphs between the summary line and "Why it matters:" (how the check decides)."""
         paragraphs = self.doc.split("\n\n")[1:]
@@ -117,17 +122,25 @@ class CheckSpec:
             kept.append(" ".join(paragraph.split()))
         return "\n\n".join(kept)
 
+    @functools.cached_property
+    def _paragraphs(self) -> tuple[str, ...]:
+        return tuple(self.doc.split("\n\n"))
+
     def section(self, heading: str) -> str:
         """The text of a docstring paragraph that starts with ``heading`` (e.g. "Why it matters:")."""
-        for paragraph in self.doc.split("\n\n"):
+        for paragraph in self._paragraphs:
             if paragraph.startswith(heading):
                 return " ".join(paragraph[len(heading):].split())
         return ""
 
     def as_rule(self) -> dict[str, str]:
         """The check as a SARIF/doc rule: summary, description, severity, category."""
-        return {"summary": self.summary, "description": " ".join(self.doc.split()), "severity": self.severity,
+        return {"summary": self.summary, "description": self._description, "severity": self.severity,
                 "category": self.category}
+
+    @functools.cached_property
+    def _description(self) -> str:
+        return " ".join(self.doc.split())
 
 
 REGISTRY: dict[str, CheckSpec] = {}

@@ -250,8 +250,8 @@ def _domain_summary(model: Graph, max_nodes: int) -> Diagram:
 
     graph = _new_diagram("er_summary", "summary")
     _titled(graph, f"Domains: {len(model.scope)} tables in {len(groups)} domains",
-            "one box per domain (table count, findings); edge labels count foreign keys between domains; dashed "
-            "orange: references without a foreign key; greyed: tables in other schemas")
+            "one box per domain (table count, findings); edge labels count the references between two domains "
+            "(arrows: their direction); dashed orange: none has a foreign key; greyed: tables in other schemas")
     graph.attr("node", shape="box", style="rounded,filled", fillcolor=HEADER_COLOR, color=BORDER_COLOR)
     graph.attr("graph", ranksep="1.0", nodesep="0.4")
     ids = {name: f"domain_{i}" for i, name in enumerate(sorted(groups))}
@@ -270,8 +270,10 @@ def _domain_summary(model: Graph, max_nodes: int) -> Diagram:
     for schema, node in outside.items():
         graph.node(node, label=f"<<B>{_html(schema)}</B><BR/>(other schema)>", fillcolor=EXTERNAL_COLOR,
                    style="rounded,filled,dashed")
-    # Edges between domains, and to the other schemas, weighted by the number of references.
-    counts: dict[tuple[str, str, bool], int] = defaultdict(int)
+    # One edge per pair of domains (or a domain and another schema), labelled with the number of references between
+    # them either way: a large schema links most domains in both directions, and an edge per direction and kind
+    # was thousands of labelled edges to lay out (seconds of Graphviz) that no reader could follow.
+    counts: dict[tuple[str, str], dict[tuple[str, str, bool], int]] = defaultdict(lambda: defaultdict(int))
     for ref in model.references:
         if ref.source not in scope:
             continue
@@ -283,15 +285,28 @@ def _domain_summary(model: Graph, max_nodes: int) -> Diagram:
         else:
             continue
         if source != target:
-            counts[(source, target, not ref.declared)] += 1
+            counts[(min(source, target), max(source, target))][(source, target, ref.declared)] += 1
     names_of = {node: name for name, node in ids.items()} | {node: schema for schema, node in outside.items()}
-    for (source, target, missing), count in sorted(counts.items()):
-        attrs = {"penwidth": f"{1 + math.log2(count):.2f}"}
-        if missing:
+    for pair, kinds in sorted(counts.items()):
+        total = sum(kinds.values())
+        without_key = sum(count for (_, _, declared), count in kinds.items() if not declared)
+        # drawn from the side holding most of the references; arrows at both ends when they go both ways
+        outgoing = {end: sum(c for (s, _, _), c in kinds.items() if s == end) for end in pair}
+        source = max(pair, key=lambda end: (outgoing[end], end == pair[0]))
+        target = pair[1] if source == pair[0] else pair[0]
+        attrs = {"penwidth": f"{1 + math.log2(total):.2f}"}
+        if outgoing[target]:
+            attrs["dir"] = "both"
+        if without_key == total:
             attrs.update(style="dashed", color=MISSING_COLOR, fontcolor=MISSING_COLOR)
-        what = "references without a foreign key" if missing else "foreign keys"
-        graph.edge(source, target, xlabel=f"{count}{' no FK' if missing else ''}",
-                   tooltip=_text(f"{names_of[source]} → {names_of[target]}: {count} {what}"), **attrs)
+        label = f"{total} reference{'s' if total != 1 else ''}"
+        if 0 < without_key < total:
+            label += f"\\n({without_key} without a foreign key)"
+        details = []
+        for (start, end, declared), count in sorted(kinds.items(), key=lambda item: (item[0][0] != source, item)):
+            what = "foreign key" if declared else "reference without a foreign key"
+            details.append(f"{names_of[start]} → {names_of[end]}: {count} {what}{'s' if count != 1 else ''}")
+        graph.edge(source, target, xlabel=label, tooltip=_text("; ".join(details)), **attrs)
     graph.node_count = len(groups) + len(outside)
     graph.tables = sorted(model.scope)
     return graph

@@ -387,7 +387,7 @@ def warm_up_kernel() -> None:
     templates on first use). Changes nothing the notebook shows."""
     import plotly.graph_objects as go
 
-    import auditlib.charts  # noqa: F401
+    import auditlib.charts
     import auditlib.diagrams  # noqa: F401
     import auditlib.fixes  # noqa: F401
     import auditlib.report  # noqa: F401
@@ -396,7 +396,8 @@ def warm_up_kernel() -> None:
     load_checks()  # the sections list the checks that ran and their documentation
 
     figure = go.Figure(go.Bar(x=["a"], y=[1], marker_color="#000", hovertemplate="%{x}<extra></extra>", name="a"))
-    figure.update_layout(title={"text": "a", "x": 0.01}, template="plotly_white", font={"family": "sans-serif"},
+    auditlib.charts.use_template(figure)  # loads the charts' template, which they then share
+    figure.update_layout(title={"text": "a", "x": 0.01}, font={"family": "sans-serif"},
                          margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"traceorder": "normal"},
                          barmode="stack", legend_title_text="a", height=300, showlegend=False)
     figure.update_xaxes(title_text="a", automargin=True)
