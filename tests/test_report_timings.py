@@ -43,8 +43,10 @@ def test_the_report_says_where_its_time_went(timed_report):
     _, stderr = timed_report
     figures = {name: float(seconds) for name, seconds in TIMING_LINE.findall(stderr)}
     assert list(figures) == [*ReportTimings.PHASES, "total"], stderr[-2000:]
-    assert all(figures[name] > 0 for name in ("start-up", "audit", "notebook execution", "export", "total"))
-    assert figures["kernel start"] >= 0  # zero when the kernel was ready before the audit was done
+    assert all(figures[name] > 0 for name in ("audit", "notebook execution", "export", "total"))
+    # start-up rounds to zero from a snapshot without history (the audit starts before papermill is imported);
+    # kernel start is zero when the kernel was ready before the audit was done
+    assert figures["start-up"] >= 0 and figures["kernel start"] >= 0
     assert sum(figures[name] for name in ReportTimings.PHASES) == pytest.approx(figures["total"], abs=0.05)
     assert "the kernel was ready" in stderr and "audit ran in the kernel" not in stderr
 
