@@ -91,6 +91,18 @@ def demo_url(embedded_server):
     return embedded.ensure_demo(embedded_server)
 
 
+@pytest.fixture(scope="session")
+def demo_report(tmp_path_factory, demo_url) -> Path:
+    """The demo's report as ``make report`` writes it (without history), made once per test process for the
+    browser tests that measure it."""
+    from tests.test_cli import run_cli
+
+    output = tmp_path_factory.mktemp("demo-report")
+    result = run_cli("report", "--demo", "--output-dir", str(output), "--no-history", timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return output / "latest.html"
+
+
 @pytest.fixture
 def demo_copy(embedded_server, demo_url, request):
     """A copy of the demo database that the test may change (remediations are applied to it); dropped after."""

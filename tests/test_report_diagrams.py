@@ -17,7 +17,6 @@ from auditlib.diagrams.render import svg_image
 from auditlib.diagrams.views import ISSUE_MAX_NODES, PROBLEM_COLOR
 from auditlib.report import Report
 from tests.browser import open_page, page_overflow
-from tests.test_cli import run_cli
 
 MIN_FONT_PX = 9            # the smallest text a diagram may draw at 1400 px (a legend line; names are larger)
 A4_CONTENT = (703, 1032)   # px of an A4 page inside the print stylesheet's margins
@@ -178,11 +177,8 @@ def test_a_diagram_of_many_references_keeps_to_its_node_budget_and_says_what_it_
 
 # -- the demo report in a browser -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def report(tmp_path_factory, demo_url) -> Path:
-    output = tmp_path_factory.mktemp("diagrams")
-    result = run_cli("report", "--demo", "--output-dir", str(output), "--no-history", timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return output / "latest.html"
+def report(demo_report) -> Path:
+    return demo_report
 
 
 CARDS = """cards => cards.map(card => {
@@ -230,12 +226,17 @@ def open_every_card(page) -> None:
                   ".forEach(d => d.open = true)")
 
 
+def measured_figures(report: Path, viewport: tuple[int, int], selector: str) -> tuple[list[dict], float]:
+    """Every card and domain opened at ``viewport``: the ``FIT`` measurements of the figures ``selector`` finds, and
+    how far the page scrolls sideways."""
+    with open_page(report, *viewport) as page:
+        open_every_card(page)
+        return page.locator(selector).evaluate_all(FIT), page_overflow(page)
+
+
 @pytest.mark.browser
 def test_issue_and_domain_diagrams_are_readable_and_fit_their_card_at_1400_px(report):
-    with open_page(report, 1400, 900) as page:
-        open_every_card(page)
-        figures = page.locator(".issue-diagram figure, #domain-diagrams figure").evaluate_all(FIT)
-        sideways = page_overflow(page)
+    figures, sideways = measured_figures(report, (1400, 900), ".issue-diagram figure, #domain-diagrams figure")
     assert len(figures) >= 20 and sideways <= 0
     for figure in figures:
         assert figure["texts"] >= 3 and figure["smallest"] >= MIN_FONT_PX, figure
@@ -245,10 +246,7 @@ def test_issue_and_domain_diagrams_are_readable_and_fit_their_card_at_1400_px(re
 
 @pytest.mark.browser
 def test_issue_diagrams_stay_inside_their_card_on_a_phone(report):
-    with open_page(report, 390, 844) as page:
-        open_every_card(page)
-        figures = page.locator(".issue-diagram figure").evaluate_all(FIT)
-        sideways = page_overflow(page)
+    figures, sideways = measured_figures(report, (390, 844), ".issue-diagram figure")
     assert len(figures) >= 10 and sideways <= 0
     # the frame stays in the card (the diagram scrolls inside it at a legible scale)
     assert all(f["card"][0] <= f["figure"][0] and f["figure"][1] <= f["card"][1] + 0.5 for f in figures)

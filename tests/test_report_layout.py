@@ -25,11 +25,8 @@ A4_CONTENT = (703, 1032)         # px of an A4 page inside the print stylesheet'
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory, demo_url) -> Path:
-    output = tmp_path_factory.mktemp("layout")
-    result = run_cli("report", "--demo", "--output-dir", str(output), "--no-history", timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return output / "latest.html"
+def report(demo_report) -> Path:
+    return demo_report
 
 
 @pytest.fixture(scope="module")
