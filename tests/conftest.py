@@ -104,6 +104,33 @@ def demo_report(tmp_path_factory, demo_url) -> Path:
 
 
 @pytest.fixture
+def demo_conn(demo_url):
+    """A connection to the demo database inside a transaction that is rolled back at the end (role switches and
+    settings made with SET LOCAL end with it)."""
+    engine = sa.create_engine(demo_url)
+    try:
+        with engine.connect() as connection:
+            trans = connection.begin()
+            try:
+                yield connection
+            finally:
+                trans.rollback()
+    finally:
+        engine.dispose()
+
+
+def act_as(conn, role: str, claims: dict | None = None) -> None:
+    """Become ``role`` for the rest of the transaction, with ``claims`` as the request's JWT claims (and its ``sub``
+    as the claim PostgREST also sets on its own), the way the API runs a request."""
+    import json
+
+    conn.execute(sa.text(f"SET LOCAL ROLE {role}"))  # role is one of the calling test's constants
+    conn.execute(sa.text("SELECT set_config('request.jwt.claims', :claims, true), "
+                         "set_config('request.jwt.claim.sub', :sub, true)"),
+                 {"claims": json.dumps(claims or {"role": role}), "sub": (claims or {}).get("sub", "")})
+
+
+@pytest.fixture
 def demo_copy(embedded_server, demo_url, request):
     """A copy of the demo database that the test may change (remediations are applied to it); dropped after."""
     name = f"demo_copy_{request.node.name[:30].lower()}".replace("[", "_").replace("]", "").replace("-", "_")
