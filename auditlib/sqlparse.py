@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pglast
@@ -145,6 +145,14 @@ def parse_plpgsql_function(statement: str) -> dict | None:
     if not parsed or "PLpgSQL_function" not in parsed[0]:
         return None
     return parsed[0]["PLpgSQL_function"]
+
+
+def parse_catalog_plpgsql(function: Mapping[str, Any]) -> dict | None:
+    """The PL/pgSQL tree of a catalog ``functions`` row (schema, name, arguments, returns, source), or None when its
+    body does not parse."""
+    return parse_plpgsql_function(function_statement(
+        function["schema"], function["name"], function["arguments"] or "", function["returns"] or "void", "plpgsql",
+        function["source"] or ""))
 
 
 def _walk_json(value: Any, lineno: int | None = None) -> Iterator[tuple[dict, int | None]]:

@@ -22,11 +22,10 @@ from auditlib.config import AuditConfig, matches_any
 from auditlib.findings import Finding
 from auditlib.sqlparse import (
     ast,
-    function_statement,
     iter_nodes,
     iter_plpgsql_queries,
+    parse_catalog_plpgsql,
     parse_expression,
-    parse_plpgsql_function,
 )
 
 if TYPE_CHECKING:  # the code scanner is imported by the checks that run, only when there is code to check
@@ -332,8 +331,7 @@ def _function_tables(record: dict) -> set[tuple[str, str]]:
         return _statement_tables(source, search_path)
     if record["language"] != "plpgsql":
         return set()
-    tree = parse_plpgsql_function(function_statement(record["schema"], record["name"], record["arguments"],
-                                                     record["returns"], "plpgsql", source))
+    tree = parse_catalog_plpgsql(record)
     found: set = set()
     for kind, text, _, _ in iter_plpgsql_queries(tree or {}):
         if kind != "target":

@@ -29,6 +29,7 @@ from auditlib.sqlparse import (
     expression_nodes,
     function_statement,
     iter_plpgsql_queries,
+    parse_catalog_plpgsql,
     parse_plpgsql_function,
 )
 
@@ -448,9 +449,7 @@ def _reads_session(function: dict) -> bool:
     if function["language"] == "sql":
         texts = [function["source"] or ""]
     elif function["language"] == "plpgsql":
-        tree = parse_plpgsql_function(function_statement(
-            function["schema"], function["name"], function["arguments"] or "", function["returns"] or "void",
-            "plpgsql", function["source"] or ""))
+        tree = parse_catalog_plpgsql(function)
         texts = [text if kind == "statement" else f"SELECT {text}"
                  for kind, text, _line, _whole in iter_plpgsql_queries(tree or {}) if kind != "target"]
     for text in texts:

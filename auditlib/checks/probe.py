@@ -775,15 +775,13 @@ def read_only_proof(function: dict) -> ReadOnlyProof:
     import pglast
 
     from auditlib.checks.exposure import _walk
-    from auditlib.sqlparse import ast, function_statement, iter_plpgsql_queries, parse_plpgsql_function
+    from auditlib.sqlparse import ast, iter_plpgsql_queries, parse_catalog_plpgsql
 
     texts: list[str] = []
     if function["language"] == "sql":
         texts = [function["source"] or ""]
     elif function["language"] == "plpgsql":
-        tree = parse_plpgsql_function(function_statement(
-            function["schema"], function["name"], function["arguments"] or "", function["returns"] or "void",
-            "plpgsql", function["source"] or ""))
+        tree = parse_catalog_plpgsql(function)
         if tree is None:
             return ReadOnlyProof(False, "its PL/pgSQL body does not parse")
         text = json.dumps(tree.get("action"))
