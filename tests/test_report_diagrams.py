@@ -302,3 +302,22 @@ def test_compact_svg_keeps_every_text_look_in_a_class_of_its_own_diagram():
         assert ">a-b<" in svg  # the text as drawn (graphviz's escaped hyphen made plain)
     assert not set(re.findall(r"\.(t[0-9a-f]+)\{", first)) & set(re.findall(r"\.(t[0-9a-f]+)\{", second))
     assert "fill:#ff0000" in first and "fill:#0000ff" in second
+
+
+def test_issue_diagrams_laid_out_in_the_background_are_the_ones_drawn_in_place(small_report):
+    """``lay_out_diagrams`` lays out every issue's diagram alongside the first sections; the cards it gives are the
+    cards drawn one at a time without it (same tables, edges and labels), and an issue without a relational shape
+    still gets none."""
+    from auditlib.report import Report
+
+    background = Report(small_report.result)
+    background.lay_out_diagrams()
+    laid_out = background._issue_layouts.result()
+    assert laid_out and set(laid_out) < {issue.anchor for issue in background.issues}
+    for issue in small_report.issues:
+        in_place, ahead = small_report.issue_diagram_html(issue), background.issue_diagram_html(issue)
+        assert bool(in_place) == (issue.anchor in laid_out)
+        if in_place:
+            assert svg_of(ahead) == svg_of(in_place), issue.title
+        else:
+            assert ahead == ""

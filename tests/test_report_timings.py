@@ -168,3 +168,46 @@ def test_notebook_defaults_are_the_ones_papermill_reads(name):
         except (ValueError, SyntaxError):
             continue
     assert notebook_defaults(path) == expected and expected
+
+
+def test_the_report_kernel_starts_in_its_folder_and_stops_with_what_it_started(tmp_path):
+    """``start_kernel`` launches the kernel papermill then uses (in the report folder, IPython's history kept in
+    memory); ``stop_kernel`` ends it at once together with a process it started (a layout still running)."""
+    import os
+    import time
+
+    from jupyter_client import BlockingKernelClient
+
+    from auditlib.report.pipeline import start_kernel, stop_kernel
+
+    manager = start_kernel(tmp_path)
+    client = BlockingKernelClient()
+    client.load_connection_info(manager.get_connection_info())
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        said = []
+        client.execute_interactive(
+            "import os, subprocess; from IPython import get_ipython; "
+            "child = subprocess.Popen(['sleep', '300']); "
+            "print(os.getpid(), child.pid, os.getcwd(), get_ipython().history_manager.hist_file)",
+            timeout=120, output_hook=lambda message: said.append(message["content"].get("text", "")))
+    finally:
+        client.stop_channels()
+    kernel_pid, child_pid, folder, history = "".join(said).split()
+    assert (folder, history) == (str(tmp_path), ":memory:")
+    stop_kernel(manager)
+    deadline = time.monotonic() + 10
+    alive = {int(kernel_pid), int(child_pid)}
+    while alive and time.monotonic() < deadline:
+        for pid in list(alive):
+            try:
+                os.waitpid(pid, os.WNOHANG)  # reaps the kernel, our child; the layout's is the kernel's
+            except ChildProcessError:
+                pass
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                alive.discard(pid)
+        time.sleep(0.05)
+    assert not alive and not manager.has_kernel

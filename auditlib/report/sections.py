@@ -110,6 +110,7 @@ class Report:
         self.parameters = parameters or {}
         self._issues: list[Issue] | None = None
         self._er_layouts: Future | None = None  # the ER diagrams being laid out (lay_out_diagrams)
+        self._issue_layouts: Future | None = None  # the issues' diagrams being laid out, by issue anchor
         self._terms_linked: set[str] = set()  # glossary terms already linked: each is linked where it first appears
         self._diagram_graph = None  # the catalog as a graph, built for the first issue diagram
         threshold = self._threshold = severity_rank(min_severity)
@@ -537,8 +538,10 @@ class Report:
 
             self.issues, self.analysis  # noqa: B018
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditlib-diagrams")
+            # the issues' diagrams first: their section comes before the foreign keys'
+            self._issue_layouts = pool.submit(self._issue_svgs)
             self._er_layouts = pool.submit(lambda: list(self._er_svgs(diagrams)))
-            pool.shutdown(wait=False)  # its one thread ends with the task
+            pool.shutdown(wait=False)  # its one thread ends with the tasks
 
     def _er_svgs(self, diagrams) -> Iterator[tuple[str, str]]:
         from auditlib.diagrams.render import to_svgs
@@ -879,16 +882,32 @@ class Report:
         for an issue with no relational shape (a policy, a function)."""
         from auditlib import diagrams
 
+        if self._issue_layouts is not None:
+            svg = self._issue_layouts.result().get(issue.anchor)
+        else:
+            graph = self._issue_graph(issue)
+            svg = diagrams.to_svg(graph) if graph is not None else None
+        return f'<div class="issue-diagram">{svg_html(svg)}</div>' if svg else ""
+
+    def _issue_graph(self, issue: Issue):
+        """The diagram of one issue (a ``graphviz.Digraph``), or None when it has no relational shape."""
+        from auditlib import diagrams
+
         if self.catalog is None or not len(self.catalog.tables):
-            return ""
+            return None
         if self._diagram_graph is None:  # one graph of the catalog for every issue's diagram
             self._diagram_graph = diagrams.Graph(self.catalog, self.config, self.findings, schemas="all",
                                                  analysis=self.analysis)
-        graph = diagrams.issue_diagram(self._diagram_graph, issue.findings or issue.fixed_findings,
-                                       title="The tables and references of this issue")
-        if graph is None:
-            return ""
-        return f'<div class="issue-diagram">{svg_html(diagrams.to_svg(graph))}</div>'
+        return diagrams.issue_diagram(self._diagram_graph, issue.findings or issue.fixed_findings,
+                                      title="The tables and references of this issue")
+
+    def _issue_svgs(self) -> dict[str, str]:
+        """The SVG of every issue's diagram by the issue's anchor, laid out side by side (``lay_out_diagrams``)."""
+        from auditlib.diagrams.render import to_svgs
+
+        shaped = [(issue.anchor, graph) for issue in self.issues
+                  if (graph := self._issue_graph(issue)) is not None]
+        return dict(zip([anchor for anchor, _ in shaped], to_svgs([graph for _, graph in shaped]), strict=True))
 
     def _findings_by_check(self, records: list[dict]) -> str:
         """Findings grouped by check (the check's summary as heading), each group's fix SQL collapsed; the low and
