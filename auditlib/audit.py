@@ -334,17 +334,7 @@ def audit_migrations(folder: str | Path, config: AuditConfig | None = None, *, s
                      keep: bool = False) -> AuditResult:
     """Audit a migration folder: static pass, apply pass on a scratch database, then every schema check."""
     from auditlib import embedded
-    from auditlib.migrations import (
-        MigrationRun,
-        MigrationsError,
-        apply_folder,
-        attach_origins,
-        file_inventory,
-        load_folder,
-        origins,
-        scratch_database_name,
-        stub_sql,
-    )
+    from auditlib.migrations import MigrationsError, apply_folder, load_folder, scratch_database_name, stub_sql
 
     config = config or AuditConfig()
     started = time.perf_counter()
@@ -354,15 +344,32 @@ def audit_migrations(folder: str | Path, config: AuditConfig | None = None, *, s
     stub = stub_sql(stubs, folder)
     # A kept scratch database is only useful while the server runs, so --keep leaves the server running.
     server_context = contextlib.nullcontext(embedded.server().start()) if keep else embedded.owned_server()
-    with server_context as srv:
+    with server_context as srv, ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditlib-drop") as dropper:
         name = scratch_database_name(folder)
         url = srv.create_database(name, replace=True)
         try:
             applied = apply_folder(folder, url, stub)
             catalog = load_catalog(url)
-        finally:
+        except BaseException:
             if not keep:
                 srv.drop_database(name)
+            raise
+        # Dropping the scratch database of a long folder takes the server seconds (a file per table and index):
+        # it goes on while the checks run, which read only the catalog already loaded.
+        dropped = dropper.submit(srv.drop_database, name) if not keep else None
+        result = _audit_applied(folder, catalog, applied, url, config, stubs=stubs, stub=stub, started=started)
+        if dropped is not None:
+            dropped.result()
+    if keep:
+        result.extras["scratch_url"] = url.set(drivername="postgresql").render_as_string(hide_password=True)
+    return result
+
+
+def _audit_applied(folder, catalog: Catalog, applied: list, url, config: AuditConfig, *, stubs: str, stub: str,
+                   started: float) -> AuditResult:
+    """The checks of a migration folder once its apply pass is done and the scratch database's catalog read."""
+    from auditlib.migrations import MigrationRun, attach_origins, file_inventory, origins
+
     platform = set(config["audit"]["platform_schemas"])
     platform_tables = {(r["schema"], r["name"]) for r in catalog.tables.to_dict("records") if r["schema"] in platform}
     run = MigrationRun(folder=folder, results=applied, platform_tables=platform_tables, database_url=url)
@@ -383,8 +390,6 @@ def audit_migrations(folder: str | Path, config: AuditConfig | None = None, *, s
     result.extras["migration_inventory"] = file_inventory(folder)
     result.extras["statements"] = len(folder.statements)
     result.extras["failed_statements"] = sum(1 for a in applied if not a.ok)
-    if keep:
-        result.extras["scratch_url"] = url.set(drivername="postgresql").render_as_string(hide_password=True)
     return result
 
 

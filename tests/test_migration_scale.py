@@ -281,6 +281,61 @@ def test_a_do_block_that_sets_something_until_the_end_of_its_transaction_runs_al
         assert conn.execute("SELECT to_regclass('made_in_do') IS NOT NULL").fetchone()[0]
 
 
+def test_a_long_apply_pass_moves_to_new_sessions_that_keep_what_the_old_ones_set(tmp_path, make_db, monkeypatch):
+    """Every few statements a new server session takes over (a session's cached foreign-key plans made a long file
+    quadratic), with the settings, session user and role the files set; a session holding a temporary table goes
+    on, and so does the session of a file that reads currval. Outcomes are those of one session."""
+    from auditlib.migrations import applying
+
+    sql = ["CREATE SCHEMA app;", "SET search_path = app, public;", "SET statement_timeout = '5min';",
+           "CREATE TABLE sessions_seen (pid int, search_path text, timeout text, who text);"]
+    # a SELECT runs alone: the place between a batch and it is where a session can hand over
+    sql += ["INSERT INTO sessions_seen SELECT pg_backend_pid(), current_setting('search_path'), "
+            "current_setting('statement_timeout'), current_user;", "SELECT 1;"] * 8
+    sql += ["CREATE TEMP TABLE scratch (n int);"]
+    sql += ["INSERT INTO scratch VALUES (1);",  # would fail in a new session
+            "INSERT INTO sessions_seen SELECT pg_backend_pid(), 'temp', '', current_user;", "SELECT 1;"] * 8
+    bound = ["CREATE SEQUENCE ids;"] + ["SELECT nextval('ids');", "SELECT currval('ids');"] * 8
+    write_files(tmp_path, {"000.sql": "\n".join(bound), "001.sql": "\n".join(sql)})
+    folder = load_folder(tmp_path)
+    monkeypatch.setattr(applying, "_SESSION_STATEMENTS", 3)
+    url = make_db()
+    results = apply_folder(folder, url, stub="")
+    assert [(r.statement.file, r.statement.line, r.message) for r in results if not r.ok] == []
+    with psycopg.connect(**libpq(url)) as conn:
+        seen = conn.execute("SELECT pid, search_path, timeout FROM app.sessions_seen WHERE search_path <> 'temp'"
+                            ).fetchall()
+        temp_sessions = conn.execute("SELECT count(DISTINCT pid) FROM app.sessions_seen WHERE search_path = 'temp'"
+                                     ).fetchone()[0]
+    assert len({pid for pid, _, _ in seen}) >= 3  # renewed as it went
+    assert {(path, timeout) for _, path, timeout in seen} == {("app, public", "5min")}
+    assert temp_sessions == 1  # the session holding the temporary table was kept
+
+
+def test_a_new_session_takes_over_the_role_and_session_user_the_files_set(tmp_path, make_db, monkeypatch):
+    import uuid
+
+    from auditlib.migrations import applying
+
+    owner, user = (f"renewal_{kind}_{uuid.uuid4().hex[:8]}" for kind in ("owner", "user"))
+    sql = [f"CREATE ROLE {owner};", f"CREATE ROLE {user};", f"GRANT {user} TO {owner};",
+           f"GRANT CREATE ON SCHEMA public TO {user};", f"SET SESSION AUTHORIZATION {owner};", f"SET ROLE {user};",
+           "CREATE TABLE who (session_name text, current_name text);", "CREATE TABLE who_pids (pid int);"]
+    sql += ["INSERT INTO who SELECT session_user, current_user;", "INSERT INTO who_pids SELECT pg_backend_pid();",
+            "SELECT 1;"] * 8
+    write_files(tmp_path, {"001.sql": "\n".join(sql)})
+    monkeypatch.setattr(applying, "_SESSION_STATEMENTS", 2)
+    url = make_db()
+    results = apply_folder(load_folder(tmp_path), url, stub="")
+    with psycopg.connect(**libpq(url), autocommit=True) as conn:
+        who = conn.execute("SELECT DISTINCT session_name, current_name FROM who").fetchall()
+        owners = conn.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'who'").fetchall()
+        sessions = conn.execute("SELECT count(DISTINCT pid) FROM who_pids").fetchone()[0]
+        conn.execute(f"DROP OWNED BY {owner}, {user}; DROP ROLE {user}; DROP ROLE {owner}")
+    assert all(r.ok for r in results), [(r.statement.line, r.message) for r in results if not r.ok]
+    assert who == [(owner, user)] and owners == [(user,)] and sessions >= 3
+
+
 def test_tenancy_detection_reads_the_references_a_few_times_not_once_per_root_candidate():
     """A big migration of small modules (org_1 … org_300, each the root of its own org_id) has hundreds of tenant
     root candidates: what the tables carrying a column reach is found once per column, so the work stays linear."""

@@ -23,10 +23,16 @@ _MISSING_OBJECT = re.compile(r'(?:relation|table|function|type|schema|view|seque
                              r'does not exist')
 
 
+_SUPABASE_NAMES = re.compile(r"\b(?:auth|storage)\.|\bauthenticated\b|\bservice_role\b|\banon\b|\bsupabase_realtime\b")
+# Words every match of _SUPABASE_NAMES holds: a statement without any of them is not looked at by the pattern
+# (the pattern tried at every character of a 50 MB file took 2 s; these searches a few hundredths).
+_SUPABASE_WORDS = ("auth", "storage", "service_role", "anon", "supabase_realtime")
+
+
 def needs_supabase_stub(folder: MigrationFolder) -> bool:
     """True when the files use Supabase's platform (auth or storage schema, its roles, its realtime publication)."""
-    return any(re.search(r"\b(?:auth|storage)\.|\bauthenticated\b|\bservice_role\b|\banon\b|\bsupabase_realtime\b",
-                         s.text) for s in folder.statements)
+    return any(_SUPABASE_NAMES.search(s.text) for s in folder.statements
+               if any(word in s.text for word in _SUPABASE_WORDS))
 
 
 def stub_sql(stubs: str, folder: MigrationFolder) -> str:
@@ -220,8 +226,9 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
     static_pass = threading.Thread(target=_inspect_quietly, args=(folder,), name="auditlib-static-pass", daemon=True)
     static_pass.start()
     done: dict[str, int] = {}
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}, autocommit=True,
-                         application_name="auditlib-migrations") as conn:
+    session = _Session({k: v for k, v in conninfo.items() if v is not None}, _session_bound_files(runnable))
+    try:
+        conn = session.conn
         if stub:
             conn.execute(stub)
         for statement in runnable:
@@ -232,12 +239,85 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
                 batch_characters += len(statement.text)
                 if len(batch) >= batch_limit or batch_characters >= _BATCH_CHARACTERS:
                     flush(conn)
+                    conn = session.renewed(len(results), statement)
             else:
                 flush(conn)
+                conn = session.renewed(len(results), statement)
                 run_alone(conn, statement)
         flush(conn)
+    finally:
+        session.close()
     static_pass.join()
     return results
+
+
+# Statements one server session applies before a new session takes over. A session keeps every plan its foreign
+# keys' checks made (one per constraint it checked), and every change to a table makes the server look through all
+# of them: in one session a long file's apply pass grows with the square of its length (a 20 MB file spent a third
+# of the server's time there). A new session starts with none.
+_SESSION_STATEMENTS = 4_000
+# A file that reads a sequence's value for this session (currval, lastval) runs in the session that ran its nextval.
+_SESSION_BOUND_TEXT = re.compile(r"\b(?:currval|lastval)\s*\(", re.I)
+
+
+def _session_bound_files(statements: list[Statement]) -> set[str]:
+    return {s.file for s in statements if _SESSION_BOUND_TEXT.search(s.text)}
+
+
+class _Session:
+    """The apply pass's connection to the scratch database, renewed every ``_SESSION_STATEMENTS`` statements with
+    what the old session had changed (its settings, its session user and role), as long as the old one holds
+    nothing a new one cannot take over (temporary objects, prepared statements, cursors, LISTEN, advisory locks)
+    and the statement that comes next is not in a file that reads its session's sequence values."""
+
+    def __init__(self, conninfo: dict[str, Any], session_bound_files: set[str]):
+        self._conninfo = conninfo
+        self._session_bound = session_bound_files
+        self.conn = self._connect()
+        self._renew_at = _SESSION_STATEMENTS
+
+    def _connect(self):
+        import psycopg
+
+        return psycopg.connect(**self._conninfo, autocommit=True, application_name="auditlib-migrations")
+
+    def renewed(self, applied: int, upcoming: Statement):
+        """The connection for the statement ``upcoming``, ``applied`` statements into the pass: a new session when
+        this one is due for renewal and can hand over, else this one."""
+        if applied < self._renew_at or upcoming.file in self._session_bound:
+            return self.conn
+        self._renew_at = applied + _SESSION_STATEMENTS
+        import psycopg
+        from psycopg import sql
+
+        from auditlib.catalog import read_sql
+
+        try:
+            settings, session_user, current_user, pinned = self.conn.execute(
+                read_sql("migrations/session_state.sql"), prepare=False).fetchone()
+        except psycopg.Error:  # the session cannot say: it goes on, and its next statement says what is wrong
+            self._renew_at = float("inf")
+            return self.conn
+        if pinned:
+            return self.conn
+        fresh = self._connect()
+        try:
+            if session_user != self.conn.info.user:
+                fresh.execute(sql.SQL("SET SESSION AUTHORIZATION {}").format(sql.Identifier(session_user)))
+            if current_user != session_user:
+                fresh.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(current_user)))
+            for name, value in settings:
+                fresh.execute("SELECT pg_catalog.set_config(%s, %s, false)", [name, value], prepare=False)
+        except Exception:  # noqa: BLE001 -- a setting the new session refuses: the old session goes on
+            fresh.close()
+            self._renew_at = float("inf")
+            return self.conn
+        self.conn.close()
+        self.conn = fresh
+        return fresh
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def _inspect_quietly(folder: MigrationFolder) -> None:
