@@ -334,21 +334,38 @@ def audit_migrations(folder: str | Path, config: AuditConfig | None = None, *, s
                      keep: bool = False) -> AuditResult:
     """Audit a migration folder: static pass, apply pass on a scratch database, then every schema check."""
     from auditlib import embedded
-    from auditlib.migrations import MigrationsError, apply_folder, load_folder, scratch_database_name, stub_sql
+    from auditlib.migrations import (
+        MigrationsError,
+        apply_folder,
+        apply_while_reading,
+        discover,
+        load_folder,
+        scratch_database_name,
+        stub_before_reading,
+        stub_sql,
+    )
 
     config = config or AuditConfig()
     started = time.perf_counter()
-    folder = load_folder(folder)
-    if not folder.files:
-        raise MigrationsError(f"The folder {folder.root} holds no .sql files; pass the folder with your migrations.")
-    stub = stub_sql(stubs, folder)
+    root, paths = discover(folder)
+    if not paths:
+        raise MigrationsError(f"The folder {root} holds no .sql files; pass the folder with your migrations.")
+    # The statements are applied as they are read, unless the stub depends on what they say.
+    stub = stub_before_reading(stubs, paths)
+    loaded = None
+    if stub is None:
+        loaded = load_folder(root)
+        stub = stub_sql(stubs, loaded)
     # A kept scratch database is only useful while the server runs, so --keep leaves the server running.
     server_context = contextlib.nullcontext(embedded.server().start()) if keep else embedded.owned_server()
     with server_context as srv, ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditlib-drop") as dropper:
-        name = scratch_database_name(folder)
+        name = scratch_database_name(root)
         url = srv.create_database(name, replace=True)
         try:
-            applied = apply_folder(folder, url, stub)
+            if loaded is None:
+                loaded, applied = apply_while_reading(root, url, stub)
+            else:
+                applied = apply_folder(loaded, url, stub)
             catalog = load_catalog(url)
         except BaseException:
             if not keep:
@@ -357,7 +374,7 @@ def audit_migrations(folder: str | Path, config: AuditConfig | None = None, *, s
         # Dropping the scratch database of a long folder takes the server seconds (a file per table and index):
         # it goes on while the checks run, which read only the catalog already loaded.
         dropped = dropper.submit(srv.drop_database, name) if not keep else None
-        result = _audit_applied(folder, catalog, applied, url, config, stubs=stubs, stub=stub, started=started)
+        result = _audit_applied(loaded, catalog, applied, url, config, stubs=stubs, stub=stub, started=started)
         if dropped is not None:
             dropped.result()
     if keep:

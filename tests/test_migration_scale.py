@@ -267,6 +267,69 @@ def test_a_generated_history_applies_in_few_round_trips_with_each_statement_s_ow
     assert len(batched) > 200 and queries[0] <= 20  # one query per statement or per failure took about 90
 
 
+def test_statements_applied_as_they_are_read_have_the_outcomes_of_the_folder_applied_after_reading(tmp_path,
+                                                                                                  make_db,
+                                                                                                  monkeypatch):
+    """``apply_while_reading`` (the server applies while the rest of the folder is read) gives every statement the
+    outcome, SQLSTATE and cause it has when the whole folder is read first, and reads the same folder; sessions are
+    renewed in both (every few statements here), never inside the file that reads currval."""
+    from auditlib.migrations import apply_while_reading, applying, stub_sql
+
+    monkeypatch.setattr(applying, "_SESSION_STATEMENTS", 7)
+
+    root = write_history(tmp_path / "migrations", 60)
+    (root / "20990101000000_seed.sql").write_text(  # a file that reads its session's sequence values
+        "CREATE TABLE numbered (id serial PRIMARY KEY, note text);\n"
+        + "".join(f"INSERT INTO numbered (note) VALUES ('n{n}');\nSELECT currval('numbered_id_seq');\n"
+                  for n in range(30)), encoding="utf-8")
+    folder = load_folder(root)
+    stub = stub_sql("auto", folder)
+
+    def outcomes(results):
+        return [(r.statement.index, r.statement.file, r.ok, r.sqlstate, r.caused_by) for r in results]
+    read_first = outcomes(apply_folder(folder, make_db(), stub))
+    streamed_folder, streamed = apply_while_reading(root, make_db(), stub)
+    assert outcomes(streamed) == read_first
+    assert [s.text for s in streamed_folder.statements] == [s.text for s in folder.statements]
+    assert sum(1 for _, _, ok, _, _ in read_first if not ok) >= 1 and len(read_first) > 300
+
+
+def test_the_stub_is_known_before_reading_unless_a_file_holds_a_supabase_word(tmp_path):
+    from auditlib.migrations import discover, stub_before_reading, stub_sql
+
+    plain = write_files(tmp_path / "plain", {"001.sql": "CREATE TABLE t (id int);"})
+    commented = write_files(tmp_path / "commented", {"001.sql": "-- for authenticated users\nCREATE TABLE t (id int);"})
+    assert stub_before_reading("auto", discover(plain)[1]) == ""
+    assert stub_before_reading("auto", discover(commented)[1]) is None
+    assert stub_sql("auto", load_folder(commented)) == ""  # only its statements could tell: the word is a comment
+    assert stub_before_reading("supabase", discover(plain)[1]) == stub_sql("supabase", None) != ""
+
+
+def test_a_folder_audited_while_read_has_the_findings_of_one_read_first(tmp_path, scratch_home, monkeypatch):
+    from auditlib.audit import audit_migrations
+    from auditlib.migrations import applying
+
+    root = tmp_path / "big"
+    root.mkdir()
+    (root / "20231001_big.sql").write_text(big_migration(300_000), encoding="utf-8")
+    import auditlib.migrations
+
+    ways = []
+
+    def noted(way: str):
+        apply = getattr(applying, way)
+        return lambda *args: ways.append(way) or apply(*args)
+    for way in ("apply_folder", "apply_while_reading"):
+        monkeypatch.setattr(auditlib.migrations, way, noted(way))
+    streamed = audit_migrations(root)
+    monkeypatch.setattr(auditlib.migrations, "stub_before_reading", lambda stubs, paths: None)  # read it first
+    read_first = audit_migrations(root)
+    assert ways == ["apply_while_reading", "apply_folder"]
+    columns = ["check", "severity", "object", "file", "line", "detail"]
+    assert len(streamed.findings) > 20
+    assert streamed.findings[columns].to_dict("records") == read_first.findings[columns].to_dict("records")
+
+
 def test_a_do_block_that_sets_something_until_the_end_of_its_transaction_runs_alone(tmp_path, make_db):
     sql = ["CREATE TABLE flags (name text, value text);",
            "DO $$ BEGIN PERFORM set_config('app.flag', 'on', true); END $$;",   # until the end of its transaction

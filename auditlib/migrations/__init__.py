@@ -27,8 +27,10 @@ from auditlib.migrations.applying import (
     AppliedStatement,
     MigrationRun,
     apply_folder,
+    apply_while_reading,
     needs_supabase_stub,
     scratch_database_name,
+    stub_before_reading,
     stub_sql,
 )
 from auditlib.migrations.origins import attach_origins, origins
@@ -59,7 +61,8 @@ from auditlib.migrations.static import (
 )
 
 __all__ = ["INSPECTED_TYPES", "AppliedStatement", "InvalidUtf8", "LineIndex", "MigrationFolder", "MigrationRun",
-           "MigrationsError", "Progress", "Statement", "apply_folder", "attach_origins", "blank_meta_commands",
-           "categorize", "created_table", "discover", "file_inventory", "load_folder", "needs_autocommit", "needs_supabase_stub", "origins",
-           "read_sql_file", "relation_name", "scratch_database_name", "split_parsed", "split_statements",
-           "statement_effects", "statement_target", "stub_sql", "table_definition"]
+           "MigrationsError", "Progress", "Statement", "apply_folder", "apply_while_reading", "attach_origins",
+           "blank_meta_commands", "categorize", "created_table", "discover", "file_inventory", "load_folder",
+           "needs_autocommit", "needs_supabase_stub", "origins", "read_sql_file", "relation_name",
+           "scratch_database_name", "split_parsed", "split_statements", "statement_effects", "statement_target",
+           "stub_before_reading", "stub_sql", "table_definition"]

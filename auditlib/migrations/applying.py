@@ -7,16 +7,18 @@ message and whether an earlier failure caused them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from auditlib.migrations.progress import Progress
-from auditlib.migrations.reading import MigrationFolder, MigrationsError, Statement
+from auditlib.migrations.reading import MigrationFolder, MigrationsError, Statement, load_folder
 from auditlib.migrations.static import columns_altered, inspect_statements, statement_effects, tables_touched
 
 _MISSING_OBJECT = re.compile(r'(?:relation|table|function|type|schema|view|sequence) "?([^"\s(]+)"?(?:\(.*?\))? '
@@ -35,7 +37,7 @@ def needs_supabase_stub(folder: MigrationFolder) -> bool:
                if any(word in s.text for word in _SUPABASE_WORDS))
 
 
-def stub_sql(stubs: str, folder: MigrationFolder) -> str:
+def stub_sql(stubs: str, folder: MigrationFolder | None) -> str:
     """The platform stub to load first: 'supabase', 'none', 'auto' (supabase when the files need it) or a file."""
     if stubs == "auto":
         stubs = "supabase" if needs_supabase_stub(folder) else "none"
@@ -48,6 +50,19 @@ def stub_sql(stubs: str, folder: MigrationFolder) -> str:
         raise MigrationsError(f"The stub file {path} does not exist; use --stubs supabase, none or an existing .sql "
                               "file.")
     return path.read_text(encoding="utf-8")
+
+
+def stub_before_reading(stubs: str, paths: list[Path]) -> str | None:
+    """The platform stub of ``stub_sql`` when it can be known before the files are split into statements: always,
+    except for 'auto' with a file holding one of the Supabase words (then only its statements can tell: the words
+    may be in comments). None then."""
+    if stubs == "auto":
+        for path in paths:
+            data = path.read_bytes()
+            if any(word.encode() in data for word in _SUPABASE_WORDS):
+                return None
+        return ""
+    return stub_sql(stubs, None)
 
 
 def _transaction_control(statement: Statement) -> bool:
@@ -133,6 +148,77 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
     """Run every parsed statement in order on the scratch database, continuing past errors, as if each ran on its
     own (consecutive simple statements go in batches; in a failed batch the statement that failed runs again alone,
     the ones before it again as a batch)."""
+    # While the server applies, this process builds what the checks read of each statement (parse trees and
+    # effects) and imports the checks: the apply pass waits on the server, so on a second core this costs no time.
+    # A statement this thread has not reached yet is built where it is needed, as before (building one twice is
+    # harmless).
+    static_pass = threading.Thread(target=_inspect_quietly, args=(folder,), name="auditlib-static-pass", daemon=True)
+    static_pass.start()
+    totals: dict[str, int] = {}
+    for statement in folder.statements:
+        if _runnable(statement):
+            totals[statement.file] = totals.get(statement.file, 0) + 1
+    bound = {s.file for s in folder.statements if _SESSION_BOUND_TEXT.search(s.text)}
+    results = _apply(iter(folder.statements), url, stub, progress or Progress(), totals, bound.__contains__)
+    static_pass.join()
+    return results
+
+
+def apply_while_reading(folder: str | Path, url, stub: str,
+                        progress: Progress | None = None) -> tuple[MigrationFolder, list[AppliedStatement]]:
+    """Read a migration folder and apply its statements (as ``apply_folder``), each as soon as it is read: the
+    server applies the first statements of a big file while the rest is split and parsed in a thread, which then
+    goes on to the static pass. The stub must be known beforehand (``stub_before_reading``)."""
+    import queue
+
+    progress = progress or Progress()
+    read: queue.SimpleQueue = queue.SimpleQueue()
+    done: dict[str, Any] = {}
+    totals: dict[str, int] = {}  # known once the folder is read: the progress lines say "N of M" from then on
+    end = object()
+
+    def reader() -> None:
+        try:
+            loaded = load_folder(folder, progress, on_statement=read.put)
+        except BaseException as error:  # noqa: BLE001 -- raised again where the statements are taken
+            done["error"] = error
+            read.put(end)
+            return
+        done["folder"] = loaded
+        for statement in loaded.statements:
+            if _runnable(statement):
+                totals[statement.file] = totals.get(statement.file, 0) + 1
+        read.put(end)
+        _inspect_quietly(loaded)
+
+    def statements() -> Iterator[Statement]:
+        while (statement := read.get()) is not end:
+            yield statement
+        if "error" in done:
+            raise done["error"]
+
+    @functools.cache
+    def session_bound(file: str) -> bool:  # from the file's text: its later statements are not read yet
+        data = (Path(folder) / file).read_bytes().lower()
+        return (b"currval" in data or b"lastval" in data) and _SESSION_BOUND_BYTES.search(data) is not None
+
+    thread = threading.Thread(target=reader, name="auditlib-reader", daemon=True)
+    thread.start()
+    results = _apply(statements(), url, stub, progress, totals, session_bound)
+    thread.join()
+    return done["folder"], results
+
+
+def _runnable(statement: Statement) -> bool:
+    # unparsed statements and meta-commands are reported by the static pass; BEGIN/COMMIT are moot here
+    return statement.node_type is not None and not _transaction_control(statement)
+
+
+def _apply(statements: Iterator[Statement], url, stub: str, progress: Progress, totals: dict[str, int],
+           session_bound: Callable[[str], bool]) -> list[AppliedStatement]:
+    """The apply pass over ``statements`` (taken as they come; only the runnable ones run), ``totals`` the runnable
+    statements per file for the progress lines (a file missing from it is still being read), ``session_bound``
+    whether a file reads its session's sequence values (its statements stay in one session)."""
     import psycopg
 
     from auditlib.connect import to_url
@@ -142,12 +228,6 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
     # variables (an empty value is one of them: it keeps libpq from reading the variable).
     conninfo = {"host": target.host, "port": target.port, **target.query, "dbname": target.database,
                 "user": target.username}
-    progress = progress or Progress()
-    # unparsed statements and meta-commands are reported by the static pass; BEGIN/COMMIT are moot here
-    runnable = [s for s in folder.statements if s.node_type is not None and not _transaction_control(s)]
-    totals: dict[str, int] = {}
-    for statement in runnable:
-        totals[statement.file] = totals.get(statement.file, 0) + 1
     results: list[AppliedStatement] = []
     failed_objects: dict[str, int] = {}
     failed_columns: dict[tuple[str, str], dict[str, int]] = {}
@@ -219,21 +299,17 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
         batch.clear()
         batch_characters = 0
 
-    # While the server applies, this process builds what the checks read of each statement (parse trees and
-    # effects) and imports the checks: the apply pass waits on the server, so on a second core this costs no time.
-    # A statement this thread has not reached yet is built where it is needed, as before (building one twice is
-    # harmless).
-    static_pass = threading.Thread(target=_inspect_quietly, args=(folder,), name="auditlib-static-pass", daemon=True)
-    static_pass.start()
     done: dict[str, int] = {}
-    session = _Session({k: v for k, v in conninfo.items() if v is not None}, _session_bound_files(runnable))
+    session = _Session({k: v for k, v in conninfo.items() if v is not None}, session_bound)
     try:
         conn = session.conn
         if stub:
             conn.execute(stub)
-        for statement in runnable:
+        for statement in statements:
+            if not _runnable(statement):
+                continue
             done[statement.file] = done.get(statement.file, 0) + 1
-            progress.update(f"applying {statement.file}", done[statement.file], totals[statement.file])
+            progress.update(f"applying {statement.file}", done[statement.file], totals.get(statement.file))
             if _batchable(statement):
                 batch.append(statement)
                 batch_characters += len(statement.text)
@@ -247,7 +323,6 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
         flush(conn)
     finally:
         session.close()
-    static_pass.join()
     return results
 
 
@@ -258,10 +333,7 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
 _SESSION_STATEMENTS = 4_000
 # A file that reads a sequence's value for this session (currval, lastval) runs in the session that ran its nextval.
 _SESSION_BOUND_TEXT = re.compile(r"\b(?:currval|lastval)\s*\(", re.I)
-
-
-def _session_bound_files(statements: list[Statement]) -> set[str]:
-    return {s.file for s in statements if _SESSION_BOUND_TEXT.search(s.text)}
+_SESSION_BOUND_BYTES = re.compile(rb"\b(?:currval|lastval)\s*\(")  # in a file's lowered bytes
 
 
 class _Session:
@@ -270,9 +342,9 @@ class _Session:
     nothing a new one cannot take over (temporary objects, prepared statements, cursors, LISTEN, advisory locks)
     and the statement that comes next is not in a file that reads its session's sequence values."""
 
-    def __init__(self, conninfo: dict[str, Any], session_bound_files: set[str]):
+    def __init__(self, conninfo: dict[str, Any], session_bound: Callable[[str], bool]):
         self._conninfo = conninfo
-        self._session_bound = session_bound_files
+        self._session_bound = session_bound
         self.conn = self._connect()
         self._renew_at = _SESSION_STATEMENTS
 
@@ -284,7 +356,7 @@ class _Session:
     def renewed(self, applied: int, upcoming: Statement):
         """The connection for the statement ``upcoming``, ``applied`` statements into the pass: a new session when
         this one is due for renewal and can hand over, else this one."""
-        if applied < self._renew_at or upcoming.file in self._session_bound:
+        if applied < self._renew_at or self._session_bound(upcoming.file):
             return self.conn
         self._renew_at = applied + _SESSION_STATEMENTS
         import psycopg
@@ -341,7 +413,7 @@ class MigrationRun:
     database_url: Any = None
 
 
-def scratch_database_name(folder: MigrationFolder) -> str:
-    """The scratch database of a folder: one per folder path, so two folders can be audited at once."""
-    digest = hashlib.sha256(str(folder.root.resolve()).encode()).hexdigest()[:10]
+def scratch_database_name(root: Path) -> str:
+    """The scratch database of a folder (its path): one per folder, so two folders can be audited at once."""
+    digest = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:10]
     return f"auditlib_migrations_{digest}"

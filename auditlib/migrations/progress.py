@@ -21,10 +21,12 @@ class Progress:
         self.started = clock()
         self.last: float | None = None
 
-    def update(self, what: str, done: int, total: int, unit: str = "statements") -> None:
-        """Print ``auditlib: <what>: <done> of <total> <unit>`` when it is time to."""
+    def update(self, what: str, done: int, total: int | None, unit: str = "statements") -> None:
+        """Print ``auditlib: <what>: <done> of <total> <unit>`` (``<done> <unit>`` while the total is not known)
+        when it is time to."""
         now = self.clock()
         if now - self.started < self.first_after or (self.last is not None and now - self.last < self.every):
             return
         self.last = now
-        print(f"auditlib: {what}: {done:,} of {total:,} {unit}", file=self.stream, flush=True)
+        counted = f"{done:,} {unit}" if total is None else f"{done:,} of {total:,} {unit}"
+        print(f"auditlib: {what}: {counted}", file=self.stream, flush=True)

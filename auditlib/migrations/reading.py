@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -340,11 +340,23 @@ def split_statements(text: str) -> list[tuple[int, str]]:
     return [(offset, chunk) for offset, chunk, _, _ in split_parsed(text)]
 
 
-def load_folder(folder: str | Path, progress: Progress | None = None) -> MigrationFolder:
-    """Discover, read, split and parse every migration file."""
+def load_folder(folder: str | Path, progress: Progress | None = None,
+                on_statement: Callable[[Statement], None] | None = None) -> MigrationFolder:
+    """Discover, read, split and parse every migration file.
+
+    The statements come in apply order (files in order, each file's statements and meta-commands by line), each
+    with its final ``index``; ``on_statement`` is given each one as soon as it is read (the apply pass can start
+    on the first statements of a big file while the rest is read).
+    """
     root, paths = discover(folder)
     progress = progress or Progress()
     statements: list[Statement] = []
+
+    def add(statement: Statement) -> Statement:
+        statements.append(statement)
+        if on_statement is not None:
+            on_statement(statement)
+        return statement
     decoding: dict[str, str] = {}
     invalid_utf8: dict[str, InvalidUtf8] = {}
     no_transaction: set[str] = set()
@@ -355,8 +367,7 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> Migrati
         try:
             text, invalid = read_sql_file(path)
         except UnicodeDecodeError:
-            statements.append(Statement(name, 1, "", len(statements), parse_error="the file is not text (binary "
-                                                                                  "content)"))
+            add(Statement(name, 1, "", len(statements), parse_error="the file is not text (binary content)"))
             continue
         if invalid:
             decoding[name], invalid_utf8[name] = "latin-1", invalid
@@ -364,21 +375,21 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> Migrati
             no_transaction.add(name)
         cleaned, meta = blank_meta_commands(text)
         del text
-        for line, command in meta:
-            statements.append(Statement(name, line, command, len(statements), meta_command=True))
+        meta_at = 0  # the meta-commands (in line order) go in among the statements, before those on their line
         lines = _LineCounter(cleaned)
         for offset, chunk, node_type, error in split_parsed(cleaned, progress, name):
             line = lines.line_of(offset)
+            while meta_at < len(meta) and meta[meta_at][0] <= line:
+                add(Statement(name, *meta[meta_at], len(statements), meta_command=True))
+                meta_at += 1
             statement = Statement(name, line, chunk, len(statements), node_type=node_type)
             if error is not None:
                 message, position = (error.args + (None,))[:2]
                 statement.parse_error = str(message)
                 statement.error_line = (line + cleaned.count("\n", offset, offset + position)
                                         if isinstance(position, int) else line)
-            statements.append(statement)
-    position = {name: number for number, name in enumerate(files)}
-    statements.sort(key=lambda s: (position[s.file], s.line, s.index))
-    for index, statement in enumerate(statements):
-        statement.index = index
+            add(statement)
+        for line, command in meta[meta_at:]:
+            add(Statement(name, line, command, len(statements), meta_command=True))
     return MigrationFolder(root=root, files=files, statements=statements, decoding=decoding,
                            invalid_utf8=invalid_utf8, no_transaction=no_transaction)
