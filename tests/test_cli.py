@@ -341,3 +341,19 @@ def test_output_piped_into_a_reader_that_stops_early(small_snapshot, monkeypatch
         monkeypatch.setattr(sys, "stdout", ClosedPipe())
         code, _ = run_main(capsys, "audit", "--snapshot", str(small_snapshot), "--format", "json", "--no-history")
     assert code == 141  # as if stopped by SIGPIPE: not 1 (findings), and not a traceback
+
+
+def test_the_console_script_runs_the_exit_handlers_and_keeps_the_exit_code(tmp_path):
+    """``console`` leaves out the interpreter's teardown, not what an exit does: the exit handlers run, the output
+    is written and flushed through a pipe, and the exit code is main's."""
+    code = ("import atexit, sys; from auditlib import cli; "
+            "atexit.register(lambda: print('exit handler ran', flush=True)); "
+            "sys.argv = ['auditlib'] + sys.argv[1:]; cli.console()")
+    written = subprocess.run([sys.executable, "-c", code, "docs", "--output", str(tmp_path / "checks.md")],
+                             capture_output=True, text=True, timeout=300)
+    assert written.returncode == 0, written.stderr[-2000:]
+    assert written.stdout.splitlines()[-1] == "exit handler ran" and (tmp_path / "checks.md").stat().st_size > 1000
+    refused = subprocess.run([sys.executable, "-c", code, "audit", "--snapshot", str(tmp_path / "missing.json")],
+                             capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and refused.stdout.splitlines() == ["exit handler ran"]
+    assert refused.stderr.startswith("auditlib: ") and "missing.json" in refused.stderr

@@ -298,10 +298,10 @@ def render_report(notebook: str = "relationship_audit", parameters: dict[str, An
     ``<notebook>-<source>-<timestamp>``, and ``latest.html`` is pointed at the new HTML. Nothing is written in
     place of the last good report when execution fails.
 
-    For the audit notebooks the audit runs here while the kernel starts (and imports what the report needs), and the
-    notebook shows that audit (its ``audit_file`` parameter) instead of running it again; papermill is imported and
-    the kernel installed when missing (``ensure_kernel``) while the audit runs. ``timings`` (a ``ReportTimings``)
-    receives where the time went.
+    The kernel is launched first (``start_kernel``; installed when missing). For the audit notebooks the audit then
+    runs here while the kernel starts (and imports what the report needs), and the notebook shows that audit (its
+    ``audit_file`` parameter) instead of running it again; papermill is imported while the audit runs.
+    ``timings`` (a ``ReportTimings``) receives where the time went.
     """
     timings = timings if timings is not None else ReportTimings()
     parameters = dict(parameters or {})
@@ -382,7 +382,8 @@ def stop_kernel(manager) -> None:
     """End a kernel ``start_kernel`` launched, with the processes it started (a layout still running).
 
     The kernel is stopped at once, not asked to shut down: every output has reached the notebook by now (papermill
-    waits for each cell's), and a kernel has nothing to save; its orderly exit took 0.3 s of every report.
+    waits for each cell's) and a kernel has nothing to save, so waiting for its orderly exit only made every report
+    later.
     """
     from jupyter_core.utils import run_sync
 
