@@ -223,3 +223,29 @@ def test_a_copied_json_structure_equals_the_original_and_shares_nothing_with_it(
     twin.keys["a"].keys["id"].values["3"] = None
     twin.keys["b"].items.docs.add(7)
     assert "3" not in root.keys["a"].keys["id"].values and 7 not in root.keys["b"].items.docs
+
+
+def test_long_running_data_checks_start_first_and_the_findings_keep_their_order(make_db, monkeypatch):
+    """With several workers the data checks marked long-running are started before the others (none is left to run
+    alone at the end); the findings come out in the order of one worker."""
+    import threading
+
+    from auditlib import audit
+    from auditlib.checks import load_checks
+
+    url = make_db(stub_sql() + RLS_SQL + JSON_SQL)
+    data_checks = sorted(name for name, spec in load_checks().items() if spec.kind == "data")
+    long_running = {name for name in data_checks if load_checks()[name].long_running}
+    assert {"rls_leak", "json_orphans"} <= long_running < set(data_checks)
+
+    started, lock, real_call = [], threading.Lock(), audit._call
+
+    def noting(spec, *args):
+        with lock:
+            started.append(spec.name)
+        return real_call(spec, *args)
+    monkeypatch.setattr(audit, "_call", noting)
+    together, _ = run_data(url, only=data_checks, config=AuditConfig().with_overrides({"data": {"workers": 2}}))
+    assert set(started[:len(long_running)]) == long_running
+    alone, _ = run_data(url, only=data_checks, config=AuditConfig().with_overrides({"data": {"workers": 1}}))
+    assert [f.key for f in together] == [f.key for f in alone] and len(together) > 3

@@ -85,6 +85,7 @@ class CheckSpec:
     report_section: str = ""  # a key of REPORT_SECTIONS; empty means the category
     count_key: str | None = None  # the evidence key holding the number of affected rows, if the check counts rows
     peers: tuple[str, ...] = ()  # the rules of other tools it corresponds to: "splinter:0010", "pgrls:SEC042"
+    long_running: bool = False  # a data check that asks the server a lot: started before the others (run_checks)
 
     def __post_init__(self) -> None:
         if not self.report_section:
@@ -147,10 +148,12 @@ REGISTRY: dict[str, CheckSpec] = {}
 
 
 def check(name: str, category: str, severity: str, kind: str = "schema", needs: tuple[str, ...] | None = None,
-          report_section: str = "", count_key: str | None = None, peers: tuple[str, ...] = ()):
+          report_section: str = "", count_key: str | None = None, peers: tuple[str, ...] = (),
+          long_running: bool = False):
     """Register a check function under a stable snake_case name; ``needs`` names its inputs, ``report_section`` and
     ``count_key`` where the report shows its findings (see the module doc), ``peers`` the rules of other tools it
-    corresponds to, as ``tool:id`` (one of ``PEER_TOOLS``)."""
+    corresponds to, as ``tool:id`` (one of ``PEER_TOOLS``); ``long_running`` marks a data check that asks the server
+    much more than the others (it is started first)."""
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}")
     if severity not in SEVERITIES:
@@ -171,7 +174,7 @@ def check(name: str, category: str, severity: str, kind: str = "schema", needs: 
             raise ValueError(f"check {name!r} registered twice")
         REGISTRY[name] = CheckSpec(name=name, category=category, severity=severity, kind=kind, func=func,
                                    needs=tuple(needs) if needs is not None else None, report_section=report_section,
-                                   count_key=count_key, peers=tuple(peers))
+                                   count_key=count_key, peers=tuple(peers), long_running=long_running)
         return func
 
     return register

@@ -303,7 +303,7 @@ def _judge(catalog: Catalog, config: AuditConfig, schema: str, table: str, candi
 
 
 @check(name="check_candidate", category="data", severity="low", kind="data",
-       needs=("data", "audited", "analysis"), report_section="comments.constraints")
+       needs=("data", "audited", "analysis"), report_section="comments.constraints", long_running=True)
 def check_candidate(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
                     analysis: Analysis) -> Iterator[Finding]:
     """The data already obeys a rule (never negative, end never before start, a few fixed values) that no CHECK enforces.

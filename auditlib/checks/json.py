@@ -503,7 +503,7 @@ def json_structure(catalog: Catalog, data: DataContext, config: AuditConfig | No
 
 # -- checks --------------------------------------------------------------------------------------------------------
 @check(name="json_reference", category="json", severity="medium", kind="data",
-       needs=("data", "audited", "analysis"), report_section="json.structure")
+       needs=("data", "audited", "analysis"), report_section="json.structure", long_running=True)
 def json_reference(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
                    analysis: Analysis) -> Iterator[Finding]:
     """A JSON column holds ids of another table's rows: a reference no foreign key can enforce.
@@ -552,7 +552,7 @@ def _orphans_query(catalog: Catalog, ref: JsonReference, percent: float) -> str:
 
 
 @check(name="json_orphans", category="json", severity="medium", kind="data",
-       needs=("data", "audited", "analysis"), count_key="dangling_count")
+       needs=("data", "audited", "analysis"), count_key="dangling_count", long_running=True)
 def json_orphans(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
                  analysis: Analysis) -> Iterator[Finding]:
     """Ids inside JSON documents that name rows which no longer exist (a deleted rate card still quoted).

@@ -476,7 +476,7 @@ def probe_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited
 
 
 @check(name="rls_leak", category="security", severity="critical", kind="data", needs=("data", "audited", "analysis"),
-       report_section="security.probe", count_key="visible_rows")
+       report_section="security.probe", count_key="visible_rows", long_running=True)
 def rls_leak(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
              analysis: Analysis) -> Iterator[Finding]:
     """Signed in as a real member, a user can read rows of another organisation, or rows that belong to none.
@@ -626,7 +626,8 @@ def _anonymous_session(conn: sa.Connection, data: DataContext, role: str) -> Non
 
 
 @check(name="anon_reads_rows", category="security", severity="critical", kind="data",
-       needs=("data", "audited", "analysis"), report_section="security.probe", count_key="visible_rows")
+       needs=("data", "audited", "analysis"), report_section="security.probe", count_key="visible_rows",
+       long_running=True)
 def anon_reads_rows(catalog: Catalog, config: AuditConfig, data: DataContext, audited: set[str] | None,
                     analysis: Analysis) -> Iterator[Finding]:
     """An anonymous visitor (the anon role, no user) reads rows of tenant or user data.
