@@ -351,10 +351,12 @@ def test_a_long_apply_pass_moves_to_new_sessions_that_keep_what_the_old_ones_set
     from auditlib.migrations import applying
 
     sql = ["CREATE SCHEMA app;", "SET search_path = app, public;", "SET statement_timeout = '5min';",
-           "CREATE TABLE sessions_seen (pid int, search_path text, timeout text, who text);"]
+           "CREATE TABLE sessions_seen (pid int, search_path text, timeout text, work_mem text);",
+           # a default for sessions that start later: in one session (psql) it never applies
+           "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET work_mem = ''7MB''', current_database()); END $$;"]
     # a SELECT runs alone: the place between a batch and it is where a session can hand over
     sql += ["INSERT INTO sessions_seen SELECT pg_backend_pid(), current_setting('search_path'), "
-            "current_setting('statement_timeout'), current_user;", "SELECT 1;"] * 8
+            "current_setting('statement_timeout'), current_setting('work_mem');", "SELECT 1;"] * 8
     sql += ["CREATE TEMP TABLE scratch (n int);"]
     sql += ["INSERT INTO scratch VALUES (1);",  # would fail in a new session
             "INSERT INTO sessions_seen SELECT pg_backend_pid(), 'temp', '', current_user;", "SELECT 1;"] * 8
@@ -368,10 +370,13 @@ def test_a_long_apply_pass_moves_to_new_sessions_that_keep_what_the_old_ones_set
     with psycopg.connect(**libpq(url)) as conn:
         seen = conn.execute("SELECT pid, search_path, timeout FROM app.sessions_seen WHERE search_path <> 'temp'"
                             ).fetchall()
+        work_mem = conn.execute("SELECT DISTINCT work_mem FROM app.sessions_seen WHERE search_path <> 'temp'"
+                                ).fetchall()
         temp_sessions = conn.execute("SELECT count(DISTINCT pid) FROM app.sessions_seen WHERE search_path = 'temp'"
                                      ).fetchone()[0]
     assert len({pid for pid, _, _ in seen}) >= 3  # renewed as it went
     assert {(path, timeout) for _, path, timeout in seen} == {("app, public", "5min")}
+    assert work_mem == [("4MB",)]  # the server's default, as in the one session psql would have used
     assert temp_sessions == 1  # the session holding the temporary table was kept
 
 

@@ -338,9 +338,10 @@ _SESSION_BOUND_BYTES = re.compile(rb"\b(?:currval|lastval)\s*\(")  # in a file's
 
 class _Session:
     """The apply pass's connection to the scratch database, renewed every ``_SESSION_STATEMENTS`` statements with
-    what the old session had changed (its settings, its session user and role), as long as the old one holds
-    nothing a new one cannot take over (temporary objects, prepared statements, cursors, LISTEN, advisory locks)
-    and the statement that comes next is not in a file that reads its session's sequence values."""
+    the old session's settings (those the files set, and the defaults it started with where ALTER DATABASE or ALTER
+    ROLE ... SET changed them since), session user and role, as long as the old one holds nothing a new one cannot
+    take over (temporary objects, prepared statements, cursors, LISTEN, advisory locks) and the statement that comes
+    next is not in a file that reads its session's sequence values."""
 
     def __init__(self, conninfo: dict[str, Any], session_bound: Callable[[str], bool]):
         self._conninfo = conninfo
@@ -372,16 +373,20 @@ class _Session:
             return self.conn
         if pinned:
             return self.conn
-        fresh = self._connect()
+        fresh = None
         try:
+            fresh = self._connect()
             if session_user != self.conn.info.user:
                 fresh.execute(sql.SQL("SET SESSION AUTHORIZATION {}").format(sql.Identifier(session_user)))
             if current_user != session_user:
                 fresh.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(current_user)))
+            started_with = dict(fresh.execute(read_sql("migrations/session_state.sql"), prepare=False).fetchone()[0])
             for name, value in settings:
-                fresh.execute("SELECT pg_catalog.set_config(%s, %s, false)", [name, value], prepare=False)
-        except Exception:  # noqa: BLE001 -- a setting the new session refuses: the old session goes on
-            fresh.close()
+                if started_with.get(name) != value:
+                    fresh.execute("SELECT pg_catalog.set_config(%s, %s, false)", [name, value], prepare=False)
+        except Exception:  # noqa: BLE001 -- no new session, or one refusing a setting: the old session goes on
+            if fresh is not None:
+                fresh.close()
             self._renew_at = float("inf")
             return self.conn
         self.conn.close()
