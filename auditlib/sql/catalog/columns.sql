@@ -23,11 +23,13 @@ SELECT n.nspname AS schema,
        CASE a.attgenerated WHEN 's' THEN 'stored' WHEN 'v' THEN 'virtual' END AS generated,
        dsc.description AS comment,
        -- Roles granted SELECT on this column alone (GRANT SELECT (col) ON ...); table-wide grants are privileges.
-       ARRAY(SELECT DISTINCT CASE WHEN acl.grantee = 0 THEN 'public'
-                                  ELSE pg_catalog.pg_get_userbyid(acl.grantee)::text END
-             FROM pg_catalog.aclexplode(a.attacl) AS acl
-             WHERE acl.privilege_type = 'SELECT'
-             ORDER BY 1) AS select_grantees
+       -- Most columns have no grants of their own: they skip the subquery.
+       CASE WHEN a.attacl IS NULL THEN '{}'::text[]
+            ELSE ARRAY(SELECT DISTINCT CASE WHEN acl.grantee = 0 THEN 'public'
+                                            ELSE pg_catalog.pg_get_userbyid(acl.grantee)::text END
+                       FROM pg_catalog.aclexplode(a.attacl) AS acl
+                       WHERE acl.privilege_type = 'SELECT'
+                       ORDER BY 1) END AS select_grantees
 FROM locked, pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -15,16 +15,18 @@ SELECT n.nspname AS schema,
        con.conname AS name,
        CASE con.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique' WHEN 'f' THEN 'foreign key'
                         WHEN 'c' THEN 'check' WHEN 'x' THEN 'exclusion' END AS type,
-       ARRAY(SELECT a.attname::text
-             FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
-             ORDER BY k.ord) AS columns,
+       -- each key's name looked up by (relation, number), not joined with all the table's columns: a fifth of
+       -- the query's time at 1,000 tables; a number without a column gives no name, as a join would
+       pg_catalog.array_remove(ARRAY(SELECT (SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                                             WHERE a.attrelid = con.conrelid AND a.attnum = k.attnum)
+                                     FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                                     ORDER BY k.ord), NULL) AS columns,
        rn.nspname AS ref_schema,
        rc.relname AS ref_table,
-       ARRAY(SELECT a.attname::text
-             FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
-             ORDER BY k.ord) AS ref_columns,
+       pg_catalog.array_remove(ARRAY(SELECT (SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                                             WHERE a.attrelid = con.confrelid AND a.attnum = k.attnum)
+                                     FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+                                     ORDER BY k.ord), NULL) AS ref_columns,
        CASE con.confdeltype WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE'
                             WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT' END AS on_delete,
        CASE con.confupdtype WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE'
