@@ -7,11 +7,10 @@ message and whether an earlier failure caused them.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -158,8 +157,7 @@ def apply_folder(folder: MigrationFolder, url, stub: str, progress: Progress | N
     for statement in folder.statements:
         if _runnable(statement):
             totals[statement.file] = totals.get(statement.file, 0) + 1
-    bound = {s.file for s in folder.statements if _SESSION_BOUND_TEXT.search(s.text)}
-    results = _apply(iter(folder.statements), url, stub, progress or Progress(), totals, bound.__contains__)
+    results = _apply(iter(folder.statements), url, stub, progress or Progress(), totals, folder.root)
     static_pass.join()
     return results
 
@@ -197,14 +195,9 @@ def apply_while_reading(folder: str | Path, url, stub: str,
         if "error" in done:
             raise done["error"]
 
-    @functools.cache
-    def session_bound(file: str) -> bool:  # from the file's text: its later statements are not read yet
-        data = (Path(folder) / file).read_bytes().lower()
-        return (b"currval" in data or b"lastval" in data) and _SESSION_BOUND_BYTES.search(data) is not None
-
     thread = threading.Thread(target=reader, name="auditlib-reader", daemon=True)
     thread.start()
-    results = _apply(statements(), url, stub, progress, totals, session_bound)
+    results = _apply(statements(), url, stub, progress, totals, Path(folder))
     thread.join()
     return done["folder"], results
 
@@ -215,10 +208,10 @@ def _runnable(statement: Statement) -> bool:
 
 
 def _apply(statements: Iterator[Statement], url, stub: str, progress: Progress, totals: dict[str, int],
-           session_bound: Callable[[str], bool]) -> list[AppliedStatement]:
+           root: Path) -> list[AppliedStatement]:
     """The apply pass over ``statements`` (taken as they come; only the runnable ones run), ``totals`` the runnable
-    statements per file for the progress lines (a file missing from it is still being read), ``session_bound``
-    whether a file reads its session's sequence values (its statements stay in one session)."""
+    statements per file for the progress lines (a file missing from it is still being read), ``root`` the folder
+    their files are in."""
     import psycopg
 
     from auditlib.connect import to_url
@@ -300,7 +293,7 @@ def _apply(statements: Iterator[Statement], url, stub: str, progress: Progress, 
         batch_characters = 0
 
     done: dict[str, int] = {}
-    session = _Session({k: v for k, v in conninfo.items() if v is not None}, session_bound)
+    session = _Session({k: v for k, v in conninfo.items() if v is not None}, root)
     try:
         conn = session.conn
         if stub:
@@ -332,8 +325,7 @@ def _apply(statements: Iterator[Statement], url, stub: str, progress: Progress, 
 # of the server's time there). A new session starts with none.
 _SESSION_STATEMENTS = 4_000
 # A file that reads a sequence's value for this session (currval, lastval) runs in the session that ran its nextval.
-_SESSION_BOUND_TEXT = re.compile(r"\b(?:currval|lastval)\s*\(", re.I)
-_SESSION_BOUND_BYTES = re.compile(rb"\b(?:currval|lastval)\s*\(")  # in a file's lowered bytes
+_SESSION_BOUND = re.compile(rb"\b(?:currval|lastval)\s*\(")  # in a file's lowered bytes
 
 
 class _Session:
@@ -343,9 +335,10 @@ class _Session:
     take over (temporary objects, prepared statements, cursors, LISTEN, advisory locks) and the statement that comes
     next is not in a file that reads its session's sequence values."""
 
-    def __init__(self, conninfo: dict[str, Any], session_bound: Callable[[str], bool]):
+    def __init__(self, conninfo: dict[str, Any], root: Path):
         self._conninfo = conninfo
-        self._session_bound = session_bound
+        self._root = root
+        self._session_bound: dict[str, bool] = {}  # file -> whether it reads its session's sequence values
         self.conn = self._connect()
         self._renew_at = _SESSION_STATEMENTS
 
@@ -354,10 +347,19 @@ class _Session:
 
         return psycopg.connect(**self._conninfo, autocommit=True, application_name="auditlib-migrations")
 
+    def _reads_sequence_values(self, file: str) -> bool:
+        # From the file's text (comments included), read once: when the statements are applied as they are read,
+        # the file's later statements are not known yet.
+        if file not in self._session_bound:
+            data = (self._root / file).read_bytes().lower()
+            self._session_bound[file] = (b"currval" in data or b"lastval" in data) and \
+                _SESSION_BOUND.search(data) is not None
+        return self._session_bound[file]
+
     def renewed(self, applied: int, upcoming: Statement):
         """The connection for the statement ``upcoming``, ``applied`` statements into the pass: a new session when
         this one is due for renewal and can hand over, else this one."""
-        if applied < self._renew_at or self._session_bound(upcoming.file):
+        if applied < self._renew_at or self._reads_sequence_values(upcoming.file):
             return self.conn
         self._renew_at = applied + _SESSION_STATEMENTS
         import psycopg
