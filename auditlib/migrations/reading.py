@@ -352,11 +352,11 @@ def load_folder(folder: str | Path, progress: Progress | None = None,
     progress = progress or Progress()
     statements: list[Statement] = []
 
-    def add(statement: Statement) -> Statement:
+    def add(statement: Statement) -> None:
         statements.append(statement)
         if on_statement is not None:
             on_statement(statement)
-        return statement
+
     decoding: dict[str, str] = {}
     invalid_utf8: dict[str, InvalidUtf8] = {}
     no_transaction: set[str] = set()
